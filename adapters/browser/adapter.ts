@@ -1,0 +1,38 @@
+/**
+ * The browser adapter (also the generic fallback for any runtime with Web
+ * APIs): `performance.now()` for the clock, `setTimeout` for the run's one
+ * native timer, and a `MessageChannel` for the checkpoint yield, because
+ * nested `setTimeout(0)` is clamped to 4 ms. Errors with no caller go to the
+ * global `reportError`.
+ *
+ * @module
+ */
+
+import type { Adapter } from "../../src/adapter.ts";
+import { macrotaskQueue } from "./macrotask.ts";
+
+/**
+ * The adapter for browsers and other Web-API runtimes.
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein/core";
+ * import { browserAdapter } from "skein/browser";
+ * await run(async (cx) => cx.sleep(1), { adapter: browserAdapter });
+ * ```
+ */
+export const browserAdapter: Adapter = {
+  name: "browser",
+  now: () => performance.now(),
+  setTimer: (callback, delay) => setTimeout(callback, delay),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  yieldMacrotask: macrotaskQueue(),
+  reportError: (error) => {
+    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+    if (typeof report === "function") report(error);
+    else
+      setTimeout(() => {
+        throw error;
+      }, 0);
+  },
+};

@@ -1,0 +1,35 @@
+/**
+ * The Bun adapter: `performance.now()` for the clock, `setTimeout` for the
+ * run's one native timer, `setImmediate` for the checkpoint yield (Bun has it
+ * natively and it is not clamped), and the global `reportError` for errors
+ * that have no caller.
+ *
+ * @module
+ */
+
+import type { Adapter } from "../../src/adapter.ts";
+
+/**
+ * The adapter for Bun.
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein/core";
+ * import { bunAdapter } from "skein/bun";
+ * await run(async (cx) => cx.sleep(1), { adapter: bunAdapter });
+ * ```
+ */
+export const bunAdapter: Adapter = {
+  name: "bun",
+  now: () => performance.now(),
+  setTimer: (callback, delay) => setTimeout(callback, delay),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  yieldMacrotask: (callback) => {
+    setImmediate(callback);
+  },
+  reportError: (error) => {
+    queueMicrotask(() => {
+      throw error;
+    });
+  },
+};

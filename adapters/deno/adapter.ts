@@ -1,0 +1,38 @@
+/**
+ * The Deno adapter: `performance.now()` for the clock, `setTimeout` for the
+ * run's one native timer, and Deno's global `setImmediate` for the checkpoint
+ * yield. (A `MessageChannel` would also be unclamped, but an open channel
+ * keeps a Deno process alive, so a finished program would not exit.) Errors
+ * with no caller go to the global `reportError`.
+ *
+ * @module
+ */
+
+import type { Adapter } from "../../src/adapter.ts";
+
+type Immediate = (callback: () => void) => unknown;
+
+const setImmediateFn = (globalThis as unknown as { setImmediate: Immediate }).setImmediate;
+
+/**
+ * The adapter for Deno 2.
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein/core";
+ * import { denoAdapter } from "skein/deno";
+ * await run(async (cx) => cx.sleep(1), { adapter: denoAdapter });
+ * ```
+ */
+export const denoAdapter: Adapter = {
+  name: "deno",
+  now: () => performance.now(),
+  setTimer: (callback, delay) => setTimeout(callback, delay),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  yieldMacrotask: (callback) => {
+    setImmediateFn(callback);
+  },
+  reportError: (error) => {
+    (globalThis as unknown as { reportError(e: unknown): void }).reportError(error);
+  },
+};

@@ -1,0 +1,35 @@
+/**
+ * The Node.js adapter: `performance.now()` for the clock, `setTimeout` for the
+ * run's one native timer, `setImmediate` for the checkpoint yield (it runs
+ * after pending I/O callbacks and is not clamped), and `process.nextTick` to
+ * rethrow errors that have no caller, so they reach `uncaughtException`.
+ *
+ * @module
+ */
+
+import type { Adapter } from "../../src/adapter.ts";
+
+/**
+ * The adapter for Node.js (18+; tested on 20, 22, 24).
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein/core";
+ * import { nodeAdapter } from "skein/node";
+ * await run(async (cx) => cx.sleep(1), { adapter: nodeAdapter });
+ * ```
+ */
+export const nodeAdapter: Adapter = {
+  name: "node",
+  now: () => performance.now(),
+  setTimer: (callback, delay) => setTimeout(callback, delay),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  yieldMacrotask: (callback) => {
+    setImmediate(callback);
+  },
+  reportError: (error) => {
+    process.nextTick(() => {
+      throw error;
+    });
+  },
+};

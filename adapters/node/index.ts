@@ -1,0 +1,33 @@
+/**
+ * Skein for Node.js: the whole API, with `run` using {@link nodeAdapter}.
+ * `import { run } from "skein"` resolves here on Node.
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein";
+ * await run(async (cx) => {
+ *   await cx.taskGroup(async (tg) => {
+ *     tg.startSoon(async (cx) => cx.sleep(10));
+ *   });
+ * });
+ * ```
+ *
+ * @module
+ */
+
+import { bindRun } from "../../src/run.ts";
+import { nodeAdapter } from "./adapter.ts";
+
+export * from "../../src/index.ts";
+export { nodeAdapter };
+
+/**
+ * Runs `main(cx)` as the root task on Node.js; see the core `run`.
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein";
+ * console.log(await run(async (cx) => { await cx.sleep(10); return "done"; }));
+ * ```
+ */
+export const run = bindRun(nodeAdapter);

@@ -1,0 +1,79 @@
+// Skein demo: the structured-concurrency model end to end, on any runtime.
+//
+//   npm install && npm run demo
+//
+// A small "mirror checker": a local service starts first (readiness handshake
+// with tg.start), then we query several mirrors concurrently in a task group
+// under a deadline. Mirrors that answer in time are reported; the stragglers
+// are cancelled when the deadline passes, and their `finally` blocks run.
+import { type Context, run, TimeoutError } from "skein";
+
+const t0 = Date.now();
+const log = (msg: string) => console.log(`${String(Date.now() - t0).padStart(5)} ms  ${msg}`);
+
+/** A pretend service: takes a while to get ready, then serves until cancelled. */
+async function service(cx: Context, name: string): Promise<void> {
+  await cx.sleep(50); // binding a port, warming a cache...
+  cx.started(`${name} on port 8080`);
+  try {
+    for (let tick = 1; ; tick++) {
+      await cx.sleep(100);
+      log(`  ${name}: heartbeat ${tick}`);
+    }
+  } finally {
+    log(`  ${name}: shut down cleanly`);
+  }
+}
+
+/** A pretend network request that honours cancellation. */
+async function queryMirror(cx: Context, name: string, latency: number, results: string[]): Promise<void> {
+  try {
+    await cx.sleep(latency);
+    results.push(name);
+    log(`mirror ${name} answered after ${latency} ms`);
+  } finally {
+    if (cx.isCancelled) log(`mirror ${name} cancelled (would have taken ${latency} ms)`);
+  }
+}
+
+const summary = await run(async (cx) => {
+  log(`running on the "${cx.taskName}" task; deadline ${cx.deadline}`);
+  const results: string[] = [];
+
+  await cx.taskGroup(async (tg, cx) => {
+    // 1. Readiness: start() returns once the service calls cx.started(...).
+    const where = await tg.start(service, "status-service");
+    log(`service ready: ${where}`);
+
+    // 2. Fan out under a deadline: whoever is not done in 300 ms is cancelled.
+    const mirrors: Array<[string, number]> = [
+      ["eu", 120],
+      ["us", 80],
+      ["asia", 260],
+      ["mars", 5000],
+      ["moon", 900],
+    ];
+    const outcome = await cx.moveOnAfter(300, (cx) =>
+      cx.taskGroup(async (inner) => {
+        for (const [name, latency] of mirrors) inner.startSoon(queryMirror, name, latency, results);
+      }),
+    );
+    log(outcome.cancelled ? "deadline hit: stragglers were cancelled" : "all mirrors answered in time");
+
+    // 3. failAfter raises instead of moving on.
+    try {
+      await cx.failAfter(50, (cx) => cx.sleep(1000));
+    } catch (error) {
+      if (error instanceof TimeoutError) log(`failAfter raised ${error.name}`);
+      else throw error;
+    }
+
+    // 4. Done: cancelling the group's scope stops the service too.
+    tg.cancelScope.cancel("demo finished");
+  });
+
+  return results;
+});
+
+log(`outcome: ${summary.length} mirrors answered in time: ${summary.join(", ")}`);
+log("every task has ended; the process exits by itself");

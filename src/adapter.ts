@@ -1,0 +1,58 @@
+/**
+ * The adapter interface: everything the core needs from a runtime.
+ *
+ * Skein's core (`src/`) never imports a runtime module and never sniffs the
+ * runtime. Whatever differs between Node, Deno, Bun and browsers (the clock,
+ * native timers, the macrotask yield, error reporting; later workers, sockets,
+ * processes, files and signals) reaches the core through one object that
+ * implements {@link Adapter}. Each folder under `adapters/` provides one.
+ *
+ * Invariants the core relies on:
+ * - `now()` is monotonic and in milliseconds.
+ * - `setTimer` callbacks run on a later macrotask, never synchronously.
+ * - `yieldMacrotask` runs its callback after pending I/O and timers had a
+ *   chance to run, and is not clamped (never a nested `setTimeout(0)`).
+ * - A run that has finished holds no native timer or handle, so a process
+ *   exits by itself.
+ *
+ * @module
+ */
+
+/** An opaque native timer handle, as returned by {@link Adapter.setTimer}. */
+export type TimerHandle = unknown;
+
+/**
+ * What a runtime supplies to the core. Pass one as `run(main, { adapter })` to
+ * choose a runtime explicitly; a plain `import { run } from "skein"` picks the
+ * right one through package export conditions.
+ *
+ * @example A custom adapter wrapping the Node one, counting native timers
+ * ```ts
+ * import { run, nodeAdapter, type Adapter } from "skein/node";
+ *
+ * let timers = 0;
+ * const counting: Adapter = {
+ *   ...nodeAdapter,
+ *   setTimer(callback, delay) {
+ *     timers++;
+ *     return nodeAdapter.setTimer(callback, delay);
+ *   },
+ * };
+ * await run(async (cx) => cx.sleep(10), { adapter: counting });
+ * console.log(timers); // 1
+ * ```
+ */
+export interface Adapter {
+  /** A short name for the runtime, such as `"node"` or `"browser"`. */
+  readonly name: string;
+  /** Monotonic time in milliseconds (usually `performance.now()`). */
+  now(): number;
+  /** Calls `callback` once after about `delay` milliseconds. */
+  setTimer(callback: () => void, delay: number): TimerHandle;
+  /** Cancels a timer made by {@link Adapter.setTimer}. */
+  clearTimer(handle: TimerHandle): void;
+  /** Calls `callback` on a later macrotask, after pending I/O. */
+  yieldMacrotask(callback: () => void): void;
+  /** Reports an error that has no caller to go to (the runtime's uncaught-error path). */
+  reportError(error: unknown): void;
+}

@@ -1,0 +1,387 @@
+/**
+ * The context (`cx`): what every task body receives.
+ *
+ * Skein has no hidden "current task" (that cannot work the same in
+ * browsers); instead each task body, group body and scope body is handed a
+ * context, and blocking calls are made through it. A context pairs a task
+ * with the cancel scope it is running in. Opening a scope (`withCancelScope`,
+ * `moveOnAfter`, `failAfter`, `taskGroup`) hands its body a new context for
+ * the inner scope; the outer context stays valid for code after the scope.
+ *
+ * What it carries:
+ * - `cancelScope`, `signal` (an `AbortSignal` aborted when the scope is
+ *   effectively cancelled), `deadline` (the effective deadline), `isCancelled`;
+ * - checkpoints: `checkpoint`, `sleep`, `sleepUntil`, `sleepForever`,
+ *   `abandonOnCancel` (await a foreign promise, abandoning it on cancel);
+ * - structure: `taskGroup`, `withCancelScope`, `moveOnAfter`/`moveOnAt`,
+ *   `failAfter`/`failAt`, and `started` for the readiness handshake;
+ * - context variables, read and written through {@link ContextVar}.
+ *
+ * A *checkpoint* is a point where the task may be cancelled and where other
+ * tasks get to run. Every Skein call that can block is one.
+ *
+ * @module
+ */
+
+import { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
+import { UsageError } from "./errors.ts";
+import type { Task } from "./task.ts";
+import { runTaskGroup, type TaskGroup } from "./task-group.ts";
+import { failAt, moveOnAt, runInScope, type MoveOnResult } from "./timeouts.ts";
+import { checkDelay, checkFunction, checkThenable, checkTime, describeValue } from "./validate.ts";
+import { SleepWaiter, Waiter } from "./waiter.ts";
+
+/**
+ * The context handed to every task body. See the module text above for the
+ * model; each method has its own example.
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein";
+ * await run(async (cx) => {
+ *   console.log(cx.deadline); // Infinity
+ *   await cx.sleep(10);
+ *   const text = await cx.abandonOnCancel(fetch("https://example.com", { signal: cx.signal }));
+ * });
+ * ```
+ */
+export class Context {
+  /** @internal */ readonly _task: Task;
+  /** The innermost cancel scope this context runs in. */
+  readonly cancelScope: CancelScope;
+
+  /** @internal Contexts are made by Skein, never by users. */
+  constructor(task: Task, scope: CancelScope) {
+    this._task = task;
+    this.cancelScope = scope;
+  }
+
+  /**
+   * An `AbortSignal` that aborts (with the {@link Cancelled} error as its
+   * reason) when this context's scope is cancelled. Pass it to `fetch`,
+   * streams, and anything else that takes a signal.
+   *
+   * @example
+   * ```ts
+   * const res = await fetch(url, { signal: cx.signal });
+   * ```
+   */
+  get signal(): AbortSignal {
+    return this.cancelScope.signal;
+  }
+
+  /**
+   * The effective deadline: the earliest deadline of the enclosing scopes up
+   * to the nearest shield, `Infinity` if none, `-Infinity` if already
+   * cancelled. On the clock of {@link Context.currentTime}.
+   *
+   * @example
+   * ```ts
+   * await cx.moveOnAfter(100, async (cx) => {
+   *   console.log(cx.deadline - cx.currentTime()); // about 100
+   * });
+   * ```
+   */
+  get deadline(): number {
+    return this.cancelScope._effectiveDeadline();
+  }
+
+  /**
+   * Whether this context's scope is effectively cancelled (its next
+   * checkpoint will throw).
+   *
+   * @example
+   * ```ts
+   * while (!cx.isCancelled) doSomeSyncWork();
+   * ```
+   */
+  get isCancelled(): boolean {
+    return this.cancelScope._origin !== null;
+  }
+
+  /**
+   * The name of the task running this context (`"main"` for the root task).
+   *
+   * @example
+   * ```ts
+   * tg.startSoon({ name: "poller" }, async (cx) => console.log(cx.taskName)); // poller
+   * ```
+   */
+  get taskName(): string {
+    return this._task.name;
+  }
+
+  /**
+   * The run's monotonic clock in milliseconds (the adapter's
+   * `performance.now()`). Deadlines are absolute times on this clock.
+   *
+   * @example
+   * ```ts
+   * const start = cx.currentTime();
+   * await cx.sleep(50);
+   * console.log(cx.currentTime() - start >= 50); // true
+   * ```
+   */
+  currentTime(): number {
+    return this._task.runner.adapter.now();
+  }
+
+  /**
+   * Throws {@link Cancelled} if this context's scope is cancelled, without
+   * yielding. Use it in long synchronous loops.
+   *
+   * @example
+   * ```ts
+   * for (const item of hugeArray) {
+   *   cx.checkpointIfCancelled();
+   *   process(item);
+   * }
+   * ```
+   */
+  checkpointIfCancelled(): void {
+    const origin = this.cancelScope._origin;
+    if (origin !== null) throw origin._cancelledError();
+  }
+
+  /**
+   * A checkpoint: throws {@link Cancelled} if cancelled, otherwise lets other
+   * tasks and pending I/O run (one macrotask) and checks again.
+   *
+   * @example
+   * ```ts
+   * for (const chunk of chunks) {
+   *   await cx.checkpoint(); // stay cancellable and fair
+   *   work(chunk);
+   * }
+   * ```
+   */
+  async checkpoint(): Promise<void> {
+    this.checkpointIfCancelled();
+    await this._task.runner.tick();
+    this.checkpointIfCancelled();
+  }
+
+  /**
+   * Sleeps for `ms` milliseconds; a checkpoint. `sleep(0)` is a plain
+   * checkpoint. Cancellation wakes it at once with {@link Cancelled}.
+   *
+   * @throws {RangeError} if `ms` is negative or NaN.
+   * @example
+   * ```ts
+   * await cx.sleep(250);
+   * ```
+   */
+  sleep(ms: number): Promise<void> {
+    checkDelay("ms", ms);
+    if (ms === 0) return this.checkpoint();
+    if (ms === Infinity) return this.sleepForever();
+    return this.sleepTo(this.currentTime() + ms);
+  }
+
+  /**
+   * Sleeps until the clock reaches `deadline` (ms, absolute); a checkpoint.
+   *
+   * @throws {RangeError} if `deadline` is NaN.
+   * @example
+   * ```ts
+   * const next = cx.currentTime() + 1000;
+   * await cx.sleepUntil(next);
+   * ```
+   */
+  sleepUntil(deadline: number): Promise<void> {
+    checkTime("deadline", deadline);
+    if (deadline === Infinity) return this.sleepForever();
+    if (deadline <= this.currentTime()) return this.checkpoint();
+    return this.sleepTo(deadline);
+  }
+
+  /**
+   * Blocks until cancelled. Useful for servers and for tests.
+   *
+   * @example
+   * ```ts
+   * await cx.moveOnAfter(100, (cx) => cx.sleepForever());
+   * ```
+   */
+  sleepForever(): Promise<void> {
+    return new Waiter<void>().park(this.cancelScope);
+  }
+
+  private sleepTo(deadline: number): Promise<void> {
+    return new SleepWaiter(this._task.runner.timers, deadline).park(this.cancelScope);
+  }
+
+  /**
+   * Awaits a promise that Skein does not control, as a checkpoint: if this
+   * context's scope is cancelled first, it throws {@link Cancelled} at once
+   * and abandons the promise. A later rejection of an abandoned promise is
+   * consumed, never reported as unhandled. Also pass `cx.signal` to the API
+   * that made the promise if it takes one, so the work itself stops too.
+   *
+   * @throws {TypeError} if `promise` is not a thenable.
+   * @example
+   * ```ts
+   * const res = await cx.abandonOnCancel(fetch(url, { signal: cx.signal }));
+   * ```
+   */
+  abandonOnCancel<T>(promise: PromiseLike<T>): Promise<T> {
+    checkThenable("promise", promise);
+    const waiter = new Waiter<T>();
+    const parked = waiter.park(this.cancelScope);
+    promise.then(
+      (value) => waiter.wake(value),
+      (error: unknown) => waiter.fail(error),
+    );
+    return parked;
+  }
+
+  /**
+   * Runs `body` with a new task group (a trio nursery) and waits for every
+   * task started in it. Returns the body's result, or `undefined` if the
+   * group's own scope was cancelled before the body returned.
+   *
+   * If the body or any task throws, the group's scope is cancelled (stopping
+   * the body and every other task), the group waits for all of them, then
+   * throws: the error itself when there is exactly one, a
+   * {@link TaskGroupError} holding all of them when there are several.
+   *
+   * @throws {TypeError} if `body` is not a function.
+   * @example
+   * ```ts
+   * const total = await cx.taskGroup(async (tg) => {
+   *   tg.startSoon(download, "a.txt");
+   *   tg.startSoon(download, "b.txt");
+   *   return 2;
+   * }); // both downloads have finished here
+   * ```
+   */
+  taskGroup<T>(body: (tg: TaskGroup, cx: Context) => T | PromiseLike<T>): Promise<T | undefined> {
+    checkFunction("body", body);
+    return runTaskGroup(this, body);
+  }
+
+  /**
+   * Runs `body` inside a cancel scope: a {@link CancelScope} you made (to
+   * cancel it from elsewhere) or options for a new one. Returns the body's
+   * result, or `undefined` if the scope absorbed a cancellation.
+   *
+   * @throws {TypeError} if `body` is not a function or the options are invalid.
+   * @throws {UsageError} if the scope was entered before.
+   * @example Shielded clean-up
+   * ```ts
+   * await cx.withCancelScope({ shield: true }, async (cx) => {
+   *   await connection.sendGoodbye(cx); // outer cancellation cannot stop this
+   * });
+   * ```
+   */
+  withCancelScope<T>(
+    scope: CancelScope | CancelScopeOptions,
+    body: (cx: Context) => T | PromiseLike<T>,
+  ): Promise<T | undefined> {
+    const theScope = scope instanceof CancelScope ? scope : new CancelScope(scope);
+    checkFunction("body", body);
+    theScope._checkUnentered();
+    return runInScope(this, theScope, body);
+  }
+
+  /**
+   * Runs `body` with a deadline `ms` from now; when it passes, the body is
+   * cancelled and this returns normally. The result tells which happened.
+   *
+   * @throws {RangeError} if `ms` is negative or NaN.
+   * @example
+   * ```ts
+   * const r = await cx.moveOnAfter(100, (cx) => slowLookup(cx));
+   * if (r.cancelled) console.log("gave up");
+   * else console.log(r.value);
+   * ```
+   */
+  moveOnAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>): Promise<MoveOnResult<T>> {
+    checkDelay("ms", ms);
+    checkFunction("body", body);
+    return moveOnAt(this, this.currentTime() + ms, body);
+  }
+
+  /**
+   * Like {@link Context.moveOnAfter} with an absolute deadline.
+   *
+   * @throws {RangeError} if `deadline` is NaN.
+   * @example
+   * ```ts
+   * const r = await cx.moveOnAt(cx.currentTime() + 100, (cx) => slowLookup(cx));
+   * ```
+   */
+  moveOnAt<T>(deadline: number, body: (cx: Context) => T | PromiseLike<T>): Promise<MoveOnResult<T>> {
+    checkTime("deadline", deadline);
+    checkFunction("body", body);
+    return moveOnAt(this, deadline, body);
+  }
+
+  /**
+   * Runs `body` with a deadline `ms` from now; when it passes, the body is
+   * cancelled and this throws {@link TimeoutError}.
+   *
+   * (If the body cancels its own scope explicitly, `cx.cancelScope.cancel()`,
+   * this resolves with `undefined`, as in anyio.)
+   *
+   * @throws {RangeError} if `ms` is negative or NaN.
+   * @example
+   * ```ts
+   * try {
+   *   await cx.failAfter(100, (cx) => slowLookup(cx));
+   * } catch (e) {
+   *   if (e instanceof TimeoutError) console.log("too slow");
+   * }
+   * ```
+   */
+  failAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkDelay("ms", ms);
+    checkFunction("body", body);
+    return failAt(this, this.currentTime() + ms, body);
+  }
+
+  /**
+   * Like {@link Context.failAfter} with an absolute deadline.
+   *
+   * @throws {RangeError} if `deadline` is NaN.
+   * @example
+   * ```ts
+   * await cx.failAt(cx.currentTime() + 100, (cx) => slowLookup(cx));
+   * ```
+   */
+  failAt<T>(deadline: number, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkTime("deadline", deadline);
+    checkFunction("body", body);
+    return failAt(this, deadline, body);
+  }
+
+  /**
+   * Signals readiness from a task started with `tg.start(fn)`: `start`
+   * resolves with `value`, and from now on the task's errors go to its group
+   * instead of to the `start` caller. In a task started with `startSoon` it
+   * does nothing, so one function can serve both.
+   *
+   * @throws {UsageError} if called twice in the same task.
+   * @example
+   * ```ts
+   * const port = await tg.start(async (cx) => {
+   *   const server = await listen(0);
+   *   cx.started(server.port);
+   *   await server.serveForever(cx);
+   * });
+   * ```
+   */
+  started(value?: unknown): void {
+    const status = this._task.status;
+    if (status === null) return;
+    if (status.done) throw new UsageError("cx.started() was called twice in the same task");
+    status.done = true;
+    status.resolve(value);
+  }
+
+  /** @internal */
+  toString(): string {
+    return `Context(task ${describeValue(this._task.name)})`;
+  }
+}
+

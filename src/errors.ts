@@ -1,0 +1,182 @@
+/**
+ * The error classes Skein throws. Every one is a class, so `instanceof` works,
+ * and every one sets `name` so logs say what happened.
+ *
+ * - {@link Cancelled}: thrown at a checkpoint inside a cancelled scope. Let it
+ *   propagate: the scope that caused it absorbs it.
+ * - {@link TimeoutError}: thrown by `failAfter`/`failAt` when the deadline hit.
+ * - {@link TaskGroupError}: several tasks of one group failed.
+ * - {@link ClosedResourceError}: you used something you (or its owner) closed.
+ * - {@link UsageError}: the API was used in a way it does not allow.
+ *
+ * Bad arguments get the built-in `TypeError` or `RangeError`, naming the
+ * argument and the value.
+ *
+ * @module
+ */
+
+import type { CancelScope } from "./cancel-scope.ts";
+
+/**
+ * The base class of Skein's own errors (all but `TypeError`/`RangeError`).
+ *
+ * @example
+ * ```ts
+ * import { SkeinError } from "skein";
+ * try {
+ *   // ...
+ * } catch (error) {
+ *   if (error instanceof SkeinError) console.log("from Skein:", error.name);
+ * }
+ * ```
+ */
+export class SkeinError extends Error {
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SkeinError";
+  }
+}
+
+/**
+ * Thrown at a checkpoint (`sleep`, `checkpoint`, any blocking Skein call)
+ * when the enclosing cancel scope has been cancelled. Cancellation is
+ * level-triggered: until the cancelled scope exits, every checkpoint inside it
+ * throws again, so swallowing a `Cancelled` only postpones it.
+ *
+ * Do not catch it to ignore it; use `finally` for clean-up, or rethrow.
+ * The scope that was cancelled ({@link Cancelled.scope}) absorbs it when it
+ * propagates out of that scope.
+ *
+ * @example
+ * ```ts
+ * import { run, Cancelled } from "skein";
+ * await run(async (cx) => {
+ *   await cx.moveOnAfter(10, async (cx) => {
+ *     try {
+ *       await cx.sleep(1000);
+ *     } catch (error) {
+ *       console.log(error instanceof Cancelled); // true
+ *       throw error; // let the scope absorb it
+ *     }
+ *   });
+ * });
+ * ```
+ */
+export class Cancelled extends SkeinError {
+  /** The reason given to `cancel(reason)`, or a description of the deadline. */
+  readonly reason: string | undefined;
+  /** The cancel scope whose cancellation this is; it absorbs this error. */
+  readonly scope: CancelScope | undefined;
+  constructor(reason?: string, scope?: CancelScope) {
+    super(reason === undefined ? "cancelled" : `cancelled: ${reason}`);
+    this.name = "Cancelled";
+    this.reason = reason;
+    this.scope = scope;
+  }
+}
+
+/**
+ * Thrown by `failAfter` / `failAt` (and `waitFor`) when the deadline passed
+ * before the body finished. The body was cancelled first; its `finally`
+ * blocks have run.
+ *
+ * @example
+ * ```ts
+ * import { run, TimeoutError } from "skein";
+ * await run(async (cx) => {
+ *   try {
+ *     await cx.failAfter(10, (cx) => cx.sleep(1000));
+ *   } catch (error) {
+ *     console.log(error instanceof TimeoutError); // true
+ *   }
+ * });
+ * ```
+ */
+export class TimeoutError extends SkeinError {
+  constructor(message = "deadline exceeded", options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * Thrown by a task group when more than one of its tasks (or its body)
+ * failed. `errors` holds every error, unchanged (stack and `cause` intact),
+ * in the order they happened. A group with exactly one failure throws that
+ * error itself, not a wrapper: see {@link TaskGroup}.
+ *
+ * @example
+ * ```ts
+ * import { run, TaskGroupError } from "skein";
+ * try {
+ *   await run((cx) =>
+ *     cx.taskGroup(async (tg) => {
+ *       tg.startSoon(async () => { throw new Error("a"); });
+ *       tg.startSoon(async () => { throw new Error("b"); });
+ *     })
+ *   );
+ * } catch (error) {
+ *   if (error instanceof TaskGroupError) console.log(error.errors.length); // 2
+ * }
+ * ```
+ */
+export class TaskGroupError extends AggregateError {
+  constructor(errors: readonly unknown[], message?: string) {
+    super(errors, message ?? TaskGroupError.describe(errors));
+    this.name = "TaskGroupError";
+  }
+
+  private static describe(errors: readonly unknown[]): string {
+    const parts = errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)));
+    return `${errors.length} errors in task group: ${parts.join("; ")}`;
+  }
+}
+
+/**
+ * Thrown when you use a resource that has been closed: a task group that has
+ * exited, a stream end you closed, and so on.
+ *
+ * @example
+ * ```ts
+ * import { run, ClosedResourceError, type TaskGroup } from "skein";
+ * await run(async (cx) => {
+ *   let saved!: TaskGroup;
+ *   await cx.taskGroup(async (tg) => { saved = tg; });
+ *   try {
+ *     saved.startSoon(async () => {});
+ *   } catch (error) {
+ *     console.log(error instanceof ClosedResourceError); // true
+ *   }
+ * });
+ * ```
+ */
+export class ClosedResourceError extends SkeinError {
+  constructor(message = "the resource is closed") {
+    super(message);
+    this.name = "ClosedResourceError";
+  }
+}
+
+/**
+ * Thrown when the API is used in a way it does not allow, for example
+ * calling `cx.started()` twice, entering a cancel scope twice, or a task
+ * started with `tg.start` ending before it called `cx.started()`.
+ *
+ * @example
+ * ```ts
+ * import { run, UsageError } from "skein";
+ * await run((cx) =>
+ *   cx.taskGroup(async (tg) => {
+ *     await tg.start(async () => {}).catch((error) => {
+ *       console.log(error instanceof UsageError); // true: never called started()
+ *     });
+ *   })
+ * );
+ * ```
+ */
+export class UsageError extends SkeinError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Skein: structured concurrency for TypeScript, in the style of trio and
+ * anyio, the same on Node, Deno, Bun and browsers.
+ *
+ * This is the runtime-neutral core (`skein/core`). Its {@link run} needs an
+ * explicit adapter; import from `"skein"` to get the one for your runtime.
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein";
+ * await run(async (cx) => {
+ *   await cx.taskGroup(async (tg) => {
+ *     tg.startSoon(async (cx) => { await cx.sleep(100); console.log("one"); });
+ *     tg.startSoon(async (cx) => { await cx.sleep(50); console.log("two"); });
+ *   });
+ * });
+ * ```
+ *
+ * @module
+ */
+
+export type { Adapter, TimerHandle } from "./adapter.ts";
+export { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
+export { Context } from "./context.ts";
+export { ContextVar, ContextVarToken } from "./context-var.ts";
+export { Cancelled, ClosedResourceError, SkeinError, TaskGroupError, TimeoutError, UsageError } from "./errors.ts";
+export { bindRun, run, type RunOptions } from "./run.ts";
+export { TaskGroup, type TaskFunction, type TaskOptions } from "./task-group.ts";
+export type { MoveOnResult } from "./timeouts.ts";

@@ -1,0 +1,100 @@
+/**
+ * `run`: the entry point. It makes a runner for an adapter, opens the root
+ * cancel scope, starts the root task with a context and waits for it.
+ *
+ * Because every task lives in a task group and a group waits for its tasks,
+ * when `main` has settled every task of the run has ended; `run` then drops
+ * the run's native timer, so the process can exit by itself.
+ *
+ * @module
+ */
+
+import type { Adapter } from "./adapter.ts";
+import { CancelScope } from "./cancel-scope.ts";
+import { Context } from "./context.ts";
+import { Runner } from "./runner.ts";
+import { Task } from "./task.ts";
+import { checkFunction, describeValue } from "./validate.ts";
+
+/**
+ * Options for {@link run}.
+ *
+ * @example
+ * ```ts
+ * import { run } from "skein/core";
+ * import { nodeAdapter } from "skein/node";
+ * await run(async (cx) => {}, { adapter: nodeAdapter });
+ * ```
+ */
+export interface RunOptions {
+  /**
+   * The runtime adapter. Required when importing from `skein/core`; the
+   * `run` exported by `skein` (and `skein/node`, `skein/deno`, ...) defaults
+   * to the adapter of its runtime.
+   */
+  adapter?: Adapter;
+}
+
+/**
+ * Runs `main(cx)` as the root task of a new Skein run and resolves with its
+ * result (or rejects with its error) once every task has ended.
+ *
+ * This is the core `run`, which needs an explicit adapter; normally you
+ * import `run` from `"skein"`, which picks your runtime's adapter.
+ *
+ * @throws {TypeError} if `main` is not a function or no adapter is given.
+ * @example
+ * ```ts
+ * import { run } from "skein";
+ * const answer = await run(async (cx) => {
+ *   await cx.sleep(10);
+ *   return 42;
+ * });
+ * ```
+ */
+export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
+  checkFunction("main", main);
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+  }
+  const adapter = options.adapter;
+  if (adapter === undefined) {
+    throw new TypeError(
+      'options.adapter is required by the run() of "skein/core"; import run from "skein" to use your runtime\'s adapter',
+    );
+  }
+  if (adapter === null || typeof adapter !== "object" || typeof adapter.now !== "function") {
+    throw new TypeError(`options.adapter must be an Adapter, got ${describeValue(adapter)}`);
+  }
+  return runMain(adapter, main);
+}
+
+async function runMain<T>(adapter: Adapter, main: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+  const runner = new Runner(adapter);
+  const scope = new CancelScope();
+  scope._enter(runner, null);
+  const task = new Task(runner, "main", null);
+  try {
+    return await main(new Context(task, scope));
+  } finally {
+    scope._exit();
+    runner.close();
+  }
+}
+
+/**
+ * Makes a `run` that defaults to `adapter` (an explicit `options.adapter`
+ * still wins). Each runtime entry point exports one.
+ *
+ * @example
+ * ```ts
+ * import { bindRun } from "skein/core";
+ * import { nodeAdapter } from "skein/node";
+ * const runOnNode = bindRun(nodeAdapter);
+ * await runOnNode(async (cx) => cx.sleep(1));
+ * ```
+ */
+export function bindRun(adapter: Adapter): typeof run {
+  return (main, options = {}) =>
+    run(main, options !== null && typeof options === "object" && options.adapter === undefined ? { adapter } : options);
+}

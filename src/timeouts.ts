@@ -1,0 +1,77 @@
+/**
+ * Running a body inside a cancel scope, and the timeouts built on it:
+ * `moveOnAfter`/`moveOnAt` (give up quietly) and `failAfter`/`failAt` (give
+ * up with {@link TimeoutError}).
+ *
+ * Every scope body runs through {@link runInScope}, which keeps the one rule
+ * of absorption: a {@link Cancelled} leaving the body is swallowed here only
+ * if this scope is its origin; any other error, and any other `Cancelled`,
+ * propagates unchanged.
+ *
+ * @module
+ */
+
+import { CancelScope } from "./cancel-scope.ts";
+import { Context } from "./context.ts";
+import { Cancelled, TimeoutError } from "./errors.ts";
+
+/**
+ * What `moveOnAfter`/`moveOnAt` report: whether the deadline cancelled the
+ * body, the body's value if it finished, and the scope itself.
+ *
+ * @example
+ * ```ts
+ * const r = await cx.moveOnAfter(50, async () => 42);
+ * if (!r.cancelled) console.log(r.value); // 42
+ * ```
+ */
+export type MoveOnResult<T> =
+  | { readonly cancelled: false; readonly value: T; readonly scope: CancelScope }
+  | { readonly cancelled: true; readonly value: undefined; readonly scope: CancelScope };
+
+/** Runs `body` in `scope` entered under `cx`. @internal */
+export async function runInScope<T>(
+  cx: Context,
+  scope: CancelScope,
+  body: (cx: Context) => T | PromiseLike<T>,
+): Promise<T | undefined> {
+  scope._enter(cx._task.runner, cx.cancelScope);
+  try {
+    return await body(new Context(cx._task, scope));
+  } catch (error) {
+    if (error instanceof Cancelled && error.scope === scope) {
+      scope._cancelledCaught = true;
+      return undefined;
+    }
+    throw error;
+  } finally {
+    scope._exit();
+  }
+}
+
+/** @internal */
+export async function moveOnAt<T>(
+  cx: Context,
+  deadline: number,
+  body: (cx: Context) => T | PromiseLike<T>,
+): Promise<MoveOnResult<T>> {
+  const scope = new CancelScope({ deadline });
+  const value = await runInScope(cx, scope, body);
+  return scope._cancelledCaught
+    ? { cancelled: true, value: undefined, scope }
+    : { cancelled: false, value: value as T, scope };
+}
+
+/** @internal */
+export async function failAt<T>(
+  cx: Context,
+  deadline: number,
+  body: (cx: Context) => T | PromiseLike<T>,
+): Promise<T> {
+  const scope = new CancelScope({ deadline });
+  const value = await runInScope(cx, scope, body);
+  if (scope._cancelledCaught && scope._byDeadline) {
+    throw new TimeoutError(`deadline exceeded (at ${deadline.toFixed(1)} ms on the run's clock)`);
+  }
+  return value as T;
+}

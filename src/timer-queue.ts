@@ -1,0 +1,156 @@
+/**
+ * The timer queue: every sleep and every cancel-scope deadline of one run
+ * shares a single native timer.
+ *
+ * Entries are the waiting objects themselves (a sleeping waiter, a cancel
+ * scope with a deadline): they carry their own `deadline` and heap position,
+ * so adding, moving and removing an entry allocates nothing.
+ *
+ * Invariants:
+ * - The heap is a binary min-heap on `(deadline, seq)`; equal deadlines fire in
+ *   the order they were added.
+ * - An armed native timer is due no later than the earliest entry. Removing
+ *   the earliest entry leaves it armed (it fires early and re-arms), which
+ *   spares a clear/set pair per removal when many sleepers are cancelled.
+ * - When the heap is empty no native timer is armed, so a finished run leaves
+ *   nothing that keeps a process alive.
+ *
+ * @internal
+ * @module
+ */
+
+import type { Adapter, TimerHandle } from "./adapter.ts";
+
+/** Something that waits for a point in time. @internal */
+export interface TimerEntry {
+  /** When the entry is due, on the adapter's clock. */
+  deadline: number;
+  /** Position in the heap, or -1 when not queued. */
+  heapIndex: number;
+  /** Tie-breaker: insertion order. */
+  timerSeq: number;
+  /** Called once when the entry is due (it has already left the queue). */
+  onTimer(): void;
+}
+
+/** One run's timers. @internal */
+export class TimerQueue {
+  private readonly heap: TimerEntry[] = [];
+  private readonly adapter: Adapter;
+  private handle: TimerHandle = undefined;
+  private armedAt = Infinity;
+  private seq = 0;
+  private readonly fire = (): void => this.onNativeTimer();
+
+  constructor(adapter: Adapter) {
+    this.adapter = adapter;
+  }
+
+  /** Number of queued entries. */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** Queues `entry` at `entry.deadline` (or moves it there if queued). */
+  schedule(entry: TimerEntry): void {
+    if (entry.heapIndex >= 0) {
+      this.siftUp(entry.heapIndex);
+      this.siftDown(entry.heapIndex);
+    } else {
+      entry.timerSeq = this.seq++;
+      entry.heapIndex = this.heap.length;
+      this.heap.push(entry);
+      this.siftUp(entry.heapIndex);
+    }
+    if (entry.deadline < this.armedAt) this.arm(entry.deadline);
+  }
+
+  /** Removes `entry` if it is queued. */
+  remove(entry: TimerEntry): void {
+    const i = entry.heapIndex;
+    if (i < 0) return;
+    entry.heapIndex = -1;
+    const last = this.heap.pop()!;
+    if (last !== entry) {
+      this.heap[i] = last;
+      last.heapIndex = i;
+      this.siftUp(i);
+      this.siftDown(last.heapIndex);
+    }
+    if (this.heap.length === 0) this.disarm();
+  }
+
+  /** Drops every entry and the native timer. */
+  close(): void {
+    for (const entry of this.heap) entry.heapIndex = -1;
+    this.heap.length = 0;
+    this.disarm();
+  }
+
+  private arm(at: number): void {
+    if (this.handle !== undefined) this.adapter.clearTimer(this.handle);
+    this.armedAt = at;
+    this.handle = this.adapter.setTimer(this.fire, Math.max(0, at - this.adapter.now()));
+  }
+
+  private disarm(): void {
+    if (this.handle !== undefined) this.adapter.clearTimer(this.handle);
+    this.handle = undefined;
+    this.armedAt = Infinity;
+  }
+
+  private onNativeTimer(): void {
+    this.handle = undefined;
+    this.armedAt = Infinity;
+    const heap = this.heap;
+    const now = this.adapter.now();
+    while (heap.length > 0 && heap[0]!.deadline <= now) {
+      const entry = heap[0]!;
+      this.remove(entry);
+      try {
+        entry.onTimer();
+      } catch (error) {
+        this.adapter.reportError(error);
+      }
+    }
+    if (heap.length > 0 && this.handle === undefined) this.arm(heap[0]!.deadline);
+  }
+
+  private less(a: TimerEntry, b: TimerEntry): boolean {
+    return a.deadline < b.deadline || (a.deadline === b.deadline && a.timerSeq < b.timerSeq);
+  }
+
+  private siftUp(i: number): void {
+    const heap = this.heap;
+    const entry = heap[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = heap[p]!;
+      if (!this.less(entry, parent)) break;
+      heap[i] = parent;
+      parent.heapIndex = i;
+      i = p;
+    }
+    heap[i] = entry;
+    entry.heapIndex = i;
+  }
+
+  private siftDown(i: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    const entry = heap[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.less(heap[r]!, heap[l]!) ? r : l;
+      const child = heap[c]!;
+      if (!this.less(child, entry)) break;
+      heap[i] = child;
+      child.heapIndex = i;
+      i = c;
+    }
+    heap[i] = entry;
+    entry.heapIndex = i;
+  }
+}

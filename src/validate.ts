@@ -1,0 +1,58 @@
+/**
+ * Argument checks shared by the public API. Each throws a `TypeError` or
+ * `RangeError` that names the argument and shows the value, at the call site,
+ * so bad input never turns into a hang.
+ *
+ * @internal
+ * @module
+ */
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "symbol") return value.toString();
+  if (value !== null && typeof value === "object") {
+    const name = (value as object).constructor?.name;
+    return name ? `a ${name} object` : "an object";
+  }
+  return String(value);
+}
+
+/** Throws unless `value` is a function. @internal */
+export function checkFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== "function") {
+    throw new TypeError(`${name} must be a function, got ${show(value)}`);
+  }
+}
+
+/** Throws unless `value` is a number that is not NaN (Infinity allowed). @internal */
+export function checkTime(name: string, value: unknown): asserts value is number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${show(value)}`);
+  if (Number.isNaN(value)) throw new RangeError(`${name} must not be NaN`);
+}
+
+/** Throws unless `value` is a non-negative number (Infinity allowed). @internal */
+export function checkDelay(name: string, value: unknown): asserts value is number {
+  checkTime(name, value);
+  if (value < 0) throw new RangeError(`${name} must be >= 0 milliseconds, got ${value}`);
+}
+
+/** Throws unless `value` is a boolean. @internal */
+export function checkBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== "boolean") throw new TypeError(`${name} must be a boolean, got ${show(value)}`);
+}
+
+/** Throws unless `value` is a thenable. @internal */
+export function checkThenable(name: string, value: unknown): asserts value is PromiseLike<unknown> {
+  if (
+    value === null ||
+    (typeof value !== "object" && typeof value !== "function") ||
+    typeof (value as { then?: unknown }).then !== "function"
+  ) {
+    throw new TypeError(`${name} must be a promise (a thenable), got ${show(value)}`);
+  }
+}
+
+/** Describes a value for an error message. @internal */
+export const describeValue = show;

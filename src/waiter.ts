@@ -1,0 +1,119 @@
+/**
+ * Waiters: how a task blocks at a checkpoint.
+ *
+ * Every blocking Skein operation (sleep, awaiting a foreign promise, and later
+ * locks, events and channels) parks a {@link Waiter} on the cancel scope of
+ * the calling context. The waiter ends in exactly one way:
+ * - `wake(value)`: the thing it waited for happened;
+ * - `fail(error)`: the thing it waited for failed;
+ * - cancellation: the scope became cancelled; the scope calls
+ *   `cancelWith(error)`, which first runs `onCancel()` (so a queue can drop the
+ *   waiter, a timer can be removed) and then rejects with `Cancelled`.
+ *
+ * Invariants:
+ * - A waiter settles at most once; later wake/fail/cancel calls return false
+ *   and change nothing, so a resource handed to a waiter is never also handed
+ *   to its canceller, and nothing is lost or duplicated.
+ * - While unsettled, a waiter is linked into exactly one scope's waiter list;
+ *   once settled it is unlinked.
+ * - Parking in a scope that is already cancelled does not park: it returns a
+ *   rejected promise (the checkpoint raises) and `onCancel` is not called.
+ *
+ * Subclasses (a sleeping waiter, a lock's queued acquirer) add fields rather
+ * than closures, so the hot path allocates the waiter and its promise only.
+ *
+ * @internal
+ * @module
+ */
+
+import type { CancelScope } from "./cancel-scope.ts";
+import type { TimerEntry, TimerQueue } from "./timer-queue.ts";
+
+/** What a cancel scope keeps in its list of parked waiters. @internal */
+export interface Parked {
+  prevParked: Parked | null;
+  nextParked: Parked | null;
+  parkedIn: CancelScope | null;
+  cancelWith(error: unknown): void;
+}
+
+/** A task blocked until woken, failed or cancelled. @internal */
+export class Waiter<T = void> implements Parked {
+  prevParked: Parked | null = null;
+  nextParked: Parked | null = null;
+  parkedIn: CancelScope | null = null;
+  settled = false;
+  private resolveFn: ((value: T) => void) | null = null;
+  private rejectFn: ((error: unknown) => void) | null = null;
+
+  /** Parks on `scope`; the promise settles when the waiter does. */
+  park(scope: CancelScope): Promise<T> {
+    const origin = scope._origin;
+    if (origin !== null) {
+      this.settled = true;
+      return Promise.reject(origin._cancelledError());
+    }
+    scope._addParked(this);
+    return new Promise<T>((resolve, reject) => {
+      this.resolveFn = resolve;
+      this.rejectFn = reject;
+    });
+  }
+
+  /** Resolves the waiter. Returns false if it had already settled. */
+  wake(value: T): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.parkedIn?._removeParked(this);
+    this.resolveFn!(value);
+    return true;
+  }
+
+  /** Rejects the waiter with `error`. Returns false if it had already settled. */
+  fail(error: unknown): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.parkedIn?._removeParked(this);
+    this.rejectFn!(error);
+    return true;
+  }
+
+  /** Called by the scope (already unlinked) when it is cancelled. */
+  cancelWith(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.onCancel();
+    this.rejectFn!(error);
+  }
+
+  /** Hook for subclasses: undo whatever waiting registered elsewhere. */
+  protected onCancel(): void {}
+}
+
+/** A waiter that also wakes at a point in time. @internal */
+export class SleepWaiter extends Waiter<void> implements TimerEntry {
+  deadline: number;
+  heapIndex = -1;
+  timerSeq = 0;
+  private readonly timers: TimerQueue;
+
+  constructor(timers: TimerQueue, deadline: number) {
+    super();
+    this.timers = timers;
+    this.deadline = deadline;
+  }
+
+  override park(scope: CancelScope): Promise<void> {
+    const promise = super.park(scope);
+    if (!this.settled) this.timers.schedule(this);
+    return promise;
+  }
+
+  onTimer(): void {
+    this.wake();
+  }
+
+  protected override onCancel(): void {
+    this.timers.remove(this);
+  }
+}

@@ -1,0 +1,77 @@
+// The timer queue: one native timer for many entries, fired in (deadline, insertion) order.
+import { describe, expect, it } from "vitest";
+import type { Adapter } from "../src/adapter.ts";
+import { TimerQueue, type TimerEntry } from "../src/timer-queue.ts";
+
+function fakeAdapter() {
+  let now = 0;
+  const timers = new Map<number, { at: number; cb: () => void }>();
+  let next = 1;
+  const adapter: Adapter = {
+    name: "fake",
+    now: () => now,
+    setTimer: (cb, delay) => {
+      timers.set(next, { at: now + delay, cb });
+      return next++;
+    },
+    clearTimer: (h) => void timers.delete(h as number),
+    yieldMacrotask: (cb) => cb(),
+    reportError: (e) => {
+      throw e;
+    },
+  };
+  const advance = (to: number) => {
+    now = to;
+    for (;;) {
+      const due = [...timers.entries()].filter(([, t]) => t.at <= now).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      timers.delete(due[0]);
+      due[1].cb();
+    }
+  };
+  return { adapter, advance, armed: () => timers.size };
+}
+
+function entry(deadline: number, log: string[], name: string): TimerEntry {
+  return { deadline, heapIndex: -1, timerSeq: 0, onTimer: () => log.push(name) };
+}
+
+describe("TimerQueue", () => {
+  it("fires entries in deadline order, ties in insertion order, with at most one native timer", () => {
+    const { adapter, advance, armed } = fakeAdapter();
+    const q = new TimerQueue(adapter);
+    const log: string[] = [];
+    const names = [
+      [50, "c"],
+      [10, "a"],
+      [30, "b1"],
+      [30, "b2"],
+      [70, "d"],
+    ] as const;
+    for (const [t, n] of names) q.schedule(entry(t, log, n));
+    expect(armed()).toBe(1);
+    advance(30);
+    expect(log).toEqual(["a", "b1", "b2"]);
+    expect(armed()).toBe(1);
+    advance(100);
+    expect(log).toEqual(["a", "b1", "b2", "c", "d"]);
+    expect(armed()).toBe(0);
+    expect(q.size).toBe(0);
+  });
+
+  it("removes and reschedules entries; an empty queue holds no native timer", () => {
+    const { adapter, advance, armed } = fakeAdapter();
+    const q = new TimerQueue(adapter);
+    const log: string[] = [];
+    const es = Array.from({ length: 100 }, (_, i) => entry(1000 - i, log, String(i)));
+    for (const e of es) q.schedule(e);
+    for (let i = 0; i < 100; i += 2) q.remove(es[i]!);
+    es[1]!.deadline = 5;
+    q.schedule(es[1]!);
+    advance(5);
+    expect(log).toEqual(["1"]);
+    for (let i = 3; i < 100; i += 2) q.remove(es[i]!);
+    expect(q.size).toBe(0);
+    expect(armed()).toBe(0);
+  });
+});

@@ -1,0 +1,21 @@
+import { defineConfig } from "tsup";
+
+// One entry per adapter plus the runtime-neutral core. The shared core ends
+// up in one chunk, so `skein/node` and `skein/core` share class identities.
+export default defineConfig({
+  entry: {
+    node: "adapters/node/index.ts",
+    deno: "adapters/deno/index.ts",
+    bun: "adapters/bun/index.ts",
+    browser: "adapters/browser/index.ts",
+    core: "src/index.ts",
+  },
+  format: ["esm", "cjs"],
+  dts: true,
+  clean: true,
+  splitting: true,
+  sourcemap: true,
+  target: "es2022",
+  platform: "neutral",
+  outDir: "dist",
+});
