@@ -4,18 +4,56 @@ import { defineConfig } from "vitest/config";
 // *built* package ("skein" resolves to dist/ through package.json exports).
 // SKEIN_RUNTIME (set by conformance/run.mjs) names the runtime; its export
 // condition is put first so that "skein" resolves to that runtime's adapter,
-// as it would for a user of that runtime.
+// as it would for a user of that runtime. For "chromium" the suite runs in
+// vitest browser mode, in Debian's headless Chromium driven by playwright-core.
 const runtime = process.env.SKEIN_RUNTIME ?? "node";
-const conditions = [runtime, "import", "module", "default"];
+const condition = runtime === "chromium" ? "browser" : runtime;
+const conditions = [condition, "import", "module", "default"];
+
+async function browser() {
+  if (runtime !== "chromium") return undefined;
+  const { playwright } = await import("@vitest/browser-playwright");
+  return {
+    enabled: true,
+    headless: true,
+    screenshotFailures: false,
+    provider: playwright({
+      launchOptions: {
+        executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+        // Without the background-networking flags Chromium's connections are
+        // refused on a closed network; --no-sandbox because CI runs as root.
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      },
+    }),
+    instances: [{ browser: "chromium" as const }],
+  };
+}
 
 export default defineConfig({
   root: import.meta.dirname,
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: [runtime] } },
+  ssr: { resolve: { conditions, externalConditions: [condition] } },
+  // Cross-origin isolation, so SharedArrayBuffer and a fine performance.now()
+  // exist in the page as they do elsewhere.
+  server: {
+    headers: {
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Cross-Origin-Embedder-Policy": "require-corp",
+    },
+  },
+  optimizeDeps: { exclude: ["skein"] },
   test: {
     include: ["tests/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    provide: { runtime },
+    provide: { runtime, label: process.env.SKEIN_LABEL ?? runtime },
+    browser: await browser(),
   },
 });
