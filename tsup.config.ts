@@ -18,4 +18,6 @@ export default defineConfig({
   target: "es2022",
   platform: "neutral",
   outDir: "dist",
+  removeNodeProtocol: false,
+  external: [/^node:/],
 });

@@ -190,6 +190,7 @@ export class CancelScope {
     return this._deadline;
   }
 
+  /** Sets the absolute deadline (ms); `Infinity` removes it. @throws {RangeError} if NaN. */
   set deadline(value: number) {
     checkTime("deadline", value);
     this._deadline = value;
@@ -213,6 +214,7 @@ export class CancelScope {
     return this._shield;
   }
 
+  /** Shields or un-shields the scope. @throws {TypeError} if not a boolean. */
   set shield(value: boolean) {
     checkBoolean("shield", value);
     if (this._shield === value) return;

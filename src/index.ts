@@ -26,4 +26,4 @@ export { ContextVar, ContextVarToken } from "./context-var.ts";
 export { Cancelled, ClosedResourceError, SkeinError, TaskGroupError, TimeoutError, UsageError } from "./errors.ts";
 export { bindRun, run, type RunOptions } from "./run.ts";
 export { TaskGroup, type TaskFunction, type TaskOptions } from "./task-group.ts";
-export type { MoveOnResult } from "./timeouts.ts";
+export type { MoveOnCancelled, MoveOnFinished, MoveOnResult } from "./timeouts.ts";

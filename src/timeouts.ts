@@ -25,9 +25,43 @@ import { Cancelled, TimeoutError } from "./errors.ts";
  * if (!r.cancelled) console.log(r.value); // 42
  * ```
  */
-export type MoveOnResult<T> =
-  | { readonly cancelled: false; readonly value: T; readonly scope: CancelScope }
-  | { readonly cancelled: true; readonly value: undefined; readonly scope: CancelScope };
+export type MoveOnResult<T> = MoveOnFinished<T> | MoveOnCancelled;
+
+/**
+ * The body finished before the deadline cancelled it.
+ *
+ * @example
+ * ```ts
+ * const r = await cx.moveOnAfter(50, async () => 1);
+ * if (!r.cancelled) r.value; // 1
+ * ```
+ */
+export interface MoveOnFinished<T> {
+  /** False: the body finished. */
+  readonly cancelled: false;
+  /** What the body returned. */
+  readonly value: T;
+  /** The scope that ran the body. */
+  readonly scope: CancelScope;
+}
+
+/**
+ * The deadline cancelled the body.
+ *
+ * @example
+ * ```ts
+ * const r = await cx.moveOnAfter(1, (cx) => cx.sleepForever());
+ * r.cancelled; // true
+ * ```
+ */
+export interface MoveOnCancelled {
+  /** True: the deadline cancelled the body. */
+  readonly cancelled: true;
+  /** Always undefined. */
+  readonly value: undefined;
+  /** The scope that ran the body (its `cancelledCaught` is true). */
+  readonly scope: CancelScope;
+}
 
 /** Runs `body` in `scope` entered under `cx`. @internal */
 export async function runInScope<T>(

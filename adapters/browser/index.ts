@@ -13,7 +13,7 @@
  * @module
  */
 
-import { bindRun } from "../../src/run.ts";
+import { bindRun, run as coreRun } from "../../src/run.ts";
 import { browserAdapter } from "./adapter.ts";
 
 export * from "../../src/index.ts";
@@ -28,4 +28,4 @@ export { browserAdapter };
  * await run(async (cx) => cx.sleep(10));
  * ```
  */
-export const run = bindRun(browserAdapter);
+export const run: typeof coreRun = bindRun(browserAdapter);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/adapter.ts";
 
 /**

@@ -7,6 +7,8 @@
  * @module
  */
 
+import process from "node:process";
+import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/adapter.ts";
 
 /**

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { bindRun } from "../../src/run.ts";
+import { bindRun, run as coreRun } from "../../src/run.ts";
 import { nodeAdapter } from "./adapter.ts";
 
 export * from "../../src/index.ts";
@@ -30,4 +30,4 @@ export { nodeAdapter };
  * console.log(await run(async (cx) => { await cx.sleep(10); return "done"; }));
  * ```
  */
-export const run = bindRun(nodeAdapter);
+export const run: typeof coreRun = bindRun(nodeAdapter);
