@@ -180,3 +180,66 @@ export class UsageError extends SkeinError {
     this.name = "UsageError";
   }
 }
+
+/**
+ * Thrown by a non-blocking call (`acquireNowait`, `sendNowait`,
+ * `receiveNowait`, ...) that would have had to wait.
+ *
+ * @example
+ * ```ts
+ * import { WouldBlock } from "skein";
+ * try {
+ *   lock.acquireNowait(cx);
+ * } catch (error) {
+ *   if (error instanceof WouldBlock) console.log("busy");
+ * }
+ * ```
+ */
+export class WouldBlock extends SkeinError {
+  constructor(message = "the operation would block") {
+    super(message);
+    this.name = "WouldBlock";
+  }
+}
+
+/**
+ * Thrown when the other side of a resource has gone: sending on a memory
+ * object stream whose every receive end is closed, for example.
+ *
+ * @example
+ * ```ts
+ * import { BrokenResourceError } from "skein";
+ * try {
+ *   await send.send(cx, item);
+ * } catch (error) {
+ *   if (error instanceof BrokenResourceError) console.log("nobody is listening");
+ * }
+ * ```
+ */
+export class BrokenResourceError extends SkeinError {
+  constructor(message = "the resource is broken: its other end was closed") {
+    super(message);
+    this.name = "BrokenResourceError";
+  }
+}
+
+/**
+ * Thrown by `receive` when a stream has ended: every send end is closed and
+ * the buffer is drained. `for await` loops end quietly instead.
+ *
+ * @example
+ * ```ts
+ * import { EndOfStream } from "skein";
+ * try {
+ *   await receive.receive(cx);
+ * } catch (error) {
+ *   if (error instanceof EndOfStream) console.log("done");
+ * }
+ * ```
+ */
+export class EndOfStream extends SkeinError {
+  constructor(message = "end of stream: every sender has closed") {
+    super(message);
+    this.name = "EndOfStream";
+  }
+}

@@ -23,7 +23,17 @@ export type { Adapter, TimerHandle } from "./adapter.ts";
 export { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
 export { Context } from "./context.ts";
 export { ContextVar, ContextVarToken } from "./context-var.ts";
-export { Cancelled, ClosedResourceError, SkeinError, TaskGroupError, TimeoutError, UsageError } from "./errors.ts";
+export {
+  BrokenResourceError,
+  Cancelled,
+  ClosedResourceError,
+  EndOfStream,
+  SkeinError,
+  TaskGroupError,
+  TimeoutError,
+  UsageError,
+  WouldBlock,
+} from "./errors.ts";
 export { bindRun, run, type RunOptions } from "./run.ts";
 export { TaskGroup, type TaskFunction, type TaskOptions } from "./task-group.ts";
 export type { MoveOnCancelled, MoveOnFinished, MoveOnResult } from "./timeouts.ts";
