@@ -15,7 +15,7 @@ export interface Row {
 
 export async function measure(contenders: Contender[], n: number, rounds = 5): Promise<Row[]> {
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  for (const c of contenders) await c.round(Math.min(n, 10_000)); // warm-up
+  for (const c of contenders) await c.round(n); // warm-up at full size: JIT and heap growth
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
       const start = performance.now();

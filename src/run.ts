@@ -11,9 +11,8 @@
 
 import type { Adapter } from "./adapter.ts";
 import { CancelScope } from "./cancel-scope.ts";
-import { Context } from "./context.ts";
+import { type Context, Task } from "./context.ts";
 import { Runner } from "./runner.ts";
-import { Task } from "./task.ts";
 import { checkFunction, describeValue } from "./validate.ts";
 
 /**
@@ -73,9 +72,9 @@ async function runMain<T>(adapter: Adapter, main: (cx: Context) => T | PromiseLi
   const runner = new Runner(adapter);
   const scope = new CancelScope();
   scope._enter(runner, null);
-  const task = new Task(runner, "main", null);
+  const task = new Task(runner, "main", null, scope);
   try {
-    return await main(new Context(task, scope));
+    return await main(task);
   } finally {
     scope._exit();
     runner.close();

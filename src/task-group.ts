@@ -175,10 +175,9 @@ export class TaskGroup {
       throw new ClosedResourceError("this task group has exited; no new tasks can be started in it");
     }
     const owner = this._owner;
-    const task = new Task(owner.runner, name ?? (fn.name || "task"), owner.vars);
+    const task = new Task(owner.runner, name ?? (fn.name || "task"), owner.vars, this.cancelScope);
     task.owner = this;
     task.status = status;
-    task.cx = new Context(task, this.cancelScope);
     task.fn = fn as Task["fn"];
     task.args = args;
     this._pending++;

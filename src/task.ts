@@ -4,8 +4,14 @@
  * A task is the function handed to `startSoon` or `start`, its arguments,
  * and the little state it carries: its name, its context variables (an
  * immutable map shared copy-on-write with the task that started it) and, for
- * `start`, the readiness handshake. The task's body runs with a
- * {@link Context} bound to the group's cancel scope.
+ * `start`, the readiness handshake.
+ *
+ * A task is also the context its body starts with: the `Task` class extends
+ * `Context` (bound to the group's cancel scope), so starting a task allocates
+ * one object, not a task plus a context. Contexts for nested scopes point
+ * back to it through `_task`. The class lives in `context.ts` because a
+ * subclass must be defined where its base class is, to keep module
+ * evaluation order safe; this file holds the rest of the concept.
  *
  * Invariants:
  * - A task begins at most once and reports its end to its group exactly once.
@@ -16,8 +22,7 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import type { Runner } from "./runner.ts";
+import type { Task } from "./context.ts";
 
 /** The context variables visible to a task. @internal */
 export type VarMap = ReadonlyMap<object, unknown>;
@@ -34,41 +39,4 @@ export interface TaskOwner {
   _taskDone(task: Task, failed: boolean, error: unknown): void;
 }
 
-/** A task. @internal */
-export class Task {
-  readonly runner: Runner;
-  readonly name: string;
-  vars: VarMap | null;
-  status: StartStatus | null = null;
-  owner: TaskOwner | null = null;
-  cx: Context | null = null;
-  fn: ((cx: Context, ...args: never[]) => unknown) | null = null;
-  args: unknown[] | null = null;
-
-  constructor(runner: Runner, name: string, vars: VarMap | null) {
-    this.runner = runner;
-    this.name = name;
-    this.vars = vars;
-  }
-
-  /** Runs the task's function and reports the outcome. Called by the runner. */
-  begin(): void {
-    void this.body();
-  }
-
-  private async body(): Promise<void> {
-    const fn = this.fn as (cx: Context, ...args: unknown[]) => unknown;
-    const args = this.args!;
-    this.fn = null;
-    this.args = null;
-    let failed = false;
-    let error: unknown = undefined;
-    try {
-      await (args.length === 0 ? fn(this.cx!) : fn(this.cx!, ...args));
-    } catch (e) {
-      failed = true;
-      error = e;
-    }
-    this.owner!._taskDone(this, failed, error);
-  }
-}
+export { Task } from "./context.ts";
