@@ -109,3 +109,19 @@ export async function failAt<T>(
   }
   return value as T;
 }
+
+/**
+ * `asyncio.wait_for` under its asyncio name: runs `body` with a deadline `ms`
+ * from now and throws {@link TimeoutError} if it passes. The same as
+ * `cx.failAfter(ms, body)`.
+ *
+ * @throws {RangeError} if `ms` is negative or NaN.
+ * @example
+ * ```ts
+ * import { run, waitFor } from "skein";
+ * await run((cx) => waitFor(cx, 1000, (cx) => cx.sleep(10)));
+ * ```
+ */
+export function waitFor<T>(cx: Context, ms: number, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+  return cx.failAfter(ms, body);
+}

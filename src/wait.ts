@@ -1,0 +1,124 @@
+/**
+ * `wait`: run several jobs and return when the first completes, the first
+ * fails, or all are done, like `asyncio.wait`, but structured: the jobs still
+ * pending at that point are cancelled and awaited before `wait` returns, so
+ * their `finally` blocks have run and nothing is left behind.
+ *
+ * Failures never throw out of `wait` (a failed job is an outcome); only the
+ * caller's own cancellation does.
+ *
+ * @module
+ */
+
+import type { Context } from "./context.ts";
+import { Cancelled } from "./errors.ts";
+import { checkJobs, type Job } from "./gather.ts";
+import { describeValue } from "./validate.ts";
+
+/**
+ * When {@link wait} returns: `"firstCompleted"` (any job ends, either way),
+ * `"firstException"` (a job fails, or all end), `"allCompleted"`.
+ */
+export type ReturnWhen = "firstCompleted" | "firstException" | "allCompleted";
+
+/** How one job ended. `index` is its position in the input. */
+export type Outcome<T> =
+  | { readonly index: number; readonly status: "fulfilled"; readonly value: T }
+  | { readonly index: number; readonly status: "rejected"; readonly reason: unknown };
+
+/**
+ * What {@link wait} returns: the jobs that ended, in the order they ended,
+ * and the indices of the jobs that were still pending (and were cancelled).
+ *
+ * @example
+ * ```ts
+ * const { done, pending } = await wait(cx, jobs, { returnWhen: "firstCompleted" });
+ * ```
+ */
+export interface WaitResult<T> {
+  /** Jobs that finished or failed, in completion order. */
+  readonly done: Outcome<T>[];
+  /** Indices of jobs that had not ended; they were cancelled. */
+  readonly pending: number[];
+}
+
+/**
+ * Options for {@link wait}.
+ *
+ * @example
+ * ```ts
+ * await wait(cx, jobs, { returnWhen: "firstException", timeout: 1000 });
+ * ```
+ */
+export interface WaitOptions {
+  /** Default `"allCompleted"`. */
+  returnWhen?: ReturnWhen;
+  /** Give up after this many ms: whatever is pending then is cancelled. */
+  timeout?: number;
+}
+
+const MODES: readonly ReturnWhen[] = ["firstCompleted", "firstException", "allCompleted"];
+
+/**
+ * Runs the jobs concurrently and returns as `returnWhen` says; pending jobs
+ * are cancelled (and awaited) first.
+ *
+ * @throws {TypeError} for jobs that are not functions or an unknown mode.
+ * @throws {RangeError} for a negative or NaN timeout.
+ * @example
+ * ```ts
+ * import { run, wait } from "skein";
+ * const { done, pending } = await run((cx) =>
+ *   wait(cx, [(cx) => cx.sleep(10).then(() => "fast"), (cx) => cx.sleep(5000)], {
+ *     returnWhen: "firstCompleted",
+ *   }),
+ * ); // done: [{ index: 0, status: "fulfilled", value: "fast" }], pending: [1]
+ * ```
+ */
+export function wait<T>(cx: Context, jobs: readonly Job<T>[], options: WaitOptions = {}): Promise<WaitResult<T>> {
+  checkJobs("jobs", jobs);
+  const returnWhen = options.returnWhen ?? "allCompleted";
+  if (!MODES.includes(returnWhen)) {
+    throw new TypeError(`options.returnWhen must be one of ${MODES.join(", ")}, got ${describeValue(returnWhen)}`);
+  }
+  const timeout = options.timeout ?? Infinity;
+  if (typeof timeout !== "number") throw new TypeError(`options.timeout must be a number, got ${describeValue(timeout)}`);
+  if (Number.isNaN(timeout) || timeout < 0) throw new RangeError(`options.timeout must be >= 0 milliseconds, got ${timeout}`);
+  return waitInGroup(cx, jobs, returnWhen, timeout);
+}
+
+async function waitInGroup<T>(
+  cx: Context,
+  jobs: readonly Job<T>[],
+  returnWhen: ReturnWhen,
+  timeout: number,
+): Promise<WaitResult<T>> {
+  const done: Outcome<T>[] = [];
+  const ended = new Array<boolean>(jobs.length).fill(false);
+  await cx.moveOnAfter(timeout, (cx) =>
+    cx.taskGroup(async (tg) => {
+      for (let i = 0; i < jobs.length; i++) {
+        tg.startSoon(async (cx) => {
+          let outcome: Outcome<T>;
+          try {
+            outcome = { index: i, status: "fulfilled", value: await jobs[i]!(cx) };
+          } catch (error) {
+            if (error instanceof Cancelled) throw error;
+            outcome = { index: i, status: "rejected", reason: error };
+          }
+          ended[i] = true;
+          done.push(outcome);
+          if (
+            returnWhen === "firstCompleted" ||
+            (returnWhen === "firstException" && outcome.status === "rejected")
+          ) {
+            tg.cancelScope.cancel(`wait: ${returnWhen}`);
+          }
+        });
+      }
+    }),
+  );
+  const pending: number[] = [];
+  ended.forEach((e, i) => e || pending.push(i));
+  return { done, pending };
+}
