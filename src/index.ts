@@ -38,5 +38,5 @@ export { bindRun, run, type RunOptions } from "./run.ts";
 export { TaskGroup, type TaskFunction, type TaskOptions } from "./task-group.ts";
 export { type MoveOnCancelled, type MoveOnFinished, type MoveOnResult, waitFor } from "./timeouts.ts";
 export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./gather.ts";
-export { type Outcome, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./wait.ts";
+export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./wait.ts";
 export { asCompleted, type Completed } from "./as-completed.ts";

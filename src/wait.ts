@@ -21,10 +21,42 @@ import { describeValue } from "./validate.ts";
  */
 export type ReturnWhen = "firstCompleted" | "firstException" | "allCompleted";
 
-/** How one job ended. `index` is its position in the input. */
-export type Outcome<T> =
-  | { readonly index: number; readonly status: "fulfilled"; readonly value: T }
-  | { readonly index: number; readonly status: "rejected"; readonly reason: unknown };
+/** How one job ended (the shape of `Promise.allSettled`, plus the job's index). */
+export type Outcome<T> = Fulfilled<T> | Rejected;
+
+/**
+ * A job that returned.
+ *
+ * @example
+ * ```ts
+ * if (outcome.status === "fulfilled") console.log(outcome.index, outcome.value);
+ * ```
+ */
+export interface Fulfilled<T> {
+  /** Position of the job in the input. */
+  readonly index: number;
+  /** Always `"fulfilled"`. */
+  readonly status: "fulfilled";
+  /** What the job returned. */
+  readonly value: T;
+}
+
+/**
+ * A job that threw.
+ *
+ * @example
+ * ```ts
+ * if (outcome.status === "rejected") console.error(outcome.index, outcome.reason);
+ * ```
+ */
+export interface Rejected {
+  /** Position of the job in the input. */
+  readonly index: number;
+  /** Always `"rejected"`. */
+  readonly status: "rejected";
+  /** What the job threw. */
+  readonly reason: unknown;
+}
 
 /**
  * What {@link wait} returns: the jobs that ended, in the order they ended,
