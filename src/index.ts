@@ -40,3 +40,4 @@ export { type MoveOnCancelled, type MoveOnFinished, type MoveOnResult, waitFor }
 export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./gather.ts";
 export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./wait.ts";
 export { asCompleted, type Completed } from "./as-completed.ts";
+export { Queue, type QueueStatistics } from "./queue.ts";

@@ -1,0 +1,114 @@
+// Queue: asyncio's put/get/taskDone/join, cancel-safe.
+import { describe, expect, it } from "vitest";
+import { Cancelled, Queue, run, UsageError, WouldBlock } from "skein";
+
+describe("Queue", () => {
+  it("is FIFO and serves blocked getters in arrival order", async () => {
+    const got: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const q = new Queue<number>();
+        for (const name of ["g1", "g2", "g3"]) tg.startSoon(async (cx) => got.push(`${name}:${await q.get(cx)}`));
+        await cx.sleep(5);
+        expect(q.statistics().waitingGet).toBe(3);
+        for (const n of [1, 2, 3]) await q.put(cx, n);
+      }),
+    );
+    expect(got).toEqual(["g1:1", "g2:2", "g3:3"]);
+  });
+
+  it("put waits while full; putters are admitted in order; statistics track it", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const q = new Queue<string>(1);
+        await q.put(cx, "a");
+        expect(q.full()).toBe(true);
+        tg.startSoon(async (cx) => (await q.put(cx, "b"), log.push("put b")));
+        tg.startSoon(async (cx) => (await q.put(cx, "c"), log.push("put c")));
+        await cx.sleep(5);
+        expect(q.statistics()).toMatchObject({ size: 1, maxSize: 1, unfinished: 1, waitingPut: 2, waitingGet: 0 });
+        for (let i = 0; i < 3; i++) log.push(`got ${await q.get(cx)}`), await cx.sleep(1);
+        expect(q.statistics()).toMatchObject({ size: 0, unfinished: 3, waitingPut: 0 });
+      }),
+    );
+    expect(log.filter((l) => l.startsWith("got"))).toEqual(["got a", "got b", "got c"]);
+    expect(log.indexOf("put b")).toBeLessThan(log.indexOf("put c"));
+    expect(log.indexOf("put b")).toBeLessThan(log.indexOf("got b"));
+    expect(log.indexOf("put c")).toBeLessThan(log.indexOf("got c"));
+    expect(log.indexOf("put c")).toBeGreaterThan(log.indexOf("got a"));
+  });
+
+  it("a getter cancelled while queued takes nothing; the next item goes to the next live getter", async () => {
+    const got: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const q = new Queue<string>();
+        tg.startSoon(async (cx) => got.push(`first:${await q.get(cx)}`));
+        tg.startSoon(async (cx) => {
+          const r = await cx.moveOnAfter(5, async (cx) => got.push(`cancelled:${await q.get(cx)}`));
+          expect(r.cancelled).toBe(true);
+        });
+        tg.startSoon(async (cx) => got.push(`third:${await q.get(cx)}`));
+        await cx.sleep(20);
+        expect(q.statistics().waitingGet).toBe(2);
+        q.putNowait("x");
+        q.putNowait("y");
+      }),
+    );
+    expect(got).toEqual(["first:x", "third:y"]);
+  });
+
+  it("a putter cancelled while waiting did not add its item", async () => {
+    await run(async (cx) => {
+      const q = new Queue<string>(1);
+      q.putNowait("kept");
+      const r = await cx.moveOnAfter(5, (cx) => q.put(cx, "dropped"));
+      expect(r.cancelled).toBe(true);
+      expect(q.statistics()).toMatchObject({ size: 1, unfinished: 1, waitingPut: 0 });
+      expect(q.getNowait()).toBe("kept");
+      expect(() => q.getNowait()).toThrow(WouldBlock);
+    });
+  });
+
+  it("join waits until every item is marked done", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const q = new Queue<number>();
+        tg.startSoon(async (cx) => {
+          for (;;) {
+            const n = await q.get(cx);
+            await cx.sleep(2);
+            log.push(`done ${n}`);
+            q.taskDone();
+          }
+        });
+        for (const n of [1, 2, 3]) await q.put(cx, n);
+        await q.join(cx);
+        log.push("joined");
+        tg.cancelScope.cancel();
+      }),
+    );
+    expect(log).toEqual(["done 1", "done 2", "done 3", "joined"]);
+  });
+
+  it("nowait variants, taskDone misuse, cancelled callers, and bad input", async () => {
+    await run(async (cx) => {
+      const q = new Queue<number>(1);
+      q.putNowait(1);
+      expect(() => q.putNowait(2)).toThrow(WouldBlock);
+      expect(q.getNowait()).toBe(1);
+      q.taskDone();
+      expect(() => q.taskDone()).toThrow(UsageError);
+      await cx.withCancelScope({}, async (cx) => {
+        cx.cancelScope.cancel();
+        expect(() => q.get(cx)).toThrow(Cancelled);
+      });
+    });
+    expect(() => new Queue(0)).toThrow(RangeError);
+    expect(() => new Queue(1.5)).toThrow(/maxSize must be a whole number >= 1 or Infinity, got 1.5/);
+    expect(() => new Queue(-1)).toThrow(RangeError);
+    expect(() => new Queue("3" as never)).toThrow(TypeError);
+  });
+});
