@@ -18,7 +18,15 @@
  * @module
  */
 
-/** An opaque native timer handle, as returned by {@link Adapter.setTimer}. */
+/**
+ * An opaque native timer handle, as returned by {@link Adapter.setTimer}.
+ *
+ * @example
+ * ```ts
+ * const handle: TimerHandle = adapter.setTimer(() => {}, 10);
+ * adapter.clearTimer(handle);
+ * ```
+ */
 export type TimerHandle = unknown;
 
 /**

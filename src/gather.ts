@@ -17,13 +17,37 @@ import type { Context } from "./context.ts";
 import { Cancelled } from "./errors.ts";
 import { checkFunction, describeValue } from "./validate.ts";
 
-/** A function `gather` and friends can run: it receives its task's context. */
+/**
+ * A function `gather`, `wait` and `asCompleted` can run: it receives its
+ * task's context.
+ *
+ * @example
+ * ```ts
+ * const job: Job<number> = async (cx) => { await cx.sleep(10); return 1; };
+ * ```
+ */
 export type Job<T = unknown> = (cx: Context) => T | PromiseLike<T>;
 
-/** The results of {@link gather}, one per job, in input order. */
+/**
+ * The results of {@link gather}, one per job, in input order (a tuple when
+ * the jobs are a tuple).
+ *
+ * @example
+ * ```ts
+ * const [name, count]: GatherResults<[Job<string>, Job<number>]> = await gather(cx, [a, b] as const);
+ * ```
+ */
 export type GatherResults<F extends readonly Job[]> = { -readonly [K in keyof F]: Awaited<ReturnType<F[K]>> };
 
-/** The results of {@link gather} with `returnErrors`: a value or an `Error` per job. */
+/**
+ * The results of {@link gather} with `returnErrors`: a value or an `Error` per job.
+ *
+ * @example
+ * ```ts
+ * const results = await gather(cx, jobs, { returnErrors: true });
+ * for (const r of results) if (r instanceof Error) console.error(r);
+ * ```
+ */
 export type GatherSettled<F extends readonly Job[]> = { -readonly [K in keyof F]: Awaited<ReturnType<F[K]>> | Error };
 
 /**

@@ -18,10 +18,23 @@ import { describeValue } from "./validate.ts";
 /**
  * When {@link wait} returns: `"firstCompleted"` (any job ends, either way),
  * `"firstException"` (a job fails, or all end), `"allCompleted"`.
+ *
+ * @example
+ * ```ts
+ * const mode: ReturnWhen = "firstException";
+ * await wait(cx, jobs, { returnWhen: mode });
+ * ```
  */
 export type ReturnWhen = "firstCompleted" | "firstException" | "allCompleted";
 
-/** How one job ended (the shape of `Promise.allSettled`, plus the job's index). */
+/**
+ * How one job ended (the shape of `Promise.allSettled`, plus the job's index).
+ *
+ * @example
+ * ```ts
+ * for (const o of (await wait(cx, jobs)).done) console.log(o.index, o.status);
+ * ```
+ */
 export type Outcome<T> = Fulfilled<T> | Rejected;
 
 /**

@@ -9,6 +9,7 @@
  */
 
 import type { Adapter } from "../../src/adapter.ts";
+import { webTimers } from "../shared/web-timers.ts";
 import { macrotaskQueue } from "./macrotask.ts";
 
 /**
@@ -23,9 +24,7 @@ import { macrotaskQueue } from "./macrotask.ts";
  */
 export const browserAdapter: Adapter = {
   name: "browser",
-  now: () => performance.now(),
-  setTimer: (callback, delay) => setTimeout(callback, delay),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...webTimers,
   yieldMacrotask: macrotaskQueue(),
   reportError: (error) => {
     const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;

@@ -9,6 +9,7 @@
 
 import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/adapter.ts";
+import { webTimers } from "../shared/web-timers.ts";
 
 /**
  * The adapter for Bun.
@@ -22,9 +23,7 @@ import type { Adapter } from "../../src/adapter.ts";
  */
 export const bunAdapter: Adapter = {
   name: "bun",
-  now: () => performance.now(),
-  setTimer: (callback, delay) => setTimeout(callback, delay),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...webTimers,
   yieldMacrotask: (callback) => {
     setImmediate(callback);
   },

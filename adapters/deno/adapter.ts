@@ -9,6 +9,7 @@
  */
 
 import type { Adapter } from "../../src/adapter.ts";
+import { webTimers } from "../shared/web-timers.ts";
 
 type Immediate = (callback: () => void) => unknown;
 
@@ -26,9 +27,7 @@ const setImmediateFn = (globalThis as unknown as { setImmediate: Immediate }).se
  */
 export const denoAdapter: Adapter = {
   name: "deno",
-  now: () => performance.now(),
-  setTimer: (callback, delay) => setTimeout(callback, delay),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...webTimers,
   yieldMacrotask: (callback) => {
     setImmediateFn(callback);
   },

@@ -10,6 +10,7 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/adapter.ts";
+import { webTimers } from "../shared/web-timers.ts";
 
 /**
  * The adapter for Node.js (18+; tested on 20, 22, 24).
@@ -23,9 +24,7 @@ import type { Adapter } from "../../src/adapter.ts";
  */
 export const nodeAdapter: Adapter = {
   name: "node",
-  now: () => performance.now(),
-  setTimer: (callback, delay) => setTimeout(callback, delay),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...webTimers,
   yieldMacrotask: (callback) => {
     setImmediate(callback);
   },
