@@ -9,6 +9,10 @@ export default defineConfig({
     bun: "adapters/bun/index.ts",
     browser: "adapters/browser/index.ts",
     core: "src/index.ts",
+    "node-worker": "adapters/node/worker-entry.ts",
+    "deno-worker": "adapters/deno/worker-entry.ts",
+    "bun-worker": "adapters/bun/worker-entry.ts",
+    "browser-worker": "adapters/browser/worker-entry.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -18,6 +22,7 @@ export default defineConfig({
   target: "es2022",
   platform: "neutral",
   outDir: "dist",
+  shims: true,
   removeNodeProtocol: false,
   external: [/^node:/],
 });

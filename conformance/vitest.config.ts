@@ -36,8 +36,22 @@ async function browser() {
   };
 }
 
+// Vitest's browser mode rewrites every dynamic import() in the files it
+// serves into a call on a runner object that exists in the page, and injects
+// that object only into workers it bundles itself. Skein's worker entry is a
+// plain module URL, so give its worker the same one-line shim. This undoes
+// the runner's own transform; the library is served unchanged otherwise.
+const workerShim = {
+  name: "skein:vitest-worker-shim",
+  transform(code: string, id: string) {
+    if (runtime !== "chromium" || !/[\\/]dist[\\/]browser-worker\.js/.test(id)) return undefined;
+    return { code: `globalThis.__vitest_browser_runner__ ??= { wrapDynamicImport: (f) => f() };\n${code}`, map: null };
+  },
+};
+
 export default defineConfig({
   root: import.meta.dirname,
+  plugins: [workerShim],
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: [condition] } },
   // Cross-origin isolation, so SharedArrayBuffer and a fine performance.now()

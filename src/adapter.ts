@@ -63,4 +63,65 @@ export interface Adapter {
   yieldMacrotask(callback: () => void): void;
   /** Reports an error that has no caller to go to (the runtime's uncaught-error path). */
   reportError(error: unknown): void;
+  /**
+   * Worker threads, for `toThread`. An adapter without them makes
+   * `toThread` fail with `UnsupportedError`.
+   */
+  readonly workers?: WorkerSupport;
+}
+
+/**
+ * How an adapter starts workers. `spawn` starts the adapter's own worker
+ * entry, which then loads the user's worker module; the entry, not a guess
+ * from globals, decides how the worker talks to its parent.
+ *
+ * @example
+ * ```ts
+ * const port = adapter.workers!.spawn();
+ * port.listen({ message: (m) => console.log(m), error: console.error, exit: () => {} });
+ * port.post({ t: "init", module: "file:///app/math.worker.js" });
+ * ```
+ */
+export interface WorkerSupport {
+  /** Starts a worker running the adapter's worker entry. */
+  spawn(): WorkerPort;
+  /** How many workers may usefully run at once (the CPU count). */
+  hardwareConcurrency(): number;
+}
+
+/**
+ * The main side's handle on one worker.
+ *
+ * @example
+ * ```ts
+ * port.post({ t: "cancel", id: 3 });
+ * await port.terminate();
+ * ```
+ */
+export interface WorkerPort {
+  /** Sends a message (structured clone), moving the objects in `transfer`. */
+  post(message: unknown, transfer?: Transferable[]): void;
+  /** Sets the callbacks; called once, before the first message. */
+  listen(handlers: WorkerPortHandlers): void;
+  /** Stops the worker at once. */
+  terminate(): Promise<void>;
+  /** Lets the process exit while this worker is idle (Node, Deno, Bun); optional. */
+  setIdle?(idle: boolean): void;
+}
+
+/**
+ * Callbacks a {@link WorkerPort} calls.
+ *
+ * @example
+ * ```ts
+ * port.listen({ message: onMessage, error: onCrash, exit: onExit });
+ * ```
+ */
+export interface WorkerPortHandlers {
+  /** A message from the worker. */
+  message(data: unknown): void;
+  /** The worker failed outside any call (uncaught error, out of memory). */
+  error(error: unknown): void;
+  /** The worker ended (exit code where the runtime has one). */
+  exit(code: number | undefined): void;
 }

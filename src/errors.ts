@@ -243,3 +243,47 @@ export class EndOfStream extends SkeinError {
     this.name = "EndOfStream";
   }
 }
+
+/**
+ * Thrown when a feature is not available on the current runtime, for example
+ * worker threads with an adapter that has none. The conformance suite checks
+ * that each runtime raises it for exactly what it lacks.
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedError } from "skein";
+ * try {
+ *   await toThread(cx, workers, "work");
+ * } catch (error) {
+ *   if (error instanceof UnsupportedError) await workInline(cx);
+ * }
+ * ```
+ */
+export class UnsupportedError extends SkeinError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsupportedError";
+  }
+}
+
+/**
+ * Thrown by `toThread` when the worker running the call died: an uncaught
+ * error outside the call, `process.exit`, running out of memory, or being
+ * terminated after ignoring cancellation. The pool replaces the worker.
+ *
+ * @example
+ * ```ts
+ * import { WorkerCrashedError } from "skein";
+ * try {
+ *   await toThread(cx, workers, "risky");
+ * } catch (error) {
+ *   if (error instanceof WorkerCrashedError) console.log(error.message, error.cause);
+ * }
+ * ```
+ */
+export class WorkerCrashedError extends SkeinError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "WorkerCrashedError";
+  }
+}

@@ -19,7 +19,7 @@
  * @module
  */
 
-export type { Adapter, TimerHandle } from "./adapter.ts";
+export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSupport } from "./adapter.ts";
 export { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
 export { Context } from "./context.ts";
 export { ContextVar, ContextVarToken } from "./context-var.ts";
@@ -31,7 +31,9 @@ export {
   SkeinError,
   TaskGroupError,
   TimeoutError,
+  UnsupportedError,
   UsageError,
+  WorkerCrashedError,
   WouldBlock,
 } from "./errors.ts";
 export { bindRun, run, type RunOptions } from "./run.ts";
@@ -41,3 +43,7 @@ export { gather, type GatherOptions, type GatherResults, type GatherSettled, typ
 export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./wait.ts";
 export { asCompleted, type Completed } from "./as-completed.ts";
 export { Queue, type QueueStatistics } from "./queue.ts";
+export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModule, workerModule, type WorkerModuleOptions } from "./to-thread.ts";
+export type { Exposed, Limiter } from "./worker-pool.ts";
+export { transfer } from "./worker-protocol.ts";
+export { fromThread } from "./worker-server.ts";

@@ -77,7 +77,7 @@ async function runMain<T>(adapter: Adapter, main: (cx: Context) => T | PromiseLi
     return await main(task);
   } finally {
     scope._exit();
-    runner.close();
+    await runner.close();
   }
 }
 

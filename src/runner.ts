@@ -10,6 +10,9 @@
  * checkpointing together cost one native callback and one promise, and resume
  * in the order they checkpointed (round-robin fairness).
  *
+ * Worker pools: `toThread` keeps one pool per worker module here, so the
+ * run's workers end with the run.
+ *
  * Spawn queue: `startSoon` appends the task and, if none is pending, queues one
  * microtask that begins every queued task in order. Tasks therefore begin
  * after the spawner reaches its next `await`, in the order they were started.
@@ -21,6 +24,7 @@
 import type { Adapter } from "./adapter.ts";
 import type { Task } from "./task.ts";
 import { TimerQueue } from "./timer-queue.ts";
+import { WorkerPool } from "./worker-pool.ts";
 
 /** One run's scheduler state. @internal */
 export class Runner {
@@ -70,8 +74,27 @@ export class Runner {
     }
   }
 
-  /** Releases the native timer. */
-  close(): void {
+  private pools: Map<string, WorkerPool> | null = null;
+
+  /** The run's pool for a worker module, made on first use. */
+  workerPool(module: string): WorkerPool {
+    const pools = (this.pools ??= new Map());
+    let pool = pools.get(module);
+    if (pool === undefined) {
+      const slots = this.adapter.workers?.hardwareConcurrency() ?? 1;
+      pool = new WorkerPool(this, module, Math.max(1, slots));
+      pools.set(module, pool);
+    }
+    return pool;
+  }
+
+  /** Terminates the run's workers and releases the native timer. */
+  async close(): Promise<void> {
+    if (this.pools !== null) {
+      const pools = [...this.pools.values()];
+      this.pools = null;
+      await Promise.all(pools.map((p) => p.close()));
+    }
     this.timers.close();
   }
 }

@@ -10,6 +10,7 @@
 
 import type { Adapter } from "../../src/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { macrotaskQueue } from "./macrotask.ts";
 
 /**
@@ -34,4 +35,5 @@ export const browserAdapter: Adapter = {
         throw error;
       }, 0);
   },
+  workers: webWorkers(workerEntry(import.meta.url, "browser")),
 };

@@ -10,6 +10,7 @@
 import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 
 /**
  * The adapter for Bun.
@@ -32,4 +33,5 @@ export const bunAdapter: Adapter = {
       throw error;
     });
   },
+  workers: webWorkers(workerEntry(import.meta.url, "bun"), { closeEvent: true }),
 };

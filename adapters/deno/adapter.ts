@@ -10,6 +10,7 @@
 
 import type { Adapter } from "../../src/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 
 type Immediate = (callback: () => void) => unknown;
 
@@ -34,4 +35,5 @@ export const denoAdapter: Adapter = {
   reportError: (error) => {
     (globalThis as unknown as { reportError(e: unknown): void }).reportError(error);
   },
+  workers: webWorkers(workerEntry(import.meta.url, "deno")),
 };

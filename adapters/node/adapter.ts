@@ -2,7 +2,8 @@
  * The Node.js adapter: `performance.now()` for the clock, `setTimeout` for the
  * run's one native timer, `setImmediate` for the checkpoint yield (it runs
  * after pending I/O callbacks and is not clamped), and `process.nextTick` to
- * rethrow errors that have no caller, so they reach `uncaughtException`.
+ * rethrow errors that have no caller, so they reach `uncaughtException`;
+ * `worker_threads` for `toThread`.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import process from "node:process";
 import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { nodeWorkers } from "./workers.ts";
 
 /**
  * The adapter for Node.js (18+; tested on 20, 22, 24).
@@ -33,4 +35,5 @@ export const nodeAdapter: Adapter = {
       throw error;
     });
   },
+  workers: nodeWorkers,
 };

@@ -1,0 +1,11 @@
+/**
+ * The entry of every worker started by `toThread` on browser: it was spawned as
+ * a module Web Worker, so it talks through its global scope.
+ *
+ * @module
+ */
+
+import { serveWebWorker } from "../shared/web-workers.ts";
+import { browserAdapter } from "./adapter.ts";
+
+serveWebWorker(browserAdapter);

@@ -1,0 +1,11 @@
+/**
+ * The entry of every worker started by `toThread` on bun: it was spawned as
+ * a module Web Worker, so it talks through its global scope.
+ *
+ * @module
+ */
+
+import { serveWebWorker } from "../shared/web-workers.ts";
+import { bunAdapter } from "./adapter.ts";
+
+serveWebWorker(bunAdapter);

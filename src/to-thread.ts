@@ -1,0 +1,182 @@
+/**
+ * `toThread`: run a function on a worker thread, anyio's
+ * `to_thread.run_sync` for JavaScript.
+ *
+ * Functions cannot be sent to a worker, so the unit is a *worker module*: a
+ * module whose exported functions take a Skein context first. The main side
+ * names the module once with {@link workerModule} (typed by the module's own
+ * exports) and calls its functions by name; arguments and results travel by
+ * structured clone (or are moved, with {@link transfer}).
+ *
+ * ```ts
+ * // hash.worker.ts
+ * import type { Context } from "skein";
+ * export async function sha(cx: Context, data: Uint8Array) { ... }
+ *
+ * // main.ts
+ * import { run, toThread, workerModule } from "skein";
+ * import type * as Hash from "./hash.worker.ts";
+ * const hash = workerModule<typeof Hash>(new URL("./hash.worker.ts", import.meta.url));
+ * await run(async (cx) => {
+ *   const digest = await toThread(cx, hash, "sha", bytes); // typed from the module
+ * });
+ * ```
+ *
+ * The call is a checkpoint: if the caller's scope is cancelled, the worker
+ * function's own context is cancelled too (its `cx.signal` aborts), and a
+ * worker that does not stop within the grace period is terminated and
+ * replaced; the call throws `Cancelled` once the worker has stopped. A
+ * shielded caller is not cancelled. Errors thrown in the worker arrive with
+ * their name, message, stack and cause; a worker that dies fails the call
+ * with `WorkerCrashedError`.
+ *
+ * @module
+ */
+
+import type { Context } from "./context.ts";
+import { checkDelay, checkFunction, describeValue } from "./validate.ts";
+import type { CallOptions, Exposed, Limiter } from "./worker-pool.ts";
+
+/** The functions of a worker module that `toThread` can call: those taking a context first. */
+export type WorkerFunctions<M> = {
+  [K in keyof M as M[K] extends (cx: Context, ...args: never[]) => unknown ? K : never]: M[K];
+};
+
+/**
+ * The arguments of a worker function after its context.
+ *
+ * @example
+ * ```ts
+ * type A = ArgsOf<(cx: Context, n: number) => Promise<number>>; // [n: number]
+ * ```
+ */
+export type ArgsOf<F> = F extends (cx: Context, ...args: infer A) => unknown ? A : never;
+
+/**
+ * The awaited result of a worker function.
+ *
+ * @example
+ * ```ts
+ * type R = ResultOf<(cx: Context) => Promise<string>>; // string
+ * ```
+ */
+export type ResultOf<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
+
+/**
+ * Options of a {@link WorkerModule}.
+ *
+ * @example
+ * ```ts
+ * const hash = workerModule<typeof Hash>(url, { cancelGrace: 200, idleTimeout: 5000 });
+ * ```
+ */
+export interface WorkerModuleOptions {
+  /** Bounds concurrent calls (default: one per hardware thread, per run and module). */
+  limiter?: Limiter;
+  /** How long a cancelled call may keep running before its worker is terminated (ms, default 1000). */
+  cancelGrace?: number;
+  /** How long an idle worker is kept for reuse (ms, default 10000). */
+  idleTimeout?: number;
+  /** Functions the worker may call back with `fromThread(cx, name, ...args)`. */
+  expose?: Exposed;
+}
+
+/**
+ * A worker module, named by URL and typed by its exports. It holds no
+ * resources: each run starts (and ends) its own workers for it.
+ *
+ * @example
+ * ```ts
+ * const math = workerModule<typeof import("./math.worker.ts")>(new URL("./math.worker.ts", import.meta.url));
+ * ```
+ */
+export class WorkerModule<M> {
+  /** The module's URL as the worker imports it. */
+  readonly url: string;
+  /** @internal */ readonly _options: CallOptions;
+  /** @internal Only for typing. */ declare readonly _type?: M;
+
+  /** @internal Use {@link workerModule}. */
+  constructor(url: string, options: CallOptions) {
+    this.url = url;
+    this._options = options;
+  }
+
+  /**
+   * The same module with other options (for example functions to expose to
+   * `fromThread` for the calls made through it).
+   *
+   * @example
+   * ```ts
+   * await toThread(cx, math.with({ expose: { progress: async (cx, p: number) => bar.set(p) } }), "sum", 1e9);
+   * ```
+   */
+  with(options: WorkerModuleOptions): WorkerModule<M> {
+    return new WorkerModule<M>(this.url, { ...this._options, ...checkOptions(options) });
+  }
+}
+
+function checkOptions(options: WorkerModuleOptions): CallOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+  }
+  if (options.cancelGrace !== undefined) checkDelay("options.cancelGrace", options.cancelGrace);
+  if (options.idleTimeout !== undefined) checkDelay("options.idleTimeout", options.idleTimeout);
+  if (options.limiter !== undefined && typeof options.limiter?.acquireOnBehalfOf !== "function") {
+    throw new TypeError(`options.limiter must be a CapacityLimiter, got ${describeValue(options.limiter)}`);
+  }
+  if (options.expose !== undefined) {
+    for (const [name, fn] of Object.entries(options.expose)) checkFunction(`options.expose.${name}`, fn);
+  }
+  return options;
+}
+
+/**
+ * Names a worker module for {@link toThread}. Pass the module's type for
+ * typed calls.
+ *
+ * @typeParam M the module's type (`typeof import("./x.worker.ts")`); without
+ *   it any name may be called, untyped.
+ * @throws {TypeError} if `url` is neither a URL nor a string.
+ * @example
+ * ```ts
+ * import type * as Math from "./math.worker.ts";
+ * const math = workerModule<typeof Math>(new URL("./math.worker.ts", import.meta.url));
+ * ```
+ */
+export function workerModule<M = Record<string, (cx: Context, ...args: never[]) => unknown>>(
+  url: URL | string,
+  options: WorkerModuleOptions = {},
+): WorkerModule<M> {
+  if (!(url instanceof URL) && typeof url !== "string") {
+    throw new TypeError(`url must be a URL or a string, got ${describeValue(url)}`);
+  }
+  return new WorkerModule<M>(String(url), checkOptions(options));
+}
+
+/**
+ * Runs the worker module's function `name` on a pooled worker with `args`,
+ * and returns its result. A checkpoint; see the module text for
+ * cancellation, errors and crashes.
+ *
+ * @throws {TypeError} if `module` is not a WorkerModule or `name` not a string,
+ *   and (as a rejection) if an argument cannot be cloned.
+ * @throws {UnsupportedError} if the runtime's adapter has no workers.
+ * @example
+ * ```ts
+ * const n = await toThread(cx, math, "fib", 35);
+ * ```
+ */
+export function toThread<M, K extends keyof WorkerFunctions<M> & string>(
+  cx: Context,
+  module: WorkerModule<M>,
+  name: K,
+  ...args: ArgsOf<WorkerFunctions<M>[K]>
+): Promise<ResultOf<WorkerFunctions<M>[K]>> {
+  if (!(module instanceof WorkerModule)) {
+    throw new TypeError(`module must be a WorkerModule (from workerModule()), got ${describeValue(module)}`);
+  }
+  if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
+  const pool = cx._task.runner.workerPool(module.url);
+  return pool.call(cx, name, args, module._options) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
+}

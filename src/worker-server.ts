@@ -1,0 +1,213 @@
+/**
+ * The worker side of `toThread`: what runs inside each worker.
+ *
+ * A runtime's worker entry (`adapters/<runtime>/worker-entry.ts`) knows how
+ * it was spawned and hands this module a {@link ParentEndpoint}; nothing here
+ * looks at globals. The server loads the user's worker module (`init`), then
+ * runs each `call` as a task of one long-lived Skein run, so worker functions
+ * use the whole Skein API (sleep, task groups, streams). Each call gets its
+ * own cancel scope: a `cancel` message from the caller cancels it, so
+ * cooperative code sees `Cancelled` and its `cx.signal` aborts.
+ *
+ * `fromThread(cx, name, ...args)` calls back into a function the caller
+ * exposed for this call; which call a context belongs to travels in a
+ * context variable, so concurrent calls in one worker never mix.
+ *
+ * @module
+ */
+
+import type { Adapter } from "./adapter.ts";
+import { CancelScope } from "./cancel-scope.ts";
+import type { Context } from "./context.ts";
+import { ContextVar } from "./context-var.ts";
+import { Cancelled, UsageError } from "./errors.ts";
+import { run } from "./run.ts";
+import type { TaskGroup } from "./task-group.ts";
+import { describeValue } from "./validate.ts";
+import { Waiter } from "./waiter.ts";
+import {
+  deserializeError,
+  type FromWorker,
+  serializeError,
+  type ToWorker,
+  unwrapTransfer,
+} from "./worker-protocol.ts";
+
+/** How a worker talks to the run that started it. @internal */
+export interface ParentEndpoint {
+  post(message: FromWorker, transfer?: Transferable[]): void;
+  listen(onMessage: (message: ToWorker) => void): void;
+}
+
+interface CallInfo {
+  readonly server: WorkerServer;
+  readonly id: number;
+  readonly callbacks: readonly string[];
+}
+
+const currentCall = new ContextVar<CallInfo | null>("skein.workerCall", null);
+
+class WorkerServer {
+  private module: Record<string, unknown> | null = null;
+  private group: TaskGroup | null = null;
+  private readonly early: ToWorker[] = [];
+  private readonly calls = new Map<number, CancelScope>();
+  private readonly callbacks = new Map<number, Waiter<unknown>>();
+  private nextCallback = 0;
+
+  constructor(readonly parent: ParentEndpoint) {}
+
+  start(group: TaskGroup): void {
+    this.group = group;
+    for (const message of this.early.splice(0)) this.onMessage(message);
+  }
+
+  onMessage(message: ToWorker): void {
+    if (this.group === null) {
+      this.early.push(message);
+      return;
+    }
+    switch (message.t) {
+      case "init":
+        this.group.startSoon(async () => this.init(message.module));
+        break;
+      case "call":
+        this.group.startSoon({ name: `call ${message.name}` }, (cx) => this.call(cx, message));
+        break;
+      case "cancel":
+        this.calls.get(message.id)?.cancel("cancelled by the caller");
+        break;
+      case "reply": {
+        const waiter = this.callbacks.get(message.cb);
+        this.callbacks.delete(message.cb);
+        if (waiter === undefined) break;
+        if (message.ok) waiter.wake(message.value);
+        else waiter.fail(deserializeError(message.error!));
+        break;
+      }
+    }
+  }
+
+  private async init(specifier: string): Promise<void> {
+    try {
+      const module = (await import(specifier)) as Record<string, unknown>;
+      this.module = module;
+      this.parent.post({ t: "ready", exports: Object.keys(module).filter((k) => typeof module[k] === "function") });
+    } catch (error) {
+      this.parent.post({ t: "initFailed", error: serializeError(error) });
+    }
+  }
+
+  private async call(cx: Context, message: Extract<ToWorker, { t: "call" }>): Promise<void> {
+    const { id, name } = message;
+    const fn = this.module?.[name];
+    if (typeof fn !== "function") {
+      const error = new TypeError(`the worker module exports no function named ${JSON.stringify(name)}`);
+      this.parent.post({ t: "result", id, ok: false, error: serializeError(error), cancelled: false });
+      return;
+    }
+    const scope = new CancelScope();
+    this.calls.set(id, scope);
+    currentCall.set(cx, { server: this, id, callbacks: message.callbacks });
+    try {
+      const value = await cx.withCancelScope(scope, (cx) => (fn as (cx: Context, ...a: unknown[]) => unknown)(cx, ...message.args));
+      if (scope.cancelledCaught) {
+        this.parent.post({ t: "result", id, ok: false, error: serializeError(new Cancelled("cancelled by the caller")), cancelled: true });
+        return;
+      }
+      const transfer: Transferable[] = [];
+      const plain = unwrapTransfer(value, transfer);
+      try {
+        this.parent.post({ t: "result", id, ok: true, value: plain }, transfer);
+      } catch (error) {
+        const reason = new TypeError(
+          `the result of ${JSON.stringify(name)} cannot be sent back from the worker (${describeValue(plain)}): ${(error as Error).message}`,
+          { cause: error },
+        );
+        this.parent.post({ t: "result", id, ok: false, error: serializeError(reason), cancelled: false });
+      }
+    } catch (error) {
+      this.parent.post({ t: "result", id, ok: false, error: serializeError(error), cancelled: error instanceof Cancelled });
+    } finally {
+      this.calls.delete(id);
+    }
+  }
+
+  callBack(cx: Context, call: CallInfo, name: string, args: unknown[]): Promise<unknown> {
+    const cb = this.nextCallback++;
+    const waiter = new CallbackWaiter(this.callbacks, cb);
+    const parked = waiter.park(cx.cancelScope);
+    if (waiter.settled) return parked;
+    this.callbacks.set(cb, waiter);
+    const transfer: Transferable[] = [];
+    const plain = args.map((a) => unwrapTransfer(a, transfer));
+    try {
+      this.parent.post({ t: "callback", id: call.id, cb, name, args: plain }, transfer);
+    } catch (error) {
+      waiter.fail(new TypeError(`an argument of fromThread ${JSON.stringify(name)} cannot be sent: ${(error as Error).message}`, { cause: error }));
+    }
+    return parked;
+  }
+}
+
+class CallbackWaiter extends Waiter<unknown> {
+  constructor(
+    private readonly table: Map<number, Waiter<unknown>>,
+    private readonly cb: number,
+  ) {
+    super();
+  }
+  protected override onCancel(): void {
+    this.table.delete(this.cb);
+  }
+}
+
+/**
+ * Serves `toThread` calls in a worker. Called by each runtime's worker entry
+ * with an endpoint built from how that entry was spawned. @internal
+ */
+export function serveWorker(parent: ParentEndpoint, adapter: Adapter): void {
+  const server = new WorkerServer(parent);
+  parent.listen((message) => server.onMessage(message));
+  void run(
+    (cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        server.start(tg);
+        await cx.sleepForever();
+      }),
+    { adapter },
+  );
+}
+
+/**
+ * From a function running in a worker through `toThread`, calls a function
+ * the caller exposed for this call (`workers.with({ expose })`) on the main
+ * side, and returns its result. A checkpoint.
+ *
+ * @throws {UsageError} outside a `toThread` call.
+ * @throws {TypeError} if the caller exposed no function of that name.
+ * @example
+ * ```ts
+ * // math.worker.ts
+ * import { fromThread, type Context } from "skein";
+ * export async function sum(cx: Context, n: number) {
+ *   let total = 0;
+ *   for (let i = 1; i <= n; i++) {
+ *     total += i;
+ *     if (i % 1_000_000 === 0) await fromThread(cx, "progress", i / n);
+ *   }
+ *   return total;
+ * }
+ * ```
+ */
+export function fromThread(cx: Context, name: string, ...args: unknown[]): Promise<unknown> {
+  const call = currentCall.get(cx);
+  if (call === null) {
+    throw new UsageError("fromThread() works only inside a function that toThread() is running in a worker");
+  }
+  if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
+  if (!call.callbacks.includes(name)) {
+    throw new TypeError(`the caller exposed no function named ${JSON.stringify(name)} (exposed: ${call.callbacks.join(", ") || "none"})`);
+  }
+  return call.server.callBack(cx, call, name, args);
+}
