@@ -287,3 +287,25 @@ export class WorkerCrashedError extends SkeinError {
     this.name = "WorkerCrashedError";
   }
 }
+
+/**
+ * Thrown when a resource that only one task may use at a time is used by a
+ * second one (see `ResourceGuard`): two tasks receiving from one byte stream,
+ * for example.
+ *
+ * @example
+ * ```ts
+ * import { BusyResourceError } from "skein";
+ * try {
+ *   await guard.use(cx, (cx) => read(cx));
+ * } catch (error) {
+ *   if (error instanceof BusyResourceError) console.log(error.message);
+ * }
+ * ```
+ */
+export class BusyResourceError extends SkeinError {
+  constructor(message: string) {
+    super(message);
+    this.name = "BusyResourceError";
+  }
+}

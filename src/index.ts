@@ -25,6 +25,7 @@ export { Context } from "./context.ts";
 export { ContextVar, ContextVarToken } from "./context-var.ts";
 export {
   BrokenResourceError,
+  BusyResourceError,
   Cancelled,
   ClosedResourceError,
   EndOfStream,
@@ -47,3 +48,9 @@ export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModul
 export type { Exposed, Limiter } from "./worker-pool.ts";
 export { transfer } from "./worker-protocol.ts";
 export { fromThread } from "./worker-server.ts";
+export { Event, type EventStatistics } from "./event.ts";
+export { Lock, type LockStatistics } from "./lock.ts";
+export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./semaphore.ts";
+export { CapacityLimiter, type CapacityLimiterStatistics } from "./capacity-limiter.ts";
+export { Condition, type ConditionStatistics } from "./condition.ts";
+export { ResourceGuard } from "./resource-guard.ts";

@@ -16,9 +16,8 @@
  *   check for cancellation (`cx.checkpointIfCancelled()`), which keeps the
  *   uncontended case cheap while a cancelled caller still cannot proceed.
  *
- * Waiter queues use lazy deletion: a cancelled waiter stays in the array
- * until it reaches the front, and is skipped there (its `wake` fails); a
- * counter keeps `statistics()` exact.
+ * Blocked getters and putters wait in {@link WaiterQueue}s (lazy deletion,
+ * exact counts).
  *
  * @module
  */
@@ -27,51 +26,11 @@ import type { Context } from "./context.ts";
 import { UsageError, WouldBlock } from "./errors.ts";
 import { describeValue } from "./validate.ts";
 import { Waiter } from "./waiter.ts";
+import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
-/** A FIFO of waiters with lazy deletion. @internal */
-class WaiterFifo<W extends { readonly settled: boolean }> {
-  items: W[] = [];
-  head = 0;
-  live = 0;
-  push(w: W): void {
-    this.items.push(w);
-    this.live++;
-  }
-  /** Takes the first waiter still waiting, or undefined. */
-  shift(): W | undefined {
-    while (this.head < this.items.length) {
-      const w = this.items[this.head++]!;
-      if (this.head > 64 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.head = 0;
-      }
-      if (!w.settled) {
-        this.live--;
-        return w;
-      }
-    }
-    return undefined;
-  }
-}
-
-class GetWaiter<T> extends Waiter<T> {
-  constructor(private readonly fifo: WaiterFifo<GetWaiter<T>>) {
+class PutWaiter<T> extends QueuedWaiter<void> {
+  constructor(readonly item: T) {
     super();
-  }
-  protected override onCancel(): void {
-    this.fifo.live--;
-  }
-}
-
-class PutWaiter<T> extends Waiter<void> {
-  constructor(
-    private readonly fifo: WaiterFifo<PutWaiter<T>>,
-    readonly item: T,
-  ) {
-    super();
-  }
-  protected override onCancel(): void {
-    this.fifo.live--;
   }
 }
 
@@ -127,8 +86,8 @@ export class Queue<T> {
   private items: T[] = [];
   private head = 0;
   private unfinished = 0;
-  private readonly getters = new WaiterFifo<GetWaiter<T>>();
-  private readonly putters = new WaiterFifo<PutWaiter<T>>();
+  private readonly getters = new WaiterQueue<T>();
+  private readonly putters = new WaiterQueue<void>();
   private joiners: JoinWaiter[] = [];
 
   /**
@@ -171,7 +130,7 @@ export class Queue<T> {
   put(cx: Context, item: T): Promise<void> {
     cx.checkpointIfCancelled();
     if (this.tryPut(item)) return Promise.resolve();
-    const waiter = new PutWaiter(this.putters, item);
+    const waiter = new PutWaiter(item);
     this.putters.push(waiter);
     return waiter.park(cx.cancelScope);
   }
@@ -201,7 +160,7 @@ export class Queue<T> {
   get(cx: Context): Promise<T> {
     cx.checkpointIfCancelled();
     if (this.size > 0) return Promise.resolve(this.take());
-    const waiter = new GetWaiter<T>(this.getters);
+    const waiter = new QueuedWaiter<T>();
     this.getters.push(waiter);
     return waiter.park(cx.cancelScope);
   }
@@ -270,18 +229,16 @@ export class Queue<T> {
       size: this.size,
       maxSize: this.maxSize,
       unfinished: this.unfinished,
-      waitingGet: this.getters.live,
-      waitingPut: this.putters.live,
+      waitingGet: this.getters.size,
+      waitingPut: this.putters.size,
     };
   }
 
   private tryPut(item: T): boolean {
     // A waiting getter means the queue is empty: hand the item over directly.
-    for (let g = this.getters.shift(); g !== undefined; g = this.getters.shift()) {
-      if (g.wake(item)) {
-        this.unfinished++;
-        return true;
-      }
+    if (this.getters.wakeFirst(item)) {
+      this.unfinished++;
+      return true;
     }
     if (this.size >= this.maxSize) return false;
     this.items.push(item);
@@ -300,7 +257,7 @@ export class Queue<T> {
     // Room freed: admit the first putter still waiting.
     for (let p = this.putters.shift(); p !== undefined; p = this.putters.shift()) {
       if (p.wake()) {
-        this.items.push(p.item);
+        this.items.push((p as PutWaiter<T>).item);
         this.unfinished++;
         break;
       }

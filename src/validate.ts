@@ -56,3 +56,12 @@ export function checkThenable(name: string, value: unknown): asserts value is Pr
 
 /** Describes a value for an error message. @internal */
 export const describeValue = show;
+
+/** Throws unless `value` is a whole number >= `min` (or Infinity when allowed). @internal */
+export function checkCount(name: string, value: unknown, min: number, allowInfinity = false): asserts value is number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${show(value)}`);
+  if (allowInfinity && value === Infinity) return;
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`${name} must be a whole number >= ${min}${allowInfinity ? " or Infinity" : ""}, got ${value}`);
+  }
+}

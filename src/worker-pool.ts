@@ -6,9 +6,10 @@
  * for `idleTimeout` ms, and terminates all of them when the run ends, so a
  * finished run leaves no worker behind and the process exits by itself.
  *
- * How many calls run at once is bounded by a limiter: by default one per
- * hardware thread, or any object with `acquireOnBehalfOf`/`releaseOnBehalfOf`
- * (a `CapacityLimiter` shared with other work).
+ * How many calls run at once is bounded by a limiter: by default a
+ * `CapacityLimiter` with one token per hardware thread (per run and module),
+ * or one the user passes, shared with other work. Each call borrows on
+ * behalf of its own token object, so one task may run several calls.
  *
  * A call's life: take a slot, take or start a worker, post `call`, wait. If
  * the caller's scope is cancelled, post `cancel` and wait, shielded, at most
@@ -23,6 +24,7 @@
 
 import type { WorkerPort } from "./adapter.ts";
 import { CancelScope } from "./cancel-scope.ts";
+import { CapacityLimiter } from "./capacity-limiter.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, UnsupportedError, WorkerCrashedError } from "./errors.ts";
 import type { Runner } from "./runner.ts";
@@ -68,29 +70,6 @@ export interface CallOptions {
   cancelGrace?: number;
   idleTimeout?: number;
   expose?: Exposed;
-}
-
-/** The default limiter: `size` slots, FIFO. @internal */
-class SlotLimiter implements Limiter {
-  private free: number;
-  private readonly queue: Waiter<void>[] = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  acquireOnBehalfOf(cx: Context): Promise<void> {
-    cx.checkpointIfCancelled();
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    const waiter = new Waiter<void>();
-    this.queue.push(waiter);
-    return waiter.park(cx.cancelScope);
-  }
-  releaseOnBehalfOf(): void {
-    for (let w = this.queue.shift(); w !== undefined; w = this.queue.shift()) if (w.wake()) return;
-    this.free++;
-  }
 }
 
 class CallWaiter extends Waiter<unknown> {
@@ -214,7 +193,7 @@ export class WorkerPool {
     slots: number,
   ) {
     this.module = module;
-    this.limiter = new SlotLimiter(slots);
+    this.limiter = new CapacityLimiter(slots);
   }
 
   async call(cx: Context, name: string, args: unknown[], options: CallOptions): Promise<unknown> {

@@ -1,0 +1,337 @@
+// Synchronization primitives: FIFO fairness, statistics, cancel-safety, misuse, bad input.
+import { describe, expect, it } from "vitest";
+import {
+  BusyResourceError,
+  CancelScope,
+  CapacityLimiter,
+  Condition,
+  type Context,
+  Event,
+  Lock,
+  ResourceGuard,
+  run,
+  Semaphore,
+  UsageError,
+  WouldBlock,
+} from "skein";
+
+describe("Event", () => {
+  it("wakes every waiter when set; later waits return at once", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const ev = new Event();
+        for (const n of ["a", "b"]) tg.startSoon(async (cx) => (await ev.wait(cx), log.push(n)));
+        await cx.sleep(5);
+        expect(ev.statistics()).toEqual({ waiting: 2 });
+        expect(ev.isSet()).toBe(false);
+        ev.set();
+        ev.set();
+        await cx.sleep(1);
+        expect(ev.statistics()).toEqual({ waiting: 0 });
+        await ev.wait(cx);
+        log.push("late");
+      }),
+    );
+    expect(log).toEqual(["a", "b", "late"]);
+  });
+
+  it("a wait cancelled while blocked leaves the waiters", async () => {
+    await run(async (cx) => {
+      const ev = new Event();
+      const r = await cx.moveOnAfter(5, (cx) => ev.wait(cx));
+      expect(r.cancelled).toBe(true);
+      expect(ev.statistics().waiting).toBe(0);
+    });
+  });
+});
+
+describe("Lock", () => {
+  it("is acquired in FIFO order and handed over on release", async () => {
+    const order: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const lock = new Lock();
+        await lock.acquire(cx);
+        for (const n of ["a", "b", "c"])
+          tg.startSoon({ name: n }, async (cx) => {
+            await lock.acquire(cx);
+            order.push(n);
+            await cx.sleep(1);
+            lock.release(cx);
+          });
+        await cx.sleep(5);
+        expect(lock.statistics()).toEqual({ locked: true, owner: "main", waiting: 3 });
+        lock.release(cx);
+        expect(lock.statistics().owner).toBe("a"); // handed over directly
+      }),
+    );
+    expect(order).toEqual(["a", "b", "c"]);
+  });
+
+  it("a waiter cancelled while queued is skipped; the lock goes to the next one", async () => {
+    const order: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const lock = new Lock();
+        await lock.acquire(cx);
+        tg.startSoon(async (cx) => lock.withLock(cx, async () => void order.push("first")));
+        tg.startSoon(async (cx) => {
+          const r = await cx.moveOnAfter(5, (cx) => lock.withLock(cx, async () => void order.push("cancelled")));
+          expect(r.cancelled).toBe(true);
+        });
+        tg.startSoon(async (cx) => lock.withLock(cx, async () => void order.push("third")));
+        await cx.sleep(20);
+        expect(lock.statistics().waiting).toBe(2);
+        lock.release(cx);
+      }),
+    );
+    expect(order).toEqual(["first", "third"]);
+  });
+
+  it("releasing from another task, releasing an unheld lock, or re-acquiring is a UsageError", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const lock = new Lock();
+        expect(() => lock.release(cx)).toThrow(/not held/);
+        await lock.acquire(cx);
+        expect(() => lock.acquire(cx)).toThrow(UsageError);
+        expect(() => lock.acquireNowait(cx)).toThrow(UsageError);
+        await tg.start(async (cx) => {
+          expect(() => lock.release(cx)).toThrow(UsageError);
+          expect(() => lock.acquireNowait(cx)).toThrow(WouldBlock);
+          cx.started();
+        });
+        lock.release(cx);
+        expect(lock.locked()).toBe(false);
+      }),
+    );
+  });
+
+  it("hold() releases on async dispose", async () => {
+    await run(async (cx) => {
+      const lock = new Lock();
+      const held = await lock.hold(cx);
+      expect(lock.locked()).toBe(true);
+      await held[Symbol.asyncDispose]();
+      await held[Symbol.asyncDispose]();
+      expect(lock.locked()).toBe(false);
+    });
+  });
+});
+
+describe("Semaphore", () => {
+  it("limits concurrency and serves waiters FIFO; statistics follow", async () => {
+    const order: number[] = [];
+    let active = 0;
+    let peak = 0;
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const sem = new Semaphore(2);
+        for (let i = 0; i < 6; i++)
+          tg.startSoon(async (cx) =>
+            sem.withSemaphore(cx, async (cx) => {
+              order.push(i);
+              peak = Math.max(peak, ++active);
+              await cx.sleep(5);
+              active--;
+            }),
+          );
+        await cx.sleep(1);
+        expect(sem.statistics()).toEqual({ value: 0, maxValue: Infinity, waiting: 4 });
+      }),
+    );
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(peak).toBe(2);
+  });
+
+  it("no permit is lost when a queued waiter is cancelled", async () => {
+    const got: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const sem = new Semaphore(0);
+        tg.startSoon(async (cx) => (await sem.acquire(cx), got.push("first")));
+        tg.startSoon(async (cx) => {
+          await cx.moveOnAfter(5, async (cx) => (await sem.acquire(cx), got.push("cancelled")));
+        });
+        tg.startSoon(async (cx) => (await sem.acquire(cx), got.push("third")));
+        await cx.sleep(20);
+        sem.release();
+        sem.release();
+        await cx.sleep(1);
+        expect(sem.value).toBe(0);
+        sem.release();
+        expect(sem.value).toBe(1);
+      }),
+    );
+    expect(got).toEqual(["first", "third"]);
+  });
+
+  it("with many waiters and every other one cancelled, permits go to the live ones in order", async () => {
+    const got: number[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const sem = new Semaphore(0);
+        const scopes = Array.from({ length: 150 }, () => new CancelScope());
+        for (let i = 0; i < 150; i++)
+          tg.startSoon(async (cx) => cx.withCancelScope(scopes[i]!, async (cx) => (await sem.acquire(cx), got.push(i))));
+        await cx.sleep(5);
+        for (let i = 0; i < 150; i += 2) scopes[i]!.cancel();
+        await cx.sleep(1);
+        expect(sem.statistics().waiting).toBe(75);
+        for (let i = 0; i < 75; i++) sem.release();
+        await cx.sleep(1);
+        expect(sem.statistics()).toMatchObject({ value: 0, waiting: 0 });
+      }),
+    );
+    expect(got).toEqual(Array.from({ length: 75 }, (_, k) => 2 * k + 1));
+  });
+
+  it("maxValue guards against releasing too often; nowait raises WouldBlock", () => {
+    const sem = new Semaphore(1, { maxValue: 1 });
+    expect(() => sem.release()).toThrow(UsageError);
+    sem.acquireNowait();
+    expect(() => sem.acquireNowait()).toThrow(WouldBlock);
+    sem.release();
+    expect(sem.value).toBe(1);
+  });
+
+  it("rejects bad input", () => {
+    expect(() => new Semaphore(-1)).toThrow(RangeError);
+    expect(() => new Semaphore(1.5)).toThrow(/initialValue must be a whole number >= 0, got 1.5/);
+    expect(() => new Semaphore("2" as never)).toThrow(TypeError);
+    expect(() => new Semaphore(3, { maxValue: 2 })).toThrow(RangeError);
+    expect(() => new Semaphore(0, { maxValue: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("CapacityLimiter", () => {
+  it("lends one token per borrower; borrowing twice is a UsageError", async () => {
+    await run(async (cx) => {
+      const limiter = new CapacityLimiter(2);
+      await limiter.acquire(cx);
+      expect(() => limiter.acquire(cx)).toThrow(UsageError);
+      expect(() => limiter.acquireNowait(cx)).toThrow(UsageError);
+      const job = {};
+      limiter.acquireOnBehalfOfNowait(job);
+      expect(() => limiter.acquireOnBehalfOfNowait({})).toThrow(WouldBlock);
+      expect(limiter.statistics()).toEqual({ borrowed: 2, total: 2, waiting: 0 });
+      expect(limiter.availableTokens).toBe(0);
+      limiter.releaseOnBehalfOf(job);
+      limiter.release(cx);
+      expect(() => limiter.release(cx)).toThrow(/holds no token/);
+      expect(limiter.borrowedTokens).toBe(0);
+    });
+  });
+
+  it("raising totalTokens at run time admits waiters at once, in order", async () => {
+    const order: number[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const limiter = new CapacityLimiter(1);
+        await limiter.acquire(cx);
+        for (let i = 0; i < 3; i++) tg.startSoon(async (cx) => (await limiter.acquire(cx), order.push(i)));
+        await cx.sleep(5);
+        expect(limiter.statistics().waiting).toBe(3);
+        limiter.totalTokens = 3;
+        await cx.sleep(1);
+        expect(order).toEqual([0, 1]);
+        limiter.totalTokens = Infinity;
+        await cx.sleep(1);
+        expect(order).toEqual([0, 1, 2]);
+        tg.cancelScope.cancel();
+      }),
+    );
+  });
+
+  it("a cancelled waiter holds no token", async () => {
+    await run(async (cx) => {
+      const limiter = new CapacityLimiter(1);
+      await limiter.acquire(cx);
+      await cx.taskGroup(async (tg) => {
+        tg.startSoon(async (cx) => {
+          const r = await cx.moveOnAfter(5, (cx) => limiter.acquire(cx));
+          expect(r.cancelled).toBe(true);
+        });
+      });
+      limiter.release(cx);
+      expect(limiter.statistics()).toEqual({ borrowed: 0, total: 1, waiting: 0 });
+    });
+  });
+
+  it("rejects bad input", () => {
+    expect(() => new CapacityLimiter(0)).toThrow(RangeError);
+    expect(() => new CapacityLimiter(2.5)).toThrow(/totalTokens must be a whole number >= 1 or Infinity, got 2.5/);
+    const limiter = new CapacityLimiter(1);
+    expect(() => {
+      limiter.totalTokens = -1;
+    }).toThrow(RangeError);
+    expect(() => limiter.acquireOnBehalfOfNowait(5 as never)).toThrow(/borrower must be an object/);
+  });
+});
+
+describe("Condition", () => {
+  it("notify wakes waiters in order; wait re-acquires the lock", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const cond = new Condition();
+        for (const n of ["a", "b", "c"])
+          tg.startSoon(async (cx) =>
+            cond.withLock(cx, async (cx) => {
+              await cond.wait(cx);
+              expect(cond.lock.statistics().owner).toBe(cx.taskName);
+              log.push(n);
+            }),
+          );
+        await cx.sleep(5);
+        expect(cond.statistics().waiting).toBe(3);
+        await cond.withLock(cx, async () => cond.notify());
+        await cx.sleep(5);
+        expect(log).toEqual(["a"]);
+        await cond.withLock(cx, async () => cond.notifyAll());
+      }),
+    );
+    expect(log).toEqual(["a", "b", "c"]);
+  });
+
+  it("a cancelled wait still returns holding the lock; waiting without the lock is a UsageError", async () => {
+    await run(async (cx) => {
+      const cond = new Condition();
+      await expect(cond.wait(cx)).rejects.toBeInstanceOf(UsageError);
+      const r = await cx.moveOnAfter(5, (cx) =>
+        cond.withLock(cx, async (cx) => {
+          try {
+            await cond.wait(cx);
+          } finally {
+            expect(cond.lock.statistics().owner).toBe("main");
+          }
+        }),
+      );
+      expect(r.cancelled).toBe(true);
+      expect(cond.locked()).toBe(false);
+      expect(() => cond.notify(0)).toThrow(RangeError);
+      expect(() => new Condition({} as never)).toThrow(TypeError);
+    });
+  });
+});
+
+describe("ResourceGuard", () => {
+  it("a second concurrent use is a BusyResourceError; sequential uses are fine", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const guard = new ResourceGuard("reading from");
+        tg.startSoon(async (cx: Context) => guard.use(cx, (cx) => cx.sleep(20)));
+        await cx.sleep(5);
+        await expect(guard.use(cx, async () => 1)).rejects.toThrow(BusyResourceError);
+        await expect(guard.use(cx, async () => 1)).rejects.toThrow(/another task is already reading from this resource/);
+        await cx.sleep(30);
+        expect(await guard.use(cx, async () => 2)).toBe(2);
+        const held = guard.hold();
+        expect(() => guard.hold()).toThrow(BusyResourceError);
+        held[Symbol.dispose]();
+        guard.hold()[Symbol.dispose]();
+      }),
+    );
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * `CapacityLimiter`: like a semaphore, but each token is borrowed by someone
+ * (by default the task), so a borrower cannot take two tokens by mistake and
+ * only a borrower can give one back. `totalTokens` can change while tasks
+ * wait: raising it admits waiters at once; lowering it takes effect as
+ * tokens come back. `toThread` borrows from one (per call) to bound how many
+ * worker calls run at once, and one limiter can be shared with other work.
+ *
+ * Fair (FIFO); a waiter cancelled while queued is skipped and holds nothing.
+ *
+ * @module
+ */
+
+import type { Context } from "./context.ts";
+import { UsageError, WouldBlock } from "./errors.ts";
+import { checkCount, checkFunction, describeValue } from "./validate.ts";
+import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+
+class BorrowWaiter extends QueuedWaiter<void> {
+  constructor(readonly borrower: object) {
+    super();
+  }
+}
+
+/**
+ * What {@link CapacityLimiter.statistics} reports.
+ *
+ * @example
+ * ```ts
+ * const { borrowed, total, waiting } = limiter.statistics();
+ * ```
+ */
+export interface CapacityLimiterStatistics {
+  /** Tokens lent out. */
+  readonly borrowed: number;
+  /** `totalTokens`. */
+  readonly total: number;
+  /** Borrowers waiting for a token. */
+  readonly waiting: number;
+}
+
+/**
+ * A limiter of concurrent work with per-borrower tokens.
+ *
+ * @example
+ * ```ts
+ * import { CapacityLimiter } from "skein";
+ * const db = new CapacityLimiter(10);
+ * await db.withToken(cx, (cx) => query(cx, sql));
+ * db.totalTokens = 20; // more connections now
+ * ```
+ */
+export class CapacityLimiter {
+  private total: number;
+  private readonly borrowers = new Set<object>();
+  private readonly waiters = new WaiterQueue<void>();
+
+  /**
+   * @param totalTokens a whole number >= 1, or `Infinity`.
+   * @throws {RangeError} for anything else.
+   */
+  constructor(totalTokens: number) {
+    checkCount("totalTokens", totalTokens, 1, true);
+    this.total = totalTokens;
+  }
+
+  /**
+   * The number of tokens. Raising it admits waiting borrowers at once.
+   *
+   * @example
+   * ```ts
+   * limiter.totalTokens = 4;
+   * ```
+   */
+  get totalTokens(): number {
+    return this.total;
+  }
+
+  /** Sets the number of tokens. @throws {RangeError} unless a whole number >= 1 or Infinity. */
+  set totalTokens(value: number) {
+    checkCount("totalTokens", value, 1, true);
+    this.total = value;
+    this.admit();
+  }
+
+  /** Tokens lent out now. */
+  get borrowedTokens(): number {
+    return this.borrowers.size;
+  }
+
+  /** Tokens free now. */
+  get availableTokens(): number {
+    return Math.max(0, this.total - this.borrowers.size);
+  }
+
+  /**
+   * Borrows a token for this task, waiting in line while none is free; a checkpoint.
+   *
+   * @throws {UsageError} if this task already holds one.
+   * @example
+   * ```ts
+   * await limiter.acquire(cx);
+   * try { await work(cx); } finally { limiter.release(cx); }
+   * ```
+   */
+  acquire(cx: Context): Promise<void> {
+    return this.acquireOnBehalfOf(cx, cx._task);
+  }
+
+  /**
+   * Borrows a token for `borrower` (any object), waiting while none is free.
+   *
+   * @throws {UsageError} if `borrower` already holds one.
+   * @example
+   * ```ts
+   * const job = {};
+   * await limiter.acquireOnBehalfOf(cx, job);
+   * ```
+   */
+  acquireOnBehalfOf(cx: Context, borrower: object): Promise<void> {
+    this.checkBorrower(borrower);
+    cx.checkpointIfCancelled();
+    if (this.borrowers.size < this.total && this.waiters.size === 0) {
+      this.borrowers.add(borrower);
+      return Promise.resolve();
+    }
+    const waiter = new BorrowWaiter(borrower);
+    this.waiters.push(waiter);
+    return waiter.park(cx.cancelScope);
+  }
+
+  /**
+   * Borrows a token for this task if one is free.
+   *
+   * @throws {WouldBlock} if none is. @throws {UsageError} if it holds one already.
+   * @example
+   * ```ts
+   * limiter.acquireNowait(cx);
+   * ```
+   */
+  acquireNowait(cx: Context): void {
+    this.acquireOnBehalfOfNowait(cx._task);
+  }
+
+  /**
+   * Borrows a token for `borrower` if one is free.
+   *
+   * @throws {WouldBlock} if none is. @throws {UsageError} if it holds one already.
+   * @example
+   * ```ts
+   * limiter.acquireOnBehalfOfNowait(job);
+   * ```
+   */
+  acquireOnBehalfOfNowait(borrower: object): void {
+    this.checkBorrower(borrower);
+    if (this.borrowers.size >= this.total || this.waiters.size > 0) throw new WouldBlock("no token is available");
+    this.borrowers.add(borrower);
+  }
+
+  /**
+   * Gives back this task's token.
+   *
+   * @throws {UsageError} if this task holds none.
+   * @example
+   * ```ts
+   * limiter.release(cx);
+   * ```
+   */
+  release(cx: Context): void {
+    this.releaseOnBehalfOf(cx._task);
+  }
+
+  /**
+   * Gives back `borrower`'s token, admitting the next waiter.
+   *
+   * @throws {UsageError} if `borrower` holds none.
+   * @example
+   * ```ts
+   * limiter.releaseOnBehalfOf(job);
+   * ```
+   */
+  releaseOnBehalfOf(borrower: object): void {
+    if (!this.borrowers.delete(borrower)) throw new UsageError("this borrower holds no token of this CapacityLimiter");
+    this.admit();
+  }
+
+  /**
+   * Runs `body` holding a token for this task.
+   *
+   * @example
+   * ```ts
+   * await limiter.withToken(cx, (cx) => crunch(cx));
+   * ```
+   */
+  async withToken<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkFunction("body", body);
+    await this.acquire(cx);
+    try {
+      return await body(cx);
+    } finally {
+      this.release(cx);
+    }
+  }
+
+  /**
+   * Borrows a token for this task; disposing the handle gives it back.
+   *
+   * @example
+   * ```ts
+   * await using _token = await limiter.hold(cx);
+   * ```
+   */
+  async hold(cx: Context): Promise<AsyncDisposable> {
+    await this.acquire(cx);
+    const task = cx._task;
+    let released = false;
+    return {
+      [Symbol.asyncDispose]: async () => {
+        if (!released) {
+          released = true;
+          this.releaseOnBehalfOf(task);
+        }
+      },
+    };
+  }
+
+  /**
+   * Tokens and waiting borrowers.
+   *
+   * @example
+   * ```ts
+   * limiter.statistics(); // { borrowed: 2, total: 2, waiting: 5 }
+   * ```
+   */
+  statistics(): CapacityLimiterStatistics {
+    return { borrowed: this.borrowers.size, total: this.total, waiting: this.waiters.size };
+  }
+
+  private checkBorrower(borrower: object): void {
+    if (borrower === null || (typeof borrower !== "object" && typeof borrower !== "function")) {
+      throw new TypeError(`borrower must be an object, got ${describeValue(borrower)}`);
+    }
+    if (this.borrowers.has(borrower)) throw new UsageError("this borrower already holds a token of this CapacityLimiter");
+  }
+
+  private admit(): void {
+    while (this.borrowers.size < this.total) {
+      const waiter = this.waiters.shift() as BorrowWaiter | undefined;
+      if (waiter === undefined) return;
+      this.borrowers.add(waiter.borrower);
+      if (!waiter.wake()) this.borrowers.delete(waiter.borrower);
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * `Lock`: mutual exclusion between tasks, owned by the task that acquired it.
+ *
+ * Fair: tasks acquire in the order they asked. `release` hands the lock
+ * straight to the first task still waiting (it never becomes free in
+ * between), so a task that releases and re-acquires in a loop cannot starve
+ * the others. A waiter cancelled while queued leaves the queue and is never
+ * handed the lock.
+ *
+ * The lock belongs to a task: releasing it from another task, or when it is
+ * not held, is a `UsageError`, as is acquiring it again from the task that
+ * holds it (it is not re-entrant).
+ *
+ * `acquire` is a checkpoint; when the lock is free it takes it without
+ * yielding (it still raises `Cancelled` in a cancelled scope).
+ *
+ * @module
+ */
+
+import type { Context, Task } from "./context.ts";
+import { UsageError, WouldBlock } from "./errors.ts";
+import { checkFunction } from "./validate.ts";
+import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+
+class LockWaiter extends QueuedWaiter<void> {
+  constructor(readonly task: Task) {
+    super();
+  }
+}
+
+/**
+ * What {@link Lock.statistics} reports.
+ *
+ * @example
+ * ```ts
+ * const { locked, owner, waiting } = lock.statistics();
+ * ```
+ */
+export interface LockStatistics {
+  /** Whether a task holds the lock. */
+  readonly locked: boolean;
+  /** The name of the task holding it, or null. */
+  readonly owner: string | null;
+  /** Tasks blocked in `acquire`. */
+  readonly waiting: number;
+}
+
+/**
+ * A fair, task-owned mutex.
+ *
+ * @example
+ * ```ts
+ * import { Lock } from "skein";
+ * const lock = new Lock();
+ * await lock.withLock(cx, async (cx) => {
+ *   await writeRecord(cx); // one task at a time
+ * });
+ * ```
+ */
+export class Lock {
+  private owner: Task | null = null;
+  private readonly waiters = new WaiterQueue<void>();
+
+  /**
+   * Takes the lock, waiting in line while another task holds it; a checkpoint.
+   *
+   * @throws {UsageError} if this task already holds it.
+   * @example
+   * ```ts
+   * await lock.acquire(cx);
+   * try { await critical(cx); } finally { lock.release(cx); }
+   * ```
+   */
+  acquire(cx: Context): Promise<void> {
+    cx.checkpointIfCancelled();
+    const task = cx._task;
+    if (this.owner === null) {
+      this.owner = task;
+      return Promise.resolve();
+    }
+    if (this.owner === task) throw new UsageError("this task already holds the lock (Lock is not re-entrant)");
+    const waiter = new LockWaiter(task);
+    this.waiters.push(waiter);
+    return waiter.park(cx.cancelScope);
+  }
+
+  /**
+   * Takes the lock if it is free.
+   *
+   * @throws {WouldBlock} if another task holds it.
+   * @throws {UsageError} if this task already holds it.
+   * @example
+   * ```ts
+   * try { lock.acquireNowait(cx); } catch (e) { if (e instanceof WouldBlock) return; }
+   * ```
+   */
+  acquireNowait(cx: Context): void {
+    const task = cx._task;
+    if (this.owner === task) throw new UsageError("this task already holds the lock (Lock is not re-entrant)");
+    if (this.owner !== null) throw new WouldBlock("the lock is held by another task");
+    this.owner = task;
+  }
+
+  /**
+   * Releases the lock, handing it to the first task waiting, if any.
+   *
+   * @throws {UsageError} if the lock is not held, or held by another task.
+   * @example
+   * ```ts
+   * lock.release(cx);
+   * ```
+   */
+  release(cx: Context): void {
+    if (this.owner === null) throw new UsageError("release() of a lock that is not held");
+    if (this.owner !== cx._task) {
+      throw new UsageError(`release() from task ${JSON.stringify(cx._task.name)}, but the lock is held by ${JSON.stringify(this.owner.name)}`);
+    }
+    for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) {
+      this.owner = (w as LockWaiter).task;
+      if (w.wake()) return;
+    }
+    this.owner = null;
+  }
+
+  /**
+   * Whether a task holds the lock.
+   *
+   * @example
+   * ```ts
+   * if (lock.locked()) console.log("busy");
+   * ```
+   */
+  locked(): boolean {
+    return this.owner !== null;
+  }
+
+  /**
+   * Runs `body` holding the lock, releasing it however `body` ends.
+   *
+   * @example
+   * ```ts
+   * const n = await lock.withLock(cx, async () => ++counter);
+   * ```
+   */
+  async withLock<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkFunction("body", body);
+    await this.acquire(cx);
+    try {
+      return await body(cx);
+    } finally {
+      this.release(cx);
+    }
+  }
+
+  /**
+   * Takes the lock and returns a handle that releases it when disposed, for
+   * `await using`.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using _held = await lock.hold(cx);
+   *   await critical(cx);
+   * } // released here
+   * ```
+   */
+  async hold(cx: Context): Promise<AsyncDisposable> {
+    await this.acquire(cx);
+    let released = false;
+    return {
+      [Symbol.asyncDispose]: async () => {
+        if (!released) {
+          released = true;
+          this.release(cx);
+        }
+      },
+    };
+  }
+
+  /**
+   * The owner and the number of waiting tasks.
+   *
+   * @example
+   * ```ts
+   * lock.statistics(); // { locked: true, owner: "writer", waiting: 1 }
+   * ```
+   */
+  statistics(): LockStatistics {
+    return { locked: this.owner !== null, owner: this.owner?.name ?? null, waiting: this.waiters.size };
+  }
+
+  /** @internal The task holding the lock (for Condition). */
+  _ownedBy(cx: Context): boolean {
+    return this.owner === cx._task;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `ResourceGuard`: detects two tasks using, at the same time, a resource
+ * that only one may use (receiving from one byte stream, say). Unlike a
+ * lock it never waits: the second user gets `BusyResourceError` at once,
+ * because such overlap is a bug to report, not contention to queue.
+ *
+ * @module
+ */
+
+import type { Context } from "./context.ts";
+import { BusyResourceError } from "./errors.ts";
+import { checkFunction, describeValue } from "./validate.ts";
+
+/**
+ * Guards a resource against concurrent use.
+ *
+ * @example
+ * ```ts
+ * import { ResourceGuard } from "skein";
+ * class Connection {
+ *   private readonly receiving = new ResourceGuard("reading from");
+ *   receive(cx: Context) {
+ *     return this.receiving.use(cx, (cx) => this.readFrame(cx));
+ *   }
+ * }
+ * ```
+ */
+export class ResourceGuard {
+  private busy = false;
+
+  /** @param action what the error message says the other task is doing ("using" by default). */
+  constructor(readonly action: string = "using") {
+    if (typeof action !== "string") throw new TypeError(`action must be a string, got ${describeValue(action)}`);
+  }
+
+  /**
+   * Runs `body`; if another use is in progress, throws instead.
+   *
+   * @throws {BusyResourceError} if the resource is in use.
+   * @example
+   * ```ts
+   * await guard.use(cx, (cx) => socket.read(cx));
+   * ```
+   */
+  async use<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkFunction("body", body);
+    const release = this.enter();
+    try {
+      return await body(cx);
+    } finally {
+      release[Symbol.dispose]();
+    }
+  }
+
+  /**
+   * Marks the resource in use until the handle is disposed, for `using`.
+   *
+   * @throws {BusyResourceError} if the resource is in use.
+   * @example
+   * ```ts
+   * using _busy = guard.hold();
+   * ```
+   */
+  hold(): Disposable {
+    return this.enter();
+  }
+
+  private enter(): Disposable {
+    if (this.busy) throw new BusyResourceError(`another task is already ${this.action} this resource`);
+    this.busy = true;
+    let done = false;
+    return {
+      [Symbol.dispose]: () => {
+        if (!done) {
+          done = true;
+          this.busy = false;
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * `Semaphore`: a counter of permits. `acquire` takes one, waiting while none
+ * is left; `release` gives one back. Fair (FIFO): a release hands its permit
+ * straight to the first task still waiting, and a waiter cancelled while
+ * queued is skipped, so no permit is lost or given to a cancelled task.
+ *
+ * Unlike a lock, a permit has no owner: any task may release. With
+ * `maxValue`, releasing past it is a `UsageError` (a bug that would
+ * otherwise grow the semaphore silently).
+ *
+ * `acquire` is a checkpoint; with a permit free it takes it without yielding.
+ *
+ * @module
+ */
+
+import type { Context } from "./context.ts";
+import { UsageError, WouldBlock } from "./errors.ts";
+import { checkCount, checkFunction, describeValue } from "./validate.ts";
+import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+
+/**
+ * What {@link Semaphore.statistics} reports.
+ *
+ * @example
+ * ```ts
+ * const { value, waiting } = semaphore.statistics();
+ * ```
+ */
+export interface SemaphoreStatistics {
+  /** Permits available now. */
+  readonly value: number;
+  /** The maximum, or `Infinity`. */
+  readonly maxValue: number;
+  /** Tasks blocked in `acquire`. */
+  readonly waiting: number;
+}
+
+/**
+ * Options for {@link Semaphore}.
+ *
+ * @example
+ * ```ts
+ * new Semaphore(2, { maxValue: 2 });
+ * ```
+ */
+export interface SemaphoreOptions {
+  /** The most permits it may hold; `release` past it is a `UsageError`. */
+  maxValue?: number;
+}
+
+/**
+ * A fair counting semaphore.
+ *
+ * @example At most three downloads at once
+ * ```ts
+ * import { Semaphore } from "skein";
+ * const slots = new Semaphore(3);
+ * for (const url of urls)
+ *   tg.startSoon(async (cx) => slots.withSemaphore(cx, (cx) => download(cx, url)));
+ * ```
+ */
+export class Semaphore {
+  private count: number;
+  /** The most permits the semaphore may hold (`Infinity` if unbounded). */
+  readonly maxValue: number;
+  private readonly waiters = new WaiterQueue<void>();
+
+  /**
+   * @param initialValue permits to start with (a whole number >= 0).
+   * @throws {RangeError} for a negative or fractional value, or one above `maxValue`.
+   */
+  constructor(initialValue: number, options: SemaphoreOptions = {}) {
+    checkCount("initialValue", initialValue, 0);
+    if (options === null || typeof options !== "object") throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+    const maxValue = options.maxValue ?? Infinity;
+    checkCount("options.maxValue", maxValue, 1, true);
+    if (initialValue > maxValue) throw new RangeError(`initialValue ${initialValue} is above options.maxValue ${maxValue}`);
+    this.count = initialValue;
+    this.maxValue = maxValue;
+  }
+
+  /** Permits available now. */
+  get value(): number {
+    return this.count;
+  }
+
+  /**
+   * Takes a permit, waiting in line while none is free; a checkpoint.
+   *
+   * @example
+   * ```ts
+   * await semaphore.acquire(cx);
+   * try { await work(cx); } finally { semaphore.release(); }
+   * ```
+   */
+  acquire(cx: Context): Promise<void> {
+    cx.checkpointIfCancelled();
+    if (this.count > 0) {
+      this.count--;
+      return Promise.resolve();
+    }
+    const waiter = new QueuedWaiter<void>();
+    this.waiters.push(waiter);
+    return waiter.park(cx.cancelScope);
+  }
+
+  /**
+   * Takes a permit if one is free.
+   *
+   * @throws {WouldBlock} if none is.
+   * @example
+   * ```ts
+   * semaphore.acquireNowait();
+   * ```
+   */
+  acquireNowait(): void {
+    if (this.count === 0) throw new WouldBlock("no permit is available");
+    this.count--;
+  }
+
+  /**
+   * Gives a permit back, to the first task waiting if there is one.
+   *
+   * @throws {UsageError} if that would exceed `maxValue`.
+   * @example
+   * ```ts
+   * semaphore.release();
+   * ```
+   */
+  release(): void {
+    if (this.waiters.wakeFirst()) return;
+    if (this.count >= this.maxValue) throw new UsageError(`release() would take the semaphore above its maxValue ${this.maxValue}`);
+    this.count++;
+  }
+
+  /**
+   * Runs `body` holding a permit.
+   *
+   * @example
+   * ```ts
+   * await semaphore.withSemaphore(cx, (cx) => fetchOne(cx));
+   * ```
+   */
+  async withSemaphore<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkFunction("body", body);
+    await this.acquire(cx);
+    try {
+      return await body(cx);
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Takes a permit and returns a handle that gives it back when disposed.
+   *
+   * @example
+   * ```ts
+   * await using _permit = await semaphore.hold(cx);
+   * ```
+   */
+  async hold(cx: Context): Promise<AsyncDisposable> {
+    await this.acquire(cx);
+    let released = false;
+    return {
+      [Symbol.asyncDispose]: async () => {
+        if (!released) {
+          released = true;
+          this.release();
+        }
+      },
+    };
+  }
+
+  /**
+   * Permits and waiting tasks.
+   *
+   * @example
+   * ```ts
+   * semaphore.statistics(); // { value: 0, maxValue: Infinity, waiting: 2 }
+   * ```
+   */
+  statistics(): SemaphoreStatistics {
+    return { value: this.count, maxValue: this.maxValue, waiting: this.waiters.size };
+  }
+}
