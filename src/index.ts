@@ -54,3 +54,9 @@ export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./se
 export { CapacityLimiter, type CapacityLimiterStatistics } from "./capacity-limiter.ts";
 export { Condition, type ConditionStatistics } from "./condition.ts";
 export { ResourceGuard } from "./resource-guard.ts";
+export {
+  createMemoryObjectStream,
+  MemoryObjectReceiveStream,
+  MemoryObjectSendStream,
+  type MemoryObjectStreamStatistics,
+} from "./memory-stream.ts";

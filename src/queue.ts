@@ -25,6 +25,7 @@
 import type { Context } from "./context.ts";
 import { UsageError, WouldBlock } from "./errors.ts";
 import { describeValue } from "./validate.ts";
+import { Fifo } from "./fifo.ts";
 import { Waiter } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
@@ -83,8 +84,7 @@ export interface QueueStatistics {
 export class Queue<T> {
   /** The maximum number of items; `put` waits while the queue holds this many. */
   readonly maxSize: number;
-  private items: T[] = [];
-  private head = 0;
+  private readonly items = new Fifo<T>();
   private unfinished = 0;
   private readonly getters = new WaiterQueue<T>();
   private readonly putters = new WaiterQueue<void>();
@@ -105,7 +105,7 @@ export class Queue<T> {
 
   /** Number of items in the queue. */
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   /** Whether the queue holds no item. */
@@ -247,13 +247,7 @@ export class Queue<T> {
   }
 
   private take(): T {
-    const item = this.items[this.head]!;
-    (this.items as unknown[])[this.head] = undefined;
-    this.head++;
-    if (this.head > 64 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const item = this.items.shift();
     // Room freed: admit the first putter still waiting.
     for (let p = this.putters.shift(); p !== undefined; p = this.putters.shift()) {
       if (p.wake()) {

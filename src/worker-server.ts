@@ -90,7 +90,7 @@ class WorkerServer {
 
   private async init(specifier: string): Promise<void> {
     try {
-      const module = (await import(specifier)) as Record<string, unknown>;
+      const module = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
       this.module = module;
       this.parent.post({ t: "ready", exports: Object.keys(module).filter((k) => typeof module[k] === "function") });
     } catch (error) {

@@ -1,0 +1,210 @@
+// Memory object streams: ordering, buffering, closing, cloning, cancel-safety.
+import { describe, expect, it } from "vitest";
+import {
+  BrokenResourceError,
+  Cancelled,
+  ClosedResourceError,
+  createMemoryObjectStream,
+  EndOfStream,
+  run,
+  WouldBlock,
+} from "skein";
+
+describe("memory object streams", () => {
+  it("rendezvous (buffer 0): each send waits for a receiver; items arrive in order", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const [send, receive] = createMemoryObjectStream<number>();
+        tg.startSoon(async (cx) => {
+          for (let i = 0; i < 3; i++) {
+            await send.send(cx, i);
+            log.push(`sent ${i}`);
+          }
+          send.close();
+        });
+        await cx.sleep(5);
+        expect(send.statistics()).toMatchObject({ tasksWaitingSend: 1, currentBufferUsed: 0, maxBufferSize: 0 });
+        for await (const n of receive.iterate(cx)) log.push(`got ${n}`);
+        log.push("end");
+      }),
+    );
+    expect(log.filter((l) => l.startsWith("got"))).toEqual(["got 0", "got 1", "got 2"]);
+    expect(log.indexOf("sent 0")).toBeGreaterThan(-1);
+    expect(log.at(-1)).toBe("end");
+  });
+
+  it("a buffered send does not wait until the buffer is full", async () => {
+    await run(async (cx) => {
+      const [send, receive] = createMemoryObjectStream<string>(2);
+      await send.send(cx, "a");
+      await send.send(cx, "b");
+      expect(() => send.sendNowait("c")).toThrow(WouldBlock);
+      expect(receive.statistics()).toMatchObject({ currentBufferUsed: 2, maxBufferSize: 2 });
+      const r = await cx.moveOnAfter(5, (cx) => send.send(cx, "c"));
+      expect(r.cancelled).toBe(true);
+      expect(receive.receiveNowait()).toBe("a");
+      expect(receive.receiveNowait()).toBe("b");
+      expect(() => receive.receiveNowait()).toThrow(WouldBlock); // "c" was not delivered
+    });
+  });
+
+  it("waiting senders and receivers are served FIFO; a full buffer admits the first waiting sender", async () => {
+    const got: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const [send, receive] = createMemoryObjectStream<string>(1);
+        await send.send(cx, "buffered");
+        for (const n of ["s1", "s2", "s3"]) tg.startSoon(async (cx) => send.send(cx, n));
+        await cx.sleep(5);
+        expect(send.statistics()).toMatchObject({ currentBufferUsed: 1, tasksWaitingSend: 3 });
+        for (let i = 0; i < 4; i++) got.push(await receive.receive(cx));
+        expect(send.statistics()).toMatchObject({ currentBufferUsed: 0, tasksWaitingSend: 0 });
+        for (const n of ["r1", "r2"]) tg.startSoon(async (cx) => got.push(`${n}:${await receive.receive(cx)}`));
+        await cx.sleep(5);
+        expect(receive.statistics().tasksWaitingReceive).toBe(2);
+        send.sendNowait("x");
+        send.sendNowait("y");
+      }),
+    );
+    expect(got).toEqual(["buffered", "s1", "s2", "s3", "r1:x", "r2:y"]);
+  });
+
+  it("a send cancelled while waiting either delivered its item (returns) or not (Cancelled, item absent)", async () => {
+    await run(async (cx) => {
+      const [send, receive] = createMemoryObjectStream<string>(0);
+      const outcome = await cx.moveOnAfter(5, (cx) => send.send(cx, "lost"));
+      expect(outcome.cancelled).toBe(true);
+      expect(send.statistics().tasksWaitingSend).toBe(0);
+      expect(() => receive.receiveNowait()).toThrow(WouldBlock);
+      // Delivered: a receiver takes it before the deadline; the send returns normally.
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          await cx.sleep(1);
+          expect(await receive.receive(cx)).toBe("kept");
+        });
+        const r = await cx.moveOnAfter(5000, (cx) => send.send(cx, "kept"));
+        expect(r.cancelled).toBe(false);
+      });
+    });
+  });
+
+  it("a receive cancelled while waiting consumes nothing", async () => {
+    await run(async (cx) => {
+      const [send, receive] = createMemoryObjectStream<number>(1);
+      const r = await cx.moveOnAfter(5, (cx) => receive.receive(cx));
+      expect(r.cancelled).toBe(true);
+      expect(receive.statistics().tasksWaitingReceive).toBe(0);
+      send.sendNowait(1);
+      expect(receive.receiveNowait()).toBe(1);
+    });
+  });
+
+  it("closing the last send end wakes blocked receivers with EndOfStream after the buffer drains", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const [send, receive] = createMemoryObjectStream<number>(5);
+        const clone = send.clone();
+        expect(send.statistics().openSendStreams).toBe(2);
+        send.sendNowait(1);
+        send.close();
+        expect(receive.receiveNowait()).toBe(1);
+        tg.startSoon(async (cx) => {
+          try {
+            await receive.receive(cx);
+          } catch (e) {
+            log.push(e instanceof EndOfStream ? "end of stream" : "other");
+          }
+        });
+        await cx.sleep(5);
+        log.push("closing the clone");
+        clone.close();
+      }),
+    );
+    expect(log).toEqual(["closing the clone", "end of stream"]);
+  });
+
+  it("closing the last receive end wakes blocked senders with BrokenResourceError", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const [send, receive] = createMemoryObjectStream<number>(0);
+        const clone = receive.clone();
+        tg.startSoon(async (cx) => {
+          await send.send(cx, 1).catch((e: unknown) => log.push(e instanceof BrokenResourceError ? "broken" : "other"));
+        });
+        await cx.sleep(5);
+        receive.close();
+        await cx.sleep(1);
+        expect(log).toEqual([]); // a clone is still open
+        clone.close();
+        await cx.sleep(1);
+        expect(log).toEqual(["broken"]);
+        expect(() => send.sendNowait(2)).toThrow(BrokenResourceError);
+        await expect(async () => send.send(cx, 2)).rejects.toThrow(BrokenResourceError);
+      }),
+    );
+  });
+
+  it("using your own closed end is a ClosedResourceError; close is idempotent", async () => {
+    await run(async (cx) => {
+      const [send, receive] = createMemoryObjectStream<number>(1);
+      send.close();
+      send.close();
+      expect(() => send.sendNowait(1)).toThrow(ClosedResourceError);
+      expect(() => send.send(cx, 1)).toThrow(ClosedResourceError);
+      expect(() => send.clone()).toThrow(ClosedResourceError);
+      receive.close();
+      expect(() => receive.receive(cx)).toThrow(ClosedResourceError);
+      expect(() => receive.receiveNowait()).toThrow(ClosedResourceError);
+      expect(() => receive.clone()).toThrow(ClosedResourceError);
+    });
+  });
+
+  it("both ends are disposable", async () => {
+    await run(async () => {
+      const [send, receive] = createMemoryObjectStream<number>(1);
+      await send[Symbol.asyncDispose]();
+      receive[Symbol.dispose]();
+      expect(send.statistics()).toMatchObject({ openSendStreams: 0, openReceiveStreams: 0 });
+    });
+  });
+
+  it("for await ends at the end of the stream; several producers with clones", async () => {
+    const got: number[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const [send, receive] = createMemoryObjectStream<number>(Infinity);
+        for (const base of [0, 100]) {
+          const mine = send.clone();
+          tg.startSoon(async (cx) => {
+            for (let i = 0; i < 3; i++) await mine.send(cx, base + i);
+            mine.close();
+          });
+        }
+        send.close();
+        for await (const n of receive.iterate(cx)) got.push(n);
+      }),
+    );
+    expect(got.sort((a, b) => a - b)).toEqual([0, 1, 2, 100, 101, 102]);
+  });
+
+  it("a cancelled receive in a cancelled scope throws at once", async () => {
+    await run(async (cx) => {
+      const [, receive] = createMemoryObjectStream<number>();
+      await cx.withCancelScope({}, async (cx) => {
+        cx.cancelScope.cancel();
+        expect(() => receive.receive(cx)).toThrow(Cancelled);
+      });
+    });
+  });
+
+  it("rejects bad buffer sizes", () => {
+    expect(() => createMemoryObjectStream(-1)).toThrow(RangeError);
+    expect(() => createMemoryObjectStream(1.5)).toThrow(/maxBufferSize must be a whole number >= 0 or Infinity, got 1.5/);
+    expect(() => createMemoryObjectStream(Number.NaN)).toThrow(RangeError);
+    expect(() => createMemoryObjectStream("3" as never)).toThrow(TypeError);
+    expect(createMemoryObjectStream(Infinity)[0].statistics().maxBufferSize).toBe(Infinity);
+  });
+});

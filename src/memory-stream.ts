@@ -1,0 +1,406 @@
+/**
+ * Memory object streams: anyio's channels between tasks.
+ *
+ * `createMemoryObjectStream<T>(maxBufferSize)` returns a send end and a
+ * receive end sharing one state: a buffer of at most `maxBufferSize` items
+ * (0: rendezvous, every `send` waits for a receiver; `Infinity`: never
+ * waits), the tasks blocked on either side, and how many clones of each end
+ * are open.
+ *
+ * Invariants:
+ * - Items are received in the order they were sent; blocked senders and
+ *   receivers are served first-come, first-served.
+ * - A `send` that returns normally delivered its item (to a receiver or the
+ *   buffer); one that throws `Cancelled` did not, and the item is not in the
+ *   stream. A `receive` cancelled while waiting took nothing. (Items are
+ *   handed over with `wake`, which fails for a waiter already cancelled.)
+ * - While the buffer holds items no receiver waits; while it has room no
+ *   sender waits.
+ * - Closing: once every send clone is closed and the buffer is drained,
+ *   receivers get `EndOfStream` (and `for await` ends); once every receive
+ *   clone is closed, senders get `BrokenResourceError` and the buffer is
+ *   dropped. Using an end you closed is a `ClosedResourceError`.
+ *
+ * `send` and `receive` are checkpoints. When they need not wait they do not
+ * yield (they only raise `Cancelled` in a cancelled scope), which keeps a
+ * producer/consumer pair fast; a task that only ever sends into a buffer
+ * with room should `await cx.checkpoint()` now and then to let others run.
+ *
+ * @module
+ */
+
+import type { Context } from "./context.ts";
+import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "./errors.ts";
+import { Fifo } from "./fifo.ts";
+import { describeValue } from "./validate.ts";
+import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+
+class SendWaiter<T> extends QueuedWaiter<void> {
+  constructor(readonly item: T) {
+    super();
+  }
+}
+
+class StreamState<T> {
+  readonly buffer = new Fifo<T>();
+  readonly senders = new WaiterQueue<void>();
+  readonly receivers = new WaiterQueue<T>();
+  openSend = 1;
+  openReceive = 1;
+  constructor(readonly maxBufferSize: number) {}
+
+  statistics(): MemoryObjectStreamStatistics {
+    return {
+      currentBufferUsed: this.buffer.length,
+      maxBufferSize: this.maxBufferSize,
+      openSendStreams: this.openSend,
+      openReceiveStreams: this.openReceive,
+      tasksWaitingSend: this.senders.size,
+      tasksWaitingReceive: this.receivers.size,
+    };
+  }
+}
+
+/**
+ * What `statistics()` reports on either end.
+ *
+ * @example
+ * ```ts
+ * const { currentBufferUsed, tasksWaitingReceive } = receive.statistics();
+ * ```
+ */
+export interface MemoryObjectStreamStatistics {
+  /** Items in the buffer. */
+  readonly currentBufferUsed: number;
+  /** The buffer's capacity. */
+  readonly maxBufferSize: number;
+  /** Open clones of the send end. */
+  readonly openSendStreams: number;
+  /** Open clones of the receive end. */
+  readonly openReceiveStreams: number;
+  /** Tasks blocked in `send`. */
+  readonly tasksWaitingSend: number;
+  /** Tasks blocked in `receive`. */
+  readonly tasksWaitingReceive: number;
+}
+
+/**
+ * The sending end of a memory object stream.
+ *
+ * @example
+ * ```ts
+ * const [send, receive] = createMemoryObjectStream<string>(10);
+ * await send.send(cx, "hello");
+ * send.close(); // receivers see the end of the stream once drained
+ * ```
+ */
+export class MemoryObjectSendStream<T> {
+  private closed = false;
+  /** @internal */ readonly _state: StreamState<T>;
+
+  /** @internal Use {@link createMemoryObjectStream}. */
+  constructor(state: StreamState<T>) {
+    this._state = state;
+  }
+
+  /**
+   * Sends `item`, waiting while the buffer is full (with a buffer of 0,
+   * until a receiver takes it). A checkpoint. Returning normally means the
+   * item was delivered; `Cancelled` means it was not.
+   *
+   * @throws {ClosedResourceError} if this end is closed.
+   * @throws {BrokenResourceError} if every receive end is closed.
+   * @example
+   * ```ts
+   * for (const job of jobs) await send.send(cx, job);
+   * ```
+   */
+  send(cx: Context, item: T): Promise<void> {
+    this.check();
+    cx.checkpointIfCancelled();
+    if (this.offer(item)) return Promise.resolve();
+    const waiter = new SendWaiter(item);
+    this._state.senders.push(waiter);
+    return waiter.park(cx.cancelScope);
+  }
+
+  /**
+   * Sends `item` if that needs no waiting.
+   *
+   * @throws {WouldBlock} if the buffer is full and no receiver waits.
+   * @throws {ClosedResourceError} / {BrokenResourceError} as for `send`.
+   * @example
+   * ```ts
+   * try { send.sendNowait(event); } catch (e) { if (e instanceof WouldBlock) dropped++; }
+   * ```
+   */
+  sendNowait(item: T): void {
+    this.check();
+    if (!this.offer(item)) throw new WouldBlock("the stream's buffer is full and no receiver is waiting");
+  }
+
+  /**
+   * Another send end on the same stream; the stream ends for receivers only
+   * when every clone is closed.
+   *
+   * @throws {ClosedResourceError} if this end is closed.
+   * @example
+   * ```ts
+   * tg.startSoon(producer, send.clone());
+   * ```
+   */
+  clone(): MemoryObjectSendStream<T> {
+    if (this.closed) throw new ClosedResourceError("this send stream is closed");
+    this._state.openSend++;
+    return new MemoryObjectSendStream(this._state);
+  }
+
+  /**
+   * Closes this end (idempotent). When it was the last open send end,
+   * waiting receivers get `EndOfStream` once the buffer is drained.
+   *
+   * @example
+   * ```ts
+   * try { for (const x of xs) await send.send(cx, x); } finally { send.close(); }
+   * ```
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const state = this._state;
+    if (--state.openSend === 0) {
+      // The buffer is empty whenever receivers wait, so they can only end now.
+      for (let w = state.receivers.shift(); w !== undefined; w = state.receivers.shift()) w.fail(new EndOfStream());
+    }
+  }
+
+  /** Closes this end; for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** Closes this end; for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Buffer use, open ends and blocked tasks.
+   *
+   * @example
+   * ```ts
+   * send.statistics().tasksWaitingSend;
+   * ```
+   */
+  statistics(): MemoryObjectStreamStatistics {
+    return this._state.statistics();
+  }
+
+  private check(): void {
+    if (this.closed) throw new ClosedResourceError("this send stream is closed");
+    if (this._state.openReceive === 0) throw new BrokenResourceError("every receive stream is closed");
+  }
+
+  /** Hands `item` to a waiting receiver or the buffer; false if it must wait. */
+  private offer(item: T): boolean {
+    const state = this._state;
+    if (state.receivers.wakeFirst(item)) return true;
+    if (state.buffer.length < state.maxBufferSize) {
+      state.buffer.push(item);
+      return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * The receiving end of a memory object stream.
+ *
+ * @example
+ * ```ts
+ * for await (const item of receive.iterate(cx)) console.log(item);
+ * // ends when every send end is closed and the buffer is drained
+ * ```
+ */
+export class MemoryObjectReceiveStream<T> {
+  private closed = false;
+  /** @internal */ readonly _state: StreamState<T>;
+
+  /** @internal Use {@link createMemoryObjectStream}. */
+  constructor(state: StreamState<T>) {
+    this._state = state;
+  }
+
+  /**
+   * Receives the next item, waiting while there is none. A checkpoint; if
+   * cancelled while waiting, nothing was taken.
+   *
+   * @throws {EndOfStream} once every send end is closed and the buffer is drained.
+   * @throws {ClosedResourceError} if this end is closed.
+   * @example
+   * ```ts
+   * const job = await receive.receive(cx);
+   * ```
+   */
+  receive(cx: Context): Promise<T> {
+    if (this.closed) throw new ClosedResourceError("this receive stream is closed");
+    cx.checkpointIfCancelled();
+    const state = this._state;
+    if (state.buffer.length > 0 || state.senders.size > 0) return Promise.resolve(this.take());
+    if (state.openSend === 0) return Promise.reject(new EndOfStream());
+    const waiter = new QueuedWaiter<T>();
+    state.receivers.push(waiter);
+    return waiter.park(cx.cancelScope);
+  }
+
+  /**
+   * Receives an item if one is ready.
+   *
+   * @throws {WouldBlock} if none is. @throws {EndOfStream} / {ClosedResourceError} as for `receive`.
+   * @example
+   * ```ts
+   * const next = receive.receiveNowait();
+   * ```
+   */
+  receiveNowait(): T {
+    if (this.closed) throw new ClosedResourceError("this receive stream is closed");
+    const state = this._state;
+    if (state.buffer.length > 0 || state.senders.size > 0) return this.take();
+    if (state.openSend === 0) throw new EndOfStream();
+    throw new WouldBlock("no item is ready");
+  }
+
+  /**
+   * An async iterator over the items, ending quietly at the end of the
+   * stream. Each step is a `receive(cx)`.
+   *
+   * @example
+   * ```ts
+   * for await (const line of receive.iterate(cx)) await write(cx, line);
+   * ```
+   */
+  iterate(cx: Context): AsyncIterableIterator<T> {
+    return this.items(cx);
+  }
+
+  private async *items(cx: Context): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.receive(cx);
+      } catch (error) {
+        if (error instanceof EndOfStream) return;
+        throw error;
+      }
+      yield item;
+    }
+  }
+
+  /**
+   * Another receive end on the same stream; senders see the stream broken
+   * only when every clone is closed.
+   *
+   * @throws {ClosedResourceError} if this end is closed.
+   * @example
+   * ```ts
+   * for (let i = 0; i < 4; i++) tg.startSoon(worker, receive.clone());
+   * ```
+   */
+  clone(): MemoryObjectReceiveStream<T> {
+    if (this.closed) throw new ClosedResourceError("this receive stream is closed");
+    this._state.openReceive++;
+    return new MemoryObjectReceiveStream(this._state);
+  }
+
+  /**
+   * Closes this end (idempotent). When it was the last open receive end,
+   * the buffer is dropped and waiting senders get `BrokenResourceError`.
+   *
+   * @example
+   * ```ts
+   * receive.close();
+   * ```
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const state = this._state;
+    if (--state.openReceive === 0) {
+      state.buffer.clear();
+      for (let w = state.senders.shift(); w !== undefined; w = state.senders.shift()) {
+        w.fail(new BrokenResourceError("every receive stream is closed"));
+      }
+    }
+  }
+
+  /** Closes this end; for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** Closes this end; for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Buffer use, open ends and blocked tasks.
+   *
+   * @example
+   * ```ts
+   * receive.statistics().currentBufferUsed;
+   * ```
+   */
+  statistics(): MemoryObjectStreamStatistics {
+    return this._state.statistics();
+  }
+
+  /** Takes the next item: from the buffer (admitting a waiting sender), else from a waiting sender. */
+  private take(): T {
+    const state = this._state;
+    if (state.buffer.length > 0) {
+      const item = state.buffer.shift();
+      const sender = state.senders.shift() as SendWaiter<T> | undefined;
+      if (sender !== undefined) {
+        state.buffer.push(sender.item);
+        sender.wake();
+      }
+      return item;
+    }
+    const sender = state.senders.shift() as SendWaiter<T>;
+    sender.wake();
+    return sender.item;
+  }
+}
+
+/**
+ * Creates a memory object stream and returns its two ends.
+ *
+ * @param maxBufferSize how many items may wait in the stream: 0 (the
+ *   default) for rendezvous, a whole number, or `Infinity`.
+ * @throws {RangeError} for a negative, fractional or NaN size.
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, run } from "skein";
+ * await run((cx) =>
+ *   cx.taskGroup(async (tg, cx) => {
+ *     const [send, receive] = createMemoryObjectStream<number>(100);
+ *     tg.startSoon(async (cx) => {
+ *       for (let i = 0; i < 3; i++) await send.send(cx, i);
+ *       send.close();
+ *     });
+ *     for await (const n of receive.iterate(cx)) console.log(n); // 0 1 2
+ *   }),
+ * );
+ * ```
+ */
+export function createMemoryObjectStream<T>(
+  maxBufferSize = 0,
+): [send: MemoryObjectSendStream<T>, receive: MemoryObjectReceiveStream<T>] {
+  if (typeof maxBufferSize !== "number") throw new TypeError(`maxBufferSize must be a number, got ${describeValue(maxBufferSize)}`);
+  if (!(maxBufferSize === Infinity || (Number.isInteger(maxBufferSize) && maxBufferSize >= 0))) {
+    throw new RangeError(`maxBufferSize must be a whole number >= 0 or Infinity, got ${maxBufferSize}`);
+  }
+  const state = new StreamState<T>(maxBufferSize);
+  return [new MemoryObjectSendStream(state), new MemoryObjectReceiveStream(state)];
+}
