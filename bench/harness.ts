@@ -33,8 +33,8 @@ export function report(title: string, rows: Row[], base: string, subject: string
   const ref = rows.find((r) => r.name === subject)!;
   console.log(`\n${title}`);
   for (const r of rows) {
-    const rel = r.name === subject ? "" : `  ${subject} is ${(r.usPerOp / ref.usPerOp).toFixed(2)}x faster`;
     const vsBase = r.name === base ? "" : `  (${(r.usPerOp / rows.find((b) => b.name === base)!.usPerOp).toFixed(2)}x ${base})`;
-    console.log(`  ${r.name.padEnd(12)} ${r.usPerOp.toFixed(3).padStart(9)} µs/op${vsBase}${r.name === subject || r.name === base ? "" : rel}`);
+    const rel = r.name === subject ? "" : `  ${subject} is ${(r.usPerOp / ref.usPerOp).toFixed(2)}x faster`;
+    console.log(`  ${r.name.padEnd(12)} ${r.usPerOp.toFixed(3).padStart(9)} µs/op${vsBase}${rel}`);
   }
 }

@@ -1,6 +1,10 @@
 // `npm run bench`: every benchmark, printing per-operation times and ratios
 // against baselines measured in the same process.
 import { benchSpawn } from "./spawn.ts";
+import { benchStream } from "./stream.ts";
+import { benchSync } from "./sync.ts";
 
 console.log(`Skein benchmarks on ${process.release.name} ${process.version} (${process.arch})`);
 await benchSpawn();
+await benchStream();
+await benchSync();

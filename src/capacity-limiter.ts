@@ -14,6 +14,7 @@
 import type { Context } from "./context.ts";
 import { UsageError, WouldBlock } from "./errors.ts";
 import { checkCount, checkFunction, describeValue } from "./validate.ts";
+import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
 class BorrowWaiter extends QueuedWaiter<void> {
@@ -122,7 +123,7 @@ export class CapacityLimiter {
     cx.checkpointIfCancelled();
     if (this.borrowers.size < this.total && this.waiters.size === 0) {
       this.borrowers.add(borrower);
-      return Promise.resolve();
+      return RESOLVED;
     }
     const waiter = new BorrowWaiter(borrower);
     this.waiters.push(waiter);

@@ -9,6 +9,7 @@
  */
 
 import type { Context } from "./context.ts";
+import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
 /**
@@ -82,7 +83,7 @@ export class Event {
    */
   wait(cx: Context): Promise<void> {
     cx.checkpointIfCancelled();
-    if (this.flag) return Promise.resolve();
+    if (this.flag) return RESOLVED;
     const waiter = new QueuedWaiter<void>();
     this.waiters.push(waiter);
     return waiter.park(cx.cancelScope);

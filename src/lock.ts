@@ -20,6 +20,7 @@
 import type { Context, Task } from "./context.ts";
 import { UsageError, WouldBlock } from "./errors.ts";
 import { checkFunction } from "./validate.ts";
+import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
 class LockWaiter extends QueuedWaiter<void> {
@@ -76,7 +77,7 @@ export class Lock {
     const task = cx._task;
     if (this.owner === null) {
       this.owner = task;
-      return Promise.resolve();
+      return RESOLVED;
     }
     if (this.owner === task) throw new UsageError("this task already holds the lock (Lock is not re-entrant)");
     const waiter = new LockWaiter(task);

@@ -33,6 +33,7 @@ import type { Context } from "./context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "./errors.ts";
 import { Fifo } from "./fifo.ts";
 import { describeValue } from "./validate.ts";
+import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
 class SendWaiter<T> extends QueuedWaiter<void> {
@@ -118,7 +119,7 @@ export class MemoryObjectSendStream<T> {
   send(cx: Context, item: T): Promise<void> {
     this.check();
     cx.checkpointIfCancelled();
-    if (this.offer(item)) return Promise.resolve();
+    if (this.offer(item)) return RESOLVED;
     const waiter = new SendWaiter(item);
     this._state.senders.push(waiter);
     return waiter.park(cx.cancelScope);

@@ -27,6 +27,7 @@ import { UsageError, WouldBlock } from "./errors.ts";
 import { describeValue } from "./validate.ts";
 import { Fifo } from "./fifo.ts";
 import { Waiter } from "./waiter.ts";
+import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
 class PutWaiter<T> extends QueuedWaiter<void> {
@@ -129,7 +130,7 @@ export class Queue<T> {
    */
   put(cx: Context, item: T): Promise<void> {
     cx.checkpointIfCancelled();
-    if (this.tryPut(item)) return Promise.resolve();
+    if (this.tryPut(item)) return RESOLVED;
     const waiter = new PutWaiter(item);
     this.putters.push(waiter);
     return waiter.park(cx.cancelScope);
@@ -210,7 +211,7 @@ export class Queue<T> {
    */
   join(cx: Context): Promise<void> {
     cx.checkpointIfCancelled();
-    if (this.unfinished === 0) return Promise.resolve();
+    if (this.unfinished === 0) return RESOLVED;
     const waiter = new JoinWaiter();
     this.joiners.push(waiter);
     return waiter.park(cx.cancelScope);

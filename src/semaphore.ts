@@ -16,6 +16,7 @@
 import type { Context } from "./context.ts";
 import { UsageError, WouldBlock } from "./errors.ts";
 import { checkCount, checkFunction, describeValue } from "./validate.ts";
+import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
 /**
@@ -97,7 +98,7 @@ export class Semaphore {
     cx.checkpointIfCancelled();
     if (this.count > 0) {
       this.count--;
-      return Promise.resolve();
+      return RESOLVED;
     }
     const waiter = new QueuedWaiter<void>();
     this.waiters.push(waiter);

@@ -29,6 +29,9 @@
 import type { CancelScope } from "./cancel-scope.ts";
 import type { TimerEntry, TimerQueue } from "./timer-queue.ts";
 
+/** An already-resolved promise, returned by fast paths that did not need to wait. @internal */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
 /** What a cancel scope keeps in its list of parked waiters. @internal */
 export interface Parked {
   prevParked: Parked | null;
