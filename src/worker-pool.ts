@@ -11,6 +11,11 @@
  * or one the user passes, shared with other work. Each call borrows on
  * behalf of its own token object, so one task may run several calls.
  *
+ * Workers are capped at the hardware concurrency; calls beyond that share
+ * the least busy worker (worker functions are async, so one worker serves
+ * several calls at once), so a generous limiter pipelines calls instead of
+ * starting more workers.
+ *
  * A call's life: take a slot, take or start a worker, post `call`, wait. If
  * the caller's scope is cancelled, post `cancel` and wait, shielded, at most
  * `cancelGrace` ms for the worker to stop; a worker that does not is
@@ -27,6 +32,7 @@ import { CancelScope } from "./cancel-scope.ts";
 import { CapacityLimiter } from "./capacity-limiter.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, UnsupportedError, WorkerCrashedError } from "./errors.ts";
+import { Event } from "./event.ts";
 import type { Runner } from "./runner.ts";
 import type { TaskGroup } from "./task-group.ts";
 import type { TimerEntry } from "./timer-queue.ts";
@@ -79,15 +85,15 @@ class CallWaiter extends Waiter<unknown> {
   expose: Exposed | undefined = undefined;
 }
 
-class PooledWorker implements TimerEntry {
-  deadline = Infinity;
-  heapIndex = -1;
-  timerSeq = 0;
+class PooledWorker {
   dead = false;
+  /** Calls checked out on this worker now. */
+  active = 0;
+  /** When it was last checked in (adapter clock). */
+  idleSince = 0;
   readonly calls = new Map<number, CallWaiter>();
-  private readyWaiter: Waiter<void> | null = new Waiter<void>();
+  private readonly readyEvent = new Event();
   private readyError: unknown = undefined;
-  private readyDone = false;
 
   constructor(
     readonly pool: WorkerPool,
@@ -101,24 +107,16 @@ class PooledWorker implements TimerEntry {
     port.post({ t: "init", module: pool.module } satisfies ToWorker);
   }
 
-  /** Waits until the module is loaded. */
-  ready(cx: Context): Promise<void> {
-    if (this.readyDone) return this.readyError === undefined ? Promise.resolve() : Promise.reject(this.readyError);
-    return this.readyWaiter!.park(cx.cancelScope);
-  }
-
-  onTimer(): void {
-    this.pool.retire(this);
+  /** Waits until the module is loaded (several calls may wait for one worker). */
+  async ready(cx: Context): Promise<void> {
+    await this.readyEvent.wait(cx);
+    if (this.readyError !== undefined) throw this.readyError;
   }
 
   private settleReady(error: unknown): void {
-    if (this.readyDone) return;
-    this.readyDone = true;
+    if (this.readyEvent.isSet()) return;
     this.readyError = error;
-    const w = this.readyWaiter!;
-    this.readyWaiter = null;
-    if (error === undefined) w.wake();
-    else w.fail(error);
+    this.readyEvent.set();
   }
 
   private onMessage(message: FromWorker): void {
@@ -180,12 +178,20 @@ function describe(error: unknown): string {
 }
 
 /** One module's workers within one run. @internal */
-export class WorkerPool {
+export class WorkerPool implements TimerEntry {
   readonly module: string;
   readonly limiter: Limiter;
   private readonly idle: PooledWorker[] = [];
   private readonly all = new Set<PooledWorker>();
   private nextId = 1;
+  private idleTimeout = 10_000;
+  // The pool is its own timer entry: one sweep retires every worker idle too
+  // long, so a call costs no native timer of its own.
+  deadline = Infinity;
+  heapIndex = -1;
+  timerSeq = 0;
+
+  private readonly maxWorkers: number;
 
   constructor(
     readonly runner: Runner,
@@ -193,6 +199,7 @@ export class WorkerPool {
     slots: number,
   ) {
     this.module = module;
+    this.maxWorkers = slots;
     this.limiter = new CapacityLimiter(slots);
   }
 
@@ -212,17 +219,33 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * A worker for one more call: an idle one, else a new one while there are
+   * fewer than `maxWorkers`, else the least busy (worker functions are async,
+   * so a worker runs several calls at once, as tinypool's
+   * `concurrentTasksPerWorker` does).
+   */
   private async checkout(cx: Context): Promise<PooledWorker> {
     for (let w = this.idle.pop(); w !== undefined; w = this.idle.pop()) {
       if (w.dead) continue;
-      this.runner.timers.remove(w);
       w.port.setIdle?.(false);
+      w.active++;
       return w;
+    }
+    if (this.all.size >= this.maxWorkers) {
+      let best: PooledWorker | undefined;
+      for (const w of this.all) if (!w.dead && (best === undefined || w.active < best.active)) best = w;
+      if (best !== undefined) {
+        best.active++;
+        await best.ready(cx);
+        return best;
+      }
     }
     const workers = this.runner.adapter.workers;
     if (workers === undefined) throw new UnsupportedError(`the ${this.runner.adapter.name} adapter has no worker threads`);
     const worker = new PooledWorker(this, workers.spawn());
     this.all.add(worker);
+    worker.active++;
     try {
       await worker.ready(cx);
     } catch (error) {
@@ -233,11 +256,29 @@ export class WorkerPool {
   }
 
   private checkin(worker: PooledWorker, idleTimeout: number): void {
-    if (worker.dead || !this.all.has(worker)) return;
+    if (--worker.active > 0 || worker.dead || !this.all.has(worker)) return;
     worker.port.setIdle?.(true);
+    worker.idleSince = this.runner.adapter.now();
     this.idle.push(worker);
-    worker.deadline = this.runner.adapter.now() + idleTimeout;
-    this.runner.timers.schedule(worker);
+    this.idleTimeout = idleTimeout;
+    if (this.heapIndex < 0) {
+      this.deadline = worker.idleSince + idleTimeout;
+      this.runner.timers.schedule(this);
+    }
+  }
+
+  /** The idle sweep: retire workers idle for `idleTimeout`, then re-arm for the next. */
+  onTimer(): void {
+    const now = this.runner.adapter.now();
+    let next = Infinity;
+    for (const w of [...this.idle]) {
+      if (now - w.idleSince >= this.idleTimeout) this.retire(w);
+      else next = Math.min(next, w.idleSince + this.idleTimeout);
+    }
+    if (next !== Infinity) {
+      this.deadline = next;
+      this.runner.timers.schedule(this);
+    }
   }
 
   private async callOn(cx: Context, worker: PooledWorker, name: string, args: unknown[], options: CallOptions): Promise<unknown> {
@@ -255,15 +296,20 @@ export class WorkerPool {
       });
     }
     worker.calls.set(id, call);
+    if (options.expose === undefined) return this.await(cx, worker, id, call, options);
     return cx.taskGroup(async (tg, cx) => {
       call.group = tg; // fromThread callbacks run as tasks of this group
-      try {
-        return await call.park(cx.cancelScope);
-      } catch (error) {
-        if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options);
-        throw error;
-      }
+      return this.await(cx, worker, id, call, options);
     });
+  }
+
+  private async await(cx: Context, worker: PooledWorker, id: number, call: CallWaiter, options: CallOptions): Promise<unknown> {
+    try {
+      return await call.park(cx.cancelScope);
+    } catch (error) {
+      if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options);
+      throw error;
+    }
   }
 
   /** After the caller was cancelled: ask the worker to stop, then wait a bounded time. */
@@ -281,7 +327,6 @@ export class WorkerPool {
   /** Drops a worker from the pool and terminates it. */
   retire(worker: PooledWorker): void {
     if (!this.all.delete(worker)) return;
-    this.runner.timers.remove(worker);
     const i = this.idle.indexOf(worker);
     if (i >= 0) this.idle.splice(i, 1);
     worker.dead = true;
@@ -293,10 +338,10 @@ export class WorkerPool {
     const workers = [...this.all];
     this.all.clear();
     this.idle.length = 0;
+    this.runner.timers.remove(this);
     await Promise.all(
       workers.map((w) => {
         w.dead = true;
-        this.runner.timers.remove(w);
         return w.port.terminate().catch(() => {});
       }),
     );

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import * as skein from "skein";
 import {
   Cancelled,
+  CapacityLimiter,
   type Context,
   fromThread,
   type Limiter,
@@ -40,6 +41,18 @@ describe("toThread", () => {
       expect(results).toEqual(["a", "b"]);
       // One after the other would take at least 3000 ms of sleeping; the margin is for slow worker start-up.
       expect(cx.currentTime() - start).toBeLessThan(2900);
+    });
+  });
+
+  it("with a wider limiter, async worker functions share workers instead of queueing", async () => {
+    await run(async (cx) => {
+      const wide = math.with({ limiter: new CapacityLimiter(8) });
+      const start = cx.currentTime();
+      const jobs = Array.from({ length: 8 }, (_, i) => (cx: Context) => toThread(cx, wide, "sleepThen", 1000, i));
+      expect(await skein.gather(cx, jobs)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      // Workers are capped at the hardware concurrency (possibly 1 or 2 here); queued one
+      // call per worker, eight 1 s sleeps would take at least 4 s.
+      expect(cx.currentTime() - start).toBeLessThan(3500);
     });
   });
 

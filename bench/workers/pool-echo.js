@@ -1,0 +1,4 @@
+// tinypool / piscina task: returns its input.
+export default function echo(value) {
+  return value;
+}
