@@ -3,8 +3,10 @@
 import { benchSpawn } from "./spawn.ts";
 import { benchStream } from "./stream.ts";
 import { benchSync } from "./sync.ts";
+import { benchThread } from "./thread.ts";
 
 console.log(`Skein benchmarks on ${process.release.name} ${process.version} (${process.arch})`);
 await benchSpawn();
 await benchStream();
 await benchSync();
+await benchThread();

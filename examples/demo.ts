@@ -6,7 +6,13 @@
 // with tg.start), then we query several mirrors concurrently in a task group
 // under a deadline. Mirrors that answer in time are reported; the stragglers
 // are cancelled when the deadline passes, and their `finally` blocks run.
-import { type Context, run, TimeoutError } from "skein";
+// Then a CPU-bound step runs on a worker thread while a ticker keeps ticking.
+import { type Context, run, TimeoutError, toThread, workerModule } from "skein";
+
+// CPU-bound work goes to a worker thread; the module's exports type the calls.
+const primes = workerModule<{ countPrimes(cx: Context, limit: number): Promise<number> }>(
+  new URL("./primes.worker.js", import.meta.url),
+);
 
 const t0 = Date.now();
 const log = (msg: string) => console.log(`${String(Date.now() - t0).padStart(5)} ms  ${msg}`);
@@ -68,7 +74,22 @@ const summary = await run(async (cx) => {
       else throw error;
     }
 
-    // 4. Done: cancelling the group's scope stops the service too.
+    // 4. CPU-bound work on a worker thread while the event loop stays responsive:
+    //    a ticker keeps ticking during the computation.
+    await cx.taskGroup(async (inner, cx) => {
+      inner.startSoon(async (cx) => {
+        for (let tick = 1; ; tick++) {
+          await cx.sleep(100);
+          log(`  ticker: tick ${tick} (the event loop is free)`);
+        }
+      });
+      const limit = 3_000_000;
+      const count = await toThread(cx, primes, "countPrimes", limit);
+      log(`worker counted ${count} primes below ${limit}`);
+      inner.cancelScope.cancel(); // stop the ticker
+    });
+
+    // 5. Done: cancelling the group's scope stops the service too.
     tg.cancelScope.cancel("demo finished");
   });
 
