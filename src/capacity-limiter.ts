@@ -13,7 +13,8 @@
 
 import type { Context } from "./context.ts";
 import { UsageError, WouldBlock } from "./errors.ts";
-import { checkCount, checkFunction, describeValue } from "./validate.ts";
+import { holdHandle, runHolding } from "./holding.ts";
+import { checkCount, describeValue } from "./validate.ts";
 import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
@@ -193,14 +194,9 @@ export class CapacityLimiter {
    * await limiter.withToken(cx, (cx) => crunch(cx));
    * ```
    */
-  async withToken<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
-    checkFunction("body", body);
-    await this.acquire(cx);
-    try {
-      return await body(cx);
-    } finally {
-      this.release(cx);
-    }
+  withToken<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    const task = cx._task;
+    return runHolding(cx, body, (cx) => this.acquire(cx), () => this.releaseOnBehalfOf(task));
   }
 
   /**
@@ -211,18 +207,9 @@ export class CapacityLimiter {
    * await using _token = await limiter.hold(cx);
    * ```
    */
-  async hold(cx: Context): Promise<AsyncDisposable> {
-    await this.acquire(cx);
+  hold(cx: Context): Promise<AsyncDisposable> {
     const task = cx._task;
-    let released = false;
-    return {
-      [Symbol.asyncDispose]: async () => {
-        if (!released) {
-          released = true;
-          this.releaseOnBehalfOf(task);
-        }
-      },
-    };
+    return holdHandle(cx, (cx) => this.acquire(cx), () => this.releaseOnBehalfOf(task));
   }
 
   /**

@@ -58,5 +58,6 @@ export {
   createMemoryObjectStream,
   MemoryObjectReceiveStream,
   MemoryObjectSendStream,
+  MemoryObjectStreamEnd,
   type MemoryObjectStreamStatistics,
 } from "./memory-stream.ts";

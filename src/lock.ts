@@ -19,7 +19,7 @@
 
 import type { Context, Task } from "./context.ts";
 import { UsageError, WouldBlock } from "./errors.ts";
-import { checkFunction } from "./validate.ts";
+import { holdHandle, runHolding } from "./holding.ts";
 import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
@@ -143,14 +143,8 @@ export class Lock {
    * const n = await lock.withLock(cx, async () => ++counter);
    * ```
    */
-  async withLock<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
-    checkFunction("body", body);
-    await this.acquire(cx);
-    try {
-      return await body(cx);
-    } finally {
-      this.release(cx);
-    }
+  withLock<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    return runHolding(cx, body, (cx) => this.acquire(cx), () => this.release(cx));
   }
 
   /**
@@ -165,17 +159,8 @@ export class Lock {
    * } // released here
    * ```
    */
-  async hold(cx: Context): Promise<AsyncDisposable> {
-    await this.acquire(cx);
-    let released = false;
-    return {
-      [Symbol.asyncDispose]: async () => {
-        if (!released) {
-          released = true;
-          this.release(cx);
-        }
-      },
-    };
+  hold(cx: Context): Promise<AsyncDisposable> {
+    return holdHandle(cx, (cx) => this.acquire(cx), () => this.release(cx));
   }
 
   /**

@@ -86,6 +86,58 @@ export interface MemoryObjectStreamStatistics {
 }
 
 /**
+ * What both ends of a memory object stream share: closing (also through
+ * `using` / `await using`) and statistics.
+ *
+ * @example
+ * ```ts
+ * const [send, receive] = createMemoryObjectStream<number>(1);
+ * for (const end of [send, receive]) console.log(end.statistics().openSendStreams);
+ * ```
+ */
+export abstract class MemoryObjectStreamEnd<T> {
+  /** @internal */ protected closed = false;
+  /** @internal */ readonly _state: StreamState<T>;
+
+  /** @internal Use {@link createMemoryObjectStream}. */
+  constructor(state: StreamState<T>) {
+    this._state = state;
+  }
+
+  /**
+   * Closes this end (idempotent); see each end for what closing the last one does.
+   *
+   * @example
+   * ```ts
+   * send.close();
+   * ```
+   */
+  abstract close(): void;
+
+  /** Closes this end; for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** Closes this end; for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Buffer use, open ends and blocked tasks.
+   *
+   * @example
+   * ```ts
+   * send.statistics().tasksWaitingSend;
+   * ```
+   */
+  statistics(): MemoryObjectStreamStatistics {
+    return this._state.statistics();
+  }
+}
+
+/**
  * The sending end of a memory object stream.
  *
  * @example
@@ -95,15 +147,7 @@ export interface MemoryObjectStreamStatistics {
  * send.close(); // receivers see the end of the stream once drained
  * ```
  */
-export class MemoryObjectSendStream<T> {
-  private closed = false;
-  /** @internal */ readonly _state: StreamState<T>;
-
-  /** @internal Use {@link createMemoryObjectStream}. */
-  constructor(state: StreamState<T>) {
-    this._state = state;
-  }
-
+export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> {
   /**
    * Sends `item`, waiting while the buffer is full (with a buffer of 0,
    * until a receiver takes it). A checkpoint. Returning normally means the
@@ -165,7 +209,7 @@ export class MemoryObjectSendStream<T> {
    * try { for (const x of xs) await send.send(cx, x); } finally { send.close(); }
    * ```
    */
-  close(): void {
+  override close(): void {
     if (this.closed) return;
     this.closed = true;
     const state = this._state;
@@ -173,28 +217,6 @@ export class MemoryObjectSendStream<T> {
       // The buffer is empty whenever receivers wait, so they can only end now.
       for (let w = state.receivers.shift(); w !== undefined; w = state.receivers.shift()) w.fail(new EndOfStream());
     }
-  }
-
-  /** Closes this end; for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-  }
-
-  /** Closes this end; for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /**
-   * Buffer use, open ends and blocked tasks.
-   *
-   * @example
-   * ```ts
-   * send.statistics().tasksWaitingSend;
-   * ```
-   */
-  statistics(): MemoryObjectStreamStatistics {
-    return this._state.statistics();
   }
 
   private check(): void {
@@ -223,15 +245,7 @@ export class MemoryObjectSendStream<T> {
  * // ends when every send end is closed and the buffer is drained
  * ```
  */
-export class MemoryObjectReceiveStream<T> {
-  private closed = false;
-  /** @internal */ readonly _state: StreamState<T>;
-
-  /** @internal Use {@link createMemoryObjectStream}. */
-  constructor(state: StreamState<T>) {
-    this._state = state;
-  }
-
+export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> {
   /**
    * Receives the next item, waiting while there is none. A checkpoint; if
    * cancelled while waiting, nothing was taken.
@@ -322,7 +336,7 @@ export class MemoryObjectReceiveStream<T> {
    * receive.close();
    * ```
    */
-  close(): void {
+  override close(): void {
     if (this.closed) return;
     this.closed = true;
     const state = this._state;
@@ -332,28 +346,6 @@ export class MemoryObjectReceiveStream<T> {
         w.fail(new BrokenResourceError("every receive stream is closed"));
       }
     }
-  }
-
-  /** Closes this end; for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-  }
-
-  /** Closes this end; for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /**
-   * Buffer use, open ends and blocked tasks.
-   *
-   * @example
-   * ```ts
-   * receive.statistics().currentBufferUsed;
-   * ```
-   */
-  statistics(): MemoryObjectStreamStatistics {
-    return this._state.statistics();
   }
 
   /** Takes the next item: from the buffer (admitting a waiting sender), else from a waiting sender. */

@@ -15,7 +15,8 @@
 
 import type { Context } from "./context.ts";
 import { UsageError, WouldBlock } from "./errors.ts";
-import { checkCount, checkFunction, describeValue } from "./validate.ts";
+import { holdHandle, runHolding } from "./holding.ts";
+import { checkCount, describeValue } from "./validate.ts";
 import { RESOLVED } from "./waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
 
@@ -142,14 +143,8 @@ export class Semaphore {
    * await semaphore.withSemaphore(cx, (cx) => fetchOne(cx));
    * ```
    */
-  async withSemaphore<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
-    checkFunction("body", body);
-    await this.acquire(cx);
-    try {
-      return await body(cx);
-    } finally {
-      this.release();
-    }
+  withSemaphore<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    return runHolding(cx, body, (cx) => this.acquire(cx), () => this.release());
   }
 
   /**
@@ -160,17 +155,8 @@ export class Semaphore {
    * await using _permit = await semaphore.hold(cx);
    * ```
    */
-  async hold(cx: Context): Promise<AsyncDisposable> {
-    await this.acquire(cx);
-    let released = false;
-    return {
-      [Symbol.asyncDispose]: async () => {
-        if (!released) {
-          released = true;
-          this.release();
-        }
-      },
-    };
+  hold(cx: Context): Promise<AsyncDisposable> {
+    return holdHandle(cx, (cx) => this.acquire(cx), () => this.release());
   }
 
   /**
