@@ -19,10 +19,10 @@
  * @module
  */
 
-export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSupport } from "./adapter.ts";
-export { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
-export { Context } from "./context.ts";
-export { ContextVar, ContextVarToken } from "./context-var.ts";
+export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSupport } from "./core/adapter.ts";
+export { CancelScope, type CancelScopeOptions } from "./core/cancel-scope.ts";
+export { Context } from "./core/context.ts";
+export { ContextVar, ContextVarToken } from "./core/context-var.ts";
 export {
   BrokenResourceError,
   BusyResourceError,
@@ -36,28 +36,28 @@ export {
   UsageError,
   WorkerCrashedError,
   WouldBlock,
-} from "./errors.ts";
-export { bindRun, run, type RunOptions } from "./run.ts";
-export { TaskGroup, type TaskFunction, type TaskOptions } from "./task-group.ts";
-export { type MoveOnCancelled, type MoveOnFinished, type MoveOnResult, waitFor } from "./timeouts.ts";
-export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./gather.ts";
-export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./wait.ts";
-export { asCompleted, type Completed } from "./as-completed.ts";
-export { Queue, type QueueStatistics } from "./queue.ts";
-export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModule, workerModule, type WorkerModuleOptions } from "./to-thread.ts";
-export type { Exposed, Limiter } from "./worker-pool.ts";
-export { transfer } from "./worker-protocol.ts";
-export { fromThread } from "./worker-server.ts";
-export { Event, type EventStatistics } from "./event.ts";
-export { Lock, type LockStatistics } from "./lock.ts";
-export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./semaphore.ts";
-export { CapacityLimiter, type CapacityLimiterStatistics } from "./capacity-limiter.ts";
-export { Condition, type ConditionStatistics } from "./condition.ts";
-export { ResourceGuard } from "./resource-guard.ts";
+} from "./core/errors.ts";
+export { bindRun, run, type RunOptions } from "./core/run.ts";
+export { TaskGroup, type TaskFunction, type TaskOptions } from "./core/task-group.ts";
+export { type MoveOnCancelled, type MoveOnFinished, type MoveOnResult, waitFor } from "./core/timeouts.ts";
+export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./patterns/gather.ts";
+export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./patterns/wait.ts";
+export { asCompleted, type Completed } from "./patterns/as-completed.ts";
+export { Queue, type QueueStatistics } from "./patterns/queue.ts";
+export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModule, workerModule, type WorkerModuleOptions } from "./threads/to-thread.ts";
+export type { Exposed, Limiter } from "./threads/worker-pool.ts";
+export { transfer } from "./threads/worker-protocol.ts";
+export { fromThread } from "./threads/worker-server.ts";
+export { Event, type EventStatistics } from "./sync/event.ts";
+export { Lock, type LockStatistics } from "./sync/lock.ts";
+export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./sync/semaphore.ts";
+export { CapacityLimiter, type CapacityLimiterStatistics } from "./sync/capacity-limiter.ts";
+export { Condition, type ConditionStatistics } from "./sync/condition.ts";
+export { ResourceGuard } from "./sync/resource-guard.ts";
 export {
   createMemoryObjectStream,
   MemoryObjectReceiveStream,
   MemoryObjectSendStream,
   MemoryObjectStreamEnd,
   type MemoryObjectStreamStatistics,
-} from "./memory-stream.ts";
+} from "./streams/memory-stream.ts";

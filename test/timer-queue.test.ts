@@ -1,7 +1,7 @@
 // The timer queue: one native timer for many entries, fired in (deadline, insertion) order.
 import { describe, expect, it } from "vitest";
-import type { Adapter } from "../src/adapter.ts";
-import { TimerQueue, type TimerEntry } from "../src/timer-queue.ts";
+import type { Adapter } from "../src/core/adapter.ts";
+import { TimerQueue, type TimerEntry } from "../src/core/timer-queue.ts";
 
 function fakeAdapter() {
   let now = 0;

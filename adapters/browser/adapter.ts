@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Adapter } from "../../src/adapter.ts";
+import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { macrotaskQueue } from "./macrotask.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { bindRun, run as coreRun } from "../../src/run.ts";
+import { bindRun, run as coreRun } from "../../src/core/run.ts";
 import { browserAdapter } from "./adapter.ts";
 
 export * from "../../src/index.ts";

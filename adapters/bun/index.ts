@@ -15,7 +15,7 @@
  * @module
  */
 
-import { bindRun, run as coreRun } from "../../src/run.ts";
+import { bindRun, run as coreRun } from "../../src/core/run.ts";
 import { bunAdapter } from "./adapter.ts";
 
 export * from "../../src/index.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { bindRun, run as coreRun } from "../../src/run.ts";
+import { bindRun, run as coreRun } from "../../src/core/run.ts";
 import { denoAdapter } from "./adapter.ts";
 
 export * from "../../src/index.ts";

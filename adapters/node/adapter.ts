@@ -10,7 +10,7 @@
 
 import process from "node:process";
 import { setImmediate } from "node:timers";
-import type { Adapter } from "../../src/adapter.ts";
+import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { nodeWorkers } from "./workers.ts";
 

@@ -6,8 +6,8 @@
  */
 
 import { parentPort } from "node:worker_threads";
-import type { ToWorker } from "../../src/worker-protocol.ts";
-import { serveWorker } from "../../src/worker-server.ts";
+import type { ToWorker } from "../../src/threads/worker-protocol.ts";
+import { serveWorker } from "../../src/threads/worker-server.ts";
 import { nodeAdapter } from "./adapter.ts";
 
 const port = parentPort!;

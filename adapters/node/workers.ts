@@ -9,7 +9,7 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { WorkerPort, WorkerSupport } from "../../src/adapter.ts";
+import type { WorkerPort, WorkerSupport } from "../../src/core/adapter.ts";
 
 // Running from source (`.ts`) the entry is a sibling file; from the build it is dist/node-worker.js.
 const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker-entry.ts" : "./node-worker.js", import.meta.url);

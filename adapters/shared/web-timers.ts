@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Adapter } from "../../src/adapter.ts";
+import type { Adapter } from "../../src/core/adapter.ts";
 
 /** Clock and timer from the Web-standard globals. @internal */
 export const webTimers: Pick<Adapter, "now" | "setTimer" | "clearTimer"> = {

@@ -10,9 +10,9 @@
  * @module
  */
 
-import type { Adapter, WorkerPort, WorkerSupport } from "../../src/adapter.ts";
-import type { FromWorker, ToWorker } from "../../src/worker-protocol.ts";
-import { serveWorker } from "../../src/worker-server.ts";
+import type { Adapter, WorkerPort, WorkerSupport } from "../../src/core/adapter.ts";
+import type { FromWorker, ToWorker } from "../../src/threads/worker-protocol.ts";
+import { serveWorker } from "../../src/threads/worker-server.ts";
 
 interface WebWorker {
   postMessage(message: unknown, transfer?: Transferable[]): void;

@@ -28,9 +28,9 @@
  */
 
 import { CancelScope } from "./cancel-scope.ts";
-import { Context } from "./context.ts";
+import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
-import { Task, type StartStatus } from "./task.ts";
+import type { StartStatus, Task } from "./task.ts";
 import { checkFunction, describeValue } from "./validate.ts";
 
 /**
@@ -175,7 +175,7 @@ export class TaskGroup {
       throw new ClosedResourceError("this task group has exited; no new tasks can be started in it");
     }
     const owner = this._owner;
-    const task = new Task(owner.runner, name ?? (fn.name || "task"), owner.vars, this.cancelScope);
+    const task = owner.child(name ?? (fn.name || "task"), this.cancelScope);
     task.owner = this;
     task.status = status;
     task.fn = fn as Task["fn"];
@@ -220,7 +220,7 @@ export async function runTaskGroup<T>(
   const group = new TaskGroup(cx._task, scope);
   let value: T | undefined;
   try {
-    value = await body(group, new Context(cx._task, scope));
+    value = await body(group, cx._inScope(scope));
   } catch (error) {
     group._addError(error);
   }

@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { checkFunction } from "./validate.ts";
+import type { Context } from "../core/context.ts";
+import { checkFunction } from "../core/validate.ts";
 
 /** Acquires, runs `body`, releases. @internal */
 export async function runHolding<T>(

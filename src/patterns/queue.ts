@@ -22,13 +22,13 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { UsageError, WouldBlock } from "./errors.ts";
-import { describeValue } from "./validate.ts";
-import { Fifo } from "./fifo.ts";
-import { Waiter } from "./waiter.ts";
-import { RESOLVED } from "./waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+import type { Context } from "../core/context.ts";
+import { UsageError, WouldBlock } from "../core/errors.ts";
+import { describeValue } from "../core/validate.ts";
+import { Fifo } from "../core/fifo.ts";
+import { Waiter } from "../core/waiter.ts";
+import { RESOLVED } from "../core/waiter.ts";
+import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 class PutWaiter<T> extends QueuedWaiter<void> {
   constructor(readonly item: T) {

@@ -13,11 +13,11 @@
  * @module
  */
 
-import { CancelScope } from "./cancel-scope.ts";
-import type { Context } from "./context.ts";
-import { Cancelled } from "./errors.ts";
+import { CancelScope } from "../core/cancel-scope.ts";
+import type { Context } from "../core/context.ts";
+import { Cancelled } from "../core/errors.ts";
 import { checkJobs, type Job } from "./gather.ts";
-import { Waiter } from "./waiter.ts";
+import { Waiter } from "../core/waiter.ts";
 
 /**
  * One result of {@link asCompleted}: which job (`index` in the input) and its value.

@@ -10,8 +10,12 @@
  * checkpointing together cost one native callback and one promise, and resume
  * in the order they checkpointed (round-robin fairness).
  *
- * Worker pools: `toThread` keeps one pool per worker module here, so the
- * run's workers end with the run.
+ * Services: whatever lives as long as the run and must be shut down with it
+ * (worker pools today; sockets, processes and signal handlers later)
+ * registers here under a key of its own, made on first use. The runner knows
+ * nothing of what a service is: at the end of the run it closes every
+ * service, newest first, and waits for all of them before it drops the
+ * native timer.
  *
  * Spawn queue: `startSoon` appends the task and, if none is pending, queues one
  * microtask that begins every queued task in order. Tasks therefore begin
@@ -23,8 +27,18 @@
 
 import type { Adapter } from "./adapter.ts";
 import type { Task } from "./task.ts";
+import { ClosedResourceError } from "./errors.ts";
 import { TimerQueue } from "./timer-queue.ts";
-import { WorkerPool } from "./worker-pool.ts";
+
+/**
+ * Something that lives as long as a run and is closed when it ends.
+ *
+ * @internal
+ */
+export interface RunService {
+  /** Releases what the service holds; the run waits for the promise. */
+  close(): void | Promise<void>;
+}
 
 /** One run's scheduler state. @internal */
 export class Runner {
@@ -74,26 +88,33 @@ export class Runner {
     }
   }
 
-  private pools: Map<string, WorkerPool> | null = null;
+  private services: Map<unknown, RunService> | null = null;
+  /** True once the run has ended; no service can be added after. */
+  closed = false;
 
-  /** The run's pool for a worker module, made on first use. */
-  workerPool(module: string): WorkerPool {
-    const pools = (this.pools ??= new Map());
-    let pool = pools.get(module);
-    if (pool === undefined) {
-      const slots = this.adapter.workers?.hardwareConcurrency() ?? 1;
-      pool = new WorkerPool(this, module, Math.max(1, slots));
-      pools.set(module, pool);
+  /**
+   * The run's service under `key`, made by `make` on first use. Throws if
+   * the run has ended (a context kept past its run).
+   */
+  service<S extends RunService>(key: unknown, make: (runner: Runner) => S): S {
+    const services = (this.services ??= new Map());
+    let service = services.get(key) as S | undefined;
+    if (service === undefined) {
+      if (this.closed) throw new ClosedResourceError("this run has ended; its context can no longer be used");
+      service = make(this);
+      services.set(key, service);
     }
-    return pool;
+    return service;
   }
 
-  /** Terminates the run's workers and releases the native timer. */
+  /** Closes every service, newest first, then releases the native timer. */
   async close(): Promise<void> {
-    if (this.pools !== null) {
-      const pools = [...this.pools.values()];
-      this.pools = null;
-      await Promise.all(pools.map((p) => p.close()));
+    this.closed = true;
+    const services = this.services;
+    this.services = null;
+    if (services !== null) {
+      const all = [...services.values()].reverse();
+      await Promise.all(all.map((s) => s.close()));
     }
     this.timers.close();
   }

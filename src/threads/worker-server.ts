@@ -16,15 +16,15 @@
  * @module
  */
 
-import type { Adapter } from "./adapter.ts";
-import { CancelScope } from "./cancel-scope.ts";
-import type { Context } from "./context.ts";
-import { ContextVar } from "./context-var.ts";
-import { Cancelled, UsageError } from "./errors.ts";
-import { run } from "./run.ts";
-import type { TaskGroup } from "./task-group.ts";
-import { describeValue } from "./validate.ts";
-import { Waiter } from "./waiter.ts";
+import type { Adapter } from "../core/adapter.ts";
+import { CancelScope } from "../core/cancel-scope.ts";
+import type { Context } from "../core/context.ts";
+import { ContextVar } from "../core/context-var.ts";
+import { Cancelled, UsageError } from "../core/errors.ts";
+import { run } from "../core/run.ts";
+import type { TaskGroup } from "../core/task-group.ts";
+import { describeValue } from "../core/validate.ts";
+import { Waiter } from "../core/waiter.ts";
 import {
   deserializeError,
   type FromWorker,

@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { BusyResourceError } from "./errors.ts";
-import { checkFunction, describeValue } from "./validate.ts";
+import type { Context } from "../core/context.ts";
+import { BusyResourceError } from "../core/errors.ts";
+import { checkFunction, describeValue } from "../core/validate.ts";
 
 /**
  * Guards a resource against concurrent use.

@@ -25,8 +25,7 @@
 
 import { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
 import { UsageError } from "./errors.ts";
-import type { StartStatus, TaskOwner, VarMap } from "./task.ts";
-import type { Runner } from "./runner.ts";
+import type { Task } from "./task.ts";
 import { runTaskGroup, type TaskGroup } from "./task-group.ts";
 import { failAt, moveOnAt, runInScope, type MoveOnResult } from "./timeouts.ts";
 import { checkDelay, checkFunction, checkThenable, checkTime, describeValue } from "./validate.ts";
@@ -55,6 +54,11 @@ export class Context {
   constructor(task: Task | null, scope: CancelScope) {
     this._task = task ?? (this as unknown as Task);
     this.cancelScope = scope;
+  }
+
+  /** @internal A context of the same task for a scope entered inside this one. */
+  _inScope(scope: CancelScope): Context {
+    return new Context(this._task, scope);
   }
 
   /**
@@ -383,44 +387,5 @@ export class Context {
   /** @internal */
   toString(): string {
     return `Context(task ${describeValue(this._task.name)})`;
-  }
-}
-
-/** A task, which is also the root context of its body. See task.ts. @internal */
-export class Task extends Context {
-  readonly runner: Runner;
-  readonly name: string;
-  vars: VarMap | null;
-  status: StartStatus | null = null;
-  owner: TaskOwner | null = null;
-  fn: ((cx: Context, ...args: never[]) => unknown) | null = null;
-  args: unknown[] | null = null;
-
-  constructor(runner: Runner, name: string, vars: VarMap | null, scope: CancelScope) {
-    super(null, scope);
-    this.runner = runner;
-    this.name = name;
-    this.vars = vars;
-  }
-
-  /** Runs the task's function and reports the outcome. Called by the runner. */
-  begin(): void {
-    void this.body();
-  }
-
-  private async body(): Promise<void> {
-    const fn = this.fn as (cx: Context, ...args: unknown[]) => unknown;
-    const args = this.args!;
-    this.fn = null;
-    this.args = null;
-    let failed = false;
-    let error: unknown = undefined;
-    try {
-      await (args.length === 0 ? fn(this) : fn(this, ...args));
-    } catch (e) {
-      failed = true;
-      error = e;
-    }
-    this.owner!._taskDone(this, failed, error);
   }
 }

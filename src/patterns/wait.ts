@@ -10,10 +10,10 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { Cancelled } from "./errors.ts";
+import type { Context } from "../core/context.ts";
+import { Cancelled } from "../core/errors.ts";
 import { checkJobs, type Job } from "./gather.ts";
-import { describeValue } from "./validate.ts";
+import { describeValue } from "../core/validate.ts";
 
 /**
  * When {@link wait} returns: `"firstCompleted"` (any job ends, either way),

@@ -29,12 +29,12 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "./errors.ts";
-import { Fifo } from "./fifo.ts";
-import { describeValue } from "./validate.ts";
-import { RESOLVED } from "./waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+import type { Context } from "../core/context.ts";
+import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
+import { Fifo } from "../core/fifo.ts";
+import { describeValue } from "../core/validate.ts";
+import { RESOLVED } from "../core/waiter.ts";
+import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 class SendWaiter<T> extends QueuedWaiter<void> {
   constructor(readonly item: T) {

@@ -9,11 +9,11 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { UsageError } from "./errors.ts";
+import type { Context } from "../core/context.ts";
+import { UsageError } from "../core/errors.ts";
 import { Lock, type LockStatistics } from "./lock.ts";
-import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
-import { checkCount, describeValue } from "./validate.ts";
+import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { checkCount, describeValue } from "../core/validate.ts";
 
 /**
  * What {@link Condition.statistics} reports.

@@ -15,7 +15,7 @@
  *
  * // main.ts
  * import { run, toThread, workerModule } from "skein";
- * import type * as Hash from "./hash.worker.ts";
+ * import type * as Hash from "../hash.worker.ts";
  * const hash = workerModule<typeof Hash>(new URL("./hash.worker.ts", import.meta.url));
  * await run(async (cx) => {
  *   const digest = await toThread(cx, hash, "sha", bytes); // typed from the module
@@ -33,9 +33,9 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { checkDelay, checkFunction, describeValue } from "./validate.ts";
-import type { CallOptions, Exposed, Limiter } from "./worker-pool.ts";
+import type { Context } from "../core/context.ts";
+import { checkDelay, checkFunction, describeValue } from "../core/validate.ts";
+import { type CallOptions, type Exposed, type Limiter, WorkerPool } from "./worker-pool.ts";
 
 /** The functions of a worker module that `toThread` can call: those taking a context first. */
 export type WorkerFunctions<M> = {
@@ -87,7 +87,7 @@ export interface WorkerModuleOptions {
  *
  * @example
  * ```ts
- * const math = workerModule<typeof import("./math.worker.ts")>(new URL("./math.worker.ts", import.meta.url));
+ * const math = workerModule<typeof import("../math.worker.ts")>(new URL("./math.worker.ts", import.meta.url));
  * ```
  */
 export class WorkerModule<M> {
@@ -135,12 +135,12 @@ function checkOptions(options: WorkerModuleOptions): CallOptions {
  * Names a worker module for {@link toThread}. Pass the module's type for
  * typed calls.
  *
- * @typeParam M the module's type (`typeof import("./x.worker.ts")`); without
+ * @typeParam M the module's type (`typeof import("../x.worker.ts")`); without
  *   it any name may be called, untyped.
  * @throws {TypeError} if `url` is neither a URL nor a string.
  * @example
  * ```ts
- * import type * as Math from "./math.worker.ts";
+ * import type * as Math from "../math.worker.ts";
  * const math = workerModule<typeof Math>(new URL("./math.worker.ts", import.meta.url));
  * ```
  */
@@ -177,6 +177,10 @@ export function toThread<M, K extends keyof WorkerFunctions<M> & string>(
     throw new TypeError(`module must be a WorkerModule (from workerModule()), got ${describeValue(module)}`);
   }
   if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
-  const pool = cx._task.runner.workerPool(module.url);
+  const url = module.url;
+  const pool = cx._task.runner.service(`skein.threads:${url}`, (runner) => {
+    const slots = runner.adapter.workers?.hardwareConcurrency() ?? 1;
+    return new WorkerPool(runner, url, Math.max(1, slots));
+  });
   return pool.call(cx, name, args, module._options) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
 }

@@ -13,9 +13,9 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { Cancelled } from "./errors.ts";
-import { checkFunction, describeValue } from "./validate.ts";
+import type { Context } from "../core/context.ts";
+import { Cancelled } from "../core/errors.ts";
+import { checkFunction, describeValue } from "../core/validate.ts";
 
 /**
  * A function `gather`, `wait` and `asCompleted` can run: it receives its

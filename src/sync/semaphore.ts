@@ -13,12 +13,12 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { UsageError, WouldBlock } from "./errors.ts";
+import type { Context } from "../core/context.ts";
+import { UsageError, WouldBlock } from "../core/errors.ts";
 import { holdHandle, runHolding } from "./holding.ts";
-import { checkCount, describeValue } from "./validate.ts";
-import { RESOLVED } from "./waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+import { checkCount, describeValue } from "../core/validate.ts";
+import { RESOLVED } from "../core/waiter.ts";
+import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 /**
  * What {@link Semaphore.statistics} reports.

@@ -12,7 +12,7 @@
  */
 
 import { CancelScope } from "./cancel-scope.ts";
-import { Context } from "./context.ts";
+import type { Context } from "./context.ts";
 import { Cancelled, TimeoutError } from "./errors.ts";
 
 /**
@@ -71,7 +71,7 @@ export async function runInScope<T>(
 ): Promise<T | undefined> {
   scope._enter(cx._task.runner, cx.cancelScope);
   try {
-    return await body(new Context(cx._task, scope));
+    return await body(cx._inScope(scope));
   } catch (error) {
     if (error instanceof Cancelled && error.scope === scope) {
       scope._cancelledCaught = true;

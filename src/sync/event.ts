@@ -8,9 +8,9 @@
  * @module
  */
 
-import type { Context } from "./context.ts";
-import { RESOLVED } from "./waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+import type { Context } from "../core/context.ts";
+import { RESOLVED } from "../core/waiter.ts";
+import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 /**
  * What {@link Event.statistics} reports.

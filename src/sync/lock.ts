@@ -17,11 +17,12 @@
  * @module
  */
 
-import type { Context, Task } from "./context.ts";
-import { UsageError, WouldBlock } from "./errors.ts";
+import type { Context } from "../core/context.ts";
+import type { Task } from "../core/task.ts";
+import { UsageError, WouldBlock } from "../core/errors.ts";
 import { holdHandle, runHolding } from "./holding.ts";
-import { RESOLVED } from "./waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "./waiter-queue.ts";
+import { RESOLVED } from "../core/waiter.ts";
+import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 class LockWaiter extends QueuedWaiter<void> {
   constructor(readonly task: Task) {

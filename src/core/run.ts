@@ -11,8 +11,9 @@
 
 import type { Adapter } from "./adapter.ts";
 import { CancelScope } from "./cancel-scope.ts";
-import { type Context, Task } from "./context.ts";
+import type { Context } from "./context.ts";
 import { Runner } from "./runner.ts";
+import { Task } from "./task.ts";
 import { checkFunction, describeValue } from "./validate.ts";
 
 /**

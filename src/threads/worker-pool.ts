@@ -27,16 +27,16 @@
  * @module
  */
 
-import type { WorkerPort } from "./adapter.ts";
-import { CancelScope } from "./cancel-scope.ts";
-import { CapacityLimiter } from "./capacity-limiter.ts";
-import type { Context } from "./context.ts";
-import { Cancelled, UnsupportedError, WorkerCrashedError } from "./errors.ts";
-import { Event } from "./event.ts";
-import type { Runner } from "./runner.ts";
-import type { TaskGroup } from "./task-group.ts";
-import type { TimerEntry } from "./timer-queue.ts";
-import { Waiter } from "./waiter.ts";
+import type { WorkerPort } from "../core/adapter.ts";
+import { CancelScope } from "../core/cancel-scope.ts";
+import { CapacityLimiter } from "../sync/capacity-limiter.ts";
+import type { Context } from "../core/context.ts";
+import { Cancelled, UnsupportedError, WorkerCrashedError } from "../core/errors.ts";
+import { Event } from "../sync/event.ts";
+import type { Runner } from "../core/runner.ts";
+import type { TaskGroup } from "../core/task-group.ts";
+import type { TimerEntry } from "../core/timer-queue.ts";
+import { Waiter } from "../core/waiter.ts";
 import {
   deserializeError,
   type FromWorker,

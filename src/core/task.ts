@@ -1,0 +1,114 @@
+/**
+ * Tasks: one concurrent line of execution inside a task group.
+ *
+ * A task is the function handed to `startSoon` or `start`, its arguments,
+ * and the little state it carries: its name, its context variables (an
+ * immutable map shared copy-on-write with the task that started it), its
+ * owner (the group, or a pending `start`, that hears of its end) and, for
+ * `start`, the readiness handshake.
+ *
+ * A task is also the context its body starts with: `Task` extends `Context`
+ * (bound to the group's cancel scope), so starting a task allocates one
+ * object, not a task plus a context. Contexts for nested scopes point back to
+ * it through `_task`.
+ *
+ * Exit hooks: a resource owned by a task (a `Lock`) registers an
+ * {@link ExitHook}; when the task's body ends, each hook still registered is
+ * told, so the resource can break instead of staying held forever.
+ *
+ * Invariants:
+ * - A task begins at most once and reports its end to its owner exactly once,
+ *   after every exit hook has run; `ended` is true from then on.
+ * - Its context-variable map is never mutated in place: `ContextVar.set`
+ *   replaces the task's map, so a snapshot taken by a child stays as it was.
+ *
+ * @internal
+ * @module
+ */
+
+import type { CancelScope } from "./cancel-scope.ts";
+import { Context } from "./context.ts";
+import type { Runner } from "./runner.ts";
+
+/** The context variables visible to a task. @internal */
+export type VarMap = ReadonlyMap<object, unknown>;
+
+/** The readiness handshake of a task started with `tg.start`. @internal */
+export interface StartStatus {
+  done: boolean;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** What a task reports to its owner when it ends. @internal */
+export interface TaskOwner {
+  _taskDone(task: Task, failed: boolean, error: unknown): void;
+}
+
+/** Told when a task ends while the hook is still registered. @internal */
+export interface ExitHook {
+  onTaskExit(task: Task): void;
+}
+
+/** A task, which is also the root context of its body. @internal */
+export class Task extends Context {
+  readonly runner: Runner;
+  readonly name: string;
+  vars: VarMap | null;
+  status: StartStatus | null = null;
+  owner: TaskOwner | null = null;
+  fn: ((cx: Context, ...args: never[]) => unknown) | null = null;
+  args: unknown[] | null = null;
+  /** True once the body has ended. */
+  ended = false;
+  private exitHooks: Set<ExitHook> | null = null;
+
+  constructor(runner: Runner, name: string, vars: VarMap | null, scope: CancelScope) {
+    super(null, scope);
+    this.runner = runner;
+    this.name = name;
+    this.vars = vars;
+  }
+
+  /** A new task of the same run that inherits this task's context variables. */
+  child(name: string, scope: CancelScope): Task {
+    return new Task(this.runner, name, this.vars, scope);
+  }
+
+  /** Registers `hook` to run when this task ends. */
+  addExitHook(hook: ExitHook): void {
+    (this.exitHooks ??= new Set()).add(hook);
+  }
+
+  /** Unregisters `hook`. */
+  removeExitHook(hook: ExitHook): void {
+    this.exitHooks?.delete(hook);
+  }
+
+  /** Runs the task's function and reports the outcome. Called by the runner. */
+  begin(): void {
+    void this.body();
+  }
+
+  private async body(): Promise<void> {
+    const fn = this.fn as (cx: Context, ...args: unknown[]) => unknown;
+    const args = this.args!;
+    this.fn = null;
+    this.args = null;
+    let failed = false;
+    let error: unknown = undefined;
+    try {
+      await (args.length === 0 ? fn(this) : fn(this, ...args));
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+    this.ended = true;
+    const hooks = this.exitHooks;
+    if (hooks !== null) {
+      this.exitHooks = null;
+      for (const hook of hooks) hook.onTaskExit(this);
+    }
+    this.owner!._taskDone(this, failed, error);
+  }
+}
