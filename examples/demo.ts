@@ -48,7 +48,7 @@ const summary = await run(async (cx) => {
 
   await cx.taskGroup(async (tg, cx) => {
     // 1. Readiness: start() returns once the service calls cx.started(...).
-    const where = await tg.start(service, "status-service");
+    const where = await tg.start(cx, service, "status-service");
     log(`service ready: ${where}`);
 
     // 2. Fan out under a deadline: whoever is not done in 300 ms is cancelled.

@@ -39,7 +39,7 @@ export {
 } from "./core/errors.ts";
 export { bindRun, run, type RunOptions } from "./core/run.ts";
 export { TaskGroup, type TaskFunction, type TaskOptions } from "./core/task-group.ts";
-export { type MoveOnCancelled, type MoveOnFinished, type MoveOnResult, waitFor } from "./core/timeouts.ts";
+export { type FailOptions, type MoveOnCancelled, type MoveOnFinished, type MoveOnOptions, type MoveOnResult, waitFor } from "./core/timeouts.ts";
 export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./patterns/gather.ts";
 export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./patterns/wait.ts";
 export { asCompleted, type Completed } from "./patterns/as-completed.ts";

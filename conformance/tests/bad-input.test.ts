@@ -32,7 +32,8 @@ describe("bad input", () => {
         expect(() => tg.startSoon(undefined as never)).toThrow(/fn must be a function, got undefined/);
         expect(() => tg.startSoon({ name: "n" }, {} as never)).toThrow(/fn must be a function/);
         expect(() => tg.startSoon({ name: 3 } as never, async () => {})).toThrow(/options.name must be a string/);
-        expect(() => tg.start("x" as never)).toThrow(TypeError);
+        expect(() => tg.start(cx, "x" as never)).toThrow(TypeError);
+        expect(() => tg.start((async () => {}) as never, async () => {})).toThrow(TypeError);
       });
       expect(() => cx.abandonOnCancel(3 as never)).toThrow(/promise must be a promise/);
     });

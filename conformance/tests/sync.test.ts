@@ -97,7 +97,7 @@ describe("Lock", () => {
         await lock.acquire(cx);
         expect(() => lock.acquire(cx)).toThrow(UsageError);
         expect(() => lock.acquireNowait(cx)).toThrow(UsageError);
-        await tg.start(async (cx) => {
+        await tg.start(cx, async (cx) => {
           expect(() => lock.release(cx)).toThrow(UsageError);
           expect(() => lock.acquireNowait(cx)).toThrow(WouldBlock);
           cx.started();

@@ -151,7 +151,7 @@ describe("task groups", () => {
     const log: string[] = [];
     await run((cx) =>
       cx.taskGroup(async (tg) => {
-        const value = await tg.start<string>(async (cx) => {
+        const value = await tg.start<string>(cx, async (cx) => {
           await cx.sleep(5);
           cx.started("ready");
           log.push("after started");
@@ -168,13 +168,13 @@ describe("task groups", () => {
     const bad = new Error("could not bind");
     const log: string[] = [];
     await run((cx) =>
-      cx.taskGroup(async (tg) => {
+      cx.taskGroup(async (tg, cx) => {
         tg.startSoon(async (cx) => {
           await cx.sleep(10);
           log.push("sibling finished");
         });
         const e = await tg
-          .start(async () => {
+          .start(cx, async () => {
             throw bad;
           })
           .catch((e: unknown) => e);
@@ -185,7 +185,7 @@ describe("task groups", () => {
   });
 
   it("start fails with UsageError when the child ends without calling started", async () => {
-    const e = await run((cx) => cx.taskGroup((tg) => tg.start(async () => {}))).catch((e: unknown) => e);
+    const e = await run((cx) => cx.taskGroup((tg, cx) => tg.start(cx, async () => {}))).catch((e: unknown) => e);
     expect(e).toBeInstanceOf(UsageError);
     expect((e as Error).message).toMatch(/started/);
   });
@@ -193,8 +193,8 @@ describe("task groups", () => {
   it("errors after started go to the group", async () => {
     const late = new Error("late");
     const e = await run((cx) =>
-      cx.taskGroup(async (tg) => {
-        await tg.start(async (cx) => {
+      cx.taskGroup(async (tg, cx) => {
+        await tg.start(cx, async (cx) => {
           cx.started();
           await cx.sleep(1);
           throw late;
@@ -207,8 +207,8 @@ describe("task groups", () => {
   it("started twice is a UsageError; started in a startSoon task is a no-op", async () => {
     const errors: unknown[] = [];
     await run((cx) =>
-      cx.taskGroup(async (tg) => {
-        await tg.start(async (cx) => {
+      cx.taskGroup(async (tg, cx) => {
+        await tg.start(cx, async (cx) => {
           cx.started(1);
           try {
             cx.started(2);
@@ -225,13 +225,13 @@ describe("task groups", () => {
 
   it("startSoon and start on an exited group throw ClosedResourceError", async () => {
     let saved: TaskGroup | undefined;
-    await run((cx) =>
-      cx.taskGroup(async (tg) => {
+    await run(async (cx) => {
+      await cx.taskGroup(async (tg) => {
         saved = tg;
-      }),
-    );
-    expect(() => saved!.startSoon(async () => {})).toThrow(ClosedResourceError);
-    expect(() => saved!.start(async () => {})).toThrow(ClosedResourceError);
+      });
+      expect(() => saved!.startSoon(async () => {})).toThrow(ClosedResourceError);
+      expect(() => saved!.start(cx, async () => {})).toThrow(ClosedResourceError);
+    });
   });
 
   it("children may start more children while the group waits", async () => {

@@ -14,19 +14,40 @@
  * in the scope are woken with `Cancelled` at once, and the scope's `signal`
  * aborts at the same moment, so `fetch` and other Web APIs stop as well.
  *
- * Each `Cancelled` names its *origin*: the innermost scope, from the one it was
- * raised in up to the nearest shield, whose `cancel` was called. When it
- * propagates out of its origin, that scope absorbs it (`cancelledCaught`
- * becomes true) and execution continues after the scope. Every other scope
- * lets it pass.
+ * Delivery, as in trio: a cancellation belongs to the *outermost* cancelled
+ * scope visible from where it is raised (walking out from the scope, up to
+ * the nearest shield). That scope is its origin: a `Cancelled` leaving a
+ * scope is absorbed there (`cancelledCaught` becomes true, execution
+ * continues after the scope) exactly when the scope is its own origin, that
+ * is, it was cancelled and no enclosing cancellation is visible to it. Every
+ * other scope lets it pass, so when an outer and an inner scope are both
+ * cancelled, no code between the inner and the outer exit runs. Absorption
+ * looks at the scopes' state when the error arrives, not at which scope made
+ * the error, so a `Cancelled` raised before an outer scope was cancelled is
+ * still carried out to that outer scope.
  *
  * A shielded scope is not affected by the cancellation or the deadlines of
  * its ancestors, but it is by its own.
  *
+ * Every raise makes a new `Cancelled` (it is cheap next to the unwinding that
+ * follows, and each error's stack shows where its task was when it was
+ * cancelled); a scope's `signal` aborts with one error of its own.
+ *
+ * Deadlines are absolute times on the run's clock, or relative
+ * (`relativeDeadline`): counted from the moment the scope is entered.
+ *
+ * A context is usable only while its scope is active: once a scope has exited
+ * (its body returned, its group ended, its run ended) every blocking call
+ * through a context of it raises {@link ClosedResourceError}. This costs the
+ * hot paths nothing: an exited scope's `_origin` is a marker whose raise makes
+ * that error, so checkpoints still test one field.
+ *
  * Invariants:
- * - `_origin` is `this` if `cancelCalled`, else (if not shielded) the parent's
- *   `_origin`, else null. It is pushed down eagerly whenever it changes, so a
- *   checkpoint tests one field and never walks the tree.
+ * - `_origin` is, for an active scope, the parent's `_origin` if that is
+ *   non-null and the scope is not shielded, else `this` if `cancelCalled`,
+ *   else null; for an exited scope, the exit marker. It is pushed down
+ *   eagerly whenever it changes, so a checkpoint tests one field and never
+ *   walks the tree.
  * - A scope is entered at most once and exits in the reverse order of entry.
  * - While active it is linked into its parent's child list, its deadline (if
  *   finite and not yet cancelled) is in the run's timer queue, and every
@@ -35,10 +56,10 @@
  * @module
  */
 
-import { Cancelled, UsageError } from "./errors.ts";
+import { Cancelled, ClosedResourceError, UsageError } from "./errors.ts";
 import type { Runner } from "./runner.ts";
 import type { TimerEntry } from "./timer-queue.ts";
-import { checkBoolean, checkTime, describeValue } from "./validate.ts";
+import { checkBoolean, checkDelay, checkTime, describeValue } from "./validate.ts";
 import type { Parked } from "./waiter.ts";
 
 /**
@@ -53,6 +74,11 @@ import type { Parked } from "./waiter.ts";
 export interface CancelScopeOptions {
   /** Absolute deadline on the run's clock (`cx.currentTime()`), in ms. Default `Infinity`. */
   deadline?: number;
+  /**
+   * Deadline in ms counted from the moment the scope is entered (trio's
+   * `relative_deadline`). Give `deadline` or `relativeDeadline`, not both.
+   */
+  relativeDeadline?: number;
   /** Whether the scope ignores the cancellation of its ancestors. Default `false`. */
   shield?: boolean;
 }
@@ -97,6 +123,7 @@ class DeadlineTimer implements TimerEntry {
  */
 export class CancelScope {
   /** @internal */ _deadline: number;
+  /** @internal Relative deadline of an unentered scope; Infinity when absolute. */ _relative: number;
   /** @internal */ _shield: boolean;
   /** @internal */ _cancelCalled = false;
   /** @internal */ _cancelledCaught = false;
@@ -112,24 +139,29 @@ export class CancelScope {
   /** @internal The scope whose cancellation reaches this one, or null. */
   _origin: CancelScope | null = null;
   /** @internal */ _controller: AbortController | null = null;
-  /** @internal */ _error: Cancelled | null = null;
   /** @internal */ _timer: DeadlineTimer | null = null;
 
   /**
    * Creates a scope, not yet entered.
    *
-   * @param options deadline (absolute, ms on the run's clock) and shield.
-   * @throws {TypeError} if an option has the wrong type.
-   * @throws {RangeError} if `deadline` is NaN.
+   * @param options deadline (absolute, ms on the run's clock) or
+   *   relativeDeadline (ms from entry), and shield.
+   * @throws {TypeError} if an option has the wrong type, or both deadlines are given.
+   * @throws {RangeError} if `deadline` is NaN, or `relativeDeadline` negative or NaN.
    */
   constructor(options: CancelScopeOptions = {}) {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`options must be an object, got ${describeValue(options)}`);
     }
-    const { deadline = Infinity, shield = false } = options;
+    const { deadline = Infinity, relativeDeadline = Infinity, shield = false } = options;
     checkTime("options.deadline", deadline);
+    checkDelay("options.relativeDeadline", relativeDeadline);
     checkBoolean("options.shield", shield);
+    if (deadline !== Infinity && relativeDeadline !== Infinity) {
+      throw new TypeError("give options.deadline or options.relativeDeadline, not both");
+    }
     this._deadline = deadline;
+    this._relative = relativeDeadline;
     this._shield = shield;
   }
 
@@ -158,8 +190,17 @@ export class CancelScope {
     if (this._state === ACTIVE) refresh(this);
   }
 
-  /** Whether `cancel()` was called or the deadline passed. */
+  /**
+   * Whether `cancel()` was called or the deadline passed. An unentered scope
+   * cannot read the run's clock; every Skein clock starts at 0 or later, so a
+   * deadline <= 0 is in the past on any of them and reports true at once (a
+   * later deadline that has passed is noticed on entry).
+   */
   get cancelCalled(): boolean {
+    if (!this._cancelCalled && this._state === UNENTERED && this._deadline <= 0) {
+      this._byDeadline = true;
+      this.cancel(DEADLINE_REASON);
+    }
     return this._cancelCalled;
   }
 
@@ -187,14 +228,62 @@ export class CancelScope {
    * ```
    */
   get deadline(): number {
+    if (this._relative !== Infinity) {
+      throw new UsageError("an unentered scope with a relativeDeadline has no absolute deadline yet; read relativeDeadline");
+    }
     return this._deadline;
   }
 
-  /** Sets the absolute deadline (ms); `Infinity` removes it. @throws {RangeError} if NaN. */
+  /**
+   * Sets the absolute deadline (ms); `Infinity` removes it. On an unentered
+   * scope with a relative deadline, makes it absolute.
+   *
+   * @throws {RangeError} if NaN.
+   */
   set deadline(value: number) {
     checkTime("deadline", value);
+    this._relative = Infinity;
     this._deadline = value;
     if (this._state === ACTIVE) this._syncTimer();
+  }
+
+  /**
+   * The deadline relative to now, in ms (trio's `relative_deadline`). Before
+   * entry it is the delay that entry will turn into a deadline; once entered,
+   * the time left until the deadline (`Infinity` for none).
+   *
+   * @throws {UsageError} when read on an unentered scope that has an absolute deadline.
+   * @example
+   * ```ts
+   * const scope = new CancelScope({ relativeDeadline: 100 }); // counts from entry
+   * await cx.sleep(500); // not counted
+   * await cx.withCancelScope(scope, (cx) => cx.sleepForever()); // cancelled 100 ms after entry
+   * ```
+   */
+  get relativeDeadline(): number {
+    if (this._state !== UNENTERED) return this._deadline - this._runner!.adapter.now();
+    if (this._deadline !== Infinity) {
+      throw new UsageError("an unentered scope with an absolute deadline has no relative deadline");
+    }
+    return this._relative;
+  }
+
+  /**
+   * Sets the deadline `value` ms from now (from entry, if not yet entered).
+   *
+   * @throws {RangeError} if negative or NaN.
+   * @throws {UsageError} on an unentered scope that has an absolute deadline.
+   */
+  set relativeDeadline(value: number) {
+    checkDelay("relativeDeadline", value);
+    if (this._state !== UNENTERED) {
+      this._deadline = this._runner!.adapter.now() + value;
+      if (this._state === ACTIVE) this._syncTimer();
+    } else if (this._deadline !== Infinity) {
+      throw new UsageError("an unentered scope with an absolute deadline has no relative deadline; set deadline instead");
+    } else {
+      this._relative = value;
+    }
   }
 
   /**
@@ -237,14 +326,22 @@ export class CancelScope {
     let controller = this._controller;
     if (controller === null) {
       controller = this._controller = new AbortController();
-      if (this._origin !== null) controller.abort(this._origin._cancelledError());
+      if (this._origin !== null) controller.abort(this._origin._raise());
     }
     return controller.signal;
   }
 
-  /** @internal The error raised for cancellations that originate here. */
-  _cancelledError(): Cancelled {
-    return (this._error ??= new Cancelled(this._reason, this));
+  /**
+   * @internal A new error for a cancellation whose origin is this scope (for
+   * the exit marker: the error for using a context whose scope has exited).
+   */
+  _raise(): Error {
+    return new Cancelled(this._reason, this);
+  }
+
+  /** @internal Kept for callers that name it: same as {@link CancelScope._raise}. */
+  _cancelledError(): Error {
+    return this._raise();
   }
 
   /** @internal Effective deadline: the earliest deadline up to the nearest shield. */
@@ -268,29 +365,55 @@ export class CancelScope {
   /** @internal */
   _enter(runner: Runner, parent: CancelScope | null): void {
     this._checkUnentered();
+    if (parent !== null && parent._state !== ACTIVE) {
+      throw new ClosedResourceError(
+        "this context's cancel scope has exited (its body, task group or run has ended); a context is usable only inside the body it was given to",
+      );
+    }
     this._state = ACTIVE;
+    if (this._relative !== Infinity) {
+      this._deadline = runner.adapter.now() + this._relative;
+      this._relative = Infinity;
+    }
     this._runner = runner;
     this._parent = parent;
-    if (parent !== null) {
-      const first = parent._firstChild;
-      this._nextSibling = first;
-      if (first !== null) first._prevSibling = this;
-      parent._firstChild = this;
-    }
+    if (parent !== null) this._link(parent);
     if (this._deadline !== Infinity) this._syncTimer();
     refresh(this);
+  }
+
+  /**
+   * @internal Moves this active scope (and its subtree) under `parent`, for
+   * `tg.start`; then recomputes what is cancelled below it.
+   */
+  _reparent(parent: CancelScope): void {
+    this._unlink();
+    this._parent = parent;
+    this._link(parent);
+    refresh(this);
+  }
+
+  private _link(parent: CancelScope): void {
+    const first = parent._firstChild;
+    this._nextSibling = first;
+    if (first !== null) first._prevSibling = this;
+    parent._firstChild = this;
+  }
+
+  private _unlink(): void {
+    const parent = this._parent;
+    if (parent === null) return;
+    if (this._prevSibling !== null) this._prevSibling._nextSibling = this._nextSibling;
+    else parent._firstChild = this._nextSibling;
+    if (this._nextSibling !== null) this._nextSibling._prevSibling = this._prevSibling;
+    this._prevSibling = this._nextSibling = null;
   }
 
   /** @internal */
   _exit(): void {
     this._state = EXITED;
-    const parent = this._parent;
-    if (parent !== null) {
-      if (this._prevSibling !== null) this._prevSibling._nextSibling = this._nextSibling;
-      else parent._firstChild = this._nextSibling;
-      if (this._nextSibling !== null) this._nextSibling._prevSibling = this._prevSibling;
-      this._prevSibling = this._nextSibling = null;
-    }
+    this._origin = this._parent === null ? RUN_ENDED : SCOPE_EXITED;
+    this._unlink();
     if (this._timer !== null) this._runner!.timers.remove(this._timer);
   }
 
@@ -338,18 +461,17 @@ export class CancelScope {
   _notifyCancelled(): void {
     const origin = this._origin;
     if (origin === null) return;
-    const error = origin._cancelledError();
     let waiter = this._firstParked;
     this._firstParked = null;
     while (waiter !== null) {
       const next = waiter.nextParked;
       waiter.prevParked = waiter.nextParked = null;
       waiter.parkedIn = null;
-      waiter.cancelWith(error);
+      waiter.cancelWith(origin);
       waiter = next;
     }
     const controller = this._controller;
-    if (controller !== null && !controller.signal.aborted) controller.abort(error);
+    if (controller !== null && !controller.signal.aborted) controller.abort(origin._raise());
   }
 }
 
@@ -366,7 +488,8 @@ function refresh(start: CancelScope): void {
 
 function update(scope: CancelScope, woken: CancelScope[]): void {
   const parent = scope._parent;
-  const origin = scope._cancelCalled ? scope : scope._shield || parent === null ? null : parent._origin;
+  const inherited = scope._shield || parent === null ? null : parent._origin;
+  const origin = inherited !== null ? inherited : scope._cancelCalled ? scope : null;
   if (origin === scope._origin) return;
   const was = scope._origin;
   scope._origin = origin;
@@ -374,3 +497,18 @@ function update(scope: CancelScope, woken: CancelScope[]): void {
   else if (origin === null && scope._controller?.signal.aborted) scope._controller = null; // un-cancelled by a shield: a fresh signal
   for (let child = scope._firstChild; child !== null; child = child._nextSibling) update(child, woken);
 }
+
+/** The `_origin` of an exited scope: raising through it reports the misuse. */
+class ExitedMarker extends CancelScope {
+  constructor(private readonly message: string) {
+    super();
+  }
+  override _raise(): Error {
+    return new ClosedResourceError(this.message);
+  }
+}
+
+const SCOPE_EXITED = new ExitedMarker(
+  "this context's cancel scope has exited (its body or task group has ended); a context is usable only inside the body it was given to",
+);
+const RUN_ENDED = new ExitedMarker("this context belongs to a run that has ended; a context is usable only during its run");

@@ -27,7 +27,7 @@ import { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
 import { UsageError } from "./errors.ts";
 import type { Task } from "./task.ts";
 import { runTaskGroup, type TaskGroup } from "./task-group.ts";
-import { failAt, moveOnAt, runInScope, type MoveOnResult } from "./timeouts.ts";
+import { checkTimeoutOptions, failAt, type FailOptions, moveOnAt, type MoveOnOptions, type MoveOnResult, runInScope } from "./timeouts.ts";
 import { checkDelay, checkFunction, checkThenable, checkTime, describeValue } from "./validate.ts";
 import { SleepWaiter, Waiter } from "./waiter.ts";
 
@@ -145,7 +145,7 @@ export class Context {
    */
   checkpointIfCancelled(): void {
     const origin = this.cancelScope._origin;
-    if (origin !== null) throw origin._cancelledError();
+    if (origin !== null) throw origin._raise();
   }
 
   /**
@@ -293,6 +293,7 @@ export class Context {
    * Runs `body` with a deadline `ms` from now; when it passes, the body is
    * cancelled and this returns normally. The result tells which happened.
    *
+   * @param options `shield: true` keeps outer cancellation out (the deadline still applies).
    * @throws {RangeError} if `ms` is negative or NaN.
    * @example
    * ```ts
@@ -301,10 +302,11 @@ export class Context {
    * else console.log(r.value);
    * ```
    */
-  moveOnAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>): Promise<MoveOnResult<T>> {
+  moveOnAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>, options: MoveOnOptions = {}): Promise<MoveOnResult<T>> {
     checkDelay("ms", ms);
     checkFunction("body", body);
-    return moveOnAt(this, this.currentTime() + ms, body);
+    checkTimeoutOptions(options);
+    return moveOnAt(this, this.currentTime() + ms, body, options);
   }
 
   /**
@@ -316,10 +318,11 @@ export class Context {
    * const r = await cx.moveOnAt(cx.currentTime() + 100, (cx) => slowLookup(cx));
    * ```
    */
-  moveOnAt<T>(deadline: number, body: (cx: Context) => T | PromiseLike<T>): Promise<MoveOnResult<T>> {
+  moveOnAt<T>(deadline: number, body: (cx: Context) => T | PromiseLike<T>, options: MoveOnOptions = {}): Promise<MoveOnResult<T>> {
     checkTime("deadline", deadline);
     checkFunction("body", body);
-    return moveOnAt(this, deadline, body);
+    checkTimeoutOptions(options);
+    return moveOnAt(this, deadline, body, options);
   }
 
   /**
@@ -329,20 +332,23 @@ export class Context {
    * (If the body cancels its own scope explicitly, `cx.cancelScope.cancel()`,
    * this resolves with `undefined`, as in anyio.)
    *
+   * @param options `message` for the {@link TimeoutError}; `shield: true`
+   *   keeps outer cancellation out.
    * @throws {RangeError} if `ms` is negative or NaN.
    * @example
    * ```ts
    * try {
-   *   await cx.failAfter(100, (cx) => slowLookup(cx));
+   *   await cx.failAfter(100, (cx) => slowLookup(cx), { message: "lookup took over 100 ms" });
    * } catch (e) {
-   *   if (e instanceof TimeoutError) console.log("too slow");
+   *   if (e instanceof TimeoutError) console.log(e.message); // lookup took over 100 ms
    * }
    * ```
    */
-  failAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+  failAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>, options: FailOptions = {}): Promise<T> {
     checkDelay("ms", ms);
     checkFunction("body", body);
-    return failAt(this, this.currentTime() + ms, body);
+    checkTimeoutOptions(options);
+    return failAt(this, this.currentTime() + ms, body, options);
   }
 
   /**
@@ -354,14 +360,15 @@ export class Context {
    * await cx.failAt(cx.currentTime() + 100, (cx) => slowLookup(cx));
    * ```
    */
-  failAt<T>(deadline: number, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+  failAt<T>(deadline: number, body: (cx: Context) => T | PromiseLike<T>, options: FailOptions = {}): Promise<T> {
     checkTime("deadline", deadline);
     checkFunction("body", body);
-    return failAt(this, deadline, body);
+    checkTimeoutOptions(options);
+    return failAt(this, deadline, body, options);
   }
 
   /**
-   * Signals readiness from a task started with `tg.start(fn)`: `start`
+   * Signals readiness from a task started with `tg.start(cx, fn)`: `start`
    * resolves with `value`, and from now on the task's errors go to its group
    * instead of to the `start` caller. In a task started with `startSoon` it
    * does nothing, so one function can serve both.
@@ -369,7 +376,7 @@ export class Context {
    * @throws {UsageError} if called twice in the same task.
    * @example
    * ```ts
-   * const port = await tg.start(async (cx) => {
+   * const port = await tg.start(cx, async (cx) => {
    *   const server = await listen(0);
    *   cx.started(server.port);
    *   await server.serveForever(cx);
@@ -377,11 +384,7 @@ export class Context {
    * ```
    */
   started(value?: unknown): void {
-    const status = this._task.status;
-    if (status === null) return;
-    if (status.done) throw new UsageError("cx.started() was called twice in the same task");
-    status.done = true;
-    status.resolve(value);
+    this._task.status?.started(value);
   }
 
   /** @internal */

@@ -167,7 +167,7 @@ export class ClosedResourceError extends SkeinError {
  * import { run, UsageError } from "skein";
  * await run((cx) =>
  *   cx.taskGroup(async (tg) => {
- *     await tg.start(async () => {}).catch((error) => {
+ *     await tg.start(cx, async () => {}).catch((error) => {
  *       console.log(error instanceof UsageError); // true: never called started()
  *     });
  *   })

@@ -14,15 +14,36 @@
  *   so `instanceof` checks work as if there were no group;
  * - several errors: one {@link TaskGroupError} (an `AggregateError`) whose
  *   `errors` holds each of them in the order they happened.
- * `Cancelled` errors caused by the group's own scope are absorbed; a
- * `Cancelled` from an outer scope propagates if nothing else failed.
+ * A `Cancelled` from the body or a task is absorbed by the group's scope when
+ * that scope is its own origin (see cancel-scope.ts), and otherwise passed on
+ * once, after every task has ended, if nothing else failed.
+ *
+ * Closing (trio's `_check_nursery_closed`). The group closes at the moment
+ * the last of these ends: its body, its tasks, and the `start` calls still
+ * waiting to hand it a task. Closing is synchronous, inside the call that
+ * ended the last of them, so no microtask can slip a `startSoon` in between
+ * "the last task ended" and "the group is closed": from then on
+ * `startSoon`/`start` throw {@link ClosedResourceError}, and no task code of
+ * the group can run after it returned.
+ *
+ * `start(cx, fn)`. As in trio, the new task first runs in the *caller's*
+ * cancel scopes (the caller's cancellation and deadlines cancel it, the
+ * caller's shields protect it), inside a scope of its own. When it calls
+ * `cx.started(value)` that scope is moved under the group's scope and
+ * `start` returns `value`; errors from then on go to the group. If the
+ * caller's side is already cancelled when `started` is called, the task is
+ * not moved (as in trio): it finishes on the caller's side, and `start`
+ * returns or throws with it, so its `Cancelled` is absorbed where the caller's
+ * cancellation came from and an error it throws reaches the caller. A
+ * pending `start` keeps the target group open.
  *
  * Invariants:
- * - `pending` counts tasks started and not ended; the group waits for zero.
- * - After the group has returned or thrown, `startSoon`/`start` throw
- *   {@link ClosedResourceError}.
- * - Before `cx.started()`, a `start`ed task's error goes to the `start` caller
- *   and not to the group; afterwards, to the group.
+ * - `_pending` counts tasks started into the group and not ended;
+ *   `_pendingStarts` counts `start` calls not yet moved in or ended. The group
+ *   is open while its body runs or either count is non-zero, and never again
+ *   once closed.
+ * - Every task reports its end exactly once: to its group, or (before it is
+ *   moved) to its `start` call.
  *
  * @module
  */
@@ -30,7 +51,7 @@
 import { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
-import type { StartStatus, Task } from "./task.ts";
+import type { StartStatus, Task, TaskOwner } from "./task.ts";
 import { checkFunction, describeValue } from "./validate.ts";
 
 /**
@@ -61,16 +82,62 @@ export interface TaskOptions {
   name?: string;
 }
 
-class StartHandshake implements StartStatus {
+/**
+ * One `tg.start(cx, fn)` call: owner of the new task until it is moved into
+ * the group (trio's "old nursery"), and its readiness handshake.
+ */
+class Starter implements StartStatus, TaskOwner {
   done = false;
+  private value: unknown = undefined;
+  private moved = false;
+  task: Task | null = null;
   resolve!: (value: unknown) => void;
   reject!: (error: unknown) => void;
   readonly promise: Promise<unknown>;
-  constructor() {
+
+  constructor(
+    readonly group: TaskGroup,
+    readonly scope: CancelScope,
+  ) {
     this.promise = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+
+  /** `cx.started(value)` in the new task. */
+  started(value: unknown): void {
+    if (this.done) throw new UsageError("cx.started() was called twice in the same task");
+    this.done = true;
+    this.value = value;
+    // The caller's side is cancelled: the task stays there (see the module text).
+    if (this.scope._origin !== null) return;
+    const group = this.group;
+    this.moved = true;
+    group._pending++;
+    group._pendingStarts--;
+    this.scope._reparent(group.cancelScope);
+    this.resolve(value);
+  }
+
+  _taskDone(task: Task, failed: boolean, error: unknown): void {
+    const scope = this.scope;
+    // The task's own scope absorbs a cancellation that is its own.
+    if (failed && error instanceof Cancelled && scope._origin === scope) {
+      scope._cancelledCaught = true;
+      failed = false;
+    }
+    scope._exit();
+    const group = this.group;
+    if (this.moved) {
+      group._taskDone(task, failed, error);
+      return;
+    }
+    group._pendingStarts--;
+    if (failed) this.reject(error);
+    else if (this.done) this.resolve(this.value);
+    else this.reject(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`));
+    group._maybeClose();
   }
 }
 
@@ -101,10 +168,12 @@ export class TaskGroup {
   readonly cancelScope: CancelScope;
   /** @internal */ readonly _owner: Task;
   /** @internal */ _open = true;
+  /** @internal */ _bodyDone = false;
   /** @internal */ _pending = 0;
+  /** @internal */ _pendingStarts = 0;
   /** @internal */ readonly _errors: unknown[] = [];
-  /** @internal */ _outerCancel: Cancelled | null = null;
-  /** @internal */ _onAllDone: (() => void) | null = null;
+  /** @internal The first Cancelled that reached the group. */ _cancelled: Cancelled | null = null;
+  /** @internal */ _onClosed: (() => void) | null = null;
 
   /** @internal Groups are made by `cx.taskGroup`. */
   constructor(owner: Task, scope: CancelScope) {
@@ -128,36 +197,56 @@ export class TaskGroup {
   startSoon<A extends unknown[]>(fn: TaskFunction<A>, ...args: A): void;
   startSoon<A extends unknown[]>(options: TaskOptions, fn: TaskFunction<A>, ...args: A): void;
   startSoon(first: unknown, ...rest: unknown[]): void {
-    this.spawn(first, rest, null);
+    const task = this.makeTask(first, rest, this.cancelScope);
+    task.owner = this;
+    this._pending++;
+    task.runner.spawn(task);
   }
 
   /**
    * Starts `fn(cx, ...args)` as a new task and waits until it calls
    * `cx.started(value)`; resolves with that value. The task then goes on
-   * running in this group. If the task fails before it calls `started`,
-   * `start` rejects with its error (the group is not affected); if it ends
-   * without calling it, `start` rejects with {@link UsageError}.
+   * running in this group. `cx` is the *caller's* context: until the task
+   * calls `started`, it runs in the caller's cancel scopes, so cancelling the
+   * caller (or the caller's deadline) cancels it and `start` throws
+   * `Cancelled`, absorbed where that cancellation came from, while a shield
+   * around the caller protects it. If the task fails before it calls
+   * `started`, `start` rejects with its error (the group is not affected);
+   * if it ends without calling it, `start` rejects with {@link UsageError}.
    *
-   * @throws {TypeError} if `fn` is not a function.
-   * @throws {ClosedResourceError} if the group has exited.
+   * @param cx the caller's context.
+   * @throws {TypeError} if `cx` is not a context or `fn` is not a function.
+   * @throws {ClosedResourceError} if the group has closed.
    * @example
    * ```ts
-   * const url = await tg.start(async (cx) => {
+   * const url = await tg.start(cx, async (cx) => {
    *   const server = await listen(0);
    *   cx.started(`http://localhost:${server.port}`);
    *   await server.serveForever(cx);
    * });
    * ```
    */
-  start<T = unknown, A extends unknown[] = []>(fn: TaskFunction<A>, ...args: A): Promise<T>;
-  start<T = unknown, A extends unknown[] = []>(options: TaskOptions, fn: TaskFunction<A>, ...args: A): Promise<T>;
-  start(first: unknown, ...rest: unknown[]): Promise<unknown> {
-    const handshake = new StartHandshake();
-    this.spawn(first, rest, handshake);
-    return handshake.promise;
+  start<T = unknown, A extends unknown[] = []>(cx: Context, fn: TaskFunction<A>, ...args: A): Promise<T>;
+  start<T = unknown, A extends unknown[] = []>(cx: Context, options: TaskOptions, fn: TaskFunction<A>, ...args: A): Promise<T>;
+  start(cx: Context, first: unknown, ...rest: unknown[]): Promise<unknown> {
+    if (cx === null || typeof cx !== "object" || !(cx.cancelScope instanceof CancelScope)) {
+      throw new TypeError(
+        `cx must be the caller's context (tg.start(cx, fn, ...args)), got ${describeValue(cx)}`,
+      );
+    }
+    const scope = new CancelScope();
+    const task = this.makeTask(first, rest, scope);
+    scope._enter(task.runner, cx.cancelScope);
+    const starter = new Starter(this, scope);
+    starter.task = task;
+    task.owner = starter;
+    task.status = starter;
+    this._pendingStarts++;
+    task.runner.spawn(task);
+    return starter.promise;
   }
 
-  private spawn(first: unknown, rest: unknown[], status: StartHandshake | null): void {
+  private makeTask(first: unknown, rest: unknown[], scope: CancelScope): Task {
     let name: string | undefined;
     let fn = first;
     let args = rest;
@@ -172,41 +261,38 @@ export class TaskGroup {
     }
     checkFunction("fn", fn);
     if (!this._open) {
-      throw new ClosedResourceError("this task group has exited; no new tasks can be started in it");
+      throw new ClosedResourceError("this task group has closed; no new tasks can be started in it");
     }
-    const owner = this._owner;
-    const task = owner.child(name ?? (fn.name || "task"), this.cancelScope);
-    task.owner = this;
-    task.status = status;
+    const task = this._owner.child(name ?? (fn.name || "task"), scope);
     task.fn = fn as Task["fn"];
     task.args = args;
-    this._pending++;
-    owner.runner.spawn(task);
+    return task;
   }
 
   /** @internal */
-  _taskDone(task: Task, failed: boolean, error: unknown): void {
-    const status = task.status;
-    if (status !== null && !status.done) {
-      status.done = true;
-      status.reject(
-        failed ? error : new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`),
-      );
-    } else if (failed) {
-      this._addError(error);
-    }
-    if (--this._pending === 0 && this._onAllDone !== null) this._onAllDone();
+  _taskDone(_task: Task, failed: boolean, error: unknown): void {
+    if (failed) this._addError(error);
+    this._pending--;
+    this._maybeClose();
   }
 
   /** @internal */
   _addError(error: unknown): void {
     if (error instanceof Cancelled) {
-      if (error.scope === this.cancelScope) this.cancelScope._cancelledCaught = true;
-      else this._outerCancel ??= error;
+      this._cancelled ??= error;
       return;
     }
     this._errors.push(error);
     this.cancelScope.cancel("a task in the group failed");
+  }
+
+  /** @internal Closes the group, synchronously, once nothing in it can still run. */
+  _maybeClose(): void {
+    if (!this._open || !this._bodyDone || this._pending !== 0 || this._pendingStarts !== 0) return;
+    this._open = false;
+    const onClosed = this._onClosed;
+    this._onClosed = null;
+    onClosed?.();
   }
 }
 
@@ -224,16 +310,20 @@ export async function runTaskGroup<T>(
   } catch (error) {
     group._addError(error);
   }
-  if (group._pending > 0) {
+  group._bodyDone = true;
+  group._maybeClose();
+  if (group._open) {
     await new Promise<void>((resolve) => {
-      group._onAllDone = resolve;
+      group._onClosed = resolve;
     });
   }
-  group._open = false;
-  scope._exit();
   const errors = group._errors;
+  const cancelled = group._cancelled;
+  const absorbs = cancelled !== null && scope._origin === scope;
+  if (absorbs) scope._cancelledCaught = true;
+  scope._exit();
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new TaskGroupError(errors);
-  if (group._outerCancel !== null) throw group._outerCancel;
+  if (cancelled !== null && !absorbs) throw cancelled;
   return value;
 }

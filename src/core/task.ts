@@ -35,9 +35,8 @@ export type VarMap = ReadonlyMap<object, unknown>;
 
 /** The readiness handshake of a task started with `tg.start`. @internal */
 export interface StartStatus {
-  done: boolean;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
+  /** `cx.started(value)`; throws UsageError when called twice. */
+  started(value: unknown): void;
 }
 
 /** What a task reports to its owner when it ends. @internal */

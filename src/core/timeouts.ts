@@ -4,9 +4,10 @@
  * up with {@link TimeoutError}).
  *
  * Every scope body runs through {@link runInScope}, which keeps the one rule
- * of absorption: a {@link Cancelled} leaving the body is swallowed here only
- * if this scope is its origin; any other error, and any other `Cancelled`,
- * propagates unchanged.
+ * of absorption (trio's): a {@link Cancelled} leaving the body is swallowed
+ * here only if this scope is cancelled and no enclosing cancellation is
+ * visible to it (the scope is its own origin, see cancel-scope.ts); any other
+ * error, and any other `Cancelled`, propagates unchanged.
  *
  * @module
  */
@@ -14,6 +15,7 @@
 import { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, TimeoutError } from "./errors.ts";
+import { checkBoolean, describeValue } from "./validate.ts";
 
 /**
  * What `moveOnAfter`/`moveOnAt` report: whether the deadline cancelled the
@@ -73,7 +75,7 @@ export async function runInScope<T>(
   try {
     return await body(cx._inScope(scope));
   } catch (error) {
-    if (error instanceof Cancelled && error.scope === scope) {
+    if (error instanceof Cancelled && scope._origin === scope) {
       scope._cancelledCaught = true;
       return undefined;
     }
@@ -83,13 +85,51 @@ export async function runInScope<T>(
   }
 }
 
+/**
+ * Options for `moveOnAfter`/`moveOnAt`.
+ *
+ * @example
+ * ```ts
+ * await cx.moveOnAfter(100, (cx) => flush(cx), { shield: true });
+ * ```
+ */
+export interface MoveOnOptions {
+  /** Shield the body from outer cancellation (its own deadline still applies). Default false. */
+  shield?: boolean;
+}
+
+/**
+ * Options for `failAfter`/`failAt`.
+ *
+ * @example
+ * ```ts
+ * await cx.failAfter(100, (cx) => lookup(cx), { message: "DNS lookup took too long" });
+ * ```
+ */
+export interface FailOptions extends MoveOnOptions {
+  /** The message of the {@link TimeoutError} (default: "deadline exceeded (at … ms on the run's clock)"). */
+  message?: string;
+}
+
+/** @internal Validates moveOn/fail options. */
+export function checkTimeoutOptions(options: FailOptions): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+  }
+  if (options.shield !== undefined) checkBoolean("options.shield", options.shield);
+  if (options.message !== undefined && typeof options.message !== "string") {
+    throw new TypeError(`options.message must be a string, got ${describeValue(options.message)}`);
+  }
+}
+
 /** @internal */
 export async function moveOnAt<T>(
   cx: Context,
   deadline: number,
   body: (cx: Context) => T | PromiseLike<T>,
+  options: MoveOnOptions = {},
 ): Promise<MoveOnResult<T>> {
-  const scope = new CancelScope({ deadline });
+  const scope = new CancelScope({ deadline, shield: options.shield ?? false });
   const value = await runInScope(cx, scope, body);
   return scope._cancelledCaught
     ? { cancelled: true, value: undefined, scope }
@@ -101,11 +141,12 @@ export async function failAt<T>(
   cx: Context,
   deadline: number,
   body: (cx: Context) => T | PromiseLike<T>,
+  options: FailOptions = {},
 ): Promise<T> {
-  const scope = new CancelScope({ deadline });
+  const scope = new CancelScope({ deadline, shield: options.shield ?? false });
   const value = await runInScope(cx, scope, body);
   if (scope._cancelledCaught && scope._byDeadline) {
-    throw new TimeoutError(`deadline exceeded (at ${deadline.toFixed(1)} ms on the run's clock)`);
+    throw new TimeoutError(options.message ?? `deadline exceeded (at ${deadline.toFixed(1)} ms on the run's clock)`);
   }
   return value as T;
 }

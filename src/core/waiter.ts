@@ -7,8 +7,9 @@
  * - `wake(value)`: the thing it waited for happened;
  * - `fail(error)`: the thing it waited for failed;
  * - cancellation: the scope became cancelled; the scope calls
- *   `cancelWith(error)`, which first runs `onCancel()` (so a queue can drop the
- *   waiter, a timer can be removed) and then rejects with `Cancelled`.
+ *   `cancelWith(origin)`, which first runs `onCancel()` (so a queue can drop
+ *   the waiter, a timer can be removed) and then rejects with a new
+ *   `Cancelled` from the cancellation's origin.
  *
  * Invariants:
  * - A waiter settles at most once; later wake/fail/cancel calls return false
@@ -37,7 +38,7 @@ export interface Parked {
   prevParked: Parked | null;
   nextParked: Parked | null;
   parkedIn: CancelScope | null;
-  cancelWith(error: unknown): void;
+  cancelWith(origin: CancelScope): void;
 }
 
 /** A task blocked until woken, failed or cancelled. @internal */
@@ -54,7 +55,7 @@ export class Waiter<T = void> implements Parked {
     const origin = scope._origin;
     if (origin !== null) {
       this.settled = true;
-      return Promise.reject(origin._cancelledError());
+      return Promise.reject(origin._raise());
     }
     scope._addParked(this);
     return new Promise<T>((resolve, reject) => {
@@ -82,11 +83,11 @@ export class Waiter<T = void> implements Parked {
   }
 
   /** Called by the scope (already unlinked) when it is cancelled. */
-  cancelWith(error: unknown): void {
+  cancelWith(origin: CancelScope): void {
     if (this.settled) return;
     this.settled = true;
     this.onCancel();
-    this.rejectFn!(error);
+    this.rejectFn!(origin._raise());
   }
 
   /** Hook for subclasses: undo whatever waiting registered elsewhere. */
