@@ -42,7 +42,7 @@ export { TaskGroup, type TaskFunction, type TaskOptions } from "./core/task-grou
 export { type FailOptions, type MoveOnCancelled, type MoveOnFinished, type MoveOnOptions, type MoveOnResult, waitFor } from "./core/timeouts.ts";
 export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./patterns/gather.ts";
 export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./patterns/wait.ts";
-export { asCompleted, type Completed } from "./patterns/as-completed.ts";
+export { asCompleted, type AsCompletedIterator, type Completed } from "./patterns/as-completed.ts";
 export { Queue, type QueueStatistics } from "./patterns/queue.ts";
 export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModule, workerModule, type WorkerModuleOptions } from "./threads/to-thread.ts";
 export type { Exposed, Limiter } from "./threads/worker-pool.ts";

@@ -3,15 +3,21 @@ import { describe, expect, it } from "vitest";
 import type { Adapter } from "../src/core/adapter.ts";
 import { TimerQueue, type TimerEntry } from "../src/core/timer-queue.ts";
 
+/** Above this every runtime clamps a setTimeout delay to 1 ms; the fake does the same. */
+const MAX_NATIVE_DELAY = 2 ** 31 - 1;
+const DAY = 24 * 60 * 60 * 1000;
+
 function fakeAdapter() {
   let now = 0;
   const timers = new Map<number, { at: number; cb: () => void }>();
+  const delays: number[] = [];
   let next = 1;
   const adapter: Adapter = {
     name: "fake",
     now: () => now,
     setTimer: (cb, delay) => {
-      timers.set(next, { at: now + delay, cb });
+      delays.push(delay);
+      timers.set(next, { at: now + (delay > MAX_NATIVE_DELAY ? 1 : delay), cb });
       return next++;
     },
     clearTimer: (h) => void timers.delete(h as number),
@@ -29,7 +35,7 @@ function fakeAdapter() {
       due[1].cb();
     }
   };
-  return { adapter, advance, armed: () => timers.size };
+  return { adapter, advance, armed: () => timers.size, delays };
 }
 
 function entry(deadline: number, log: string[], name: string): TimerEntry {
@@ -73,5 +79,42 @@ describe("TimerQueue", () => {
     for (let i = 3; i < 100; i += 2) q.remove(es[i]!);
     expect(q.size).toBe(0);
     expect(armed()).toBe(0);
+  });
+});
+
+describe("TimerQueue with deadlines past the native limit", () => {
+  it("caps the native delay and re-arms when it fires early, never a 1 ms loop", () => {
+    const { adapter, advance, armed, delays } = fakeAdapter();
+    const q = new TimerQueue(adapter);
+    const log: string[] = [];
+    q.schedule(entry(30 * DAY, log, "month"));
+    expect(armed()).toBe(1);
+    for (let t = 1; t <= 10; t++) advance(t); // a clamped timer would fire (and re-arm) at each step
+    expect(delays).toEqual([MAX_NATIVE_DELAY]);
+    advance(MAX_NATIVE_DELAY); // the capped timer fires early: nothing is due, it re-arms for the rest
+    expect(log).toEqual([]);
+    expect(delays).toEqual([MAX_NATIVE_DELAY, 30 * DAY - MAX_NATIVE_DELAY]);
+    advance(30 * DAY - 1);
+    expect(log).toEqual([]);
+    advance(30 * DAY);
+    expect(log).toEqual(["month"]);
+    expect(armed()).toBe(0);
+    expect(delays.every((d) => d <= MAX_NATIVE_DELAY)).toBe(true);
+  });
+
+  it("an entry due before a capped native timer re-arms it; one due after does not", () => {
+    const { adapter, advance, delays } = fakeAdapter();
+    const q = new TimerQueue(adapter);
+    const log: string[] = [];
+    q.schedule(entry(60 * DAY, log, "two months"));
+    q.schedule(entry(40 * DAY, log, "40 days")); // later than the capped timer: no new native timer
+    expect(delays).toEqual([MAX_NATIVE_DELAY]);
+    q.schedule(entry(10, log, "soon"));
+    expect(delays).toEqual([MAX_NATIVE_DELAY, 10]);
+    advance(10);
+    expect(log).toEqual(["soon"]);
+    for (let t = 10 * DAY; t <= 70 * DAY; t += 10 * DAY) advance(t);
+    expect(log).toEqual(["soon", "40 days", "two months"]);
+    expect(delays.every((d) => d <= MAX_NATIVE_DELAY)).toBe(true);
   });
 });

@@ -14,12 +14,27 @@
  *   spares a clear/set pair per removal when many sleepers are cancelled.
  * - When the heap is empty no native timer is armed, so a finished run leaves
  *   nothing that keeps a process alive.
+ * - No native timer is asked for more than {@link MAX_NATIVE_DELAY} ms. Every
+ *   runtime (Node, Deno, Bun, browsers) stores a `setTimeout` delay in a
+ *   signed 32-bit integer and turns anything larger into 1 ms, so a 30-day
+ *   sleep armed as is would fire, find nothing due and re-arm about a
+ *   thousand times a second. A capped timer fires early instead, finds
+ *   nothing due and re-arms for the rest: one extra wake-up per 24.8 days.
+ *
+ * Costs: O(log n) per schedule, move and removal; one native timer (and one
+ * clear/set pair when a new entry becomes the earliest) per run.
  *
  * @internal
  * @module
  */
 
 import type { Adapter, TimerHandle } from "./adapter.ts";
+
+/**
+ * The longest delay handed to `Adapter.setTimer`: 2^31 - 1 ms (24.8 days),
+ * the largest delay every runtime's `setTimeout` honours. @internal
+ */
+export const MAX_NATIVE_DELAY = 2 ** 31 - 1;
 
 /** Something that waits for a point in time. @internal */
 export interface TimerEntry {
@@ -87,10 +102,23 @@ export class TimerQueue {
     this.disarm();
   }
 
+  /**
+   * Arms the native timer for `at`, or for {@link MAX_NATIVE_DELAY} from now
+   * if that is sooner; `armedAt` is when it will really fire, so an entry due
+   * between the two still re-arms it.
+   */
   private arm(at: number): void {
     if (this.handle !== undefined) this.adapter.clearTimer(this.handle);
+    const now = this.adapter.now();
+    let delay = at - now;
+    if (delay > MAX_NATIVE_DELAY) {
+      delay = MAX_NATIVE_DELAY;
+      at = now + MAX_NATIVE_DELAY;
+    } else if (delay < 0) {
+      delay = 0;
+    }
     this.armedAt = at;
-    this.handle = this.adapter.setTimer(this.fire, Math.max(0, at - this.adapter.now()));
+    this.handle = this.adapter.setTimer(this.fire, delay);
   }
 
   private disarm(): void {
