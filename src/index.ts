@@ -30,6 +30,8 @@ export {
   ClosedResourceError,
   EndOfStream,
   SkeinError,
+  TaskCancelledError,
+  TaskFailedError,
   TaskGroupError,
   TimeoutError,
   UnsupportedError,
@@ -39,6 +41,7 @@ export {
 } from "./core/errors.ts";
 export { bindRun, run, type RunOptions } from "./core/run.ts";
 export { TaskGroup, type TaskFunction, type TaskOptions } from "./core/task-group.ts";
+export { TaskHandle, type TaskStatus } from "./core/task-handle.ts";
 export { type FailOptions, type MoveOnCancelled, type MoveOnFinished, type MoveOnOptions, type MoveOnResult, waitFor } from "./core/timeouts.ts";
 export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./patterns/gather.ts";
 export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./patterns/wait.ts";

@@ -10,6 +10,7 @@ import {
   type Context,
   Event,
   run,
+  TaskCancelledError,
   type TaskGroup,
   TimeoutError,
   UsageError,
@@ -494,5 +495,81 @@ describe("smaller trio/anyio semantics", () => {
     const s = new CancelScope({ relativeDeadline: 5 });
     s.deadline = 100; // becomes absolute
     expect(s.deadline).toBe(100);
+  });
+});
+
+describe("task handles (tg.createTask)", () => {
+  it("reports name and status, returns the result, and cancels one task alone", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const slow = tg.createTask({ name: "slow" }, async (cx) => {
+          await cx.sleep(10_000);
+          return 1;
+        });
+        const fast = tg.createTask(async function fast(cx) {
+          await cx.sleep(5);
+          return 2;
+        });
+        const sibling = tg.createTask(async (cx) => {
+          await cx.sleep(20);
+          return "sibling";
+        });
+        log.push(`${slow.name} ${slow.status}, ${fast.name} ${fast.status}`);
+        const n: number = await fast.result(cx);
+        log.push(`fast ${n} ${fast.status}`);
+        slow.cancel("enough");
+        log.push(`slow ${slow.status}`);
+        await slow.result(cx).catch((e: unknown) => log.push(e instanceof TaskCancelledError ? "slow cancelled" : `other ${String(e)}`));
+        log.push(`slow ${slow.status}, group cancelled ${tg.cancelScope.cancelCalled}`);
+        log.push(`${await sibling.result(cx)} ${sibling.status}`);
+      }),
+    );
+    expect(log).toEqual([
+      "slow pending, fast pending",
+      "fast 2 finished",
+      "slow cancelling",
+      "slow cancelled",
+      "slow cancelled, group cancelled false",
+      "sibling finished",
+    ]);
+  });
+
+  it("a failing task's error goes to the group once; result() rejects with TaskFailedError carrying it", async () => {
+    const boom = new Error("boom");
+    const log: string[] = [];
+    const e = await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const h = tg.createTask(async () => {
+          throw boom;
+        });
+        try {
+          await h.result(cx);
+        } catch (e) {
+          log.push(`${(e as Error).name} ${(e as Error).cause === boom} ${h.status}`);
+        }
+      }),
+    ).catch((e: unknown) => e);
+    expect(e).toBe(boom);
+    // The group cancels its body when the task fails; result() may see that first.
+    expect(log.length <= 1).toBe(true);
+    if (log.length === 1) expect(log[0]).toBe("TaskFailedError true failed");
+  });
+
+  it("cancelling the waiter of result() does not cancel the task", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const h = tg.createTask(async (cx) => {
+          await cx.sleep(20);
+          log.push("task done");
+          return 5;
+        });
+        const r = await cx.moveOnAfter(1, (cx) => h.result(cx));
+        log.push(`wait cancelled ${r.cancelled}, ${h.status}`);
+        log.push(`then ${await h.result(cx)}`);
+      }),
+    );
+    expect(log).toEqual(["wait cancelled true, pending", "task done", "then 5"]);
   });
 });

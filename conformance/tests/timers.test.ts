@@ -65,7 +65,7 @@ describe("native timer", () => {
     await run(
       async (cx) => {
         await cx.taskGroup(async (tg) => {
-          await tg.start(async (cx) => {
+          await tg.start(cx, async (cx) => {
             cx.started();
             try {
               await cx.sleep(THIRTY_DAYS);

@@ -309,3 +309,43 @@ export class BusyResourceError extends SkeinError {
     this.name = "BusyResourceError";
   }
 }
+
+/**
+ * Thrown by `handle.result(cx)` when the task threw. The task's own error is
+ * the `cause`; the error itself went to the task's group (so it is reported
+ * once, there).
+ *
+ * @example
+ * ```ts
+ * import { TaskFailedError } from "skein";
+ * try {
+ *   await handle.result(cx);
+ * } catch (e) {
+ *   if (e instanceof TaskFailedError) console.log("it failed with", e.cause);
+ * }
+ * ```
+ */
+export class TaskFailedError extends SkeinError {
+  constructor(message = "the task failed", options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TaskFailedError";
+  }
+}
+
+/**
+ * Thrown by `handle.result(cx)` when the task was cancelled (by
+ * `handle.cancel()` or by its group's cancellation).
+ *
+ * @example
+ * ```ts
+ * import { TaskCancelledError } from "skein";
+ * handle.cancel();
+ * await handle.result(cx).catch((e) => console.log(e instanceof TaskCancelledError)); // true
+ * ```
+ */
+export class TaskCancelledError extends SkeinError {
+  constructor(message = "the task was cancelled") {
+    super(message);
+    this.name = "TaskCancelledError";
+  }
+}

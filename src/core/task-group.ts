@@ -52,6 +52,7 @@ import { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
+import { TaskHandle } from "./task-handle.ts";
 import { checkFunction, describeValue } from "./validate.ts";
 
 /**
@@ -120,8 +121,9 @@ class Starter implements StartStatus, TaskOwner {
     this.resolve(value);
   }
 
-  _taskDone(task: Task, failed: boolean, error: unknown): void {
+  _taskDone(task: Task, failed: boolean, outcome: unknown): void {
     const scope = this.scope;
+    const error = failed ? outcome : undefined;
     // The task's own scope absorbs a cancellation that is its own.
     if (failed && error instanceof Cancelled && scope._origin === scope) {
       scope._cancelledCaught = true;
@@ -204,6 +206,33 @@ export class TaskGroup {
   }
 
   /**
+   * Starts `fn(cx, ...args)` as a new task, like `startSoon`, and returns a
+   * {@link TaskHandle} to watch it (`status`), cancel it alone (`cancel()`)
+   * and wait for its result (`result(cx)`). Its errors still go to the group.
+   *
+   * @throws {TypeError} if `fn` is not a function.
+   * @throws {ClosedResourceError} if the group has closed.
+   * @example
+   * ```ts
+   * const page = tg.createTask(fetchPage, "https://example.com");
+   * console.log(page.status); // "pending"
+   * const html = await page.result(cx);
+   * ```
+   */
+  createTask<R, A extends unknown[] = []>(fn: TaskFunction<A, R>, ...args: A): TaskHandle<R>;
+  createTask<R, A extends unknown[] = []>(options: TaskOptions, fn: TaskFunction<A, R>, ...args: A): TaskHandle<R>;
+  createTask(first: unknown, ...rest: unknown[]): TaskHandle<unknown> {
+    const scope = new CancelScope();
+    const task = this.makeTask(first, rest, scope);
+    scope._enter(task.runner, this.cancelScope);
+    const handle = new TaskHandle<unknown>(task, scope, this);
+    task.owner = handle;
+    this._pending++;
+    task.runner.spawn(task);
+    return handle;
+  }
+
+  /**
    * Starts `fn(cx, ...args)` as a new task and waits until it calls
    * `cx.started(value)`; resolves with that value. The task then goes on
    * running in this group. `cx` is the *caller's* context: until the task
@@ -270,8 +299,8 @@ export class TaskGroup {
   }
 
   /** @internal */
-  _taskDone(_task: Task, failed: boolean, error: unknown): void {
-    if (failed) this._addError(error);
+  _taskDone(_task: Task, failed: boolean, outcome: unknown): void {
+    if (failed) this._addError(outcome);
     this._pending--;
     this._maybeClose();
   }

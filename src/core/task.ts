@@ -39,9 +39,12 @@ export interface StartStatus {
   started(value: unknown): void;
 }
 
-/** What a task reports to its owner when it ends. @internal */
+/**
+ * What a task reports to its owner when it ends: whether it failed, and its
+ * error (failed) or its return value. @internal
+ */
 export interface TaskOwner {
-  _taskDone(task: Task, failed: boolean, error: unknown): void;
+  _taskDone(task: Task, failed: boolean, outcome: unknown): void;
 }
 
 /** Told when a task ends while the hook is still registered. @internal */
@@ -95,12 +98,12 @@ export class Task extends Context {
     this.fn = null;
     this.args = null;
     let failed = false;
-    let error: unknown = undefined;
+    let outcome: unknown;
     try {
-      await (args.length === 0 ? fn(this) : fn(this, ...args));
+      outcome = await (args.length === 0 ? fn(this) : fn(this, ...args));
     } catch (e) {
       failed = true;
-      error = e;
+      outcome = e;
     }
     this.ended = true;
     const hooks = this.exitHooks;
@@ -108,6 +111,6 @@ export class Task extends Context {
       this.exitHooks = null;
       for (const hook of hooks) hook.onTaskExit(this);
     }
-    this.owner!._taskDone(this, failed, error);
+    this.owner!._taskDone(this, failed, outcome);
   }
 }
