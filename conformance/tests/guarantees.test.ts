@@ -573,3 +573,24 @@ describe("task handles (tg.createTask)", () => {
     expect(log).toEqual(["wait cancelled true, pending", "task done", "then 5"]);
   });
 });
+
+describe("Cancelled raised in a blocked task shows where it was blocked", () => {
+  it("a sleep cancelled by a deadline raises a Cancelled whose stack names the sleeping function", async () => {
+    let error: Error | undefined;
+    async function sleepingInHere(cx: Context): Promise<void> {
+      await cx.sleep(10_000);
+    }
+    await run((cx) =>
+      cx.moveOnAfter(5, async (cx) => {
+        try {
+          await sleepingInHere(cx);
+        } catch (e) {
+          error = e as Error;
+          throw e;
+        }
+      }),
+    );
+    expect(error).toBeInstanceOf(Cancelled);
+    expect(error!.stack ?? "").toMatch(/sleepingInHere/);
+  });
+});

@@ -7,6 +7,7 @@ import {
   Cancelled,
   CancelScope,
   type Context,
+  Event,
   gather,
   run,
   TaskGroupError,
@@ -264,11 +265,13 @@ describe("asCompleted", () => {
     const log: string[] = [];
     await run(async (cx) => {
       await cx.taskGroup(async (tg, cx) => {
+        const release = new Event();
         const results = asCompleted(cx, tg, [
           async (cx: Context) => (await cx.sleep(5), "fast"),
           async (cx: Context) => {
             try {
-              await cx.sleep(30);
+              await release.wait(cx);
+              await cx.sleep(5);
               log.push("slow done");
               return "slow";
             } finally {
@@ -278,6 +281,7 @@ describe("asCompleted", () => {
         ]);
         const first = await results.next();
         log.push(`got ${first.value?.value}`);
+        release.set();
         // Abandoned: neither next() nor return() again.
       });
       log.push("group returned");

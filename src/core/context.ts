@@ -29,7 +29,7 @@ import type { Task } from "./task.ts";
 import { runTaskGroup, type TaskGroup } from "./task-group.ts";
 import { checkTimeoutOptions, failAt, type FailOptions, moveOnAt, type MoveOnOptions, type MoveOnResult, runInScope } from "./timeouts.ts";
 import { checkDelay, checkFunction, checkThenable, checkTime, describeValue } from "./validate.ts";
-import { SleepWaiter, Waiter } from "./waiter.ts";
+import { parkWhereBlocked, SleepWaiter, Waiter } from "./waiter.ts";
 
 /**
  * The context handed to every task body. See the module text above for the
@@ -209,11 +209,11 @@ export class Context {
    * ```
    */
   sleepForever(): Promise<void> {
-    return new Waiter<void>().park(this.cancelScope);
+    return parkWhereBlocked(new Waiter<void>(), this.cancelScope);
   }
 
   private sleepTo(deadline: number): Promise<void> {
-    return new SleepWaiter(this._task.runner.timers, deadline).park(this.cancelScope);
+    return parkWhereBlocked(new SleepWaiter(this._task.runner.timers, deadline), this.cancelScope);
   }
 
   /**
@@ -232,7 +232,7 @@ export class Context {
   abandonOnCancel<T>(promise: PromiseLike<T>): Promise<T> {
     checkThenable("promise", promise);
     const waiter = new Waiter<T>();
-    const parked = waiter.park(this.cancelScope);
+    const parked = parkWhereBlocked(waiter, this.cancelScope);
     promise.then(
       (value) => waiter.wake(value),
       (error: unknown) => waiter.fail(error),

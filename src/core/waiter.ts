@@ -27,7 +27,7 @@
  * @module
  */
 
-import type { CancelScope } from "./cancel-scope.ts";
+import { CancelScope } from "./cancel-scope.ts";
 import type { TimerEntry, TimerQueue } from "./timer-queue.ts";
 
 /** An already-resolved promise, returned by fast paths that did not need to wait. @internal */
@@ -47,6 +47,8 @@ export class Waiter<T = void> implements Parked {
   nextParked: Parked | null = null;
   parkedIn: CancelScope | null = null;
   settled = false;
+  /** Reject a cancellation with its origin, for {@link parkWhereBlocked} to raise. */
+  raiseWhereBlocked = false;
   private resolveFn: ((value: T) => void) | null = null;
   private rejectFn: ((error: unknown) => void) | null = null;
 
@@ -87,7 +89,7 @@ export class Waiter<T = void> implements Parked {
     if (this.settled) return;
     this.settled = true;
     this.onCancel();
-    this.rejectFn!(origin._raise());
+    this.rejectFn!(this.raiseWhereBlocked ? origin : origin._raise());
   }
 
   /** Hook for subclasses: undo whatever waiting registered elsewhere. */
@@ -119,5 +121,21 @@ export class SleepWaiter extends Waiter<void> implements TimerEntry {
 
   protected override onCancel(): void {
     this.timers.remove(this);
+  }
+}
+
+/**
+ * Parks `waiter` on `scope` and awaits it here, so that when a cancellation
+ * wakes it the `Cancelled` is made in the blocked task's own async frame:
+ * its stack shows where the task was blocked, not the code that cancelled.
+ * Costs one async frame, so it is used by the context's own blocking calls
+ * (sleeps, `abandonOnCancel`), whose wait dominates that cost. @internal
+ */
+export async function parkWhereBlocked<T>(waiter: Waiter<T>, scope: CancelScope): Promise<T> {
+  waiter.raiseWhereBlocked = true;
+  try {
+    return await waiter.park(scope);
+  } catch (error) {
+    throw error instanceof CancelScope ? error._raise() : error;
   }
 }
