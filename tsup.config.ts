@@ -2,20 +2,27 @@ import { defineConfig } from "tsup";
 
 // One entry per adapter plus the runtime-neutral core. The shared core ends
 // up in one chunk, so `skein/node` and `skein/core` share class identities.
+// Typings only for the entries that export something: a worker entry exports
+// nothing, and its code is written against the worker scope of its runtime,
+// which the one program of the d.ts build (tsconfig.json: Node + DOM) lacks.
+const entries = {
+  node: "adapters/node/index.ts",
+  deno: "adapters/deno/index.ts",
+  bun: "adapters/bun/index.ts",
+  browser: "adapters/browser/index.ts",
+  core: "src/index.ts",
+};
+
 export default defineConfig({
   entry: {
-    node: "adapters/node/index.ts",
-    deno: "adapters/deno/index.ts",
-    bun: "adapters/bun/index.ts",
-    browser: "adapters/browser/index.ts",
-    core: "src/index.ts",
+    ...entries,
     "node-worker": "adapters/node/worker-entry.ts",
     "deno-worker": "adapters/deno/worker-entry.ts",
     "bun-worker": "adapters/bun/worker-entry.ts",
     "browser-worker": "adapters/browser/worker-entry.ts",
   },
   format: ["esm", "cjs"],
-  dts: true,
+  dts: { entry: entries },
   clean: true,
   splitting: true,
   sourcemap: true,

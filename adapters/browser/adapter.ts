@@ -28,8 +28,8 @@ export const browserAdapter: Adapter = {
   ...webTimers,
   yieldMacrotask: macrotaskQueue(),
   reportError: (error) => {
-    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
-    if (typeof report === "function") report(error);
+    // Declared by the DOM lib, but older browsers lack it.
+    if (typeof reportError === "function") reportError(error);
     else
       setTimeout(() => {
         throw error;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { serveWebWorker } from "../shared/web-workers.ts";
+import { serveWebWorker } from "../shared/serve-web-worker.ts";
 import { bunAdapter } from "./adapter.ts";
 
 serveWebWorker(bunAdapter);

@@ -13,7 +13,7 @@ import { nodeAdapter } from "./adapter.ts";
 const port = parentPort!;
 serveWorker(
   {
-    post: (message, transfer) => port.postMessage(message, transfer as never),
+    post: (message, transfer) => port.postMessage(message, transfer),
     listen: (onMessage) => port.on("message", (data: ToWorker) => onMessage(data)),
   },
   nodeAdapter,

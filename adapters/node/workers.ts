@@ -8,7 +8,7 @@
  */
 
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { type Transferable as NodeTransferable, Worker } from "node:worker_threads";
 import type { WorkerPort, WorkerSupport } from "../../src/core/adapter.ts";
 
 // Running from source (`.ts`) the entry is a sibling file; from the build it is dist/node-worker.js.
@@ -20,7 +20,10 @@ export const nodeWorkers: WorkerSupport = {
   spawn(): WorkerPort {
     const worker = new Worker(entry);
     return {
-      post: (message, transfer) => worker.postMessage(message, transfer as never),
+      // On Node, `transfer` holds Node transferables (src's `Transferable` is declared as Node's in
+      // this project, see globals.d.ts). The cast is for the d.ts build and the API docs, which
+      // compile all adapters in one program with the DOM lib, where it is the DOM's type.
+      post: (message, transfer) => worker.postMessage(message, transfer as readonly NodeTransferable[] | undefined),
       listen(handlers) {
         worker.on("message", handlers.message);
         worker.on("error", handlers.error);

@@ -1,34 +1,32 @@
 /**
  * Worker threads through the Web `Worker` API, shared by the Deno, Bun and
  * browser adapters: module workers running the adapter's own worker entry.
- * The entry, not a guess from globals, knows it is a Web Worker.
+ * The entry, not a guess from globals, knows it is a Web Worker. This is the
+ * parent's half; the worker's half is `serve-web-worker.ts`.
  *
- * A Web Worker that closes itself gives its parent no event, so the entries
- * report it first with an `exiting` message (see {@link serveWebWorker}).
+ * Type-checked against the browser's DOM lib, Deno's `deno.window` lib and
+ * Bun's types (one project per runtime), so it uses only what all three
+ * declare for the main thread's global scope.
  *
  * @internal
  * @module
  */
 
-import type { Adapter, WorkerPort, WorkerSupport } from "../../src/core/adapter.ts";
-import type { FromWorker, ToWorker } from "../../src/threads/worker-protocol.ts";
-import { serveWorker } from "../../src/threads/worker-server.ts";
+import type { WorkerPort, WorkerSupport } from "../../src/core/adapter.ts";
 
-interface WebWorker {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
-  addEventListener(type: string, listener: (event: { data?: unknown; error?: unknown; message?: string; preventDefault?(): void }) => void): void;
-  terminate(): void;
-  ref?(): void;
-  unref?(): void;
-}
+/**
+ * A `Worker`, plus the `ref`/`unref` that Bun's workers have (declared by
+ * Bun's types) and the DOM's and Deno's lack: looked up at run time.
+ */
+type RefWorker = Worker & { ref?(): void; unref?(): void };
 
 /** Web `Worker`s running `entry`, for {@link WorkerSupport}. @internal */
 export function webWorkers(entry: URL, options: { closeEvent?: boolean } = {}): WorkerSupport {
   return {
-    hardwareConcurrency: () => (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 4,
+    // `navigator` is declared everywhere this is checked; the `?.` covers Web-API runtimes without it.
+    hardwareConcurrency: () => globalThis.navigator?.hardwareConcurrency ?? 4,
     spawn(): WorkerPort {
-      const Ctor = (globalThis as unknown as { Worker: new (url: URL, options: { type: "module" }) => WebWorker }).Worker;
-      const worker = new Ctor(entry, { type: "module" });
+      const worker: RefWorker = new Worker(entry, { type: "module" });
       return {
         post: (message, transfer) => worker.postMessage(message, transfer ?? []),
         listen(handlers) {
@@ -45,29 +43,6 @@ export function webWorkers(entry: URL, options: { closeEvent?: boolean } = {}): 
       };
     },
   };
-}
-
-/** The worker-side half: serve `toThread` calls in a Web Worker. @internal */
-export function serveWebWorker(adapter: Adapter): void {
-  const scope = globalThis as unknown as {
-    postMessage(message: FromWorker, transfer?: Transferable[]): void;
-    addEventListener(type: "message", listener: (event: { data: ToWorker }) => void): void;
-    close?: () => void;
-  };
-  const close = scope.close;
-  if (typeof close === "function") {
-    scope.close = () => {
-      scope.postMessage({ t: "exiting", code: undefined });
-      close.call(scope);
-    };
-  }
-  serveWorker(
-    {
-      post: (message, transfer) => scope.postMessage(message, transfer ?? []),
-      listen: (onMessage) => scope.addEventListener("message", (event) => onMessage(event.data)),
-    },
-    adapter,
-  );
 }
 
 /** Where an adapter's worker entry is: a sibling `.ts` from source, `dist/<name>-worker.js` built. @internal */
