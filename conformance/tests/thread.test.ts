@@ -16,12 +16,15 @@ import {
 } from "skein";
 import type * as MathWorker from "../fixtures/math.worker.js";
 import type * as SlowWorker from "../fixtures/slow.worker.js";
+import type * as BrokenWorker from "../fixtures/broken.worker.js";
 
 const math = workerModule<typeof MathWorker>(new URL("../fixtures/math.worker.js", import.meta.url));
 /** The same module, untyped: any name may be called. */
 const untyped = workerModule(new URL("../fixtures/math.worker.js", import.meta.url));
 /** The same functions in a module that takes LOAD_MS to load (a top-level await). */
 const slow = workerModule<typeof SlowWorker>(new URL("../fixtures/slow.worker.js", import.meta.url));
+/** A module that throws while loading. */
+const broken = workerModule<typeof BrokenWorker>(new URL("../fixtures/broken.worker.js", import.meta.url));
 
 /**
  * This runtime's adapter with its workers capped at `cap` (so calls share a
@@ -369,6 +372,26 @@ describe("toThread worker pool", () => {
         expect(r.cancelled).toBe(true);
         // Terminated while spinning: neither function got to report.
         expect(reports).toEqual([]);
+        expect(counts).toEqual({ spawned: 1, terminated: 1 });
+      },
+      { adapter },
+    );
+  });
+
+  it("a module that fails to load fails every call waiting for it with its error; the worker is terminated", async () => {
+    const { adapter, counts } = countingAdapter(1);
+    const shared = broken.with({ limiter: new CapacityLimiter(4) });
+    await run(
+      async (cx) => {
+        const results = await skein.gather(
+          cx,
+          [(cx: Context) => toThread(cx, shared, "add", 1, 2), (cx: Context) => toThread(cx, shared, "add", 3, 4)],
+          { returnErrors: true },
+        );
+        expect(results.map((r) => (r instanceof Error ? `${r.name}: ${r.message}` : r))).toEqual([
+          "RangeError: this module fails to load",
+          "RangeError: this module fails to load",
+        ]);
         expect(counts).toEqual({ spawned: 1, terminated: 1 });
       },
       { adapter },
