@@ -10,7 +10,7 @@
 
 import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
-import { webWorkers, workerEntry } from "../shared/web-workers.ts";
+import { denoWorkers } from "./workers.ts";
 
 type Immediate = (callback: () => void) => unknown;
 
@@ -35,5 +35,5 @@ export const denoAdapter: Adapter = {
   reportError: (error) => {
     (globalThis as unknown as { reportError(e: unknown): void }).reportError(error);
   },
-  workers: webWorkers(workerEntry(import.meta.url, "deno")),
+  workers: denoWorkers,
 };

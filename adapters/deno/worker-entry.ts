@@ -1,19 +1,13 @@
 /**
- * The entry of every worker started by `toThread` on deno: it was spawned as
- * a module Web Worker, so it talks through its global scope.
+ * The entry of every Deno worker started by `toThread`: it was spawned with
+ * `new Worker()` from Deno's `node:worker_threads` (see `workers.ts`), so it
+ * talks over `parentPort`; `Deno.exit()` in it reaches the parent as an
+ * `exit` event.
  *
  * @module
  */
 
-import { serveWebWorker } from "../shared/web-workers.ts";
+import { serveThreadWorker } from "../shared/worker-threads.ts";
 import { denoAdapter } from "./adapter.ts";
 
-// Deno.exit() in a worker ends it without an event in the parent: report it first.
-const deno = (globalThis as unknown as { Deno: { exit(code?: number): never } }).Deno;
-const exit = deno.exit.bind(deno);
-deno.exit = (code?: number): never => {
-  (globalThis as unknown as { postMessage(m: unknown): void }).postMessage({ t: "exiting", code });
-  return exit(code);
-};
-
-serveWebWorker(denoAdapter);
+serveThreadWorker(denoAdapter);
