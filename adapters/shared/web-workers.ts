@@ -1,7 +1,8 @@
 /**
- * Worker threads through the Web `Worker` API, shared by the Deno, Bun and
+ * Worker threads through the Web `Worker` API, shared by the Bun and
  * browser adapters: module workers running the adapter's own worker entry.
- * The entry, not a guess from globals, knows it is a Web Worker.
+ * The entry, not a guess from globals, knows it is a Web Worker. (Deno has
+ * the same API but uses `node:worker_threads`, see `worker-threads.ts`.)
  *
  * A Web Worker that closes itself gives its parent no event, so the entries
  * report it first with an `exiting` message (see {@link serveWebWorker}).
