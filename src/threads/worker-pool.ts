@@ -36,7 +36,8 @@
  * once its function has stopped (answered or been terminated); alone on its
  * worker (always so with the default limiter) it waits at most `cancelGrace`.
  *
- * Invariants (each has a test in conformance/tests/thread.test.ts):
+ * Invariants (each tested in conformance/tests/thread.test.ts, the last also
+ * as process exit on node, deno and bun in test/exit.test.ts):
  * - Every call settles: with its result, the error its function threw,
  *   `Cancelled` (its own caller was cancelled), or `WorkerCrashedError`, and
  *   the last only when its worker ended (crashed, exited) while the call was
