@@ -10,7 +10,7 @@
 
 import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
-import { webWorkers, workerEntry } from "../shared/web-workers.ts";
+import { denoWorkers } from "./workers.ts";
 
 // Taken once at load, as the Node and Bun adapters take theirs from `node:timers`.
 const nativeSetImmediate = setImmediate;
@@ -34,5 +34,5 @@ export const denoAdapter: Adapter = {
   reportError: (error) => {
     reportError(error);
   },
-  workers: webWorkers(workerEntry(import.meta.url, "deno")),
+  workers: denoWorkers,
 };

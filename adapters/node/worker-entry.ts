@@ -5,16 +5,7 @@
  * @module
  */
 
-import { parentPort } from "node:worker_threads";
-import type { ToWorker } from "../../src/threads/worker-protocol.ts";
-import { serveWorker } from "../../src/threads/worker-server.ts";
+import { serveThreadWorker } from "../shared/worker-threads.ts";
 import { nodeAdapter } from "./adapter.ts";
 
-const port = parentPort!;
-serveWorker(
-  {
-    post: (message, transfer) => port.postMessage(message, transfer),
-    listen: (onMessage) => port.on("message", (data: ToWorker) => onMessage(data)),
-  },
-  nodeAdapter,
-);
+serveThreadWorker(nodeAdapter);

@@ -1,8 +1,9 @@
 /**
- * Worker threads through the Web `Worker` API, shared by the Deno, Bun and
+ * Worker threads through the Web `Worker` API, shared by the Bun and
  * browser adapters: module workers running the adapter's own worker entry.
  * The entry, not a guess from globals, knows it is a Web Worker. This is the
- * parent's half; the worker's half is `serve-web-worker.ts`.
+ * parent's half; the worker's half is `serve-web-worker.ts`. (Deno has the
+ * same API but uses `node:worker_threads`, see `worker-threads.ts`.)
  *
  * Type-checked against the browser's DOM lib, Deno's `deno.window` lib and
  * Bun's types (one project per runtime), so it uses only what all three

@@ -15,10 +15,48 @@ import {
   workerModule,
 } from "skein";
 import type * as MathWorker from "../fixtures/math.worker.js";
+import type * as SlowWorker from "../fixtures/slow.worker.js";
+import type * as BrokenWorker from "../fixtures/broken.worker.js";
 
 const math = workerModule<typeof MathWorker>(new URL("../fixtures/math.worker.js", import.meta.url));
 /** The same module, untyped: any name may be called. */
 const untyped = workerModule(new URL("../fixtures/math.worker.js", import.meta.url));
+/** The same functions in a module that takes LOAD_MS to load (a top-level await). */
+const slow = workerModule<typeof SlowWorker>(new URL("../fixtures/slow.worker.js", import.meta.url));
+/** A module that throws while loading. */
+const broken = workerModule<typeof BrokenWorker>(new URL("../fixtures/broken.worker.js", import.meta.url));
+
+/**
+ * This runtime's adapter with its workers capped at `cap` (so calls share a
+ * worker deterministically) and counted: how many were spawned and how many
+ * the pool terminated.
+ */
+function countingAdapter(cap: number): { adapter: skein.Adapter; counts: { spawned: number; terminated: number } } {
+  const name = Object.keys(skein).find((k) => k.endsWith("Adapter"))!;
+  const base = (skein as unknown as Record<string, skein.Adapter>)[name]!;
+  const workers = base.workers!;
+  const counts = { spawned: 0, terminated: 0 };
+  const adapter: skein.Adapter = {
+    ...base,
+    workers: {
+      hardwareConcurrency: () => cap,
+      spawn() {
+        const port = workers.spawn();
+        counts.spawned++;
+        let terminated = false;
+        return {
+          ...port,
+          terminate() {
+            if (!terminated) counts.terminated++;
+            terminated = true;
+            return port.terminate();
+          },
+        };
+      },
+    },
+  };
+  return { adapter, counts };
+}
 
 describe("toThread", () => {
   it("runs an exported function on a worker and returns its result", async () => {
@@ -217,3 +255,174 @@ describe("toThread", () => {
     });
   });
 });
+
+// The pool's invariants (src/threads/worker-pool.ts), each scenario built
+// deterministically: one worker shared by every call (a cap of 1 and a wide
+// limiter), a module that loads slowly, a function that ignores cancellation.
+describe("toThread worker pool", () => {
+  it("a call cancelled while its worker loads the module does not harm a call sharing that worker", async () => {
+    const { adapter, counts } = countingAdapter(1);
+    const shared = slow.with({ limiter: new CapacityLimiter(4) });
+    const events: string[] = [];
+    await run(
+      (cx) =>
+        cx.failAfter(20_000, (cx) =>
+          cx.taskGroup(async (tg) => {
+            tg.startSoon(async (cx) => {
+              const r = await cx.moveOnAfter(50, (cx) => toThread(cx, shared, "add", 1, 2));
+              events.push(r.cancelled ? "A cancelled" : `A ${r.value}`);
+            });
+            tg.startSoon(async (cx) => events.push(`B ${await toThread(cx, shared, "add", 3, 4)}`));
+          }),
+        ),
+      { adapter },
+    );
+    expect(events).toEqual(["A cancelled", "B 7"]);
+    expect(counts).toEqual({ spawned: 1, terminated: 1 });
+  });
+
+  it("a caller cancelled while its worker loads leaves the worker to the pool, and the next call waits for the module", async () => {
+    const { adapter, counts } = countingAdapter(1);
+    const shared = slow.with({ limiter: new CapacityLimiter(4) });
+    await run(
+      async (cx) => {
+        const r = await cx.moveOnAfter(50, (cx) => toThread(cx, shared, "add", 1, 2));
+        expect(r.cancelled).toBe(true);
+        // The worker is still loading; it is not thrown away, and is not sent a call before its module is ready.
+        expect(await toThread(cx, shared, "add", 2, 2)).toBe(4);
+        expect(counts.spawned).toBe(1);
+      },
+      { adapter },
+    );
+    expect(counts).toEqual({ spawned: 1, terminated: 1 });
+  });
+
+  it("every checkout is checked in: a worker whose sharing caller was cancelled while it loaded still goes idle and is retired", async () => {
+    const { adapter, counts } = countingAdapter(1);
+    const shared = slow.with({ limiter: new CapacityLimiter(4), idleTimeout: 50 });
+    await run(
+      async (cx) => {
+        await cx.taskGroup(async (tg) => {
+          tg.startSoon(async (cx) => expect(await toThread(cx, shared, "add", 1, 2)).toBe(3));
+          tg.startSoon(async (cx) => {
+            const r = await cx.moveOnAfter(50, (cx) => toThread(cx, shared, "add", 3, 4));
+            expect(r.cancelled).toBe(true);
+          });
+        });
+        expect(counts.terminated).toBe(0);
+        // Idle for far longer than idleTimeout: the sweep retires it.
+        await cx.sleep(1000);
+        expect(counts).toEqual({ spawned: 1, terminated: 1 });
+      },
+      { adapter },
+    );
+  });
+
+  it("a cancelled call whose worker ignores cancellation does not fail the calls sharing that worker", async () => {
+    const { adapter, counts } = countingAdapter(1);
+    const events: string[] = [];
+    const shared = math.with({
+      limiter: new CapacityLimiter(4),
+      cancelGrace: 50,
+      expose: { report: async (_cx: Context, m: string) => void events.push(`A's function ${m}`) },
+    });
+    await run(
+      async (cx) => {
+        expect(await toThread(cx, shared, "add", 0, 0)).toBe(0); // the worker is loaded
+        await cx.taskGroup(async (tg) => {
+          tg.startSoon(async (cx) => {
+            const b = await toThread(cx, shared, "sleepThen", 100, "b").catch((e: Error) => e.name);
+            events.push(`B ${b}`);
+          });
+          tg.startSoon(async (cx) => {
+            const r = await cx.moveOnAfter(50, (cx) => toThread(cx, shared, "spinThenReport", 2000));
+            events.push(r.cancelled ? "A cancelled" : `A ${r.value}`);
+          });
+          tg.startSoon(async (cx) => {
+            // Once A is overdue its worker is retired: C gets a new worker instead of waiting behind A's loop.
+            await cx.sleep(500);
+            events.push(`C ${await toThread(cx, shared, "add", 5, 5)}`);
+          });
+        });
+        // B got its result; A returned only once its function had stopped; C did not wait for A.
+        expect(events).toContain("B b");
+        expect(events.filter((e) => e.startsWith("A"))).toEqual(["A's function stopped", "A cancelled"]);
+        expect(events.indexOf("C 10")).toBeGreaterThanOrEqual(0);
+        expect(events.indexOf("C 10")).toBeLessThan(events.indexOf("A's function stopped"));
+        // A's worker was terminated when its calls had settled; C's stays in the pool.
+        expect(counts).toEqual({ spawned: 2, terminated: 1 });
+      },
+      { adapter },
+    );
+    expect(counts).toEqual({ spawned: 2, terminated: 2 });
+  });
+
+  it("a worker is terminated once every call on it was cancelled and ignored cancellation past the grace", async () => {
+    const { adapter, counts } = countingAdapter(1);
+    const reports: string[] = [];
+    const shared = math.with({
+      limiter: new CapacityLimiter(4),
+      cancelGrace: 50,
+      expose: { report: async (_cx: Context, m: string) => void reports.push(m) },
+    });
+    await run(
+      async (cx) => {
+        expect(await toThread(cx, shared, "add", 0, 0)).toBe(0);
+        const r = await cx.moveOnAfter(100, (cx) =>
+          cx.taskGroup(async (tg) => {
+            tg.startSoon((cx) => toThread(cx, shared, "spinThenReport", 3000));
+            tg.startSoon((cx) => toThread(cx, shared, "spinThenReport", 3000));
+          }),
+        );
+        expect(r.cancelled).toBe(true);
+        // Terminated while spinning: neither function got to report.
+        expect(reports).toEqual([]);
+        expect(counts).toEqual({ spawned: 1, terminated: 1 });
+      },
+      { adapter },
+    );
+  });
+
+  it("a module that fails to load fails every call waiting for it with its error; the worker is terminated", async () => {
+    const { adapter, counts } = countingAdapter(1);
+    const shared = broken.with({ limiter: new CapacityLimiter(4) });
+    await run(
+      async (cx) => {
+        const results = await skein.gather(
+          cx,
+          [(cx: Context) => toThread(cx, shared, "add", 1, 2), (cx: Context) => toThread(cx, shared, "add", 3, 4)],
+          { returnErrors: true },
+        );
+        expect(results.map((r) => (r instanceof Error ? `${r.name}: ${r.message}` : r))).toEqual([
+          "RangeError: this module fails to load",
+          "RangeError: this module fails to load",
+        ]);
+        expect(counts).toEqual({ spawned: 1, terminated: 1 });
+      },
+      { adapter },
+    );
+  });
+
+  it("a crash fails every call on the worker with WorkerCrashedError", async () => {
+    const { adapter, counts } = countingAdapter(1);
+    const shared = math.with({ limiter: new CapacityLimiter(4) });
+    await run(
+      async (cx) => {
+        expect(await toThread(cx, shared, "add", 0, 0)).toBe(0);
+        const results = await skein.gather(
+          cx,
+          [(cx: Context) => toThread(cx, shared, "sleepThen", 10_000, "late"), (cx: Context) => toThread(cx, shared, "crash")],
+          { returnErrors: true },
+        );
+        expect(results.map((r) => (r instanceof Error ? r.constructor.name : r))).toEqual([
+          "WorkerCrashedError",
+          "WorkerCrashedError",
+        ]);
+        expect(await toThread(cx, shared, "add", 1, 1)).toBe(2);
+      },
+      { adapter },
+    );
+    expect(counts).toEqual({ spawned: 2, terminated: 2 });
+  });
+});
+

@@ -23,12 +23,15 @@
  * ```
  *
  * The call is a checkpoint: if the caller's scope is cancelled, the worker
- * function's own context is cancelled too (its `cx.signal` aborts), and a
- * worker that does not stop within the grace period is terminated and
- * replaced; the call throws `Cancelled` once the worker has stopped. A
- * shielded caller is not cancelled. Errors thrown in the worker arrive with
- * their name, message, stack and cause; a worker that dies fails the call
- * with `WorkerCrashedError`.
+ * function's own context is cancelled too (its `cx.signal` aborts), and the
+ * call throws `Cancelled` once the function has stopped. A function that
+ * ignores cancellation for `cancelGrace` ms has its worker retired (no new
+ * call goes to it) and terminated as soon as that harms no other call: at
+ * once if it runs nothing else (always so with the default limiter), else
+ * when the calls sharing it have settled. A cancelled call never fails
+ * another. A shielded caller is not cancelled. Errors thrown in the worker
+ * arrive with their name, message, stack and cause; a worker that dies fails
+ * the calls it was running with `WorkerCrashedError`.
  *
  * @module
  */
@@ -73,7 +76,11 @@ export type ResultOf<F> = F extends (...args: never[]) => infer R ? Awaited<R> :
 export interface WorkerModuleOptions {
   /** Bounds concurrent calls (default: one per hardware thread, per run and module). */
   limiter?: Limiter;
-  /** How long a cancelled call may keep running before its worker is terminated (ms, default 1000). */
+  /**
+   * How long a cancelled call may keep running before its worker is retired
+   * and terminated (ms, default 1000); a worker shared with other calls is
+   * terminated only once they have settled.
+   */
   cancelGrace?: number;
   /** How long an idle worker is kept for reuse (ms, default 10000). */
   idleTimeout?: number;

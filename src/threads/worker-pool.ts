@@ -1,10 +1,12 @@
 /**
  * Worker pools: the main side of `toThread`.
  *
- * Each run keeps one pool per worker module. A pool starts workers on demand
- * (the adapter's `workers.spawn()`), reuses idle ones, retires a worker idle
- * for `idleTimeout` ms, and terminates all of them when the run ends, so a
- * finished run leaves no worker behind and the process exits by itself.
+ * Each run keeps one pool per worker module, as a run service (the runner
+ * closes it when the run ends). A pool starts workers on demand (the
+ * adapter's `workers.spawn()`), reuses idle ones, retires a worker idle for
+ * `idleTimeout` ms (one sweep timer per pool, no timer per call), and
+ * terminates every worker it started when the run ends, so a finished run
+ * leaves no worker behind and the process exits by itself.
  *
  * How many calls run at once is bounded by a limiter: by default a
  * `CapacityLimiter` with one token per hardware thread (per run and module),
@@ -13,15 +15,59 @@
  *
  * Workers are capped at the hardware concurrency; calls beyond that share
  * the least busy worker (worker functions are async, so one worker serves
- * several calls at once), so a generous limiter pipelines calls instead of
- * starting more workers.
+ * several calls at once, as tinypool's `concurrentTasksPerWorker` does). With
+ * the default limiter (as many tokens as workers) calls never share a
+ * worker; a wider limiter pipelines calls instead of starting more workers.
  *
- * A call's life: take a slot, take or start a worker, post `call`, wait. If
- * the caller's scope is cancelled, post `cancel` and wait, shielded, at most
- * `cancelGrace` ms for the worker to stop; a worker that does not is
- * terminated and replaced. Either way the call then throws `Cancelled`, and
- * never returns while its worker still runs it. A worker that dies fails its
- * calls with `WorkerCrashedError`.
+ * A call's life: take a limiter token, check out a worker (idle, new, or the
+ * least busy) and wait until its module is loaded, post `call`, wait for the
+ * result, check the worker back in. If the caller's scope is cancelled, post
+ * `cancel` and wait, shielded, up to `cancelGrace` ms for the function to
+ * stop. If it does not, the call is *overdue*: its worker ignores
+ * cancellation. Terminating that worker would also kill the other calls it
+ * runs, so the rule is:
+ *
+ *   An overdue call retires its worker at once (it takes no new call) and
+ *   waits; the worker is terminated as soon as every call still checked out
+ *   on it is overdue, which is at once when the overdue call is alone on it,
+ *   else when the others have settled or are overdue themselves.
+ *
+ * So a cancelled call costs its siblings nothing, and throws `Cancelled` only
+ * once its function has stopped (answered or been terminated); alone on its
+ * worker (always so with the default limiter) it waits at most `cancelGrace`.
+ *
+ * Invariants (each tested in conformance/tests/thread.test.ts, the last also
+ * as process exit on node, deno and bun in test/exit.test.ts):
+ * - Every call settles: with its result, the error its function threw,
+ *   `Cancelled` (its own caller was cancelled), or `WorkerCrashedError`, and
+ *   the last only when its worker ended (crashed, exited) while the call was
+ *   pending, never because the pool terminated it.
+ * - A cancelled call never harms another: the pool terminates a worker only
+ *   when it has no checked-out call that is not overdue (an idle worker, a
+ *   worker whose module failed, a worker whose every call is overdue), and a
+ *   caller cancelled while its worker loads simply checks it back in (the
+ *   loading worker stays in the pool).
+ * - A cancelled call returns only once its function has stopped in the
+ *   worker: it answered, or its worker was terminated or died.
+ * - Every checkout is checked in exactly once, on every path (result,
+ *   error, cancellation while loading or running), so `active` counts the
+ *   calls on a worker and an idle worker is retired after `idleTimeout`.
+ * - A worker gets a call only once its module has loaded.
+ * - A retired worker is out of the pool: no new call goes to it; it is
+ *   terminated when its remaining calls are all overdue (or none).
+ * - When a worker ends, however it ends, everything waiting on it settles at
+ *   once: calls fail with `WorkerCrashedError` (overdue ones are woken and
+ *   throw `Cancelled`), and so do callers waiting for its module.
+ * - At the end of the run every worker still alive, in the pool or retired,
+ *   is terminated.
+ *
+ * Costs: a call allocates its waiter, a limiter borrower and the message; no
+ * timer and no task unless functions are exposed (then one task group). Up
+ * to `maxWorkers` workers are in the pool; retired workers still finishing
+ * calls are outside that count, so while an overdue call waits for its
+ * siblings the pool may run one more worker than the cap. Terminating a
+ * worker stuck in a synchronous loop does not stop its thread on Deno (see
+ * docs/runtimes.md).
  *
  * @internal
  * @module
@@ -78,19 +124,33 @@ export interface CallOptions {
   expose?: Exposed;
 }
 
+/** One call on a worker: woken with its result, failed with its error. */
 class CallWaiter extends Waiter<unknown> {
-  /** Woken when the worker answers after the caller was cancelled. */
+  /** After the caller was cancelled: woken when the function has stopped (answered, or the worker ended). */
   confirm: Waiter<void> | null = null;
+  /** The worker ignored this call's cancellation for the whole grace. */
+  overdue = false;
   group: TaskGroup | null = null;
   expose: Exposed | undefined = undefined;
 }
 
 class PooledWorker {
+  /** Its module loaded: calls may be posted. */
+  loaded = false;
+  /** Out of the pool: no new call goes to it. */
+  retired = false;
+  /** Ended (crashed, exited or terminated); everything that waited on it has settled. */
   dead = false;
-  /** Calls checked out on this worker now. */
+  /** The pool has called `port.terminate()`. */
+  terminated = false;
+  /** Calls checked out on this worker now (between checkout and checkin). */
   active = 0;
+  /** Of those, calls whose cancellation it ignored past their grace. */
+  overdue = 0;
   /** When it was last checked in (adapter clock). */
   idleSince = 0;
+  /** How it ended, once `dead`. */
+  endError: WorkerCrashedError | null = null;
   readonly calls = new Map<number, CallWaiter>();
   private readonly readyEvent = new Event();
   private readyError: unknown = undefined;
@@ -101,8 +161,8 @@ class PooledWorker {
   ) {
     port.listen({
       message: (data) => this.onMessage(data as FromWorker),
-      error: (error) => this.crash(new WorkerCrashedError(`worker for ${pool.module} crashed: ${describe(error)}`, { cause: error })),
-      exit: (code) => this.crash(new WorkerCrashedError(`worker for ${pool.module} exited${code === undefined ? "" : ` with code ${code}`}`)),
+      error: (error) => this.end(new WorkerCrashedError(`worker for ${pool.module} crashed: ${describe(error)}`, { cause: error })),
+      exit: (code) => this.end(new WorkerCrashedError(`worker for ${pool.module} exited${code === undefined ? "" : ` with code ${code}`}`)),
     });
     port.post({ t: "init", module: pool.module } satisfies ToWorker);
   }
@@ -122,6 +182,7 @@ class PooledWorker {
   private onMessage(message: FromWorker): void {
     switch (message.t) {
       case "ready":
+        this.loaded = !this.dead;
         this.settleReady(undefined);
         break;
       case "initFailed":
@@ -130,8 +191,8 @@ class PooledWorker {
         break;
       case "result": {
         const call = this.calls.get(message.id);
-        this.calls.delete(message.id);
         if (call === undefined) break;
+        this.calls.delete(message.id);
         const delivered = message.ok ? call.wake(message.value) : call.fail(deserializeError(message.error));
         if (!delivered) call.confirm?.wake();
         break;
@@ -140,7 +201,7 @@ class PooledWorker {
         this.runCallback(message);
         break;
       case "exiting":
-        this.crash(new WorkerCrashedError(`worker for ${this.pool.module} exited${message.code === undefined ? "" : ` with code ${message.code}`}`));
+        this.end(new WorkerCrashedError(`worker for ${this.pool.module} exited${message.code === undefined ? "" : ` with code ${message.code}`}`));
         break;
     }
   }
@@ -163,12 +224,19 @@ class PooledWorker {
     });
   }
 
-  crash(error: WorkerCrashedError): void {
+  /**
+   * The worker has ended, or the pool is terminating it: settle everything
+   * that waits on it, at once and whoever ended it. Idempotent.
+   */
+  end(error: WorkerCrashedError): void {
     if (this.dead) return;
     this.dead = true;
+    this.loaded = false;
+    this.endError = error;
     this.settleReady(error);
-    for (const call of this.calls.values()) if (!call.fail(error)) call.confirm?.wake();
+    const calls = [...this.calls.values()];
     this.calls.clear();
+    for (const call of calls) if (!call.fail(error)) call.confirm?.wake();
     this.pool.retire(this);
   }
 }
@@ -181,8 +249,12 @@ function describe(error: unknown): string {
 export class WorkerPool implements TimerEntry {
   readonly module: string;
   readonly limiter: Limiter;
-  private readonly idle: PooledWorker[] = [];
+  /** Workers in the pool (not retired), busy or idle; at most `maxWorkers`. */
   private readonly all = new Set<PooledWorker>();
+  /** Pool workers with no call, most recently checked in last. */
+  private readonly idle: PooledWorker[] = [];
+  /** Every worker not yet terminated: the pool's and retired ones finishing calls. */
+  private readonly live = new Set<PooledWorker>();
   private nextId = 1;
   private idleTimeout = 10_000;
   // The pool is its own timer entry: one sweep retires every worker idle too
@@ -208,55 +280,63 @@ export class WorkerPool implements TimerEntry {
     const borrower = {};
     await limiter.acquireOnBehalfOf(cx, borrower);
     try {
-      const worker = await this.checkout(cx);
+      const worker = await this.checkout(cx, options);
+      const call = new CallWaiter();
       try {
-        return await this.callOn(cx, worker, name, args, options);
+        return await this.callOn(cx, worker, call, name, args, options);
       } finally {
-        this.checkin(worker, options.idleTimeout ?? 10_000);
+        this.checkin(worker, call.overdue, options.idleTimeout ?? 10_000);
       }
     } finally {
       limiter.releaseOnBehalfOf(borrower);
     }
   }
 
-  /**
-   * A worker for one more call: an idle one, else a new one while there are
-   * fewer than `maxWorkers`, else the least busy (worker functions are async,
-   * so a worker runs several calls at once, as tinypool's
-   * `concurrentTasksPerWorker` does).
-   */
-  private async checkout(cx: Context): Promise<PooledWorker> {
-    for (let w = this.idle.pop(); w !== undefined; w = this.idle.pop()) {
-      if (w.dead) continue;
-      w.port.setIdle?.(false);
-      w.active++;
-      return w;
-    }
-    if (this.all.size >= this.maxWorkers) {
-      let best: PooledWorker | undefined;
-      for (const w of this.all) if (!w.dead && (best === undefined || w.active < best.active)) best = w;
-      if (best !== undefined) {
-        best.active++;
-        await best.ready(cx);
-        return best;
+  /** Checks out a worker and waits until its module is loaded; checks it back in if that fails. */
+  private async checkout(cx: Context, options: CallOptions): Promise<PooledWorker> {
+    const worker = this.pick();
+    if (!worker.loaded) {
+      try {
+        await worker.ready(cx);
+      } catch (error) {
+        this.checkin(worker, false, options.idleTimeout ?? 10_000);
+        throw error;
       }
-    }
-    const workers = this.runner.adapter.workers;
-    if (workers === undefined) throw new UnsupportedError(`the ${this.runner.adapter.name} adapter has no worker threads`);
-    const worker = new PooledWorker(this, workers.spawn());
-    this.all.add(worker);
-    worker.active++;
-    try {
-      await worker.ready(cx);
-    } catch (error) {
-      this.retire(worker);
-      throw error;
     }
     return worker;
   }
 
-  private checkin(worker: PooledWorker, idleTimeout: number): void {
-    if (--worker.active > 0 || worker.dead || !this.all.has(worker)) return;
+  /**
+   * A worker for one more call, counted as active: an idle one, else a new
+   * one while the pool has fewer than `maxWorkers`, else the least busy.
+   */
+  private pick(): PooledWorker {
+    let worker = this.idle.pop();
+    if (worker !== undefined) {
+      worker.port.setIdle?.(false);
+    } else if (this.all.size >= this.maxWorkers) {
+      for (const w of this.all) if (worker === undefined || w.active < worker.active) worker = w;
+    }
+    if (worker === undefined) {
+      const workers = this.runner.adapter.workers;
+      if (workers === undefined) throw new UnsupportedError(`the ${this.runner.adapter.name} adapter has no worker threads`);
+      worker = new PooledWorker(this, workers.spawn());
+      this.all.add(worker);
+      this.live.add(worker);
+    }
+    worker.active++;
+    return worker;
+  }
+
+  /** Ends one checkout: an idle pool worker waits for reuse; a retired one may now be terminated. */
+  private checkin(worker: PooledWorker, overdue: boolean, idleTimeout: number): void {
+    worker.active--;
+    if (overdue) worker.overdue--;
+    if (worker.retired) {
+      if (worker.active === worker.overdue) void this.terminate(worker);
+      return;
+    }
+    if (worker.active > 0) return;
     worker.port.setIdle?.(true);
     worker.idleSince = this.runner.adapter.now();
     this.idle.push(worker);
@@ -281,11 +361,18 @@ export class WorkerPool implements TimerEntry {
     }
   }
 
-  private async callOn(cx: Context, worker: PooledWorker, name: string, args: unknown[], options: CallOptions): Promise<unknown> {
+  private async callOn(
+    cx: Context,
+    worker: PooledWorker,
+    call: CallWaiter,
+    name: string,
+    args: unknown[],
+    options: CallOptions,
+  ): Promise<unknown> {
+    if (worker.endError !== null) throw worker.endError;
     const id = this.nextId++;
     const transfer: Transferable[] = [];
     const plain = args.map((a) => unwrapTransfer(a, transfer));
-    const call = new CallWaiter();
     call.expose = options.expose;
     const message: ToWorker = { t: "call", id, name, args: plain, callbacks: Object.keys(options.expose ?? {}) };
     try {
@@ -307,43 +394,59 @@ export class WorkerPool implements TimerEntry {
     try {
       return await call.park(cx.cancelScope);
     } catch (error) {
-      if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options);
+      if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options.cancelGrace ?? 1000);
       throw error;
     }
   }
 
-  /** After the caller was cancelled: ask the worker to stop, then wait a bounded time. */
-  private async stopCall(cx: Context, worker: PooledWorker, id: number, call: CallWaiter, options: CallOptions): Promise<void> {
+  /**
+   * After the caller was cancelled: ask the worker to stop the call and wait,
+   * shielded, until it has. Past `grace` the call is overdue: its worker is
+   * retired and terminated once no other call on it could be harmed.
+   */
+  private async stopCall(cx: Context, worker: PooledWorker, id: number, call: CallWaiter, grace: number): Promise<void> {
     const confirm = (call.confirm = new Waiter<void>());
     worker.port.post({ t: "cancel", id } satisfies ToWorker);
-    const grace = new CancelScope({ shield: true, deadline: this.runner.adapter.now() + (options.cancelGrace ?? 1000) });
-    await cx.withCancelScope(grace, (cx) => confirm.park(cx.cancelScope));
-    if (grace.cancelledCaught) {
-      worker.crash(new WorkerCrashedError(`worker for ${this.module} ignored cancellation for ${options.cancelGrace ?? 1000} ms and was terminated`));
-      await worker.port.terminate();
-    }
+    const within = new CancelScope({ shield: true, deadline: this.runner.adapter.now() + grace });
+    await cx.withCancelScope(within, (cx) => confirm.park(cx.cancelScope));
+    if (!worker.calls.has(id)) return; // the function stopped, or the worker ended
+    call.overdue = true;
+    worker.overdue++;
+    const stopped = (call.confirm = new Waiter<void>());
+    await cx.withCancelScope({ shield: true }, (cx) => {
+      const parked = stopped.park(cx.cancelScope);
+      this.retire(worker); // terminates it now if every call on it is overdue
+      return parked;
+    });
   }
 
-  /** Drops a worker from the pool and terminates it. */
+  /**
+   * Takes a worker out of the pool (no new call goes to it) and terminates
+   * it if nothing on it could be harmed: it has ended, or every call still
+   * checked out on it is overdue.
+   */
   retire(worker: PooledWorker): void {
-    if (!this.all.delete(worker)) return;
-    const i = this.idle.indexOf(worker);
-    if (i >= 0) this.idle.splice(i, 1);
-    worker.dead = true;
-    void worker.port.terminate().catch(() => {});
+    if (!worker.retired) {
+      worker.retired = true;
+      this.all.delete(worker);
+      const i = this.idle.indexOf(worker);
+      if (i >= 0) this.idle.splice(i, 1);
+    }
+    if (worker.dead || worker.active === worker.overdue) void this.terminate(worker);
   }
 
-  /** Terminates every worker (end of the run). */
+  /** Terminates a worker, first settling everything that waits on it. Idempotent. */
+  private terminate(worker: PooledWorker): Promise<void> {
+    if (worker.terminated) return Promise.resolve();
+    worker.terminated = true;
+    this.live.delete(worker);
+    worker.end(new WorkerCrashedError(`worker for ${this.module} was terminated`));
+    return worker.port.terminate().catch(() => {});
+  }
+
+  /** Terminates every worker still alive, in the pool or retired (end of the run). */
   async close(): Promise<void> {
-    const workers = [...this.all];
-    this.all.clear();
-    this.idle.length = 0;
     this.runner.timers.remove(this);
-    await Promise.all(
-      workers.map((w) => {
-        w.dead = true;
-        return w.port.terminate().catch(() => {});
-      }),
-    );
+    await Promise.all([...this.live].map((w) => this.terminate(w)));
   }
 }
