@@ -84,7 +84,9 @@ describe("native timer", () => {
       { adapter: countingAdapter(delays) },
     );
     expect(log).toEqual(["moved on: true", "cancelled"]);
-    expect(delays.length).toBeLessThanOrEqual(5);
+    // A few re-arms are normal: a browser's timer may fire a fraction of a ms before the
+    // run's clock (performance.now()) reaches the deadline. A 1 ms loop would arm dozens.
+    expect(delays.length).toBeLessThanOrEqual(12);
     expect(delays.filter((d) => d > MAX_NATIVE_DELAY)).toEqual([]);
   });
 });
