@@ -4,7 +4,8 @@
  * lock back before returning, also when it was cancelled (the re-acquisition
  * is shielded, so the caller always leaves `wait` holding the lock, as its
  * `finally` blocks expect). Notifications go to waiters in FIFO order; a
- * waiter cancelled before being notified does not use up a notification.
+ * waiter cancelled before being notified leaves the queue at once (O(1))
+ * and does not use up a notification.
  *
  * @module
  */
@@ -12,8 +13,19 @@
 import type { Context } from "../core/context.ts";
 import { UsageError } from "../core/errors.ts";
 import { Lock, type LockStatistics } from "./lock.ts";
-import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 import { checkCount, describeValue } from "../core/validate.ts";
+
+/** Waiting for a notification: no fast path; queueing releases the lock. */
+const NOTIFIED: BlockingOp<Condition, void, void> = {
+  now: () => MUST_WAIT,
+  enqueue(condition, cx) {
+    const waiter = new QueuedWaiter<void>();
+    condition._waiters.push(waiter);
+    condition.lock.release(cx);
+    return waiter;
+  },
+};
 
 /**
  * What {@link Condition.statistics} reports.
@@ -49,7 +61,7 @@ export interface ConditionStatistics {
 export class Condition {
   /** The lock the condition is used with. */
   readonly lock: Lock;
-  private readonly waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waiters = new WaiterQueue<void>();
 
   /** @param lock the lock to use (a new one by default). */
   constructor(lock: Lock = new Lock()) {
@@ -109,7 +121,7 @@ export class Condition {
    * Releases the lock, waits for a notification, and takes the lock back;
    * a checkpoint. Returns (or throws `Cancelled`) holding the lock.
    *
-   * @throws {UsageError} if this task does not hold the lock.
+   * @throws {UsageError} (through the promise) if this task does not hold the lock.
    * @example
    * ```ts
    * while (queue.length === 0) await condition.wait(cx);
@@ -117,12 +129,11 @@ export class Condition {
    */
   async wait(cx: Context): Promise<void> {
     if (!this.lock._ownedBy(cx)) throw new UsageError("wait() needs the condition's lock to be held by this task");
-    cx.checkpointIfCancelled();
-    const waiter = new QueuedWaiter<void>();
-    this.waiters.push(waiter);
-    this.lock.release(cx);
+    const notified = block(NOTIFIED, this, cx, undefined);
+    // Cancelled at the call: it never released the lock, so nothing to take back.
+    if (this.lock._ownedBy(cx)) return notified;
     try {
-      await waiter.park(cx.cancelScope);
+      await notified;
     } finally {
       await cx.withCancelScope({ shield: true }, (cx) => this.lock.acquire(cx));
     }
@@ -139,7 +150,7 @@ export class Condition {
    */
   notify(n = 1): void {
     checkCount("n", n, 1);
-    for (let i = 0; i < n && this.waiters.wakeFirst(); i++) {
+    for (let i = 0; i < n && this._waiters.wakeFirst(); i++) {
       /* woken */
     }
   }
@@ -153,9 +164,7 @@ export class Condition {
    * ```
    */
   notifyAll(): void {
-    while (this.waiters.wakeFirst()) {
-      /* woken */
-    }
+    this._waiters.wakeAll();
   }
 
   /**
@@ -167,6 +176,6 @@ export class Condition {
    * ```
    */
   statistics(): ConditionStatistics {
-    return { waiting: this.waiters.size, lock: this.lock.statistics() };
+    return { waiting: this._waiters.size, lock: this.lock.statistics() };
   }
 }

@@ -4,15 +4,15 @@
  * Fair: tasks acquire in the order they asked. `release` hands the lock
  * straight to the first task still waiting (it never becomes free in
  * between), so a task that releases and re-acquires in a loop cannot starve
- * the others. A waiter cancelled while queued leaves the queue and is never
- * handed the lock.
+ * the others. A waiter cancelled while queued leaves the queue at once
+ * (O(1)) and is never handed the lock.
  *
  * The lock belongs to a task: releasing it from another task, or when it is
  * not held, is a `UsageError`, as is acquiring it again from the task that
  * holds it (it is not re-entrant).
  *
  * `acquire` is a checkpoint; when the lock is free it takes it without
- * yielding (it still raises `Cancelled` in a cancelled scope).
+ * yielding (it still rejects with `Cancelled` in a cancelled scope).
  *
  * @module
  */
@@ -21,14 +21,22 @@ import type { Context } from "../core/context.ts";
 import type { Task } from "../core/task.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
 import { holdHandle, runHolding } from "./holding.ts";
-import { RESOLVED } from "../core/waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 class LockWaiter extends QueuedWaiter<void> {
   constructor(readonly task: Task) {
     super();
   }
 }
+
+const ACQUIRE: BlockingOp<Lock, Task, void> = {
+  now: (lock, _cx, task) => lock._tryAcquire(task),
+  enqueue(lock, _cx, task) {
+    const waiter = new LockWaiter(task);
+    lock._waiters.push(waiter);
+    return waiter;
+  },
+};
 
 /**
  * What {@link Lock.statistics} reports.
@@ -61,12 +69,12 @@ export interface LockStatistics {
  */
 export class Lock {
   private owner: Task | null = null;
-  private readonly waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waiters = new WaiterQueue<void>();
 
   /**
    * Takes the lock, waiting in line while another task holds it; a checkpoint.
    *
-   * @throws {UsageError} if this task already holds it.
+   * @throws {UsageError} (synchronously) if this task already holds it.
    * @example
    * ```ts
    * await lock.acquire(cx);
@@ -74,16 +82,9 @@ export class Lock {
    * ```
    */
   acquire(cx: Context): Promise<void> {
-    cx.checkpointIfCancelled();
     const task = cx._task;
-    if (this.owner === null) {
-      this.owner = task;
-      return RESOLVED;
-    }
     if (this.owner === task) throw new UsageError("this task already holds the lock (Lock is not re-entrant)");
-    const waiter = new LockWaiter(task);
-    this.waiters.push(waiter);
-    return waiter.park(cx.cancelScope);
+    return block(ACQUIRE, this, cx, task);
   }
 
   /**
@@ -117,11 +118,9 @@ export class Lock {
     if (this.owner !== cx._task) {
       throw new UsageError(`release() from task ${JSON.stringify(cx._task.name)}, but the lock is held by ${JSON.stringify(this.owner.name)}`);
     }
-    for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) {
-      this.owner = (w as LockWaiter).task;
-      if (w.wake()) return;
-    }
-    this.owner = null;
+    const next = this._waiters.shift() as LockWaiter | null;
+    this.owner = next === null ? null : next.task;
+    next?.wake();
   }
 
   /**
@@ -173,11 +172,18 @@ export class Lock {
    * ```
    */
   statistics(): LockStatistics {
-    return { locked: this.owner !== null, owner: this.owner?.name ?? null, waiting: this.waiters.size };
+    return { locked: this.owner !== null, owner: this.owner?.name ?? null, waiting: this._waiters.size };
   }
 
   /** @internal The task holding the lock (for Condition). */
   _ownedBy(cx: Context): boolean {
     return this.owner === cx._task;
+  }
+
+  /** @internal Takes the lock for `task` if it is free. */
+  _tryAcquire(task: Task): undefined | typeof MUST_WAIT {
+    if (this.owner !== null) return MUST_WAIT;
+    this.owner = task;
+    return undefined;
   }
 }
