@@ -141,6 +141,18 @@ describe("Lock", () => {
         await expect(lock.acquire(cx)).rejects.toThrow(/ended without releasing/);
         expect(() => lock.acquireNowait(cx)).toThrow(BrokenResourceError);
         expect(() => lock.release(cx)).toThrow(UsageError);
+
+        // Nobody waiting when the owner ended: the next acquire finds out.
+        const quiet = new Lock();
+        tg.startSoon({ name: "quiet" }, async (cx) => quiet.acquireNowait(cx));
+        await cx.sleep(1);
+        expect(quiet.statistics()).toEqual({ locked: true, owner: "quiet", waiting: 0 });
+        await expect(quiet.acquire(cx)).rejects.toThrow(BrokenResourceError);
+        expect(() => quiet.acquireNowait(cx)).toThrow(/"quiet" that held this lock ended without releasing it/);
+        const quiet2 = new Lock();
+        tg.startSoon(async (cx) => quiet2.acquireNowait(cx));
+        await cx.sleep(1);
+        expect(() => quiet2.acquireNowait(cx)).toThrow(BrokenResourceError);
       }),
     );
   });
