@@ -39,11 +39,14 @@
  * so no closure is allocated per call). This is the rule they all follow,
  * which `cx.sleep` and `cx.checkpoint` follow as well:
  *
- * 1. Misuse is checked first and throws synchronously, before anything
- *    else: a bad argument (`TypeError`/`RangeError` naming it), a
- *    `UsageError` (re-acquiring a lock you hold, a borrower asking twice), a
- *    `ClosedResourceError` (using a stream end you closed). These are bugs
- *    at the call site, reported where the stack points at them.
+ * 1. Misuse is checked first, before anything else: a bad argument
+ *    (`TypeError`/`RangeError` naming it), a `UsageError` (re-acquiring a
+ *    lock you hold, a borrower asking twice), a `ClosedResourceError` (using
+ *    a stream end you closed). Most methods above throw it synchronously,
+ *    where the stack points at the bug; those written as async functions
+ *    (`Condition.wait`/`waitFor`, and helpers such as `withLock` and `hold`)
+ *    reject with it instead. Either way it is a bug to fix, not an outcome
+ *    to handle.
  * 2. In a cancelled scope the call returns a promise rejected with
  *    `Cancelled` (the scope's error, `_cancelledError()`), and does nothing
  *    else: nothing is taken, given or queued, even when the call could have

@@ -6,9 +6,10 @@
  * `finally` blocks expect). `waitFor` wraps the usual loop: it checks a
  * predicate, and waits and re-checks until it holds.
  *
- * Notifying needs the lock too (`notify(cx)`, `notifyAll(cx)`), so a
- * notification cannot slip in between a waiter's check of the state and
- * its `wait`: the state a predicate reads is changed under the same lock.
+ * Notifying needs the lock too (`notify(cx)`, `notifyAll(cx)`; without it,
+ * a `UsageError`, as trio and asyncio raise): the state a waiter's
+ * predicate reads is then always changed and announced under the lock that
+ * the waiter re-checks it under.
  *
  * Invariants:
  * - Every queued waiter released the lock when it started waiting, and will
