@@ -190,14 +190,45 @@ describe("memory object streams", () => {
     expect(got.sort((a, b) => a - b)).toEqual([0, 1, 2, 100, 101, 102]);
   });
 
-  it("a cancelled receive in a cancelled scope throws at once", async () => {
+  it("send and receive in a cancelled scope return a promise rejected with Cancelled, and move nothing", async () => {
     await run(async (cx) => {
-      const [, receive] = createMemoryObjectStream<number>();
+      const [send, receive] = createMemoryObjectStream<number>(1);
+      const [send2, receive2] = createMemoryObjectStream<number>(1);
+      send2.sendNowait(7);
       await cx.withCancelScope({}, async (cx) => {
         cx.cancelScope.cancel();
-        expect(() => receive.receive(cx)).toThrow(Cancelled);
+        for (const call of [() => receive.receive(cx), () => send.send(cx, 1), () => receive2.receive(cx), () => send2.send(cx, 8)]) {
+          let p: unknown;
+          expect(() => (p = call())).not.toThrow();
+          expect(p).toBeInstanceOf(Promise);
+          await expect(p).rejects.toBeInstanceOf(Cancelled);
+        }
       });
+      expect(send.statistics()).toMatchObject({ currentBufferUsed: 0, tasksWaitingSend: 0, tasksWaitingReceive: 0 });
+      expect(receive2.receiveNowait()).toBe(7);
+      expect(() => receive2.receiveNowait()).toThrow(WouldBlock);
     });
+  });
+
+  it("cancelled waiters leave at once: many cancelled receives and sends leave exact counts and lose nothing", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const [send, receive] = createMemoryObjectStream<number>(0);
+        const got: number[] = [];
+        for (let i = 0; i < 200; i++)
+          tg.startSoon(async (cx) => {
+            const r = await cx.moveOnAfter(i % 2 === 0 ? 1 : 10_000, async (cx) => got.push(await receive.receive(cx)));
+            if (i % 2 === 0) expect(r.cancelled).toBe(true);
+          });
+        await cx.sleep(20);
+        expect(receive.statistics().tasksWaitingReceive).toBe(100);
+        for (let i = 0; i < 100; i++) send.sendNowait(i);
+        expect(receive.statistics().tasksWaitingReceive).toBe(0);
+        expect(() => send.sendNowait(100)).toThrow(WouldBlock);
+        await cx.sleep(1);
+        expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      }),
+    );
   });
 
   it("rejects bad buffer sizes", () => {

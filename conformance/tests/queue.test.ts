@@ -93,6 +93,27 @@ describe("Queue", () => {
     expect(log).toEqual(["done 1", "done 2", "done 3", "joined"]);
   });
 
+  it("a join cancelled while waiting leaves; taskDone wakes the joiners still waiting", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const q = new Queue<number>();
+        q.putNowait(1);
+        tg.startSoon(async (cx) => {
+          const r = await cx.moveOnAfter(1, (cx) => q.join(cx));
+          log.push(r.cancelled ? "gave up" : "joined early");
+        });
+        tg.startSoon(async (cx) => (await q.join(cx), log.push("joined")));
+        await cx.sleep(10);
+        expect(log).toEqual(["gave up"]);
+        q.getNowait();
+        q.taskDone();
+        await cx.sleep(1);
+        expect(log).toEqual(["gave up", "joined"]);
+      }),
+    );
+  });
+
   it("nowait variants, taskDone misuse, cancelled callers, and bad input", async () => {
     await run(async (cx) => {
       const q = new Queue<number>(1);
@@ -101,10 +122,18 @@ describe("Queue", () => {
       expect(q.getNowait()).toBe(1);
       q.taskDone();
       expect(() => q.taskDone()).toThrow(UsageError);
+      q.putNowait(2);
       await cx.withCancelScope({}, async (cx) => {
         cx.cancelScope.cancel();
-        expect(() => q.get(cx)).toThrow(Cancelled);
+        for (const call of [() => q.get(cx), () => q.put(cx, 3), () => q.join(cx)]) {
+          let p: unknown;
+          expect(() => (p = call())).not.toThrow();
+          expect(p).toBeInstanceOf(Promise);
+          await expect(p).rejects.toBeInstanceOf(Cancelled);
+        }
       });
+      expect(q.statistics()).toMatchObject({ size: 1, unfinished: 1, waitingGet: 0, waitingPut: 0 });
+      expect(q.getNowait()).toBe(2);
     });
     expect(() => new Queue(0)).toThrow(RangeError);
     expect(() => new Queue(1.5)).toThrow(/maxSize must be a whole number >= 1 or Infinity, got 1.5/);

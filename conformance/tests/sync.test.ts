@@ -1,6 +1,7 @@
 // Synchronization primitives: FIFO fairness, statistics, cancel-safety, misuse, bad input.
 import { describe, expect, it } from "vitest";
 import {
+  BrokenResourceError,
   BusyResourceError,
   CancelScope,
   CapacityLimiter,
@@ -104,6 +105,86 @@ describe("Lock", () => {
         });
         lock.release(cx);
         expect(lock.locked()).toBe(false);
+      }),
+    );
+  });
+
+  it("a lock whose owner ends without releasing it is broken: waiters and later acquires get BrokenResourceError", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const lock = new Lock();
+        const holding = new Event();
+        tg.startSoon({ name: "quitter" }, async (cx) => {
+          await lock.acquire(cx);
+          holding.set();
+          await cx.sleep(5); // then ends, still holding the lock
+        });
+        await holding.wait(cx);
+        for (const n of ["w1", "w2"])
+          tg.startSoon(async (cx) => {
+            try {
+              await lock.acquire(cx);
+              log.push(`${n} acquired`);
+            } catch (e) {
+              log.push(e instanceof BrokenResourceError ? `${n} broken` : `${n} ${String(e)}`);
+            }
+          });
+        await cx.sleep(1);
+        expect(lock.statistics()).toEqual({ locked: true, owner: "quitter", waiting: 2 });
+        await cx.sleep(20);
+        expect(log).toEqual(["w1 broken", "w2 broken"]);
+        expect(lock.statistics()).toEqual({ locked: true, owner: "quitter", waiting: 0 });
+        const later = lock.acquire(cx);
+        expect(later).toBeInstanceOf(Promise);
+        await expect(later).rejects.toThrow(BrokenResourceError);
+        await expect(lock.acquire(cx)).rejects.toThrow(/ended without releasing/);
+        expect(() => lock.acquireNowait(cx)).toThrow(BrokenResourceError);
+        expect(() => lock.release(cx)).toThrow(UsageError);
+
+        // Nobody waiting when the owner ended: the next acquire finds out.
+        const quiet = new Lock();
+        tg.startSoon({ name: "quiet" }, async (cx) => quiet.acquireNowait(cx));
+        await cx.sleep(1);
+        expect(quiet.statistics()).toEqual({ locked: true, owner: "quiet", waiting: 0 });
+        await expect(quiet.acquire(cx)).rejects.toThrow(BrokenResourceError);
+        expect(() => quiet.acquireNowait(cx)).toThrow(/"quiet" that held this lock ended without releasing it/);
+        const quiet2 = new Lock();
+        tg.startSoon(async (cx) => quiet2.acquireNowait(cx));
+        await cx.sleep(1);
+        expect(() => quiet2.acquireNowait(cx)).toThrow(BrokenResourceError);
+      }),
+    );
+  });
+
+  it("a lock handed over to a waiter that then ends without releasing is broken; releasing before the end is fine", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const tidy = new Lock();
+        tg.startSoon(async (cx) => {
+          await tidy.acquire(cx);
+          tidy.release(cx);
+        });
+        await cx.sleep(1);
+        await tidy.acquire(cx); // the tidy task released before it ended: not broken
+        tidy.release(cx);
+
+        const lock = new Lock();
+        await lock.acquire(cx);
+        tg.startSoon({ name: "heir" }, async (cx) => {
+          await lock.acquire(cx); // handed over by main's release, then ends holding it
+          await cx.sleep(5);
+        });
+        await cx.sleep(1);
+        lock.release(cx);
+        expect(lock.statistics().owner).toBe("heir");
+        const log: string[] = [];
+        tg.startSoon(async (cx) => {
+          await lock.acquire(cx).catch((e: unknown) => log.push(e instanceof BrokenResourceError ? "broken" : String(e)));
+        });
+        await cx.sleep(20);
+        expect(log).toEqual(["broken"]);
+        await expect(lock.acquire(cx)).rejects.toThrow(BrokenResourceError);
       }),
     );
   });
@@ -259,9 +340,79 @@ describe("CapacityLimiter", () => {
     });
   });
 
+  it("a borrower already waiting for a token is refused a second request at the call (UsageError)", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const limiter = new CapacityLimiter(1);
+        const holder = {};
+        limiter.acquireOnBehalfOfNowait(holder);
+        const job = {};
+        const admitted: string[] = [];
+        tg.startSoon(async (cx) => (await limiter.acquireOnBehalfOf(cx, job), admitted.push("first request")));
+        await cx.sleep(1);
+        expect(limiter.statistics()).toEqual({ borrowed: 1, total: 1, waiting: 1 });
+        let second: unknown = "accepted";
+        try {
+          const p = limiter.acquireOnBehalfOf(cx, job);
+          p.catch(() => {});
+        } catch (e) {
+          second = e;
+        }
+        expect(second).toBeInstanceOf(UsageError);
+        expect(String(second)).toMatch(/already holds or is waiting for a token/);
+        expect(() => limiter.acquireOnBehalfOfNowait(job)).toThrow(/already holds or is waiting for a token/);
+        expect(limiter.statistics()).toEqual({ borrowed: 1, total: 1, waiting: 1 });
+        limiter.totalTokens = 3;
+        await cx.sleep(1);
+        expect(admitted).toEqual(["first request"]);
+        expect(limiter.statistics()).toEqual({ borrowed: 2, total: 3, waiting: 0 });
+        limiter.releaseOnBehalfOf(job);
+        expect(() => limiter.releaseOnBehalfOf(job)).toThrow(/holds no token/);
+        limiter.releaseOnBehalfOf(holder);
+        expect(limiter.statistics()).toEqual({ borrowed: 0, total: 3, waiting: 0 });
+      }),
+    );
+  });
+
+  it("a borrower whose request was cancelled may ask again", async () => {
+    await run(async (cx) => {
+      const limiter = new CapacityLimiter(1);
+      limiter.acquireOnBehalfOfNowait({});
+      const job = {};
+      const r = await cx.moveOnAfter(5, (cx) => limiter.acquireOnBehalfOf(cx, job));
+      expect(r.cancelled).toBe(true);
+      expect(limiter.statistics().waiting).toBe(0);
+      limiter.totalTokens = 2;
+      await limiter.acquireOnBehalfOf(cx, job);
+      expect(limiter.statistics()).toEqual({ borrowed: 2, total: 2, waiting: 0 });
+    });
+  });
+
+  it("a limiter of 0 tokens makes everyone wait until tokens are added; totalTokens can go back to 0", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const limiter = new CapacityLimiter(0);
+        expect(limiter.statistics()).toEqual({ borrowed: 0, total: 0, waiting: 0 });
+        expect(limiter.availableTokens).toBe(0);
+        expect(() => limiter.acquireNowait(cx)).toThrow(WouldBlock);
+        for (const n of ["a", "b"]) tg.startSoon(async (cx) => limiter.withToken(cx, async () => void log.push(n)));
+        await cx.sleep(5);
+        expect(log).toEqual([]);
+        expect(limiter.statistics()).toEqual({ borrowed: 0, total: 0, waiting: 2 });
+        limiter.totalTokens = 1;
+        await cx.sleep(5);
+        expect(log).toEqual(["a", "b"]);
+        limiter.totalTokens = 0;
+        expect(limiter.totalTokens).toBe(0);
+        expect(() => limiter.acquireNowait(cx)).toThrow(WouldBlock);
+      }),
+    );
+  });
+
   it("rejects bad input", () => {
-    expect(() => new CapacityLimiter(0)).toThrow(RangeError);
-    expect(() => new CapacityLimiter(2.5)).toThrow(/totalTokens must be a whole number >= 1 or Infinity, got 2.5/);
+    expect(() => new CapacityLimiter(-1)).toThrow(RangeError);
+    expect(() => new CapacityLimiter(2.5)).toThrow(/totalTokens must be a whole number >= 0 or Infinity, got 2.5/);
     const limiter = new CapacityLimiter(1);
     expect(() => {
       limiter.totalTokens = -1;
@@ -286,10 +437,10 @@ describe("Condition", () => {
           );
         await cx.sleep(5);
         expect(cond.statistics().waiting).toBe(3);
-        await cond.withLock(cx, async () => cond.notify());
+        await cond.withLock(cx, async (cx) => cond.notify(cx));
         await cx.sleep(5);
         expect(log).toEqual(["a"]);
-        await cond.withLock(cx, async () => cond.notifyAll());
+        await cond.withLock(cx, async (cx) => cond.notifyAll(cx));
       }),
     );
     expect(log).toEqual(["a", "b", "c"]);
@@ -310,9 +461,66 @@ describe("Condition", () => {
       );
       expect(r.cancelled).toBe(true);
       expect(cond.locked()).toBe(false);
-      expect(() => cond.notify(0)).toThrow(RangeError);
+      await cond.withLock(cx, async (cx) => expect(() => cond.notify(cx, 0)).toThrow(RangeError));
       expect(() => new Condition({} as never)).toThrow(TypeError);
     });
+  });
+  it("waitFor checks the predicate first, then after each notification, and returns its truthy value holding the lock", async () => {
+    const items: number[] = [];
+    let checks = 0;
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const cond = new Condition();
+        let got: number[] | false = false;
+        tg.startSoon(async (cx) => {
+          got = await cond.withLock(cx, async (cx) => {
+            const result = await cond.waitFor(cx, () => (checks++, items.length >= 2 && [...items]));
+            expect(cond.lock.statistics().owner).toBe(cx.taskName);
+            return result;
+          });
+        });
+        await cx.sleep(1);
+        expect(checks).toBe(1);
+        expect(cond.statistics().waiting).toBe(1);
+        for (const n of [1, 2]) {
+          await cond.withLock(cx, async (cx) => {
+            items.push(n);
+            cond.notifyAll(cx);
+          });
+          await cx.sleep(1);
+        }
+        expect(checks).toBe(3);
+        expect(got).toEqual([1, 2]);
+        // Already true: returns at once without waiting.
+        const value = await cond.withLock(cx, (cx) => cond.waitFor(cx, () => "ready"));
+        expect(value).toBe("ready");
+        expect(cond.statistics().waiting).toBe(0);
+        await expect(async () => cond.waitFor(cx, () => true)).rejects.toThrow(UsageError);
+        await cond.withLock(cx, (cx) => expect(async () => cond.waitFor(cx, 5 as never)).rejects.toThrow(TypeError));
+      }),
+    );
+  });
+
+  it("notify and notifyAll without holding the lock are a UsageError; without a context, a TypeError", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const cond = new Condition();
+        expect(() => cond.notify(cx)).toThrow(UsageError);
+        expect(() => cond.notifyAll(cx)).toThrow(/hold the condition's lock/);
+        const holding = new Event();
+        tg.startSoon(async (cx) => {
+          await cond.acquire(cx);
+          holding.set();
+          await cx.sleep(5);
+          cond.release(cx);
+        });
+        await holding.wait(cx);
+        expect(() => cond.notify(cx)).toThrow(UsageError); // held, but by another task
+        expect(() => (cond.notify as unknown as (n?: number) => void)()).toThrow(TypeError);
+        expect(() => (cond.notify as unknown as (n?: number) => void)(2)).toThrow(/cx must be a Context/);
+        expect(() => (cond.notifyAll as unknown as () => void)()).toThrow(TypeError);
+      }),
+    );
   });
 });
 

@@ -63,7 +63,8 @@ export class Task extends Context {
   args: unknown[] | null = null;
   /** True once the body has ended. */
   ended = false;
-  private exitHooks: Set<ExitHook> | null = null;
+  /** An array, not a Set: a contended Lock adds and removes one per hand-over; a task has few. */
+  private exitHooks: ExitHook[] | null = null;
 
   constructor(runner: Runner, name: string, vars: VarMap | null, scope: CancelScope) {
     super(null, scope);
@@ -79,12 +80,18 @@ export class Task extends Context {
 
   /** Registers `hook` to run when this task ends. */
   addExitHook(hook: ExitHook): void {
-    (this.exitHooks ??= new Set()).add(hook);
+    const hooks = (this.exitHooks ??= []);
+    if (!hooks.includes(hook)) hooks.push(hook);
   }
 
   /** Unregisters `hook`. */
   removeExitHook(hook: ExitHook): void {
-    this.exitHooks?.delete(hook);
+    const hooks = this.exitHooks;
+    if (hooks === null) return;
+    const at = hooks.lastIndexOf(hook);
+    if (at < 0) return;
+    hooks[at] = hooks[hooks.length - 1]!;
+    hooks.pop();
   }
 
   /** Runs the task's function and reports the outcome. Called by the runner. */

@@ -3,21 +3,26 @@
  * optional maximum size, for code ported from asyncio. (New code can also use
  * memory object streams, which add closing and cloning.)
  *
+ * The items and the blocked getters and putters live in a {@link Channel},
+ * the core memory object streams use too, so one piece of code moves items
+ * for both. The queue adds `taskDone`/`join`.
+ *
  * Invariants:
  * - Items leave in the order they were put; blocked getters and putters are
- *   served first-come, first-served.
+ *   served first-come, first-served (the channel's invariants).
  * - A blocked `put` cancelled while waiting did not add its item; a `put` that
  *   returned normally did. A blocked `get` cancelled while waiting took
- *   nothing. Handing an item to a waiter uses `wake`, which fails for a
- *   waiter already cancelled, so nothing is lost or delivered twice.
- * - `unfinished` counts items put and not yet marked `taskDone`; `join`
- *   waits for it to reach zero.
- * - Fast paths (an item ready, room in the queue) do not yield: they only
- *   check for cancellation (`cx.checkpointIfCancelled()`), which keeps the
- *   uncontended case cheap while a cancelled caller still cannot proceed.
+ *   nothing. Cancelled getters, putters and joiners leave their lines at
+ *   once (O(1)).
+ * - `unfinished` = items the channel accepted - `taskDone` calls; `join`
+ *   waits for it to reach zero, and only `taskDone` brings it there, so it
+ *   wakes the joiners.
+ * - Fast paths (an item ready, room in the queue) do not yield. In a
+ *   cancelled scope every blocking call rejects with `Cancelled` and does
+ *   nothing (the rule of waiter-queue.ts).
  *
- * Blocked getters and putters wait in {@link WaiterQueue}s (lazy deletion,
- * exact counts).
+ * Costs: put/get/taskDone O(1); a call that need not wait allocates no
+ * waiter (`get` returns one resolved promise holding the item).
  *
  * @module
  */
@@ -25,18 +30,33 @@
 import type { Context } from "../core/context.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
 import { describeValue } from "../core/validate.ts";
-import { Fifo } from "../core/fifo.ts";
-import { Waiter } from "../core/waiter.ts";
-import { RESOLVED } from "../core/waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { Channel } from "../streams/channel.ts";
 
-class PutWaiter<T> extends QueuedWaiter<void> {
-  constructor(readonly item: T) {
-    super();
-  }
+const PUT: BlockingOp<Channel<unknown>, unknown, void> = {
+  now: (channel, _cx, item) => (channel.offer(item) ? undefined : MUST_WAIT),
+  enqueue: (channel, _cx, item) => channel.waitToSend(item),
+};
+
+const GET: BlockingOp<Channel<unknown>, void, unknown> = {
+  now: (channel) => (channel.ready() ? channel.take() : MUST_WAIT),
+  enqueue: (channel) => channel.waitToReceive(),
+};
+
+/** What `join` needs of a queue, whatever its item type. */
+interface Joinable {
+  _unfinished(): number;
+  readonly _joiners: WaiterQueue<void>;
 }
 
-class JoinWaiter extends Waiter<void> {}
+const JOIN: BlockingOp<Joinable, void, void> = {
+  now: (queue) => (queue._unfinished() === 0 ? undefined : MUST_WAIT),
+  enqueue(queue) {
+    const waiter = new QueuedWaiter<void>();
+    queue._joiners.push(waiter);
+    return waiter;
+  },
+};
 
 /**
  * What {@link Queue.statistics} reports.
@@ -85,11 +105,9 @@ export interface QueueStatistics {
 export class Queue<T> {
   /** The maximum number of items; `put` waits while the queue holds this many. */
   readonly maxSize: number;
-  private readonly items = new Fifo<T>();
-  private unfinished = 0;
-  private readonly getters = new WaiterQueue<T>();
-  private readonly putters = new WaiterQueue<void>();
-  private joiners: JoinWaiter[] = [];
+  private readonly channel: Channel<T>;
+  private done = 0;
+  /** @internal */ readonly _joiners = new WaiterQueue<void>();
 
   /**
    * @param maxSize a whole number >= 1, or `Infinity` (the default) for an
@@ -102,11 +120,12 @@ export class Queue<T> {
       throw new RangeError(`maxSize must be a whole number >= 1 or Infinity, got ${maxSize}`);
     }
     this.maxSize = maxSize;
+    this.channel = new Channel<T>(maxSize);
   }
 
   /** Number of items in the queue. */
   get size(): number {
-    return this.items.length;
+    return this.channel.buffer.length;
   }
 
   /** Whether the queue holds no item. */
@@ -129,11 +148,7 @@ export class Queue<T> {
    * ```
    */
   put(cx: Context, item: T): Promise<void> {
-    cx.checkpointIfCancelled();
-    if (this.tryPut(item)) return RESOLVED;
-    const waiter = new PutWaiter(item);
-    this.putters.push(waiter);
-    return waiter.park(cx.cancelScope);
+    return block(PUT as BlockingOp<Channel<T>, T, void>, this.channel, cx, item);
   }
 
   /**
@@ -146,7 +161,7 @@ export class Queue<T> {
    * ```
    */
   putNowait(item: T): void {
-    if (!this.tryPut(item)) throw new WouldBlock("the queue is full");
+    if (!this.channel.offer(item)) throw new WouldBlock("the queue is full");
   }
 
   /**
@@ -159,11 +174,7 @@ export class Queue<T> {
    * ```
    */
   get(cx: Context): Promise<T> {
-    cx.checkpointIfCancelled();
-    if (this.size > 0) return Promise.resolve(this.take());
-    const waiter = new QueuedWaiter<T>();
-    this.getters.push(waiter);
-    return waiter.park(cx.cancelScope);
+    return block(GET as BlockingOp<Channel<T>, void, T>, this.channel, cx, undefined);
   }
 
   /**
@@ -176,8 +187,8 @@ export class Queue<T> {
    * ```
    */
   getNowait(): T {
-    if (this.size === 0) throw new WouldBlock("the queue is empty");
-    return this.take();
+    if (!this.channel.ready()) throw new WouldBlock("the queue is empty");
+    return this.channel.take();
   }
 
   /**
@@ -192,12 +203,9 @@ export class Queue<T> {
    * ```
    */
   taskDone(): void {
-    if (this.unfinished === 0) throw new UsageError("taskDone() called more times than items were put");
-    if (--this.unfinished === 0) {
-      const joiners = this.joiners;
-      this.joiners = [];
-      for (const j of joiners) j.wake();
-    }
+    if (this._unfinished() === 0) throw new UsageError("taskDone() called more times than items were put");
+    this.done++;
+    if (this._unfinished() === 0) this._joiners.wakeAll();
   }
 
   /**
@@ -210,11 +218,7 @@ export class Queue<T> {
    * ```
    */
   join(cx: Context): Promise<void> {
-    cx.checkpointIfCancelled();
-    if (this.unfinished === 0) return RESOLVED;
-    const waiter = new JoinWaiter();
-    this.joiners.push(waiter);
-    return waiter.park(cx.cancelScope);
+    return block(JOIN, this, cx, undefined);
   }
 
   /**
@@ -229,34 +233,14 @@ export class Queue<T> {
     return {
       size: this.size,
       maxSize: this.maxSize,
-      unfinished: this.unfinished,
-      waitingGet: this.getters.size,
-      waitingPut: this.putters.size,
+      unfinished: this._unfinished(),
+      waitingGet: this.channel.receivers.size,
+      waitingPut: this.channel.senders.size,
     };
   }
 
-  private tryPut(item: T): boolean {
-    // A waiting getter means the queue is empty: hand the item over directly.
-    if (this.getters.wakeFirst(item)) {
-      this.unfinished++;
-      return true;
-    }
-    if (this.size >= this.maxSize) return false;
-    this.items.push(item);
-    this.unfinished++;
-    return true;
-  }
-
-  private take(): T {
-    const item = this.items.shift();
-    // Room freed: admit the first putter still waiting.
-    for (let p = this.putters.shift(); p !== undefined; p = this.putters.shift()) {
-      if (p.wake()) {
-        this.items.push((p as PutWaiter<T>).item);
-        this.unfinished++;
-        break;
-      }
-    }
-    return item;
+  /** @internal Items put and not yet marked done. */
+  _unfinished(): number {
+    return this.channel.accepted - this.done;
   }
 }

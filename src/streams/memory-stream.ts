@@ -2,53 +2,50 @@
  * Memory object streams: anyio's channels between tasks.
  *
  * `createMemoryObjectStream<T>(maxBufferSize)` returns a send end and a
- * receive end sharing one state: a buffer of at most `maxBufferSize` items
- * (0: rendezvous, every `send` waits for a receiver; `Infinity`: never
- * waits), the tasks blocked on either side, and how many clones of each end
- * are open.
+ * receive end sharing one state: a {@link Channel} (a buffer of at most
+ * `maxBufferSize` items, 0: rendezvous, every `send` waits for a receiver;
+ * `Infinity`: never waits; and the tasks blocked on either side), plus how
+ * many clones of each end are open. The channel moves the items and keeps
+ * "nothing lost, nothing delivered twice" (see channel.ts); this module adds
+ * closing and cloning.
  *
  * Invariants:
  * - Items are received in the order they were sent; blocked senders and
  *   receivers are served first-come, first-served.
  * - A `send` that returns normally delivered its item (to a receiver or the
  *   buffer); one that throws `Cancelled` did not, and the item is not in the
- *   stream. A `receive` cancelled while waiting took nothing. (Items are
- *   handed over with `wake`, which fails for a waiter already cancelled.)
- * - While the buffer holds items no receiver waits; while it has room no
- *   sender waits.
+ *   stream. A `receive` cancelled while waiting took nothing, and left the
+ *   line at once.
  * - Closing: once every send clone is closed and the buffer is drained,
  *   receivers get `EndOfStream` (and `for await` ends); once every receive
  *   clone is closed, senders get `BrokenResourceError` and the buffer is
- *   dropped. Using an end you closed is a `ClosedResourceError`.
+ *   dropped. Using an end you closed is a `ClosedResourceError`, thrown at
+ *   the call; every other outcome, `Cancelled` included, comes through the
+ *   promise (the rule of waiter-queue.ts).
  *
  * `send` and `receive` are checkpoints. When they need not wait they do not
- * yield (they only raise `Cancelled` in a cancelled scope), which keeps a
- * producer/consumer pair fast; a task that only ever sends into a buffer
- * with room should `await cx.checkpoint()` now and then to let others run.
+ * yield (they only reject with `Cancelled` in a cancelled scope), which
+ * keeps a producer/consumer pair fast; a task that only ever sends into a
+ * buffer with room should `await cx.checkpoint()` now and then to let
+ * others run.
+ *
+ * Costs: a `send` or `receive` that need not wait is O(1) and allocates
+ * no waiter: a `send` returns the shared resolved promise, a `receive` one
+ * resolved promise holding the item; one that waits allocates its waiter and
+ * the promise it parks on.
  *
  * @module
  */
 
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
-import { Fifo } from "../core/fifo.ts";
 import { describeValue } from "../core/validate.ts";
-import { RESOLVED } from "../core/waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { block, type BlockingOp, MUST_WAIT } from "../core/waiter-queue.ts";
+import { Channel } from "./channel.ts";
 
-class SendWaiter<T> extends QueuedWaiter<void> {
-  constructor(readonly item: T) {
-    super();
-  }
-}
-
-class StreamState<T> {
-  readonly buffer = new Fifo<T>();
-  readonly senders = new WaiterQueue<void>();
-  readonly receivers = new WaiterQueue<T>();
+class StreamState<T> extends Channel<T> {
   openSend = 1;
   openReceive = 1;
-  constructor(readonly maxBufferSize: number) {}
 
   statistics(): MemoryObjectStreamStatistics {
     return {
@@ -60,6 +57,27 @@ class StreamState<T> {
       tasksWaitingReceive: this.receivers.size,
     };
   }
+}
+
+const SEND: BlockingOp<StreamState<unknown>, unknown, void> = {
+  now(state, _cx, item) {
+    if (state.openReceive === 0) throw brokenError();
+    return state.offer(item) ? undefined : MUST_WAIT;
+  },
+  enqueue: (state, _cx, item) => state.waitToSend(item),
+};
+
+const RECEIVE: BlockingOp<StreamState<unknown>, void, unknown> = {
+  now(state) {
+    if (state.ready()) return state.take();
+    if (state.openSend === 0) throw new EndOfStream();
+    return MUST_WAIT;
+  },
+  enqueue: (state) => state.waitToReceive(),
+};
+
+function brokenError(): BrokenResourceError {
+  return new BrokenResourceError("every receive stream is closed");
 }
 
 /**
@@ -153,20 +171,17 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> {
    * until a receiver takes it). A checkpoint. Returning normally means the
    * item was delivered; `Cancelled` means it was not.
    *
-   * @throws {ClosedResourceError} if this end is closed.
-   * @throws {BrokenResourceError} if every receive end is closed.
+   * @throws {ClosedResourceError} (synchronously) if this end is closed.
+   * @throws {BrokenResourceError} (through the promise) if every receive end
+   *   is closed, or becomes closed while it waits.
    * @example
    * ```ts
    * for (const job of jobs) await send.send(cx, job);
    * ```
    */
   send(cx: Context, item: T): Promise<void> {
-    this.check();
-    cx.checkpointIfCancelled();
-    if (this.offer(item)) return RESOLVED;
-    const waiter = new SendWaiter(item);
-    this._state.senders.push(waiter);
-    return waiter.park(cx.cancelScope);
+    if (this.closed) throw new ClosedResourceError("this send stream is closed");
+    return block(SEND as BlockingOp<StreamState<T>, T, void>, this._state, cx, item);
   }
 
   /**
@@ -180,8 +195,9 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> {
    * ```
    */
   sendNowait(item: T): void {
-    this.check();
-    if (!this.offer(item)) throw new WouldBlock("the stream's buffer is full and no receiver is waiting");
+    if (this.closed) throw new ClosedResourceError("this send stream is closed");
+    if (this._state.openReceive === 0) throw brokenError();
+    if (!this._state.offer(item)) throw new WouldBlock("the stream's buffer is full and no receiver is waiting");
   }
 
   /**
@@ -215,24 +231,8 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> {
     const state = this._state;
     if (--state.openSend === 0) {
       // The buffer is empty whenever receivers wait, so they can only end now.
-      for (let w = state.receivers.shift(); w !== undefined; w = state.receivers.shift()) w.fail(new EndOfStream());
+      state.receivers.failAll(() => new EndOfStream());
     }
-  }
-
-  private check(): void {
-    if (this.closed) throw new ClosedResourceError("this send stream is closed");
-    if (this._state.openReceive === 0) throw new BrokenResourceError("every receive stream is closed");
-  }
-
-  /** Hands `item` to a waiting receiver or the buffer; false if it must wait. */
-  private offer(item: T): boolean {
-    const state = this._state;
-    if (state.receivers.wakeFirst(item)) return true;
-    if (state.buffer.length < state.maxBufferSize) {
-      state.buffer.push(item);
-      return true;
-    }
-    return false;
   }
 }
 
@@ -250,8 +250,9 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> {
    * Receives the next item, waiting while there is none. A checkpoint; if
    * cancelled while waiting, nothing was taken.
    *
-   * @throws {EndOfStream} once every send end is closed and the buffer is drained.
-   * @throws {ClosedResourceError} if this end is closed.
+   * @throws {EndOfStream} (through the promise) once every send end is
+   *   closed and the buffer is drained.
+   * @throws {ClosedResourceError} (synchronously) if this end is closed.
    * @example
    * ```ts
    * const job = await receive.receive(cx);
@@ -259,13 +260,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> {
    */
   receive(cx: Context): Promise<T> {
     if (this.closed) throw new ClosedResourceError("this receive stream is closed");
-    cx.checkpointIfCancelled();
-    const state = this._state;
-    if (state.buffer.length > 0 || state.senders.size > 0) return Promise.resolve(this.take());
-    if (state.openSend === 0) return Promise.reject(new EndOfStream());
-    const waiter = new QueuedWaiter<T>();
-    state.receivers.push(waiter);
-    return waiter.park(cx.cancelScope);
+    return block(RECEIVE as BlockingOp<StreamState<T>, void, T>, this._state, cx, undefined);
   }
 
   /**
@@ -280,7 +275,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> {
   receiveNowait(): T {
     if (this.closed) throw new ClosedResourceError("this receive stream is closed");
     const state = this._state;
-    if (state.buffer.length > 0 || state.senders.size > 0) return this.take();
+    if (state.ready()) return state.take();
     if (state.openSend === 0) throw new EndOfStream();
     throw new WouldBlock("no item is ready");
   }
@@ -342,27 +337,8 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> {
     const state = this._state;
     if (--state.openReceive === 0) {
       state.buffer.clear();
-      for (let w = state.senders.shift(); w !== undefined; w = state.senders.shift()) {
-        w.fail(new BrokenResourceError("every receive stream is closed"));
-      }
+      state.senders.failAll(brokenError);
     }
-  }
-
-  /** Takes the next item: from the buffer (admitting a waiting sender), else from a waiting sender. */
-  private take(): T {
-    const state = this._state;
-    if (state.buffer.length > 0) {
-      const item = state.buffer.shift();
-      const sender = state.senders.shift() as SendWaiter<T> | undefined;
-      if (sender !== undefined) {
-        state.buffer.push(sender.item);
-        sender.wake();
-      }
-      return item;
-    }
-    const sender = state.senders.shift() as SendWaiter<T>;
-    sender.wake();
-    return sender.item;
   }
 }
 

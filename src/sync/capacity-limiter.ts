@@ -3,10 +3,25 @@
  * (by default the task), so a borrower cannot take two tokens by mistake and
  * only a borrower can give one back. `totalTokens` can change while tasks
  * wait: raising it admits waiters at once; lowering it takes effect as
- * tokens come back. `toThread` borrows from one (per call) to bound how many
+ * tokens come back. It may be 0 (as in anyio and trio): everyone waits until
+ * it is raised. `toThread` borrows from one (per call) to bound how many
  * worker calls run at once, and one limiter can be shared with other work.
  *
- * Fair (FIFO); a waiter cancelled while queued is skipped and holds nothing.
+ * Fair (FIFO). A waiter cancelled while queued leaves the queue at once
+ * (O(1)), holds nothing, and is forgotten: the borrower it named can be
+ * collected, and may ask again.
+ *
+ * Invariants:
+ * - A borrower is at most once in `borrowers` (holding a token) or
+ *   `waitingBorrowers` (waiting for one), never in both: a second request
+ *   for it is refused at the call with a `UsageError`.
+ * - `waitingBorrowers` is exactly the set of borrowers of the queued
+ *   waiters, so `statistics()` is exact.
+ * - Tasks wait only while every token is lent out (`admit` runs whenever a
+ *   token comes back or `totalTokens` grows).
+ *
+ * Costs: borrow and release are O(1) (two set operations); a request that
+ * has to wait allocates its waiter.
  *
  * @module
  */
@@ -15,14 +30,31 @@ import type { Context } from "../core/context.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
 import { holdHandle, runHolding } from "./holding.ts";
 import { checkCount, describeValue } from "../core/validate.ts";
-import { RESOLVED } from "../core/waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 class BorrowWaiter extends QueuedWaiter<void> {
-  constructor(readonly borrower: object) {
+  constructor(
+    readonly limiter: CapacityLimiter,
+    readonly borrower: object,
+  ) {
     super();
   }
+
+  protected override onCancel(): void {
+    super.onCancel();
+    this.limiter._waitingBorrowers.delete(this.borrower);
+  }
 }
+
+const BORROW: BlockingOp<CapacityLimiter, object, void> = {
+  now: (limiter, _cx, borrower) => limiter._tryBorrow(borrower),
+  enqueue(limiter, _cx, borrower) {
+    const waiter = new BorrowWaiter(limiter, borrower);
+    limiter._waiters.push(waiter);
+    limiter._waitingBorrowers.add(borrower);
+    return waiter;
+  },
+};
 
 /**
  * What {@link CapacityLimiter.statistics} reports.
@@ -55,14 +87,15 @@ export interface CapacityLimiterStatistics {
 export class CapacityLimiter {
   private total: number;
   private readonly borrowers = new Set<object>();
-  private readonly waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waitingBorrowers = new Set<object>();
+  /** @internal */ readonly _waiters = new WaiterQueue<void>();
 
   /**
-   * @param totalTokens a whole number >= 1, or `Infinity`.
+   * @param totalTokens a whole number >= 0, or `Infinity`.
    * @throws {RangeError} for anything else.
    */
   constructor(totalTokens: number) {
-    checkCount("totalTokens", totalTokens, 1, true);
+    checkCount("totalTokens", totalTokens, 0, true);
     this.total = totalTokens;
   }
 
@@ -78,9 +111,9 @@ export class CapacityLimiter {
     return this.total;
   }
 
-  /** Sets the number of tokens. @throws {RangeError} unless a whole number >= 1 or Infinity. */
+  /** Sets the number of tokens. @throws {RangeError} unless a whole number >= 0 or Infinity. */
   set totalTokens(value: number) {
-    checkCount("totalTokens", value, 1, true);
+    checkCount("totalTokens", value, 0, true);
     this.total = value;
     this.admit();
   }
@@ -98,7 +131,7 @@ export class CapacityLimiter {
   /**
    * Borrows a token for this task, waiting in line while none is free; a checkpoint.
    *
-   * @throws {UsageError} if this task already holds one.
+   * @throws {UsageError} (synchronously) if this task already holds or is waiting for one.
    * @example
    * ```ts
    * await limiter.acquire(cx);
@@ -110,9 +143,12 @@ export class CapacityLimiter {
   }
 
   /**
-   * Borrows a token for `borrower` (any object), waiting while none is free.
+   * Borrows a token for `borrower` (any object), waiting while none is
+   * free; a checkpoint.
    *
-   * @throws {UsageError} if `borrower` already holds one.
+   * @throws {TypeError} (synchronously) if `borrower` is not an object.
+   * @throws {UsageError} (synchronously) if `borrower` already holds or is
+   *   waiting for a token of this limiter.
    * @example
    * ```ts
    * const job = {};
@@ -121,20 +157,13 @@ export class CapacityLimiter {
    */
   acquireOnBehalfOf(cx: Context, borrower: object): Promise<void> {
     this.checkBorrower(borrower);
-    cx.checkpointIfCancelled();
-    if (this.borrowers.size < this.total && this.waiters.size === 0) {
-      this.borrowers.add(borrower);
-      return RESOLVED;
-    }
-    const waiter = new BorrowWaiter(borrower);
-    this.waiters.push(waiter);
-    return waiter.park(cx.cancelScope);
+    return block(BORROW, this, cx, borrower);
   }
 
   /**
    * Borrows a token for this task if one is free.
    *
-   * @throws {WouldBlock} if none is. @throws {UsageError} if it holds one already.
+   * @throws {WouldBlock} if none is. @throws {UsageError} if it holds or waits for one already.
    * @example
    * ```ts
    * limiter.acquireNowait(cx);
@@ -147,7 +176,7 @@ export class CapacityLimiter {
   /**
    * Borrows a token for `borrower` if one is free.
    *
-   * @throws {WouldBlock} if none is. @throws {UsageError} if it holds one already.
+   * @throws {WouldBlock} if none is. @throws {UsageError} if it holds or waits for one already.
    * @example
    * ```ts
    * limiter.acquireOnBehalfOfNowait(job);
@@ -155,8 +184,7 @@ export class CapacityLimiter {
    */
   acquireOnBehalfOfNowait(borrower: object): void {
     this.checkBorrower(borrower);
-    if (this.borrowers.size >= this.total || this.waiters.size > 0) throw new WouldBlock("no token is available");
-    this.borrowers.add(borrower);
+    if (this._tryBorrow(borrower) === MUST_WAIT) throw new WouldBlock("no token is available");
   }
 
   /**
@@ -221,22 +249,33 @@ export class CapacityLimiter {
    * ```
    */
   statistics(): CapacityLimiterStatistics {
-    return { borrowed: this.borrowers.size, total: this.total, waiting: this.waiters.size };
+    return { borrowed: this.borrowers.size, total: this.total, waiting: this._waiters.size };
+  }
+
+  /** @internal Lends a token to `borrower` if one is free. */
+  _tryBorrow(borrower: object): undefined | typeof MUST_WAIT {
+    if (this.borrowers.size >= this.total) return MUST_WAIT;
+    this.borrowers.add(borrower);
+    return undefined;
   }
 
   private checkBorrower(borrower: object): void {
     if (borrower === null || (typeof borrower !== "object" && typeof borrower !== "function")) {
       throw new TypeError(`borrower must be an object, got ${describeValue(borrower)}`);
     }
-    if (this.borrowers.has(borrower)) throw new UsageError("this borrower already holds a token of this CapacityLimiter");
+    if (this.borrowers.has(borrower) || this._waitingBorrowers.has(borrower)) {
+      throw new UsageError("this borrower already holds or is waiting for a token of this CapacityLimiter");
+    }
   }
 
+  /** Lends freed tokens to the first waiters. */
   private admit(): void {
     while (this.borrowers.size < this.total) {
-      const waiter = this.waiters.shift() as BorrowWaiter | undefined;
-      if (waiter === undefined) return;
+      const waiter = this._waiters.shift() as BorrowWaiter | null;
+      if (waiter === null) return;
+      this._waitingBorrowers.delete(waiter.borrower);
       this.borrowers.add(waiter.borrower);
-      if (!waiter.wake()) this.borrowers.delete(waiter.borrower);
+      waiter.wake();
     }
   }
 }

@@ -3,17 +3,40 @@
  * and anyio. `wait` releases the lock, sleeps until `notify`, then takes the
  * lock back before returning, also when it was cancelled (the re-acquisition
  * is shielded, so the caller always leaves `wait` holding the lock, as its
- * `finally` blocks expect). Notifications go to waiters in FIFO order; a
- * waiter cancelled before being notified does not use up a notification.
+ * `finally` blocks expect). `waitFor` wraps the usual loop: it checks a
+ * predicate, and waits and re-checks until it holds.
+ *
+ * Notifying needs the lock too (`notify(cx)`, `notifyAll(cx)`; without it,
+ * a `UsageError`, as trio and asyncio raise): the state a waiter's
+ * predicate reads is then always changed and announced under the lock that
+ * the waiter re-checks it under.
+ *
+ * Invariants:
+ * - Every queued waiter released the lock when it started waiting, and will
+ *   take it back before `wait` returns or throws.
+ * - Notifications go to waiters in FIFO order; a waiter cancelled before
+ *   being notified leaves the queue at once (O(1)) and does not use up a
+ *   notification.
  *
  * @module
  */
 
-import type { Context } from "../core/context.ts";
+import { Context } from "../core/context.ts";
 import { UsageError } from "../core/errors.ts";
 import { Lock, type LockStatistics } from "./lock.ts";
-import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { checkCount, checkFunction, describeValue } from "../core/validate.ts";
+
+/** Waiting for a notification: no fast path; queueing releases the lock. */
+const NOTIFIED: BlockingOp<Condition, void, void> = {
+  now: () => MUST_WAIT,
+  enqueue(condition, cx) {
+    const waiter = new QueuedWaiter<void>();
+    condition._waiters.push(waiter);
+    condition.lock.release(cx);
+    return waiter;
+  },
+};
 
 /**
  * What {@link Condition.statistics} reports.
@@ -43,13 +66,13 @@ export interface ConditionStatistics {
  *   use(items.shift());
  * });
  * // producer
- * await changed.withLock(cx, async () => { items.push(x); changed.notify(); });
+ * await changed.withLock(cx, async (cx) => { items.push(x); changed.notify(cx); });
  * ```
  */
 export class Condition {
   /** The lock the condition is used with. */
   readonly lock: Lock;
-  private readonly waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waiters = new WaiterQueue<void>();
 
   /** @param lock the lock to use (a new one by default). */
   constructor(lock: Lock = new Lock()) {
@@ -109,53 +132,94 @@ export class Condition {
    * Releases the lock, waits for a notification, and takes the lock back;
    * a checkpoint. Returns (or throws `Cancelled`) holding the lock.
    *
-   * @throws {UsageError} if this task does not hold the lock.
+   * @throws {UsageError} (through the promise) if this task does not hold the lock.
    * @example
    * ```ts
    * while (queue.length === 0) await condition.wait(cx);
    * ```
    */
   async wait(cx: Context): Promise<void> {
-    if (!this.lock._ownedBy(cx)) throw new UsageError("wait() needs the condition's lock to be held by this task");
-    cx.checkpointIfCancelled();
-    const waiter = new QueuedWaiter<void>();
-    this.waiters.push(waiter);
-    this.lock.release(cx);
+    this.checkHeld(cx, "wait()");
+    const notified = block(NOTIFIED, this, cx, undefined);
+    // Cancelled at the call: it never released the lock, so nothing to take back.
+    if (this.lock._ownedBy(cx)) return notified;
     try {
-      await waiter.park(cx.cancelScope);
+      await notified;
     } finally {
       await cx.withCancelScope({ shield: true }, (cx) => this.lock.acquire(cx));
     }
   }
 
   /**
-   * Wakes up to `n` waiting tasks, in the order they started waiting.
+   * Waits until `predicate()` returns a truthy value, and returns it; a
+   * checkpoint. It checks first (returning at once, without waiting, when
+   * it already holds), then after each notification. Called and returns
+   * holding the lock, so `predicate` reads the state under the lock.
    *
-   * @throws {RangeError} if `n` is not a whole number >= 1.
+   * @throws {TypeError} if `predicate` is not a function.
+   * @throws {UsageError} (through the promise) if this task does not hold the lock.
    * @example
    * ```ts
-   * condition.notify();
+   * const job = await condition.withLock(cx, (cx) => condition.waitFor(cx, () => jobs.shift()));
    * ```
    */
-  notify(n = 1): void {
+  waitFor<R>(cx: Context, predicate: () => R): Promise<R> {
+    checkFunction("predicate", predicate);
+    return this.waitUntil(cx, predicate);
+  }
+
+  private async waitUntil<R>(cx: Context, predicate: () => R): Promise<R> {
+    this.checkHeld(cx, "waitFor()");
+    cx.checkpointIfCancelled();
+    let result = predicate();
+    while (!result) {
+      await this.wait(cx);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiting tasks, in the order they started waiting. The
+   * caller must hold the lock.
+   *
+   * @throws {TypeError} if `cx` is not a context.
+   * @throws {RangeError} if `n` is not a whole number >= 1.
+   * @throws {UsageError} if this task does not hold the lock.
+   * @example
+   * ```ts
+   * await condition.withLock(cx, async (cx) => {
+   *   items.push(item);
+   *   condition.notify(cx);
+   * });
+   * ```
+   */
+  notify(cx: Context, n = 1): void {
+    checkContext(cx);
     checkCount("n", n, 1);
-    for (let i = 0; i < n && this.waiters.wakeFirst(); i++) {
+    this.checkHeld(cx, "notify()");
+    for (let i = 0; i < n && this._waiters.wakeFirst(); i++) {
       /* woken */
     }
   }
 
   /**
-   * Wakes every waiting task.
+   * Wakes every waiting task. The caller must hold the lock.
    *
+   * @throws {TypeError} if `cx` is not a context.
+   * @throws {UsageError} if this task does not hold the lock.
    * @example
    * ```ts
-   * condition.notifyAll();
+   * await condition.withLock(cx, async (cx) => {
+   *   closed = true;
+   *   condition.notifyAll(cx);
+   * });
    * ```
    */
-  notifyAll(): void {
-    while (this.waiters.wakeFirst()) {
-      /* woken */
-    }
+  notifyAll(cx: Context): void {
+    checkContext(cx);
+    this.checkHeld(cx, "notifyAll()");
+    this._waiters.wakeAll();
   }
 
   /**
@@ -167,6 +231,14 @@ export class Condition {
    * ```
    */
   statistics(): ConditionStatistics {
-    return { waiting: this.waiters.size, lock: this.lock.statistics() };
+    return { waiting: this._waiters.size, lock: this.lock.statistics() };
   }
+
+  private checkHeld(cx: Context, call: string): void {
+    if (!this.lock._ownedBy(cx)) throw new UsageError(`${call} needs this task to hold the condition's lock`);
+  }
+}
+
+function checkContext(cx: unknown): asserts cx is Context {
+  if (!(cx instanceof Context)) throw new TypeError(`cx must be a Context, got ${describeValue(cx)}`);
 }

@@ -2,15 +2,28 @@
  * `Event`: a flag tasks can wait for. Once set it stays set; every waiter
  * wakes, and later waits return at once.
  *
- * `wait` is a checkpoint: when the event is already set it still raises
- * `Cancelled` in a cancelled scope (without yielding, to stay cheap).
+ * `wait` is a checkpoint: when the event is already set it still rejects
+ * with `Cancelled` in a cancelled scope (without yielding, to stay cheap).
+ *
+ * Invariants: waiters wait only while the flag is clear; `set` wakes them
+ * all, in order. A wait cancelled while blocked leaves the queue at once
+ * (O(1)), so a loop that keeps giving up on an event never set, such as
+ * `moveOnAfter(1000, (cx) => shutdown.wait(cx))`, runs in constant memory.
  *
  * @module
  */
 
 import type { Context } from "../core/context.ts";
-import { RESOLVED } from "../core/waiter.ts";
-import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+
+const WAIT: BlockingOp<Event, void, void> = {
+  now: (event) => (event.isSet() ? undefined : MUST_WAIT),
+  enqueue(event) {
+    const waiter = new QueuedWaiter<void>();
+    event._waiters.push(waiter);
+    return waiter;
+  },
+};
 
 /**
  * What {@link Event.statistics} reports.
@@ -43,7 +56,7 @@ export interface EventStatistics {
  */
 export class Event {
   private flag = false;
-  private readonly waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waiters = new WaiterQueue<void>();
 
   /**
    * Sets the flag and wakes every waiter. Idempotent.
@@ -56,9 +69,7 @@ export class Event {
   set(): void {
     if (this.flag) return;
     this.flag = true;
-    while (this.waiters.wakeFirst()) {
-      /* wake them all */
-    }
+    this._waiters.wakeAll();
   }
 
   /**
@@ -82,11 +93,7 @@ export class Event {
    * ```
    */
   wait(cx: Context): Promise<void> {
-    cx.checkpointIfCancelled();
-    if (this.flag) return RESOLVED;
-    const waiter = new QueuedWaiter<void>();
-    this.waiters.push(waiter);
-    return waiter.park(cx.cancelScope);
+    return block(WAIT, this, cx, undefined);
   }
 
   /**
@@ -98,6 +105,6 @@ export class Event {
    * ```
    */
   statistics(): EventStatistics {
-    return { waiting: this.waiters.size };
+    return { waiting: this._waiters.size };
   }
 }

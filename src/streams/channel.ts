@@ -1,0 +1,107 @@
+/**
+ * `Channel`: the core that memory object streams and `Queue` share. It
+ * holds a buffer of at most `maxBufferSize` items (0 for rendezvous,
+ * `Infinity` for unbounded) and two lines of blocked tasks: senders (each
+ * carrying the item it wants to deliver) and receivers. It knows nothing of
+ * closing, cloning or `taskDone`; the stream ends and the queue add those.
+ *
+ * This is the one piece of code that moves items, so it alone guarantees:
+ *
+ * Invariants:
+ * - Nothing lost, nothing delivered twice. An item is *accepted* exactly
+ *   once: when `offer` hands it to a waiting receiver or the buffer, or when
+ *   `take` admits a waiting sender's item (into the buffer, or straight to
+ *   the taker). A waiting sender or receiver is taken out of its queue
+ *   before it is woken, and one cancelled while queued has left its queue at
+ *   once (O(1), see `WaiterQueue`), so an item is never handed to a
+ *   cancelled receiver, and a cancelled sender's item was never accepted.
+ *   `accepted` counts accepted items.
+ * - Order: items are taken in the order they were accepted, and blocked
+ *   senders and receivers are served first come, first served.
+ * - Receivers wait only while the buffer is empty and no sender waits;
+ *   senders wait only while the buffer is full and no receiver waits. So at
+ *   most one of the two queues is non-empty.
+ *
+ * Costs: `offer` and `take` are O(1) amortized and allocate nothing (the
+ * buffer is a `Fifo`); a call that has to wait allocates its waiter.
+ *
+ * @internal
+ * @module
+ */
+
+import { Fifo } from "../core/fifo.ts";
+import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+
+/** A blocked sender and the item it carries. @internal */
+export class SendWaiter<T> extends QueuedWaiter<void> {
+  constructor(readonly item: T) {
+    super();
+  }
+}
+
+/** Buffer plus waiting senders and receivers. @internal */
+export class Channel<T> {
+  readonly buffer = new Fifo<T>();
+  readonly senders = new WaiterQueue<void>();
+  readonly receivers = new WaiterQueue<T>();
+  /** Items accepted so far (see the invariants). */
+  accepted = 0;
+
+  constructor(readonly maxBufferSize: number) {}
+
+  /** Whether `take` has an item to give. */
+  ready(): boolean {
+    return this.buffer.length > 0 || this.senders.size > 0;
+  }
+
+  /** Accepts `item` for the first waiting receiver, or into the buffer; false if it must wait. */
+  offer(item: T): boolean {
+    const receiver = this.receivers.shift();
+    if (receiver !== null) {
+      this.accepted++;
+      receiver.wake(item);
+      return true;
+    }
+    if (this.buffer.length < this.maxBufferSize) {
+      this.accepted++;
+      this.buffer.push(item);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Takes the next item (the caller checked `ready()`): the oldest in the
+   * buffer, whose place goes to the first waiting sender's item, or with an
+   * empty buffer (rendezvous) the first waiting sender's item itself.
+   */
+  take(): T {
+    const sender = this.senders.shift() as SendWaiter<T> | null;
+    if (this.buffer.length === 0) {
+      this.accepted++;
+      sender!.wake();
+      return sender!.item;
+    }
+    const item = this.buffer.shift();
+    if (sender !== null) {
+      this.accepted++;
+      this.buffer.push(sender.item);
+      sender.wake();
+    }
+    return item;
+  }
+
+  /** Queues a sender of `item` (the caller parks it). */
+  waitToSend(item: T): SendWaiter<T> {
+    const waiter = new SendWaiter(item);
+    this.senders.push(waiter);
+    return waiter;
+  }
+
+  /** Queues a receiver (the caller parks it). */
+  waitToReceive(): QueuedWaiter<T> {
+    const waiter = new QueuedWaiter<T>();
+    this.receivers.push(waiter);
+    return waiter;
+  }
+}
