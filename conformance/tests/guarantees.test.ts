@@ -386,7 +386,7 @@ describe("a context is usable only while its scope is active", () => {
         inner = cx;
       });
       await expect(inner.sleep(1)).rejects.toBeInstanceOf(ClosedResourceError);
-      await expect(Promise.resolve().then(() => new Event().wait(inner))).rejects.toBeInstanceOf(ClosedResourceError);
+      await expect(new Event().wait(inner)).rejects.toBeInstanceOf(ClosedResourceError);
       await cx.sleep(1); // the outer context is still fine
     });
   });

@@ -339,11 +339,6 @@ export class CancelScope {
     return new Cancelled(this._reason, this);
   }
 
-  /** @internal Kept for callers that name it: same as {@link CancelScope._raise}. */
-  _cancelledError(): Error {
-    return this._raise();
-  }
-
   /** @internal Effective deadline: the earliest deadline up to the nearest shield. */
   _effectiveDeadline(): number {
     if (this._origin !== null) return -Infinity;

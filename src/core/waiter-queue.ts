@@ -48,7 +48,7 @@
  *    reject with it instead. Either way it is a bug to fix, not an outcome
  *    to handle.
  * 2. In a cancelled scope the call returns a promise rejected with
- *    `Cancelled` (the scope's error, `_cancelledError()`), and does nothing
+ *    `Cancelled` (a new error from its origin, `_raise()`), and does nothing
  *    else: nothing is taken, given or queued, even when the call could have
  *    completed at once. It never throws `Cancelled` synchronously.
  * 3. The fast path (`op.now`) completes the call at once when it can,
@@ -161,7 +161,7 @@ export interface BlockingOp<S, A, T> {
 export function block<S, A, T>(op: BlockingOp<S, A, T>, self: S, cx: Context, arg: A): Promise<T> {
   const scope = cx.cancelScope;
   const origin = scope._origin;
-  if (origin !== null) return Promise.reject(origin._cancelledError());
+  if (origin !== null) return Promise.reject(origin._raise());
   let result: T | typeof MUST_WAIT;
   try {
     result = op.now(self, cx, arg);
