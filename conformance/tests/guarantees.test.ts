@@ -336,6 +336,20 @@ describe("cancellation is delivered to the outermost cancelled scope (trio)", ()
     expect(log).toEqual(["outer caught true"]);
   });
 
+  it("error.scope follows the error out to the outer scope cancelled after it was raised", async () => {
+    let root!: CancelScope;
+    const e = await run(async (cx) => {
+      root = cx.cancelScope;
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async () => tg.cancelScope.cancel());
+        tg.startSoon(async () => root.cancel());
+        await cx.sleepForever();
+      });
+    }).catch((e: unknown) => e);
+    expect(e).toBeInstanceOf(Cancelled);
+    expect((e as Cancelled).scope).toBe(root);
+  });
+
   it("a shield between keeps the inner scope the origin", async () => {
     const log: string[] = [];
     await run(async (cx) => {

@@ -493,6 +493,20 @@ function update(scope: CancelScope, woken: CancelScope[]): void {
   for (let child = scope._firstChild; child !== null; child = child._nextSibling) update(child, woken);
 }
 
+/**
+ * Called as `error` leaves the active `scope` without being absorbed: a
+ * `Cancelled` is re-pointed at the scope that will absorb it now (the
+ * outermost cancelled scope visible from here), so `error.scope` stays true
+ * when an outer scope was cancelled after the error was raised. @internal
+ */
+export function passCancelled(error: unknown, scope: CancelScope): void {
+  const origin = scope._origin;
+  if (error instanceof Cancelled && origin !== null && !(origin instanceof ExitedMarker)) {
+    error._scope = origin;
+    error._reason = origin._reason;
+  }
+}
+
 /** The `_origin` of an exited scope: raising through it reports the misuse. */
 class ExitedMarker extends CancelScope {
   constructor(private readonly message: string) {

@@ -63,15 +63,29 @@ export class SkeinError extends Error {
  * ```
  */
 export class Cancelled extends SkeinError {
-  /** The reason given to `cancel(reason)`, or a description of the deadline. */
-  readonly reason: string | undefined;
-  /** The cancel scope whose cancellation this is; it absorbs this error. */
-  readonly scope: CancelScope | undefined;
+  /** @internal */ _reason: string | undefined;
+  /** @internal */ _scope: CancelScope | undefined;
   constructor(reason?: string, scope?: CancelScope) {
     super(reason === undefined ? "cancelled" : `cancelled: ${reason}`);
     this.name = "Cancelled";
-    this.reason = reason;
-    this.scope = scope;
+    this._reason = reason;
+    this._scope = scope;
+  }
+
+  /** The reason given to `cancel(reason)` of {@link Cancelled.scope}, or a description of its deadline. */
+  get reason(): string | undefined {
+    return this._reason;
+  }
+
+  /**
+   * The cancel scope whose cancellation this is: the outermost cancelled
+   * scope visible from where it was raised. If a scope further out is
+   * cancelled while the error propagates, the error is carried on to that one
+   * and this is updated as it leaves each scope. The scope named here absorbs
+   * it.
+   */
+  get scope(): CancelScope | undefined {
+    return this._scope;
   }
 }
 

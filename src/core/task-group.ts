@@ -48,7 +48,7 @@
  * @module
  */
 
-import { CancelScope } from "./cancel-scope.ts";
+import { CancelScope, passCancelled } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
@@ -128,6 +128,8 @@ class Starter implements StartStatus, TaskOwner {
     if (failed && error instanceof Cancelled && scope._origin === scope) {
       scope._cancelledCaught = true;
       failed = false;
+    } else if (failed) {
+      passCancelled(error, scope);
     }
     scope._exit();
     const group = this.group;
@@ -350,6 +352,7 @@ export async function runTaskGroup<T>(
   const cancelled = group._cancelled;
   const absorbs = cancelled !== null && scope._origin === scope;
   if (absorbs) scope._cancelledCaught = true;
+  else if (cancelled !== null) passCancelled(cancelled, scope);
   scope._exit();
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new TaskGroupError(errors);

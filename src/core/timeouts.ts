@@ -12,7 +12,7 @@
  * @module
  */
 
-import { CancelScope } from "./cancel-scope.ts";
+import { CancelScope, passCancelled } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, TimeoutError } from "./errors.ts";
 import { checkBoolean, describeValue } from "./validate.ts";
@@ -79,6 +79,7 @@ export async function runInScope<T>(
       scope._cancelledCaught = true;
       return undefined;
     }
+    passCancelled(error, scope);
     throw error;
   } finally {
     scope._exit();
