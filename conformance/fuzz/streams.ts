@@ -20,6 +20,10 @@
  * - `unexpected-error`: nothing else is thrown (no BrokenResourceError while
  *   receiver 0 is open, no Cancelled outside a guarded operation);
  * - `statistics`: at the end, nothing buffered, waiting or open;
+ * - `waiting-count` (at every step): the statistics never count more tasks
+ *   waiting in send/receive than the program has inside those calls (a
+ *   cancelled waiter must leave at once); `buffer-bound`: never more items
+ *   buffered than the buffer size;
  * - `send-unsettled`, `hang`, `unhandled-rejection`.
  *
  * Queue. The same with `put`/`get` (`putNowait`/`getNowait`) and a maximum
@@ -28,7 +32,8 @@
  * `getNowait`; every blocking get of the others is bounded. Invariants:
  * `lost-item`, `duplicate-item`, `phantom-item`, `unexpected-error`,
  * `statistics` (size, waiting getters and putters, and `unfinished` after a
- * `taskDone()` per item all zero), `put-unsettled`, `hang`,
+ * `taskDone()` per item all zero), `waiting-count`, `buffer-bound` (size <=
+ * maxSize), `put-unsettled`, `hang`,
  * `unhandled-rejection`.
  *
  * Costs: one `run` per case, sleeps of 0-3 ms; a case costs a few ms.
@@ -97,10 +102,20 @@ class Ledger {
   readonly outcome = new Map<number, string>();
   readonly received = new Map<number, number>();
   next = 0;
+  /** Checks the primitive's statistics against what the program knows; run at every step. */
+  audit: (who: string) => void = () => {};
+  private readonly once = new Set<string>();
 
   violate(invariant: string, detail: string): void {
     if (this.violations.length < 50) this.violations.push({ invariant, detail });
     this.trace.push(`!! ${invariant}: ${detail}`);
+  }
+
+  /** Like {@link violate}, at most once per invariant (for checks made at every step). */
+  violateOnce(invariant: string, detail: string): void {
+    if (this.once.has(invariant)) return;
+    this.once.add(invariant);
+    this.violate(invariant, detail);
   }
 
   got(item: number, who: string): void {
@@ -153,6 +168,7 @@ async function runController(cx: Context, ops: CtlOp[], tasks: (Cancellable & { 
       ledger.trace.push(t === null ? "controller: no task in a guarded op to cancel" : `controller: cancel ${t.name}'s guarded op`);
       t?.current?.cancel();
     }
+    ledger.audit("controller");
   }
 }
 
@@ -242,6 +258,18 @@ export async function runStreamCase(p: StreamProgram): Promise<CaseResult> {
   const senders: Worker[] = p.senders.map((_, i) => ({ name: `sender ${i}`, current: null }));
   const receivers: Worker[] = p.receivers.map((_, i) => ({ name: `receiver ${i}`, current: null }));
 
+  // Tasks inside a blocking send()/receive(): the statistics may never count more waiting.
+  let inSend = 0;
+  let inReceive = 0;
+  ledger.audit = (who) => {
+    const st = receive0.statistics();
+    if (st.tasksWaitingSend > inSend) ledger.violateOnce("waiting-count", `${who}: statistics count ${st.tasksWaitingSend} task(s) waiting in send, ${inSend} are in send()`);
+    if (st.tasksWaitingReceive > inReceive) {
+      ledger.violateOnce("waiting-count", `${who}: statistics count ${st.tasksWaitingReceive} task(s) waiting in receive, ${inReceive} are in receive()`);
+    }
+    if (st.currentBufferUsed > p.buffer) ledger.violateOnce("buffer-bound", `${who}: ${st.currentBufferUsed} items buffered, maxBufferSize ${p.buffer}`);
+  };
+
   const endOfStream = (who: string): void => {
     ledger.trace.push(`${who}: EndOfStream`);
     if (sendEndsClosed < sendEnds) ledger.violate("early-eos", `${who} got EndOfStream with ${sendEnds - sendEndsClosed} send end(s) open`);
@@ -254,6 +282,7 @@ export async function runStreamCase(p: StreamProgram): Promise<CaseResult> {
     const ends = senderEnds[i]!;
     try {
       for (const op of p.senders[i]!.ops) {
+        ledger.audit(me.name);
         if (op.k === "sleep") {
           await cx.sleep(op.ms);
         } else if (op.k === "close") {
@@ -266,7 +295,14 @@ export async function runStreamCase(p: StreamProgram): Promise<CaseResult> {
             ledger.outcome.set(item, "pending");
             try {
               if (op.how === "nowait") end.sendNowait(item);
-              else await end.send(cx, item);
+              else {
+                inSend++;
+                try {
+                  await end.send(cx, item);
+                } finally {
+                  inSend--;
+                }
+              }
               ledger.outcome.set(item, "ok");
               ledger.trace.push(`${me.name}: sent ${item}${printHow(op.how, op.ms)}`);
             } catch (error) {
@@ -293,7 +329,16 @@ export async function runStreamCase(p: StreamProgram): Promise<CaseResult> {
     let closed = false;
     const receiveOne = async (cx: Context, h: How): Promise<boolean> => {
       try {
-        const item = h === "nowait" ? end.receiveNowait() : await end.receive(cx);
+        let item: number;
+        if (h === "nowait") item = end.receiveNowait();
+        else {
+          inReceive++;
+          try {
+            item = await end.receive(cx);
+          } finally {
+            inReceive--;
+          }
+        }
         ledger.got(item, me.name);
       } catch (error) {
         if (!(error instanceof EndOfStream)) ledger.trace.push(`${me.name}: receive${printHow(h, 0)} threw ${describe(error)}`);
@@ -311,6 +356,7 @@ export async function runStreamCase(p: StreamProgram): Promise<CaseResult> {
     };
     try {
       for (const op of p.receivers[i]!) {
+        ledger.audit(me.name);
         if (op.k === "sleep") {
           await cx.sleep(op.ms);
         } else if (op.k === "close") {
@@ -324,7 +370,7 @@ export async function runStreamCase(p: StreamProgram): Promise<CaseResult> {
           });
         }
       }
-      if (i === 0) while (await receiveOne(cx, "plain"));
+      if (i === 0) while (await receiveOne(cx, "plain")) ledger.audit(me.name);
     } catch (error) {
       ledger.unexpected(me.name, error);
     } finally {
@@ -405,11 +451,21 @@ export async function runQueueCase(p: QueueProgram): Promise<CaseResult> {
   const producers: Worker[] = p.producers.map((_, i) => ({ name: `producer ${i}`, current: null }));
   const consumers: Worker[] = p.consumers.map((_, i) => ({ name: `consumer ${i}`, current: null }));
   let producing = p.producers.length;
+  // Tasks inside a blocking put()/get(): the statistics may never count more waiting.
+  let inPut = 0;
+  let inGet = 0;
+  ledger.audit = (who) => {
+    const st = queue.statistics();
+    if (st.waitingPut > inPut) ledger.violateOnce("waiting-count", `${who}: statistics count ${st.waitingPut} task(s) waiting in put, ${inPut} are in put()`);
+    if (st.waitingGet > inGet) ledger.violateOnce("waiting-count", `${who}: statistics count ${st.waitingGet} task(s) waiting in get, ${inGet} are in get()`);
+    if (st.size > p.maxSize) ledger.violateOnce("buffer-bound", `${who}: the queue holds ${st.size} items, maxSize ${p.maxSize}`);
+  };
 
   const producer = async (cx: Context, i: number): Promise<void> => {
     const me = producers[i]!;
     try {
       for (const op of p.producers[i]!) {
+        ledger.audit(me.name);
         if (op.k === "sleep") {
           await cx.sleep(op.ms);
           continue;
@@ -419,7 +475,14 @@ export async function runQueueCase(p: QueueProgram): Promise<CaseResult> {
           ledger.outcome.set(item, "pending");
           try {
             if (op.how === "nowait") queue.putNowait(item);
-            else await queue.put(cx, item);
+            else {
+              inPut++;
+              try {
+                await queue.put(cx, item);
+              } finally {
+                inPut--;
+              }
+            }
             ledger.outcome.set(item, "ok");
             ledger.trace.push(`${me.name}: put ${item}${printHow(op.how, op.ms)}`);
           } catch (error) {
@@ -443,7 +506,16 @@ export async function runQueueCase(p: QueueProgram): Promise<CaseResult> {
     const me = consumers[i]!;
     const getOne = async (cx: Context, h: How): Promise<boolean> => {
       try {
-        const item = h === "nowait" ? queue.getNowait() : await queue.get(cx);
+        let item: number;
+        if (h === "nowait") item = queue.getNowait();
+        else {
+          inGet++;
+          try {
+            item = await queue.get(cx);
+          } finally {
+            inGet--;
+          }
+        }
         ledger.got(item, me.name);
         queue.taskDone();
         return true;
@@ -457,11 +529,15 @@ export async function runQueueCase(p: QueueProgram): Promise<CaseResult> {
     };
     try {
       for (const op of p.consumers[i]!) {
+        ledger.audit(me.name);
         if (op.k === "sleep") await cx.sleep(op.ms);
         else await guarded(cx, me, op.how, op.ms, (cx) => getOne(cx, op.how).then(() => undefined), true);
       }
       if (i === 0) {
-        while (producing > 0) await cx.moveOnAfter(1, (cx) => getOne(cx, "moveOn"));
+        while (producing > 0) {
+          await cx.moveOnAfter(1, (cx) => getOne(cx, "moveOn"));
+          ledger.audit(me.name);
+        }
         for (;;) {
           let item: number;
           try {

@@ -19,6 +19,11 @@
  * - `early-wake`: an Event wait returns only once the event is set;
  * - `statistics`: at the end the primitive is back at its baseline (Lock not
  *   locked, no waiters, Semaphore value n, no tokens borrowed, ...);
+ * - `waiting-count` (at every step): the statistics never count more waiting
+ *   tasks than the program has inside blocking calls (a cancelled waiter
+ *   leaves at once); `accounting`: what the statistics call free plus what
+ *   the program holds never exceeds the limit (nothing is handed to a task
+ *   that gave up, nothing released twice);
  * - `unexpected-error`: only Cancelled (inside a guard) and WouldBlock
  *   (from a non-blocking acquire) are thrown;
  * - `hang` (deadlock: the run does not settle), `unhandled-rejection`.
@@ -175,6 +180,10 @@ interface Subject {
   notify(all: boolean): void;
   /** A description of what is off baseline, or null. */
   offBaseline(): string | null;
+  /** Tasks the statistics count as waiting. */
+  waiting(): number;
+  /** Permits/tokens/lock still free by the statistics (Infinity for an Event). */
+  available(): number;
 }
 
 function subject(p: SyncProgram): Subject {
@@ -192,6 +201,8 @@ function subject(p: SyncProgram): Subject {
           const s = lock.statistics();
           return s.locked || s.owner !== null || s.waiting !== 0 ? JSON.stringify(s) : null;
         },
+        waiting: () => lock.statistics().waiting,
+        available: () => (lock.locked() ? 0 : 1),
       };
     }
     case "semaphore": {
@@ -207,6 +218,8 @@ function subject(p: SyncProgram): Subject {
           const s = sem.statistics();
           return s.value !== p.n || s.waiting !== 0 ? JSON.stringify(s) : null;
         },
+        waiting: () => sem.statistics().waiting,
+        available: () => sem.value,
       };
     }
     case "limiter": {
@@ -222,6 +235,8 @@ function subject(p: SyncProgram): Subject {
           const s = limiter.statistics();
           return s.borrowed !== 0 || s.waiting !== 0 || s.total !== p.n ? JSON.stringify(s) : null;
         },
+        waiting: () => limiter.statistics().waiting,
+        available: () => limiter.availableTokens,
       };
     }
     case "condition": {
@@ -237,6 +252,11 @@ function subject(p: SyncProgram): Subject {
           const s = cond.statistics();
           return s.waiting !== 0 || s.lock.locked || s.lock.waiting !== 0 ? JSON.stringify(s) : null;
         },
+        waiting: () => {
+          const s = cond.statistics();
+          return s.waiting + s.lock.waiting;
+        },
+        available: () => (cond.locked() ? 0 : 1),
       };
     }
     case "event": {
@@ -265,6 +285,8 @@ function subject(p: SyncProgram): Subject {
           const s = event.statistics();
           return s.waiting !== 0 || !event.isSet() ? JSON.stringify({ ...s, isSet: event.isSet() }) : null;
         },
+        waiting: () => event.statistics().waiting,
+        available: () => Infinity,
       };
     }
   }
@@ -290,6 +312,21 @@ export async function runSyncCase(p: SyncProgram): Promise<CaseResult> {
   const limit = limitOf(p);
   const tasks: Holder[] = p.tasks.map((_, i) => ({ name: `task ${i}`, current: null }));
   let holders = 0;
+  /** Tasks inside a blocking acquire, wait, or with* helper before its body. */
+  let blocked = 0;
+  const once = new Set<string>();
+  const audit = (who: string): void => {
+    const waiting = subj.waiting();
+    if (waiting > blocked && !once.has("waiting-count")) {
+      once.add("waiting-count");
+      violate("waiting-count", `${who}: statistics count ${waiting} waiting task(s), ${blocked} are inside a blocking call`);
+    }
+    const available = subj.available();
+    if (available + holders > limit && !once.has("accounting")) {
+      once.add("accounting");
+      violate("accounting", `${who}: ${available} free by the statistics while the program holds ${holders}, limit ${limit}`);
+    }
+  };
   const up = (who: string): void => {
     holders++;
     trace.push(`${who}: holds (${holders} holder(s))`);
@@ -307,6 +344,7 @@ export async function runSyncCase(p: SyncProgram): Promise<CaseResult> {
   const holdSteps = async (cx: Context, me: Holder, hold: HoldOp[]): Promise<void> => {
     const who = me.name;
     for (const h of hold) {
+      audit(who);
       if (h.k === "sleep") await cx.sleep(h.ms);
       else if (h.k === "checkpoint") await cx.checkpoint();
       else if (h.k === "notify" || h.k === "notifyAll") subj.notify(h.k === "notifyAll");
@@ -315,7 +353,21 @@ export async function runSyncCase(p: SyncProgram): Promise<CaseResult> {
         // A Condition wait releases the lock while waiting and takes it back before it returns or throws.
         down(`${who} (waits)`);
         try {
-          await guarded(cx, me, h.how, h.ms, (cx) => subj.wait(cx), true);
+          await guarded(
+            cx,
+            me,
+            h.how,
+            h.ms,
+            async (cx) => {
+              blocked++;
+              try {
+                await subj.wait(cx);
+              } finally {
+                blocked--;
+              }
+            },
+            true,
+          );
         } finally {
           up(`${who} (woke)`);
         }
@@ -327,28 +379,44 @@ export async function runSyncCase(p: SyncProgram): Promise<CaseResult> {
     const me = tasks[i]!;
     try {
       for (const op of p.tasks[i]!) {
+        audit(me.name);
         if (op.k === "sleep") {
           await cx.sleep(op.ms);
           continue;
         }
         if (op.how === "with") {
-          await guarded(cx, me, "scoped", op.ms, (cx) =>
-            subj.withHeld(cx, async (cx) => {
-              up(me.name);
-              try {
-                await holdSteps(cx, me, op.hold);
-              } finally {
-                down(me.name);
-              }
-            }),
-          );
+          await guarded(cx, me, "scoped", op.ms, async (cx) => {
+            blocked++;
+            let inBody = false;
+            try {
+              await subj.withHeld(cx, async (cx) => {
+                blocked--;
+                inBody = true;
+                up(me.name);
+                try {
+                  await holdSteps(cx, me, op.hold);
+                } finally {
+                  down(me.name);
+                }
+              });
+            } finally {
+              if (!inBody) blocked--;
+            }
+          });
           continue;
         }
         const how = op.how;
         await guarded(cx, me, how, op.ms, async (cx) => {
           try {
             if (how === "nowait") subj.acquireNowait(cx);
-            else await subj.acquire(cx);
+            else {
+              blocked++;
+              try {
+                await subj.acquire(cx);
+              } finally {
+                blocked--;
+              }
+            }
           } catch (error) {
             trace.push(`${me.name}: acquire threw ${describe(error)}`);
             if (error instanceof WouldBlock && how === "nowait") return;
@@ -377,6 +445,7 @@ export async function runSyncCase(p: SyncProgram): Promise<CaseResult> {
         trace.push(t === null ? "controller: no task in a guarded op to cancel" : `controller: cancel ${t.name}'s guarded op`);
         t?.current?.cancel();
       }
+      audit("controller");
     }
   };
 

@@ -384,13 +384,10 @@ interface Env {
   readonly group: GroupRec | null;
 }
 
-/**
- * Every `tg.start` of the interpreter goes through here.
- * TODO(lead): becomes `tg.start(cx, fn)` when start takes the caller's context.
- */
+/** Every `tg.start` of the interpreter goes through here; `cx` is the caller's context. */
 function callStart(tg: TaskGroup, cx: Context, fn: (cx: Context) => Promise<void>): Promise<unknown> {
   void cx;
-  return tg.start(fn);
+  return tg.start(fn); // TODO(lead): becomes tg.start(cx, fn)
 }
 
 class TreeCase {
