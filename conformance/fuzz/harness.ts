@@ -21,7 +21,11 @@
  * (`process.on("unhandledRejection")` where `process` exists, the
  * `unhandledrejection` event where `addEventListener` exists: Deno has both).
  *
- * Knobs (environment variables, read where the runtime has an environment):
+ * For properties B and C, {@link guarded} runs a blocking operation plain,
+ * under `moveOnAfter`, or in a scope a controller task may cancel.
+ *
+ * Knobs (environment variables, read where the runtime has an environment;
+ * in a browser page, their `VITE_`-prefixed copies through `import.meta.env`):
  * - `SKEIN_FUZZ_RUNS`: cases per property (default: each property's own);
  * - `SKEIN_FUZZ_SEED`: a fixed seed, to replay a reported run;
  * - `SKEIN_FUZZ_WATCHDOG_MS`: the hang limit (default 5000).
@@ -244,7 +248,7 @@ function runtimeLabel(): string {
   if (g.Deno !== undefined) return "deno";
   if (g.Bun !== undefined) return "bun";
   if (g.process?.versions?.node !== undefined) return `node${g.process.versions.node.split(".")[0]}`;
-  return g.navigator?.userAgent ?? "unknown";
+  return g.navigator?.userAgent !== undefined ? "browser" : "unknown";
 }
 
 /**

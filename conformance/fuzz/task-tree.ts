@@ -193,8 +193,9 @@ const shortStep: fc.Arbitrary<Stmt> = fc.oneof(
 /**
  * Programs of one risky shape, with random details: a group G (opened in one
  * task) whose body ends before its short-lived tasks, and a task elsewhere
- * that, after a few checkpoints and 0-8 microtasks, starts a task into G,
- * so the start lands at some microtask around the moment G closes.
+ * that, after a few checkpoints and 0-8 microtasks, starts a task (which may
+ * throw) into G, so the start lands at some microtask around the moment G
+ * closes.
  */
 export const closingRace: fc.Arbitrary<TreeProgram> = fc
   .record({
@@ -205,8 +206,9 @@ export const closingRace: fc.Arbitrary<TreeProgram> = fc
     xFirst: fc.boolean(),
     start: fc.boolean(),
     child: fc.array(shortStep, { minLength: 1, maxLength: 2 }),
+    childThrows: fc.boolean(),
   })
-  .map(({ xPre, xMicro, tBodies, gTail, xFirst, start, child }): TreeProgram => {
+  .map(({ xPre, xMicro, tBodies, gTail, xFirst, start, child, childThrows }): TreeProgram => {
     const g: Stmt = {
       k: "spawn",
       start: false,
@@ -223,7 +225,7 @@ export const closingRace: fc.Arbitrary<TreeProgram> = fc
         ...xPre,
         ...(xMicro > 0 ? [{ k: "micro" as const, n: xMicro }] : []),
         // groups[1] is G: g1 is groups[0] and G is the only other group.
-        { k: "spawn", start, into: 1, startedAt: start ? 9 : -1, body: child },
+        { k: "spawn", start, into: 1, startedAt: start ? 9 : -1, body: childThrows ? [...child, { k: "throw" }] : child },
       ],
     };
     return { main: [{ k: "group", body: xFirst ? [x, g] : [g, x] }] };
