@@ -337,7 +337,7 @@ export function summaryLine(report: FuzzReport): string {
 export function formatReport(report: FuzzReport): string {
   const lines: string[] = [];
   lines.push(
-    `${report.property}: ${report.violatingCases} of ${report.runs} cases broke an invariant on ${report.runtime} (seed ${report.seed}; replay with SKEIN_FUZZ_SEED=${report.seed})`,
+    `${report.property}: ${report.violatingCases} of ${report.runs} cases broke an invariant on ${report.runtime} (seed ${report.seed}; replay the sweep with SKEIN_FUZZ_SEED=${report.seed} SKEIN_FUZZ_RUNS=${report.runs}; timing may differ)`,
   );
   for (const [inv, n] of Object.entries(report.byInvariant)) lines.push(`  ${inv}: ${n} cases`);
   for (const c of report.counterexamples) {

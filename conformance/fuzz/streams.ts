@@ -51,7 +51,6 @@ import {
   run,
   WouldBlock,
   type Context,
-  type MemoryObjectReceiveStream,
   type MemoryObjectSendStream,
 } from "skein";
 import {

@@ -36,7 +36,6 @@
 import fc from "fast-check";
 import {
   CapacityLimiter,
-  Cancelled,
   Condition,
   Event,
   Lock,
