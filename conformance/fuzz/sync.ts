@@ -176,7 +176,7 @@ interface Subject {
   release(cx: Context): void;
   withHeld(cx: Context, body: (cx: Context) => Promise<void>): Promise<void>;
   wait(cx: Context): Promise<void>;
-  notify(all: boolean): void;
+  notify(cx: Context, all: boolean): void;
   /** A description of what is off baseline, or null. */
   offBaseline(): string | null;
   /** Tasks the statistics count as waiting. */
@@ -246,7 +246,7 @@ function subject(p: SyncProgram): Subject {
         release: (cx) => cond.release(cx),
         withHeld: (cx, body) => cond.withLock(cx, body),
         wait: (cx) => cond.wait(cx),
-        notify: (all) => (all ? cond.notifyAll() : cond.notify()),
+        notify: (cx, all) => (all ? cond.notifyAll(cx) : cond.notify(cx)),
         offBaseline: () => {
           const s = cond.statistics();
           return s.waiting !== 0 || s.lock.locked || s.lock.waiting !== 0 ? JSON.stringify(s) : null;
@@ -346,7 +346,7 @@ export async function runSyncCase(p: SyncProgram): Promise<CaseResult> {
       audit(who);
       if (h.k === "sleep") await cx.sleep(h.ms);
       else if (h.k === "checkpoint") await cx.checkpoint();
-      else if (h.k === "notify" || h.k === "notifyAll") subj.notify(h.k === "notifyAll");
+      else if (h.k === "notify" || h.k === "notifyAll") subj.notify(cx, h.k === "notifyAll");
       else if (p.primitive !== "condition") await cx.sleep(h.ms);
       else {
         // A Condition wait releases the lock while waiting and takes it back before it returns or throws.
@@ -457,7 +457,7 @@ export async function runSyncCase(p: SyncProgram): Promise<CaseResult> {
           tg.startSoon(async (cx) => {
             await cx.sleep(p.setAfter);
             trace.push("setter: set");
-            subj.notify(true);
+            subj.notify(cx, true);
           });
         }
       }),

@@ -388,8 +388,7 @@ interface Env {
 
 /** Every `tg.start` of the interpreter goes through here; `cx` is the caller's context. */
 function callStart(tg: TaskGroup, cx: Context, fn: (cx: Context) => Promise<void>): Promise<unknown> {
-  void cx;
-  return tg.start(fn); // TODO(lead): becomes tg.start(cx, fn)
+  return tg.start(cx, fn);
 }
 
 class TreeCase {
