@@ -40,7 +40,7 @@ export {
   WouldBlock,
 } from "./core/errors.ts";
 export { bindRun, run, type RunOptions } from "./core/run.ts";
-export { TaskGroup, type TaskFunction, type TaskOptions } from "./core/task-group.ts";
+export { type StartedTask, TaskGroup, type TaskFunction, type TaskOptions } from "./core/task-group.ts";
 export { TaskHandle, type TaskStatus } from "./core/task-handle.ts";
 export { type FailOptions, type MoveOnCancelled, type MoveOnFinished, type MoveOnOptions, type MoveOnResult, waitFor } from "./core/timeouts.ts";
 export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./patterns/gather.ts";

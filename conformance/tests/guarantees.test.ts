@@ -608,3 +608,44 @@ describe("Cancelled raised in a blocked task shows where it was blocked", () => 
     expect(error!.stack ?? "").toMatch(/sleepingInHere/);
   });
 });
+
+describe("tg.startTask: start with a handle", () => {
+  it("resolves with the started value and a handle that cancels the task alone and reports its end", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const { value, handle } = await tg.startTask<string, number>(cx, { name: "server" }, async (cx) => {
+          cx.started("listening");
+          await cx.sleepForever();
+          return 1;
+        });
+        const other = tg.createTask(async (cx) => {
+          await cx.sleep(10);
+          return "other";
+        });
+        log.push(`${value} ${handle.name} ${handle.status}`);
+        handle.cancel();
+        await handle.result(cx).catch((e: unknown) => log.push(e instanceof TaskCancelledError ? "server cancelled" : "other"));
+        log.push(`${handle.status} ${await other.result(cx)}`);
+      }),
+    );
+    expect(log).toEqual(["listening server pending", "server cancelled", "cancelled other"]);
+  });
+
+  it("a task that calls started() while its caller is cancelled and then returns gives a finished handle", async () => {
+    const got = await run((cx) =>
+      cx.taskGroup((tg, cx) =>
+        cx.withCancelScope({}, async (cx) => {
+          const scope = cx.cancelScope;
+          const { value, handle } = await tg.startTask(cx, async (cx) => {
+            scope.cancel();
+            cx.started("v");
+            return 3;
+          });
+          return `${String(value)} ${handle.status}`;
+        }),
+      ),
+    );
+    expect(got).toBe("v finished");
+  });
+});

@@ -92,6 +92,8 @@ class Starter implements StartStatus, TaskOwner {
   private value: unknown = undefined;
   private moved = false;
   task: Task | null = null;
+  /** For `startTask`: the handle that owns the task once it is moved in. */
+  handle: TaskHandle<unknown> | null = null;
   resolve!: (value: unknown) => void;
   reject!: (error: unknown) => void;
   readonly promise: Promise<unknown>;
@@ -118,7 +120,13 @@ class Starter implements StartStatus, TaskOwner {
     group._pending++;
     group._pendingStarts--;
     this.scope._reparent(group.cancelScope);
-    this.resolve(value);
+    const handle = this.handle;
+    if (handle === null) {
+      this.resolve(value);
+    } else {
+      this.task!.owner = handle; // its end now goes through the handle to the group
+      this.resolve({ value, handle });
+    }
   }
 
   _taskDone(task: Task, failed: boolean, outcome: unknown): void {
@@ -139,10 +147,27 @@ class Starter implements StartStatus, TaskOwner {
     }
     group._pendingStarts--;
     if (failed) this.reject(error);
+    else if (this.done && this.handle !== null) this.resolve({ value: this.value, handle: this.handle._ended(outcome) });
     else if (this.done) this.resolve(this.value);
     else this.reject(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`));
     group._maybeClose();
   }
+}
+
+/**
+ * What `tg.startTask` resolves with: the value the task passed to
+ * `cx.started(value)`, and a handle on the task.
+ *
+ * @example
+ * ```ts
+ * const { value, handle }: StartedTask<number, void> = await tg.startTask(cx, serve);
+ * ```
+ */
+export interface StartedTask<T, R> {
+  /** The value passed to `cx.started(value)`. */
+  readonly value: T;
+  /** The started task. */
+  readonly handle: TaskHandle<R>;
 }
 
 /**
@@ -260,6 +285,40 @@ export class TaskGroup {
   start<T = unknown, A extends unknown[] = []>(cx: Context, fn: TaskFunction<A>, ...args: A): Promise<T>;
   start<T = unknown, A extends unknown[] = []>(cx: Context, options: TaskOptions, fn: TaskFunction<A>, ...args: A): Promise<T>;
   start(cx: Context, first: unknown, ...rest: unknown[]): Promise<unknown> {
+    return this.startWith(cx, first, rest, false);
+  }
+
+  /**
+   * Like {@link TaskGroup.start}, and also returns a {@link TaskHandle} on
+   * the started task (to watch it, cancel it alone, or wait for its result):
+   * resolves with `{ value, handle }` once the task calls `cx.started(value)`.
+   *
+   * @param cx the caller's context.
+   * @throws {TypeError} if `cx` is not a context or `fn` is not a function.
+   * @throws {ClosedResourceError} if the group has closed.
+   * @example
+   * ```ts
+   * const { value: port, handle } = await tg.startTask<number>(cx, serve);
+   * // ...
+   * handle.cancel(); // stop this server only
+   * ```
+   */
+  startTask<T = unknown, R = unknown, A extends unknown[] = []>(
+    cx: Context,
+    fn: TaskFunction<A, R>,
+    ...args: A
+  ): Promise<StartedTask<T, R>>;
+  startTask<T = unknown, R = unknown, A extends unknown[] = []>(
+    cx: Context,
+    options: TaskOptions,
+    fn: TaskFunction<A, R>,
+    ...args: A
+  ): Promise<StartedTask<T, R>>;
+  startTask(cx: Context, first: unknown, ...rest: unknown[]): Promise<unknown> {
+    return this.startWith(cx, first, rest, true);
+  }
+
+  private startWith(cx: Context, first: unknown, rest: unknown[], withHandle: boolean): Promise<unknown> {
     if (cx === null || typeof cx !== "object" || !(cx.cancelScope instanceof CancelScope)) {
       throw new TypeError(
         `cx must be the caller's context (tg.start(cx, fn, ...args)), got ${describeValue(cx)}`,
@@ -270,6 +329,7 @@ export class TaskGroup {
     scope._enter(task.runner, cx.cancelScope);
     const starter = new Starter(this, scope);
     starter.task = task;
+    if (withHandle) starter.handle = new TaskHandle<unknown>(task, scope, this);
     task.owner = starter;
     task.status = starter;
     this._pendingStarts++;

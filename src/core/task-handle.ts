@@ -2,7 +2,8 @@
  * Task handles: a task you can look at, cancel on its own, and wait for.
  *
  * `tg.createTask(fn, ...args)` starts a task like `startSoon` and returns a
- * {@link TaskHandle} (anyio's `create_task`). The handle's task runs in a
+ * {@link TaskHandle} (anyio's `create_task`); `tg.startTask(cx, fn)` is
+ * `start` with a handle. The handle's task runs in a
  * cancel scope of its own, just inside the group's, so `handle.cancel()`
  * stops that task alone; the scope absorbs the resulting `Cancelled`.
  *
@@ -152,6 +153,13 @@ export class TaskHandle<T = unknown> {
       default:
         return this._value as T;
     }
+  }
+
+  /** @internal The task ended normally before it was moved into the group (`startTask`). */
+  _ended(value: unknown): this {
+    this._state = FINISHED;
+    this._value = value as T;
+    return this;
   }
 
   /** @internal The task ended. */
