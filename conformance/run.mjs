@@ -5,44 +5,18 @@
 //   node conformance/run.mjs                  # every runtime
 //   node conformance/run.mjs --runtime deno   # one (node20, node22, node24, deno, bun, chromium)
 //
-// Runtimes and binaries (all installed by `npm install`, except Chromium,
-// which .ci/run installs with apt-get when /usr/bin/chromium is missing):
-//   node20   the system Node (the first `node` on PATH outside node_modules)
-//   node22   node_modules/node22/bin/node  (npm alias node22 -> node@22)
-//   node24   node_modules/node/bin/node    (npm package node@24)
-//   deno     node_modules/.bin/deno        (npm package deno)
-//   bun      node_modules/.bin/bun         (npm package bun; vitest needs --pool=threads there)
-//   chromium vitest browser mode with playwright-core driving /usr/bin/chromium
+// Runtimes and binaries: see runtimes.mjs (all installed by `npm install`,
+// except Chromium, which .ci/run installs with apt-get when missing).
 //
 // Every run imports the built package (dist/) through "skein", so build first.
 // Plain Node ESM, no dependencies: it runs on any Node >= 20.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { join } from "node:path";
 
-const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+import { config, root, runtimes, vitest } from "./runtimes.mjs";
+
 const resultsDir = join(root, "conformance", ".results");
-const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
-const config = join(root, "conformance", "vitest.config.ts");
-
-function systemNode() {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir || dir.includes("node_modules")) continue;
-    const candidate = join(dir, "node");
-    if (existsSync(candidate)) return candidate;
-  }
-  return process.execPath;
-}
-
-const node24 = join(root, "node_modules", "node", "bin", "node");
-const runtimes = {
-  node20: { env: "node", cmd: [systemNode(), vitest] },
-  node22: { env: "node", cmd: [join(root, "node_modules", "node22", "bin", "node"), vitest] },
-  node24: { env: "node", cmd: [node24, vitest] },
-  deno: { env: "deno", cmd: [join(root, "node_modules", ".bin", "deno"), "run", "-A", vitest] },
-  bun: { env: "bun", cmd: [join(root, "node_modules", ".bin", "bun"), "--bun", vitest], extra: ["--pool=threads"] },
-  chromium: { env: "chromium", cmd: [node24, vitest] },
-};
 
 const args = process.argv.slice(2);
 let selected = Object.keys(runtimes);

@@ -17,31 +17,9 @@
 // this script sets too.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { join } from "node:path";
 
-const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
-const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
-const config = join(root, "conformance", "vitest.config.ts");
-
-function systemNode() {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir || dir.includes("node_modules")) continue;
-    const candidate = join(dir, "node");
-    if (existsSync(candidate)) return candidate;
-  }
-  return process.execPath;
-}
-
-// The same table as conformance/run.mjs.
-const node24 = join(root, "node_modules", "node", "bin", "node");
-const runtimes = {
-  node20: { env: "node", cmd: [systemNode(), vitest] },
-  node22: { env: "node", cmd: [join(root, "node_modules", "node22", "bin", "node"), vitest] },
-  node24: { env: "node", cmd: [node24, vitest] },
-  deno: { env: "deno", cmd: [join(root, "node_modules", ".bin", "deno"), "run", "-A", vitest] },
-  bun: { env: "bun", cmd: [join(root, "node_modules", ".bin", "bun"), "--bun", vitest], extra: ["--pool=threads"] },
-  chromium: { env: "chromium", cmd: [node24, vitest] },
-};
+import { config, root, runtimes, vitest } from "../conformance/runtimes.mjs";
 
 function usage(message) {
   console.error(`${message}\nusage: npm run fuzz -- [--runs N] [--seed S] [--watchdog MS] [--runtime ${Object.keys(runtimes).join("|")}[,...]] [--only SUBSTRING]`);
