@@ -29,9 +29,13 @@
  * A shielded scope is not affected by the cancellation or the deadlines of
  * its ancestors, but it is by its own.
  *
- * Every raise makes a new `Cancelled` (it is cheap next to the unwinding that
- * follows, and each error's stack shows where its task was when it was
- * cancelled); a scope's `signal` aborts with one error of its own.
+ * Every raise makes a new `Cancelled`, as trio does, so each error's stack
+ * shows where its task was when it was cancelled; a scope's `signal` aborts
+ * with one error of its own. Cost: capturing a stack takes a few
+ * microseconds (1.5-3 µs measured on Node 24), paid once per task woken by a
+ * cancellation and per raise at a checkpoint, never on the uncancelled path;
+ * cancelling 10k sleeping tasks went from about 1 µs to about 5 µs per task
+ * when errors stopped being shared.
  *
  * Deadlines are absolute times on the run's clock, or relative
  * (`relativeDeadline`): counted from the moment the scope is entered.
