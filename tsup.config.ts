@@ -1,6 +1,6 @@
 import { defineConfig } from "tsup";
 
-// One entry per adapter plus the runtime-neutral core. The shared core ends
+// One entry per adapter plus the runtime-neutral core and `skein/testing`. The shared core ends
 // up in one chunk, so `skein/node` and `skein/core` share class identities.
 // Typings only for the entries that export something: a worker entry exports
 // nothing, and its code is written against the worker scope of its runtime,
@@ -11,6 +11,7 @@ const entries = {
   bun: "adapters/bun/index.ts",
   browser: "adapters/browser/index.ts",
   core: "src/index.ts",
+  testing: "src/testing/index.ts",
 };
 
 export default defineConfig({
