@@ -299,13 +299,59 @@ export const closingRace: fc.Arbitrary<TreeProgram> = fc
     return { main: [{ k: "group", body: xFirst ? [x, g] : [g, x] }] };
   });
 
+const handleOp: fc.Arbitrary<Stmt> = fc.oneof(
+  { arbitrary: fc.record({ k: fc.constant("hcancel" as const), h: fc.integer({ min: 0, max: 2 }) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      k: fc.constant("hawait" as const),
+      h: fc.integer({ min: 0, max: 2 }),
+      within: fc.constantFrom(-1, -1, 0, 1),
+      rethrow: fc.boolean(),
+    }),
+    weight: 3,
+  },
+  { arbitrary: shortStep, weight: 2 },
+);
+
 /**
- * Random task-tree programs, of four flavours: general ones (every statement
+ * Programs about handles, with random details: one group whose body makes
+ * one to three handle tasks (`createTask`/`startTask`; short bodies that may
+ * throw, swallow a `Cancelled`, or cancel and await the other handles), then
+ * cancels and awaits them in some order, while maybe a plain sibling task
+ * does the same; so results are awaited while their task fails, is
+ * cancelled or is cancelled with its group, at every few microtasks.
+ */
+export const handleRace: fc.Arbitrary<TreeProgram> = fc
+  .record({
+    tasks: fc.array(
+      fc.record({
+        start: fc.boolean(),
+        startedAt: fc.constantFrom(0, 1, 9),
+        steps: fc.array(fc.oneof({ arbitrary: shortStep, weight: 3 }, { arbitrary: handleOp, weight: 1 }), { minLength: 1, maxLength: 3 }),
+        end: fc.constantFrom<Stmt[]>([], [], [{ k: "throw" }], [{ k: "sleep", ms: 1 }]),
+        swallow: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    ops: fc.array(handleOp, { minLength: 1, maxLength: 4 }),
+    watcher: fc.array(handleOp, { maxLength: 3 }),
+  })
+  .map(({ tasks, ops, watcher }): TreeProgram => {
+    const spawns = tasks.map(({ start, startedAt, steps, end, swallow }): Stmt => {
+      const inner = [...steps, ...end];
+      return { k: "spawn", start, handle: true, into: 0, startedAt, body: swallow ? [{ k: "swallow", body: inner }] : inner };
+    });
+    const w: Stmt[] = watcher.length > 0 ? [{ k: "spawn", start: false, handle: false, into: 0, startedAt: -1, body: watcher }] : [];
+    return { main: [{ k: "group", body: [...spawns, ...w, ...ops] }] };
+  });
+
+/**
+ * Random task-tree programs, of five flavours: general ones (every statement
  * kind); racy ones (short steps, many microtask yields, several groups alive
  * at once and most spawns into another group than the enclosing one); handle
  * ones (most spawns with a handle, many handle cancels and result waits);
- * and {@link closingRace}, which reaches the one-microtask window around a
- * group's closing.
+ * {@link closingRace}, which reaches the one-microtask window around a
+ * group's closing; and {@link handleRace}.
  */
 export const treeProgram: fc.Arbitrary<TreeProgram> = fc.oneof(
   {
@@ -363,6 +409,7 @@ export const treeProgram: fc.Arbitrary<TreeProgram> = fc.oneof(
     weight: 1,
   },
   { arbitrary: closingRace, weight: 1 },
+  { arbitrary: handleRace, weight: 1 },
 );
 
 // ---------------------------------------------------------------------------
