@@ -5,7 +5,8 @@
  * sleeps (0-3 ms) and checkpoints, microtask yields (`await null`, which shift
  * a task's steps by a few microtasks and so reach the one-microtask windows
  * where a group is closing), throws, cancels of any scope enclosing the
- * statement (its own scopes, its group's, any ancestor's, the root), shielded
+ * statement (its own scopes, a handle task's own scope, its group's, any
+ * ancestor's, the root), shielded
  * scopes, plain scopes, `moveOnAfter`/`failAfter` with 0-3 ms deadlines,
  * nested task groups, `startSoon`, `start`, `createTask` and `startTask`
  * (with `cx.started(value)` before some statement, at the end, or never) into
@@ -64,8 +65,10 @@
  *   TaskCancelledError is a new error that surfaces exactly once too, and an
  *   unknown one is an `unexpected-error`.
  *
- * Costs: one `run` per case; real sleeps are 0-3 ms, so a case costs about
- * its critical path (a few ms). The trace records events, not every sleep.
+ * Costs: one `run` per case (and a second, short one calling `result` on
+ * every handle, when there were handles); real sleeps are 0-3 ms, so a case
+ * costs about its critical path (a few ms). The trace records events, not
+ * every sleep; the wait-for check walks the live tasks, a handful.
  *
  * @module
  */
