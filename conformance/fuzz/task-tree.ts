@@ -5,14 +5,21 @@
  * sleeps (0-3 ms) and checkpoints, microtask yields (`await null`, which shift
  * a task's steps by a few microtasks and so reach the one-microtask windows
  * where a group is closing), throws, cancels of any scope enclosing the
- * statement (its own scopes, its group's, any ancestor's, the root), shielded
+ * statement (its own scopes, a handle task's own scope, its group's, any
+ * ancestor's, the root), shielded
  * scopes, plain scopes, `moveOnAfter`/`failAfter` with 0-3 ms deadlines,
- * nested task groups, `startSoon` and `start` (with `cx.started()` before some
- * statement, at the end, or never) into the enclosing group or into ANY group
- * opened so far in the run (closed ones refuse with ClosedResourceError),
- * blocks that swallow one `Cancelled`, blocks that catch other errors, and
- * foreign promises (a `setTimeout` resolving or rejecting) awaited through
- * `cx.abandonOnCancel`.
+ * nested task groups, `startSoon`, `start`, `createTask` and `startTask`
+ * (with `cx.started(value)` before some statement, at the end, or never) into
+ * the enclosing group or into ANY group opened so far in the run (closed ones
+ * refuse with ClosedResourceError), blocks that swallow one `Cancelled`,
+ * blocks that catch other errors, foreign promises (a `setTimeout` resolving
+ * or rejecting) awaited through `cx.abandonOnCancel`, and, on the task
+ * handles seen so far in the run (`handles[-k]`: the k-th most recent one),
+ * `cancel()` and `await result(cx)` (plain or inside `moveOnAfter`), catching
+ * or rethrowing the TaskFailedError/TaskCancelledError it may throw. A plain
+ * `result` wait that would close a wait-for cycle (the awaited task waits,
+ * through results, `start`s and group closings, for the waiting one) is
+ * skipped, since it can only deadlock; a guarded one is not.
  *
  * Invariants checked on every case (the `invariant` names of the report):
  * - `finally`: every block that began ran its `finally` exactly once;
@@ -36,8 +43,32 @@
  *   `Cancelled` reaches a catch or `run`;
  * - `hang`: the run settles before the watchdog; `unhandled-rejection`: none.
  *
- * Costs: one `run` per case; real sleeps are 0-3 ms, so a case costs about
- * its critical path (a few ms). The trace records events, not every sleep.
+ * Task handles (a handle task returns a token of its own; a `startTask`ed
+ * one passes another to `cx.started`):
+ * - `handle-status`: the status is `"pending"`/`"cancelling"` while the task
+ *   runs, not `"pending"` right after `cancel()`, and at the end the final
+ *   state of what the task did: returned -> `"finished"`, threw a
+ *   non-`Cancelled` error -> `"failed"`, ended by `Cancelled` -> `"cancelled"`;
+ *   `handle-status-backwards`: pending -> cancelling -> final, never back,
+ *   and a final state never changes (sampled at every step of every task);
+ * - `handle-result`: `result(cx)` once the task ended (awaited in the program,
+ *   and again for every handle after the run) agrees with the status: the
+ *   token, a TaskFailedError whose `cause` is the very error the task threw,
+ *   or a TaskCancelledError; `startTask` resolves with the started token and
+ *   a handle named after the task;
+ * - `handle-cancel-leaked`: `cancel()` changes no other handle's status
+ *   (except tasks running inside the cancelled task) and does not cancel the
+ *   group; at the end a group's `cancelScope.cancelCalled` is true only if a
+ *   statement cancelled it or a non-`Cancelled` error reached it;
+ * - `error-surfaced` covers the wrappers: the task's error still surfaces
+ *   exactly once (through its group); a rethrown TaskFailedError or
+ *   TaskCancelledError is a new error that surfaces exactly once too, and an
+ *   unknown one is an `unexpected-error`.
+ *
+ * Costs: one `run` per case (and a second, short one calling `result` on
+ * every handle, when there were handles); real sleeps are 0-3 ms, so a case
+ * costs about its critical path (a few ms). The trace records events, not
+ * every sleep; the wait-for check walks the live tasks, a handful.
  *
  * @module
  */
@@ -48,10 +79,15 @@ import {
   Cancelled,
   ClosedResourceError,
   run,
+  TaskCancelledError,
+  TaskFailedError,
+  TaskHandle,
   TimeoutError,
   UsageError,
   type Context,
+  type StartedTask,
   type TaskGroup,
+  type TaskStatus,
 } from "skein";
 import {
   type CaseResult,
@@ -86,10 +122,19 @@ export type Stmt =
   | { readonly k: "moveOn"; readonly ms: number; readonly body: Stmt[] }
   | { readonly k: "failAfter"; readonly ms: number; readonly body: Stmt[] }
   | { readonly k: "group"; readonly body: Stmt[] }
+  /** `handles[-1 - h mod count].cancel()`: one of the handles seen so far, counted from the most recent. */
+  | { readonly k: "hcancel"; readonly h: number }
+  /**
+   * `await handles[-1 - h mod count].result(cx)`, plain (`within` -1) or inside
+   * `moveOnAfter(within)`; a TaskFailedError/TaskCancelledError is rethrown or caught.
+   */
+  | { readonly k: "hawait"; readonly h: number; readonly within: number; readonly rethrow: boolean }
   | {
       readonly k: "spawn";
-      /** `start` (true) or `startSoon`. */
+      /** `start`/`startTask` (true) or `startSoon`/`createTask`. */
       readonly start: boolean;
+      /** With a handle: `createTask`/`startTask`. */
+      readonly handle: boolean;
       /** 0: the innermost enclosing group; n: the groups opened so far in the run, index n mod their count. */
       readonly into: number;
       /** `cx.started()` before statement i; past the end: after the last; -1: never. */
@@ -105,6 +150,8 @@ export interface TreeProgram {
 }
 
 const ms = fc.constantFrom(0, 1, 0, 2, 1, 3);
+/** Which handle a handle statement takes, counted back from the most recent. */
+const handleIndex = fc.constantFrom(0, 0, 0, 1, 2);
 
 /** The weights of one flavour of programs. */
 export interface Flavour {
@@ -115,6 +162,10 @@ export interface Flavour {
   readonly cancel: number;
   readonly cancelRoot: number;
   readonly foreign: number;
+  readonly hcancel: number;
+  readonly hawait: number;
+  /** Whether a spawn is `createTask`/`startTask`. */
+  readonly handle: fc.Arbitrary<boolean>;
   /** Where spawns go: 0 = the enclosing group, n = groups[n mod count]. */
   readonly into: fc.Arbitrary<number>;
   /** Weight of each kind of statement with a body, by level (leaves weigh 40). */
@@ -138,6 +189,11 @@ export function flavour(f: Flavour): fc.Arbitrary<TreeProgram> {
       arbitrary: fc.record({ k: fc.constant("foreign" as const), ms, fail: fc.constantFrom(false, false, false, true) }),
       weight: f.foreign,
     },
+    { arbitrary: fc.record({ k: fc.constant("hcancel" as const), h: handleIndex }), weight: f.hcancel },
+    {
+      arbitrary: fc.record({ k: fc.constant("hawait" as const), h: handleIndex, within: fc.constantFrom(-1, -1, 0, 1, 3), rethrow: fc.boolean() }),
+      weight: f.hawait,
+    },
   );
   const stmtAt: fc.Arbitrary<Stmt>[] = [];
   const bodyAt: fc.Arbitrary<Stmt[]>[] = [];
@@ -150,6 +206,7 @@ export function flavour(f: Flavour): fc.Arbitrary<TreeProgram> {
       const spawn = fc.record({
         k: fc.constant("spawn" as const),
         start: fc.boolean(),
+        handle: f.handle,
         into: f.into,
         startedAt: fc.constantFrom(0, 1, 2, 9, -1),
         body,
@@ -195,7 +252,8 @@ const shortStep: fc.Arbitrary<Stmt> = fc.oneof(
  * task) whose body ends before its short-lived tasks, and a task elsewhere
  * that, after a few checkpoints and 0-8 microtasks, starts a task (which may
  * throw) into G, so the start lands at some microtask around the moment G
- * closes.
+ * closes. The started task may come with a handle (`createTask`/`startTask`),
+ * which X may then cancel or await (plain or within `moveOnAfter`).
  */
 export const closingRace: fc.Arbitrary<TreeProgram> = fc
   .record({
@@ -207,36 +265,96 @@ export const closingRace: fc.Arbitrary<TreeProgram> = fc
     start: fc.boolean(),
     child: fc.array(shortStep, { minLength: 1, maxLength: 2 }),
     childThrows: fc.boolean(),
+    handle: fc.boolean(),
+    after: fc.constantFrom<Stmt[]>(
+      [],
+      [{ k: "hcancel", h: 0 }],
+      [{ k: "hawait", h: 0, within: -1, rethrow: false }],
+      [{ k: "hawait", h: 0, within: 1, rethrow: true }],
+      [{ k: "micro", n: 1 }, { k: "hcancel", h: 0 }, { k: "hawait", h: 0, within: -1, rethrow: true }],
+    ),
   })
-  .map(({ xPre, xMicro, tBodies, gTail, xFirst, start, child, childThrows }): TreeProgram => {
+  .map(({ xPre, xMicro, tBodies, gTail, xFirst, start, child, childThrows, handle, after }): TreeProgram => {
     const g: Stmt = {
       k: "spawn",
       start: false,
+      handle: false,
       into: 0,
       startedAt: -1,
-      body: [{ k: "group", body: [...tBodies.map((body): Stmt => ({ k: "spawn", start: false, into: 0, startedAt: -1, body })), ...gTail] }],
+      body: [
+        { k: "group", body: [...tBodies.map((body): Stmt => ({ k: "spawn", start: false, handle: false, into: 0, startedAt: -1, body })), ...gTail] },
+      ],
     };
     const x: Stmt = {
       k: "spawn",
       start: false,
+      handle: false,
       into: 0,
       startedAt: -1,
       body: [
         ...xPre,
         ...(xMicro > 0 ? [{ k: "micro" as const, n: xMicro }] : []),
         // groups[1] is G: g1 is groups[0] and G is the only other group.
-        { k: "spawn", start, into: 1, startedAt: start ? 9 : -1, body: childThrows ? [...child, { k: "throw" }] : child },
+        { k: "spawn", start, handle, into: 1, startedAt: start ? 9 : -1, body: childThrows ? [...child, { k: "throw" }] : child },
+        ...(handle ? after : []),
       ],
     };
     return { main: [{ k: "group", body: xFirst ? [x, g] : [g, x] }] };
   });
 
+const handleOp: fc.Arbitrary<Stmt> = fc.oneof(
+  { arbitrary: fc.record({ k: fc.constant("hcancel" as const), h: fc.integer({ min: 0, max: 2 }) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      k: fc.constant("hawait" as const),
+      h: fc.integer({ min: 0, max: 2 }),
+      within: fc.constantFrom(-1, -1, 0, 1),
+      rethrow: fc.boolean(),
+    }),
+    weight: 3,
+  },
+  { arbitrary: shortStep, weight: 2 },
+);
+
 /**
- * Random task-tree programs, of three flavours: general ones (every statement
+ * Programs about handles, with random details: one group whose body makes
+ * one to three handle tasks (`createTask`/`startTask`; short bodies that may
+ * throw, swallow a `Cancelled`, or cancel and await the other handles), then
+ * cancels and awaits them in some order, while maybe a plain sibling task
+ * does the same; so results are awaited while their task fails, is
+ * cancelled or is cancelled with its group, at every few microtasks.
+ */
+export const handleRace: fc.Arbitrary<TreeProgram> = fc
+  .record({
+    tasks: fc.array(
+      fc.record({
+        start: fc.boolean(),
+        startedAt: fc.constantFrom(0, 1, 9),
+        steps: fc.array(fc.oneof({ arbitrary: shortStep, weight: 3 }, { arbitrary: handleOp, weight: 1 }), { minLength: 1, maxLength: 3 }),
+        end: fc.constantFrom<Stmt[]>([], [], [{ k: "throw" }], [{ k: "sleep", ms: 1 }]),
+        swallow: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    ops: fc.array(handleOp, { minLength: 1, maxLength: 4 }),
+    watcher: fc.array(handleOp, { maxLength: 3 }),
+  })
+  .map(({ tasks, ops, watcher }): TreeProgram => {
+    const spawns = tasks.map(({ start, startedAt, steps, end, swallow }): Stmt => {
+      const inner = [...steps, ...end];
+      return { k: "spawn", start, handle: true, into: 0, startedAt, body: swallow ? [{ k: "swallow", body: inner }] : inner };
+    });
+    const w: Stmt[] = watcher.length > 0 ? [{ k: "spawn", start: false, handle: false, into: 0, startedAt: -1, body: watcher }] : [];
+    return { main: [{ k: "group", body: [...spawns, ...w, ...ops] }] };
+  });
+
+/**
+ * Random task-tree programs, of five flavours: general ones (every statement
  * kind); racy ones (short steps, many microtask yields, several groups alive
- * at once and most spawns into another group than the enclosing one); and
+ * at once and most spawns into another group than the enclosing one); handle
+ * ones (most spawns with a handle, many handle cancels and result waits);
  * {@link closingRace}, which reaches the one-microtask window around a
- * group's closing.
+ * group's closing; and {@link handleRace}.
  */
 export const treeProgram: fc.Arbitrary<TreeProgram> = fc.oneof(
   {
@@ -248,6 +366,9 @@ export const treeProgram: fc.Arbitrary<TreeProgram> = fc.oneof(
       cancel: 4,
       cancelRoot: 1,
       foreign: 3,
+      hcancel: 1,
+      hawait: 2,
+      handle: fc.constantFrom(false, false, true),
       into: fc.constantFrom(0, 0, 0, 1, 2, 3),
       composite: (level) => (level < 2 ? 2 : 1),
       structure: 1,
@@ -263,13 +384,35 @@ export const treeProgram: fc.Arbitrary<TreeProgram> = fc.oneof(
       cancel: 1,
       cancelRoot: 0,
       foreign: 1,
+      hcancel: 1,
+      hawait: 2,
+      handle: fc.constantFrom(false, true),
       into: fc.constantFrom(0, 1, 2, 3, 4),
       composite: (level) => (level < 3 ? 1 : 0),
       structure: 4,
     }),
     weight: 1,
   },
+  {
+    arbitrary: flavour({
+      sleep: 4,
+      checkpoint: 4,
+      micro: 6,
+      throw: 2,
+      cancel: 1,
+      cancelRoot: 0,
+      foreign: 0,
+      hcancel: 6,
+      hawait: 8,
+      handle: fc.constantFrom(false, true, true, true),
+      into: fc.constantFrom(0, 0, 1, 2),
+      composite: (level) => (level < 2 ? 2 : 1),
+      structure: 3,
+    }),
+    weight: 1,
+  },
   { arbitrary: closingRace, weight: 1 },
+  { arbitrary: handleRace, weight: 1 },
 );
 
 // ---------------------------------------------------------------------------
@@ -329,12 +472,19 @@ export function printTree(program: TreeProgram): string {
         return `failAfter(${s.ms}) s${id} ${block(body)}`;
       case "group":
         return `taskGroup g${id} ${block(body)}`;
+      case "hcancel":
+        return `handles[-${s.h + 1}].cancel()`;
+      case "hawait": {
+        const wait = `await handles[-${s.h + 1}].result(cx)${s.rethrow ? "" : " catch TaskFailedError/TaskCancelledError"}`;
+        return s.within < 0 ? wait : `moveOnAfter(${s.within}) s${id} { ${wait} }`;
+      }
       case "spawn": {
         const into = s.into === 0 ? "the enclosing group" : `groups[${s.into} mod groups opened so far]`;
-        if (!s.start) return `startSoon t${id} into ${into} ${block(body)}`;
+        const ret = s.handle ? [`return T${id}`] : [];
+        if (!s.start) return `${s.handle ? "createTask" : "startSoon"} t${id} into ${into} ${lines([...body.map(line), ...ret])}`;
         const texts = body.map(line);
-        if (s.startedAt >= 0) texts.splice(Math.min(s.startedAt, texts.length), 0, "cx.started()");
-        return `await start t${id} into ${into} ${lines(texts)}`;
+        if (s.startedAt >= 0) texts.splice(Math.min(s.startedAt, texts.length), 0, s.handle ? `cx.started(S${id})` : "cx.started()");
+        return `await ${s.handle ? "startTask" : "start"} t${id} into ${into} ${lines([...texts, ...ret])}`;
       }
       case "swallow":
         return `try ${block(body)} catch Cancelled once #${id}`;
@@ -342,7 +492,13 @@ export function printTree(program: TreeProgram): string {
         return `try ${block(body)} catch non-Cancelled #${id}`;
     }
   };
-  return `// sN, gN, tN, EN, FN, #N: the scope, group, task, error, foreign rejection, block of statement N;\n// groups[i] is the i-th group opened in the run (closed ones included)\nmain ${block(number(program))}`;
+  return (
+    "// sN, gN, tN, EN, FN, #N: the scope, group, task, error, foreign rejection, block of statement N;\n" +
+    "// TN, SN: the tokens task N returns and passes to cx.started (handle tasks only);\n" +
+    "// groups[i] is the i-th group opened in the run (closed ones included);\n" +
+    "// handles[-k] is the k-th most recent handle made so far in the run (k mod their count)\n" +
+    `main ${block(number(program))}`
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -363,10 +519,19 @@ interface ChainEntry {
 
 interface GroupRec {
   readonly name: string;
+  /** The task whose code opened the group: it waits for every task of the group. */
+  readonly owner: TaskRec;
   tg: TaskGroup | null;
   chain: ChainEntry[];
   returned: boolean;
+  /** The tasks started into it, by any of the four calls. */
+  readonly members: TaskRec[];
+  /** A non-`Cancelled` error left its body. */
+  bodyFailed: boolean;
 }
+
+/** How a task's function ended. */
+type Outcome = { readonly kind: "finished" } | { readonly kind: "cancelled" | "failed"; readonly error: unknown };
 
 interface TaskRec {
   readonly name: string;
@@ -375,8 +540,34 @@ interface TaskRec {
   readonly base: number;
   /** For a `start`ed task: the scopes enclosing the `start` caller (up to its nearest shield). */
   readonly extra: Set<CancelScope> | null;
+  /** Started with `start`/`startTask`. */
+  readonly start: boolean;
+  /** Its `start` call resolved: from `started()` on its errors went to the group. */
+  startResolved: boolean;
+  /** What it passes to `cx.started` (a token for `startTask`, else undefined). */
+  readonly startedValue: unknown;
+  /** What it returns (a token for handle tasks, else undefined). */
+  readonly token: unknown;
   lateGroup: boolean;
   lateRun: boolean;
+  /** Set when its function returned or threw. */
+  outcome: Outcome | null;
+  /** The tasks it waits for now, through `result` or `start`. */
+  readonly waits: Set<TaskRec>;
+  /** Its handle, once the program holds it. */
+  handle: HandleRec | null;
+  /** Its own cancel scope (handle tasks), once it runs. */
+  scope: CancelScope | null;
+  /** Reported a final status while running (reported once). */
+  finalSeen: boolean;
+}
+
+interface HandleRec {
+  readonly handle: TaskHandle<unknown>;
+  readonly task: TaskRec;
+  readonly group: GroupRec;
+  /** The status seen last. */
+  last: TaskStatus;
 }
 
 interface Env {
@@ -386,8 +577,35 @@ interface Env {
   readonly group: GroupRec | null;
 }
 
+function newTask(
+  name: string,
+  group: GroupRec | null,
+  base: number,
+  extra: Set<CancelScope> | null,
+  start: boolean,
+  startedValue: unknown,
+  token: unknown,
+): TaskRec {
+  return {
+    name, group, base, extra, start, startedValue, token,
+    startResolved: false, lateGroup: false, lateRun: false, outcome: null,
+    waits: new Set(), handle: null, scope: null, finalSeen: false,
+  };
+}
+
+/** pending 0, cancelling 1, a final state 2. */
+function rank(status: TaskStatus): number {
+  return status === "pending" ? 0 : status === "cancelling" ? 1 : 2;
+}
+
+function outcomeText(outcome: Outcome | null): string {
+  if (outcome === null) return "has not ended";
+  if (outcome.kind === "finished") return "returned";
+  return `threw ${describe(outcome.error)}`;
+}
+
 /** Every `tg.start` of the interpreter goes through here; `cx` is the caller's context. */
-function callStart(tg: TaskGroup, cx: Context, fn: (cx: Context) => Promise<void>): Promise<unknown> {
+function callStart(tg: TaskGroup, cx: Context, fn: (cx: Context) => Promise<unknown>): Promise<unknown> {
   return tg.start(cx, fn);
 }
 
@@ -399,8 +617,12 @@ class TreeCase {
   readonly finals = new Map<number, number>();
   readonly labels = new Map<CancelScope, string>();
   readonly groups: GroupRec[] = [];
-  /** Errors thrown into the program -> times they surfaced. */
+  /** Every handle the program got, in order. */
+  readonly handles: HandleRec[] = [];
+  /** Errors thrown into the program (and rethrown handle errors) -> times they surfaced. */
   readonly thrown = new Map<unknown, number>();
+  /** Scopes a `cancel` statement cancelled. */
+  readonly cancelledScopes = new Set<CancelScope>();
   readonly foreignFired: Promise<void>[] = [];
   root: CancelScope | null = null;
   runDone = false;
@@ -414,7 +636,7 @@ class TreeCase {
     this.trace.push(`!! ${invariant}: ${detail}`);
   }
 
-  /** Checks that the task running `env` may still run. */
+  /** Checks that the task running `env` may still run, and samples every handle's status. */
   step(env: Env): void {
     const task = env.task;
     if (!task.lateGroup && task.group !== null && task.group.returned) {
@@ -424,6 +646,24 @@ class TreeCase {
     if (!task.lateRun && this.runDone) {
       task.lateRun = true;
       this.violate("ran-after-run-returned", `${task.name} ran after run() settled`);
+    }
+    if (task.handle !== null && !task.finalSeen && rank(task.handle.handle.status) === 2) {
+      task.finalSeen = true;
+      this.violate("handle-status", `the handle of ${task.name} says "${task.handle.handle.status}" while the task still runs`);
+    }
+    this.observeHandles();
+  }
+
+  /** Status moves forward only: pending -> cancelling -> one final state. */
+  observeHandles(): void {
+    for (const h of this.handles) {
+      const now = h.handle.status;
+      const last = h.last;
+      if (now === last) continue;
+      if (rank(now) < rank(last) || rank(last) === 2) {
+        this.violate("handle-status-backwards", `the handle of ${h.task.name} went from "${last}" to "${now}"`);
+      }
+      h.last = now;
     }
   }
 
@@ -472,6 +712,7 @@ class TreeCase {
           this.violate("cancelled-escaped-run", `run() rejected with the Cancelled of ${this.label(leaf.scope)}${this.root?.cancelCalled ? "" : " (the root was never cancelled)"}`);
         }
       } else if (!(leaf instanceof TimeoutError || leaf instanceof UsageError)) {
+        // A TaskFailedError/TaskCancelledError the program did not rethrow lands here too.
         this.violate("unexpected-error", `${where}: ${describe(leaf)}${leaf instanceof Error && leaf.stack ? `\n${leaf.stack}` : ""}`);
       }
     }
@@ -488,7 +729,7 @@ class TreeCase {
       for (let i = 0; i <= body.length; i++) {
         if (i === startedAt || (i === body.length && startedAt > body.length)) {
           this.trace.push(`${env.task.name}: started()`);
-          env.cx.started();
+          env.cx.started(env.task.startedValue);
         }
         if (i === body.length) break;
         this.step(env);
@@ -532,6 +773,7 @@ class TreeCase {
         // Past the outermost scope below the root, clamp there: the root is its own statement.
         const entry = s.up === ROOT ? chain[0]! : chain[Math.max(Math.min(1, chain.length - 1), chain.length - 1 - s.up)]!;
         this.trace.push(`${env.task.name}: cancel ${entry.label}`);
+        this.cancelledScopes.add(entry.scope);
         entry.scope.cancel();
         return;
       }
@@ -560,6 +802,11 @@ class TreeCase {
         return this.group(id, body, env);
       case "spawn":
         return this.spawn(id, s, body, env);
+      case "hcancel":
+        this.cancelHandle(s.h, env);
+        return;
+      case "hawait":
+        return this.awaitHandle(id, s, env);
       case "swallow":
         try {
           await this.block(id, body, env);
@@ -609,7 +856,7 @@ class TreeCase {
   }
 
   async group(id: number, body: Node[], env: Env): Promise<void> {
-    const rec: GroupRec = { name: `g${id}`, tg: null, chain: [], returned: false };
+    const rec: GroupRec = { name: `g${id}`, owner: env.task, tg: null, chain: [], returned: false, members: [], bodyFailed: false };
     this.trace.push(`${env.task.name}: opens g${id}`);
     try {
       await env.cx.taskGroup(async (tg, gcx) => {
@@ -617,7 +864,12 @@ class TreeCase {
         this.labels.set(tg.cancelScope, `group g${id}`);
         rec.chain = [...env.chain, { scope: tg.cancelScope, shield: false, label: `group g${id}` }];
         this.groups.push(rec);
-        await this.block(id, body, { cx: gcx, chain: rec.chain, task: env.task, group: rec });
+        try {
+          await this.block(id, body, { cx: gcx, chain: rec.chain, task: env.task, group: rec });
+        } catch (error) {
+          if (!(error instanceof Cancelled)) rec.bodyFailed = true;
+          throw error;
+        }
       });
       this.trace.push(`g${id} returned`);
     } catch (error) {
@@ -638,21 +890,43 @@ class TreeCase {
       target = this.groups[s.into % this.groups.length]!;
     }
     const tg = target.tg!;
-    const child: TaskRec = {
-      name: `t${id}`,
-      group: target,
-      base: target.chain.length,
-      extra: s.start ? this.validScopes(env) : null,
-      lateGroup: false, lateRun: false,
-    };
+    const child = newTask(
+      `t${id}`,
+      target,
+      target.chain.length,
+      s.start ? this.validScopes(env) : null,
+      s.start,
+      s.start && s.handle ? { started: `S${id}` } : undefined,
+      s.handle ? { returned: `T${id}` } : undefined,
+    );
     const chain = target.chain;
     const group = target;
-    const fn = (ccx: Context): Promise<void> => this.block(id, body, { cx: ccx, chain, task: child, group }, s.start ? s.startedAt : -1);
+    const fn = async (ccx: Context): Promise<unknown> => {
+      let taskChain = chain;
+      if (s.handle) {
+        // The handle's own scope, just inside the group's (under the caller's, for startTask before started()).
+        child.scope = ccx.cancelScope;
+        this.labels.set(ccx.cancelScope, `the scope of t${id}`);
+        taskChain = [...chain, { scope: ccx.cancelScope, shield: false, label: `the scope of t${id}` }];
+      }
+      try {
+        await this.block(id, body, { cx: ccx, chain: taskChain, task: child, group }, s.start ? s.startedAt : -1);
+      } catch (error) {
+        child.outcome = { kind: error instanceof Cancelled ? "cancelled" : "failed", error };
+        this.trace.push(`${child.name} ended: threw ${describe(error)}`);
+        throw error;
+      }
+      child.outcome = { kind: "finished" };
+      this.trace.push(`${child.name} ended: returned`);
+      return child.token;
+    };
     const returned = target.returned;
-    const how = s.start ? "start" : "startSoon";
+    const how = s.start ? (s.handle ? "startTask" : "start") : s.handle ? "createTask" : "startSoon";
     let started: Promise<unknown> | null = null;
+    let created: TaskHandle<unknown> | null = null;
     try {
-      if (s.start) started = callStart(tg, env.cx, fn);
+      if (s.start) started = s.handle ? tg.startTask(env.cx, { name: `t${id}` }, fn) : callStart(tg, env.cx, fn);
+      else if (s.handle) created = tg.createTask({ name: `t${id}` }, fn);
       else tg.startSoon({ name: `t${id}` }, fn);
     } catch (error) {
       if (error instanceof ClosedResourceError) {
@@ -661,17 +935,198 @@ class TreeCase {
       }
       throw error;
     }
+    target.members.push(child);
     this.trace.push(`${env.task.name}: ${how} t${id} into ${target.name}`);
     if (returned) this.violate("spawn-after-group-returned", `${how} t${id} into ${target.name} was accepted after the group returned`);
+    if (created !== null) {
+      this.addHandle(created, child, target);
+      if (rank(created.status) === 2) this.violate("handle-status", `createTask t${id} returned a handle already "${created.status}"`);
+      return;
+    }
     if (started === null) return;
+    started.then(
+      () => (child.startResolved = true),
+      () => undefined,
+    );
+    env.task.waits.add(child);
+    let value: unknown;
     try {
-      await started;
+      value = await started;
     } catch (error) {
       this.step(env);
-      this.trace.push(`${env.task.name}: start t${id} rejected with ${describe(error)}`);
+      this.trace.push(`${env.task.name}: ${how} t${id} rejected with ${describe(error)}`);
       throw error;
+    } finally {
+      env.task.waits.delete(child);
     }
-    this.trace.push(`${env.task.name}: start t${id} resolved`);
+    this.trace.push(`${env.task.name}: ${how} t${id} resolved`);
+    if (!s.handle) return;
+    const r = value as StartedTask<unknown, unknown> | null;
+    if (r === null || typeof r !== "object" || !(r.handle instanceof TaskHandle) || r.value !== child.startedValue) {
+      this.violate("handle-result", `startTask t${id} resolved with ${String(r)} (value ${describe(r?.value)}), not { value: S${id}, handle }`);
+      return;
+    }
+    this.addHandle(r.handle, child, target);
+  }
+
+  addHandle(handle: TaskHandle<unknown>, task: TaskRec, group: GroupRec): void {
+    const rec: HandleRec = { handle, task, group, last: handle.status };
+    task.handle = rec;
+    this.handles.push(rec);
+    if (handle.name !== task.name) this.violate("handle-result", `the handle of ${task.name} is named ${JSON.stringify(handle.name)}`);
+  }
+
+  /** `handles[-1 - h mod count]`, or null before the first handle. */
+  pickHandle(h: number): HandleRec | null {
+    const n = this.handles.length;
+    return n === 0 ? null : this.handles[n - 1 - (h % n)]!;
+  }
+
+  cancelHandle(h: number, env: Env): void {
+    const rec = this.pickHandle(h);
+    if (rec === null) {
+      this.trace.push(`${env.task.name}: no handle to cancel yet`);
+      return;
+    }
+    const before = this.handles.map((x) => x.handle.status);
+    const groupScope = rec.group.tg!.cancelScope;
+    const groupBefore = groupScope.cancelCalled;
+    rec.handle.cancel(`by ${env.task.name}`);
+    const after = rec.handle.status;
+    this.trace.push(`${env.task.name}: cancel the handle of ${rec.task.name} ("${before[this.handles.indexOf(rec)]}" -> "${after}")`);
+    if (after === "pending") this.violate("handle-status", `the handle of ${rec.task.name} is still "pending" right after cancel()`);
+    if (!groupBefore && groupScope.cancelCalled) {
+      this.violate("handle-cancel-leaked", `cancelling the handle of ${rec.task.name} cancelled its group ${rec.group.name}`);
+    }
+    const inner = rec.task.scope;
+    this.handles.forEach((other, i) => {
+      const now = other.handle.status;
+      if (other === rec || now === before[i]) return;
+      // A task running inside the cancelled one (in a group it opened) is cancelled with it.
+      if (inner !== null && other.group.chain.some((e) => e.scope === inner)) return;
+      this.violate("handle-cancel-leaked", `cancelling the handle of ${rec.task.name} moved the handle of ${other.task.name} from "${before[i]}" to "${now}"`);
+    });
+  }
+
+  async awaitHandle(id: number, s: Extract<Stmt, { k: "hawait" }>, env: Env): Promise<void> {
+    const rec = this.pickHandle(s.h);
+    if (rec === null) {
+      this.trace.push(`${env.task.name}: no handle to await yet`);
+      return;
+    }
+    if (s.within < 0 && this.waitsFor(rec.task, env.task)) {
+      this.trace.push(`${env.task.name}: skips awaiting the result of ${rec.task.name} (a wait-for cycle: it would deadlock)`);
+      return;
+    }
+    if (s.within < 0) return this.awaitResult(rec, env.cx, env, s.rethrow);
+    const r = await env.cx.moveOnAfter(s.within, (wcx) => {
+      this.labels.set(wcx.cancelScope, `moveOnAfter s${id}`);
+      return this.awaitResult(rec, wcx, env, s.rethrow);
+    });
+    if (r.cancelled) this.trace.push(`${env.task.name}: s${id} moved on`);
+  }
+
+  async awaitResult(rec: HandleRec, wcx: Context, env: Env, rethrow: boolean): Promise<void> {
+    const who = env.task;
+    const name = rec.task.name;
+    this.trace.push(`${who.name}: awaits the result of ${name} ("${rec.handle.status}")`);
+    who.waits.add(rec.task);
+    let value: unknown;
+    try {
+      value = await rec.handle.result(wcx);
+    } catch (error) {
+      this.step(env);
+      if (error instanceof Cancelled) {
+        this.trace.push(`${who.name}: the wait for ${name} was cancelled (${this.label(error.scope)})`);
+        throw error;
+      }
+      this.trace.push(`${who.name}: the result of ${name} threw ${describe(error)}`);
+      this.checkResult(rec, { error }, `${who.name} awaiting the result of ${name}`);
+      if (!(error instanceof TaskFailedError || error instanceof TaskCancelledError)) throw error;
+      if (!rethrow) return;
+      this.thrown.set(error, 0);
+      throw error;
+    } finally {
+      who.waits.delete(rec.task);
+    }
+    this.step(env);
+    this.trace.push(`${who.name}: the result of ${name} is ${value === rec.task.token ? `T${name.slice(1)}` : describe(value)}`);
+    this.checkResult(rec, { value }, `${who.name} awaiting the result of ${name}`);
+  }
+
+  /** `result()` agrees with the status and with what the task did. */
+  checkResult(rec: HandleRec, got: { value: unknown } | { error: unknown }, where: string): void {
+    const status = rec.handle.status;
+    const outcome = rec.task.outcome;
+    let ok: boolean;
+    let text: string;
+    if ("error" in got) {
+      const e = got.error;
+      text = `rejected with ${describe(e)}`;
+      if (e instanceof TaskFailedError) {
+        ok = status === "failed" && outcome?.kind === "failed" && e.cause === outcome.error;
+        if (outcome?.kind === "failed" && e.cause !== outcome.error) text += ` whose cause is ${describe(e.cause)}, not the error the task threw`;
+      } else {
+        ok = e instanceof TaskCancelledError && status === "cancelled" && outcome?.kind === "cancelled";
+      }
+    } else {
+      text = `resolved with ${describe(got.value)}`;
+      ok = status === "finished" && outcome?.kind === "finished" && got.value === rec.task.token;
+    }
+    if (!ok) this.violate("handle-result", `${where}: result() ${text}; the status is "${status}" and the task ${outcomeText(outcome)}`);
+  }
+
+  /** Whether `from` waits, directly or through other tasks, for `to` (only live tasks wait). */
+  waitsFor(from: TaskRec, to: TaskRec): boolean {
+    const seen = new Set<TaskRec>();
+    const stack = [from];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (t === to) return true;
+      if (t.outcome !== null || seen.has(t)) continue;
+      seen.add(t);
+      for (const w of t.waits) stack.push(w);
+      for (const g of this.groups) if (g.owner === t && !g.returned) stack.push(...g.members);
+    }
+    return false;
+  }
+
+  /** After the run: every handle's final status matches its task, and `result()` agrees (in a run of its own). */
+  async checkHandlesAtEnd(): Promise<void> {
+    this.observeHandles();
+    const ended: HandleRec[] = [];
+    for (const rec of this.handles) {
+      const status = rec.handle.status;
+      const expected = rec.task.outcome?.kind ?? "a final state";
+      if (status !== expected) {
+        this.violate("handle-status", `at the end the handle of ${rec.task.name} says "${status}" but the task ${outcomeText(rec.task.outcome)}`);
+      }
+      if (rank(status) === 2) ended.push(rec);
+    }
+    if (ended.length === 0) return;
+    const check = await withWatchdog(
+      run(async (cx) => {
+        for (const rec of ended) {
+          try {
+            const value = await rec.handle.result(cx);
+            this.checkResult(rec, { value }, "after the run");
+          } catch (error) {
+            this.checkResult(rec, { error }, "after the run");
+          }
+        }
+      }),
+    );
+    if (check === HUNG || !check.ok) this.violate("handle-result", `result() after the run ${check === HUNG ? "hung" : `failed: ${describe(check.error)}`}`);
+  }
+
+  /** A group's scope was cancelled only by a statement or by an error reaching the group. */
+  checkGroupsAtEnd(): void {
+    for (const g of this.groups) {
+      const scope = g.tg!.cancelScope;
+      if (!scope.cancelCalled || this.cancelledScopes.has(scope) || g.bodyFailed) continue;
+      if (g.members.some((t) => t.outcome?.kind === "failed" && (!t.start || t.startResolved))) continue;
+      this.violate("handle-cancel-leaked", `group ${g.name} was cancelled, but no statement cancelled it and no error reached it`);
+    }
   }
 }
 
@@ -682,7 +1137,7 @@ export async function runTreeCase(program: TreeProgram): Promise<CaseResult> {
   const main = async (cx: Context): Promise<void> => {
     c.root = cx.cancelScope;
     c.labels.set(cx.cancelScope, "root");
-    const rootTask: TaskRec = { name: "main", group: null, base: 1, extra: null, lateGroup: false, lateRun: false };
+    const rootTask = newTask("main", null, 1, null, false, undefined, undefined);
     await c.block(0, c.main, { cx, chain: [{ scope: cx.cancelScope, shield: false, label: "root" }], task: rootTask, group: null });
   };
   const outcome = await withWatchdog(run(main));
@@ -705,6 +1160,8 @@ export async function runTreeCase(program: TreeProgram): Promise<CaseResult> {
     for (const [error, n] of c.thrown) {
       if (n !== 1) c.violate("error-surfaced", `${describe(error)} surfaced ${n} times`);
     }
+    await c.checkHandlesAtEnd();
+    c.checkGroupsAtEnd();
   }
   for (const reason of unhandledSince(unhandledBefore)) c.violate("unhandled-rejection", reason);
   return { violations: c.violations, trace: c.trace };

@@ -1,6 +1,8 @@
-// Fuzz property A: random task trees (groups, start/startSoon into any group,
-// cancels, shields, timeouts, swallowed Cancelled, foreign promises) keep the
-// structured-concurrency invariants listed in conformance/fuzz/task-tree.ts.
+// Fuzz property A: random task trees (groups, startSoon/start/createTask/
+// startTask into any group, task handles cancelled and awaited, cancels,
+// shields, timeouts, swallowed Cancelled, foreign promises) keep the
+// structured-concurrency and task-handle invariants listed in
+// conformance/fuzz/task-tree.ts.
 // SKEIN_FUZZ_RUNS sets the number of cases; scripts/fuzz.mjs runs it at scale.
 import { it } from "vitest";
 import { formatReport, fuzz, summaryLine, testTimeout } from "../fuzz/harness.ts";
