@@ -649,3 +649,24 @@ describe("tg.startTask: start with a handle", () => {
     expect(got).toBe("v finished");
   });
 });
+
+describe("found by the task-handle fuzzer", () => {
+  it("a startTask task that cancels its own scope before started() is still moved into the group and ends cancelled", async () => {
+    const got = await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const { value, handle } = await tg.startTask(cx, async (cx) => {
+          cx.cancelScope.cancel();
+          cx.started("S");
+          await cx.checkpoint();
+          return "T";
+        });
+        const r = await handle.result(cx).then(
+          (v) => `resolved ${String(v)}`,
+          (e: unknown) => (e instanceof TaskCancelledError ? "TaskCancelledError" : String(e)),
+        );
+        return `${String(value)} ${handle.status} ${r}`;
+      }),
+    );
+    expect(got).toBe("S cancelled TaskCancelledError");
+  });
+});

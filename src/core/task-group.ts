@@ -114,7 +114,8 @@ class Starter implements StartStatus, TaskOwner {
     this.done = true;
     this.value = value;
     // The caller's side is cancelled: the task stays there (see the module text).
-    if (this.scope._origin !== null) return;
+    // (Its own scope, which the task itself may have cancelled, does not count.)
+    if (this.scope._parent!._origin !== null) return;
     const group = this.group;
     this.moved = true;
     group._pending++;
@@ -133,9 +134,11 @@ class Starter implements StartStatus, TaskOwner {
     const scope = this.scope;
     const error = failed ? outcome : undefined;
     // The task's own scope absorbs a cancellation that is its own.
+    let cancelled = false;
     if (failed && error instanceof Cancelled && scope._origin === scope) {
       scope._cancelledCaught = true;
       failed = false;
+      cancelled = true;
     } else if (failed) {
       passCancelled(error, scope);
     }
@@ -147,7 +150,9 @@ class Starter implements StartStatus, TaskOwner {
     }
     group._pendingStarts--;
     if (failed) this.reject(error);
-    else if (this.done && this.handle !== null) this.resolve({ value: this.value, handle: this.handle._ended(outcome) });
+    else if (this.done && this.handle !== null) {
+      this.resolve({ value: this.value, handle: this.handle._ended(cancelled, outcome) });
+    }
     else if (this.done) this.resolve(this.value);
     else this.reject(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`));
     group._maybeClose();

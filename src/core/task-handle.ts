@@ -155,10 +155,13 @@ export class TaskHandle<T = unknown> {
     }
   }
 
-  /** @internal The task ended normally before it was moved into the group (`startTask`). */
-  _ended(value: unknown): this {
-    this._state = FINISHED;
-    this._value = value as T;
+  /**
+   * @internal The task ended before it was moved into the group (`startTask`):
+   * it returned `value`, or its own scope absorbed its cancellation.
+   */
+  _ended(cancelled: boolean, value: unknown): this {
+    this._state = cancelled ? CANCELLED : FINISHED;
+    if (!cancelled) this._value = value as T;
     return this;
   }
 
