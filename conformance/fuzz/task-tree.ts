@@ -528,6 +528,11 @@ interface GroupRec {
   readonly members: TaskRec[];
   /** A non-`Cancelled` error left its body. */
   bodyFailed: boolean;
+  /**
+   * Scopes outside its chain whose cancellation reaches it: a group opened by a
+   * `start`ed task before `started()` lives under the `start` caller's scopes.
+   */
+  readonly extra: Set<CancelScope> | null;
 }
 
 /** How a task's function ended. */
@@ -575,6 +580,11 @@ interface Env {
   readonly chain: ChainEntry[];
   readonly task: TaskRec;
   readonly group: GroupRec | null;
+}
+
+function union(a: Set<CancelScope>, b: Set<CancelScope> | null): Set<CancelScope> {
+  if (b !== null) for (const x of b) a.add(x);
+  return a;
 }
 
 function newTask(
@@ -856,7 +866,7 @@ class TreeCase {
   }
 
   async group(id: number, body: Node[], env: Env): Promise<void> {
-    const rec: GroupRec = { name: `g${id}`, owner: env.task, tg: null, chain: [], returned: false, members: [], bodyFailed: false };
+    const rec: GroupRec = { name: `g${id}`, owner: env.task, tg: null, chain: [], returned: false, members: [], bodyFailed: false, extra: env.task.extra };
     this.trace.push(`${env.task.name}: opens g${id}`);
     try {
       await env.cx.taskGroup(async (tg, gcx) => {
@@ -894,7 +904,7 @@ class TreeCase {
       `t${id}`,
       target,
       target.chain.length,
-      s.start ? this.validScopes(env) : null,
+      s.start ? union(this.validScopes(env), target.extra) : target.extra,
       s.start,
       s.start && s.handle ? { started: `S${id}` } : undefined,
       s.handle ? { returned: `T${id}` } : undefined,
