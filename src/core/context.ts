@@ -24,7 +24,6 @@
  */
 
 import { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
-import { UsageError } from "./errors.ts";
 import type { Task } from "./task.ts";
 import { runTaskGroup, type TaskGroup } from "./task-group.ts";
 import { checkTimeoutOptions, failAt, type FailOptions, moveOnAt, type MoveOnOptions, type MoveOnResult, runInScope } from "./timeouts.ts";
