@@ -7,6 +7,9 @@
  * - In-memory byte streams ({@link memoryStreamPair},
  *   {@link memoryStreamOneWayPair}, {@link lockstepStreamPair}, ...) that
  *   keep the rules of Skein's byte stream interfaces.
+ * - Checkers that hold any byte stream implementation to those rules
+ *   ({@link checkOneWayStream}, {@link checkTwoWayStream},
+ *   {@link checkHalfCloseableStream}).
  *
  * @example
  * ```ts
@@ -29,3 +32,11 @@ export {
   memoryStreamOneWayPair,
   memoryStreamPair,
 } from "./memory-byte-streams.ts";
+export {
+  checkHalfCloseableStream,
+  checkOneWayStream,
+  checkTwoWayStream,
+  StreamCheckError,
+  type StreamCheckOptions,
+  type StreamPairFactory,
+} from "./check-streams.ts";
