@@ -47,6 +47,7 @@ export { gather, type GatherOptions, type GatherResults, type GatherSettled, typ
 export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./patterns/wait.ts";
 export { asCompleted, type AsCompletedIterator, type Completed } from "./patterns/as-completed.ts";
 export { Queue, type QueueStatistics } from "./patterns/queue.ts";
+export type { ByteReceiveStream, ByteSendStream, ByteStream, HalfCloseableStream } from "./streams/byte-stream.ts";
 export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModule, workerModule, type WorkerModuleOptions } from "./threads/to-thread.ts";
 export type { Exposed, Limiter } from "./threads/worker-pool.ts";
 export { transfer } from "./threads/worker-protocol.ts";
