@@ -117,8 +117,9 @@ export class Context {
   }
 
   /**
-   * The run's monotonic clock in milliseconds (the adapter's
-   * `performance.now()`). Deadlines are absolute times on this clock.
+   * The run's monotonic clock in milliseconds: the adapter's
+   * `performance.now()`, or the clock given as `run(main, { clock })` (a
+   * `MockClock` in tests). Deadlines are absolute times on this clock.
    *
    * @example
    * ```ts
@@ -128,7 +129,7 @@ export class Context {
    * ```
    */
   currentTime(): number {
-    return this._task.runner.adapter.now();
+    return this._task.runner.clock.now();
   }
 
   /**
