@@ -175,6 +175,20 @@ describe("MockClock", () => {
     expect(() => (clock.rate = -1)).toThrow(RangeError);
   });
 
+  it("a task waiting on a foreign promise counts as blocked: threshold 0 jumps past it, a threshold longer than the I/O does not", async () => {
+    const io = () => new Promise<string>((resolve) => setTimeout(() => resolve("answer"), 20));
+    const log: string[] = [];
+    await run(async (cx) => {
+      const r = await cx.moveOnAfter(5_000, (cx) => cx.abandonOnCancel(io()));
+      log.push(r.cancelled ? `gave up at ${cx.currentTime()}` : r.value);
+    }, { clock: new MockClock({ autojumpThreshold: 0 }) });
+    await run(async (cx) => {
+      const r = await cx.moveOnAfter(5_000, (cx) => cx.abandonOnCancel(io()));
+      log.push(r.cancelled ? `gave up at ${cx.currentTime()}` : `${r.value} at ${cx.currentTime()}`);
+    }, { clock: new MockClock({ autojumpThreshold: 1_000 }) });
+    expect(log).toEqual(["gave up at 5000", "answer at 0"]);
+  });
+
   it("a clock drives one run at a time; bad options are rejected", async () => {
     const clock = new MockClock();
     await run(async () => {
