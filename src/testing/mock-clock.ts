@@ -26,9 +26,10 @@
  * and run to its next block; a clock drives one run at a time; when the run
  * ends, the clock holds no real timer.
  *
- * Costs: nothing on the run's hot paths. While autojump is on and the run
- * has a deadline, one check per macrotask (threshold 0) or per threshold
- * (above 0) looks at two fields of the run.
+ * Costs: nothing on the run's hot paths. The clock holds at most the run's
+ * one timer, so finding the earliest is a scan of one. While autojump is on
+ * and the run has a deadline, one check per macrotask (threshold 0) or per
+ * threshold (above 0) looks at three fields of the run.
  *
  * @module
  */
