@@ -1,6 +1,7 @@
 import { defineConfig } from "tsup";
 
-// One entry per adapter plus the runtime-neutral core and `skein/testing`. The shared core ends
+// One entry per adapter plus the runtime-neutral core, and the same for `skein/testing`
+// (`skein/testing` resolves per runtime, so its `skeinTest` uses that runtime's adapter). The shared core ends
 // up in one chunk, so `skein/node` and `skein/core` share class identities.
 // Typings only for the entries that export something: a worker entry exports
 // nothing, and its code is written against the worker scope of its runtime,
@@ -12,6 +13,10 @@ const entries = {
   browser: "adapters/browser/index.ts",
   core: "src/index.ts",
   testing: "src/testing/index.ts",
+  "testing-node": "adapters/node/testing.ts",
+  "testing-deno": "adapters/deno/testing.ts",
+  "testing-bun": "adapters/bun/testing.ts",
+  "testing-browser": "adapters/browser/testing.ts",
 };
 
 export default defineConfig({

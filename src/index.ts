@@ -21,6 +21,7 @@
 
 export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSupport } from "./core/adapter.ts";
 export { CancelScope, type CancelScopeOptions } from "./core/cancel-scope.ts";
+export type { Clock, ClockRun } from "./core/clock.ts";
 export { Context } from "./core/context.ts";
 export { ContextVar, ContextVarToken } from "./core/context-var.ts";
 export {

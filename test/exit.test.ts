@@ -76,6 +76,16 @@ describe.each(Object.keys(runtimes))("process exit on %s", (runtime) => {
   }, 60_000);
 });
 
+describe.each(Object.keys(runtimes))("process exit with a MockClock on %s", (runtime) => {
+  it("runs on mock clocks (autojump, rate, frozen, skeinTest and its hang limit) leave no real timer behind", async () => {
+    const result = await runChild(runtime, "mock-clock-exit.mjs", "done");
+    expect(result.out.trim()).toBe("done");
+    expect(result.killed).toBe(false);
+    expect(result.code).toBe(0);
+    expect(result.exitDelay).toBeLessThan(2000);
+  }, 60_000);
+});
+
 describe("Deno's Web Worker", () => {
   // Not Skein: the runtime behaviour the Deno adapter works around by using
   // Deno's node:worker_threads (docs/runtimes.md). If this starts failing,

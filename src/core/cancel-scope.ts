@@ -265,7 +265,7 @@ export class CancelScope {
    * ```
    */
   get relativeDeadline(): number {
-    if (this._state !== UNENTERED) return this._deadline - this._runner!.adapter.now();
+    if (this._state !== UNENTERED) return this._deadline - this._runner!.clock.now();
     if (this._deadline !== Infinity) {
       throw new UsageError("an unentered scope with an absolute deadline has no relative deadline");
     }
@@ -281,7 +281,7 @@ export class CancelScope {
   set relativeDeadline(value: number) {
     checkDelay("relativeDeadline", value);
     if (this._state !== UNENTERED) {
-      this._deadline = this._runner!.adapter.now() + value;
+      this._deadline = this._runner!.clock.now() + value;
       if (this._state === ACTIVE) this._syncTimer();
     } else if (this._deadline !== Infinity) {
       throw new UsageError("an unentered scope with an absolute deadline has no relative deadline; set deadline instead");
@@ -371,7 +371,7 @@ export class CancelScope {
     }
     this._state = ACTIVE;
     if (this._relative !== Infinity) {
-      this._deadline = runner.adapter.now() + this._relative;
+      this._deadline = runner.clock.now() + this._relative;
       this._relative = Infinity;
     }
     this._runner = runner;
@@ -423,7 +423,7 @@ export class CancelScope {
     const timer = (this._timer ??= new DeadlineTimer(this));
     if (this._deadline === Infinity) {
       runner.timers.remove(timer);
-    } else if (this._deadline <= runner.adapter.now()) {
+    } else if (this._deadline <= runner.clock.now()) {
       this._deadlineReached();
     } else {
       timer.deadline = this._deadline;
@@ -449,6 +449,7 @@ export class CancelScope {
 
   /** @internal */
   _removeParked(waiter: Parked): void {
+    this._runner!.activity++;
     if (waiter.prevParked !== null) waiter.prevParked.nextParked = waiter.nextParked;
     else this._firstParked = waiter.nextParked;
     if (waiter.nextParked !== null) waiter.nextParked.prevParked = waiter.prevParked;
@@ -462,6 +463,7 @@ export class CancelScope {
     if (origin === null) return;
     let waiter = this._firstParked;
     this._firstParked = null;
+    if (waiter !== null) this._runner!.activity++;
     while (waiter !== null) {
       const next = waiter.nextParked;
       waiter.prevParked = waiter.nextParked = null;

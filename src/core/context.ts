@@ -116,8 +116,9 @@ export class Context {
   }
 
   /**
-   * The run's monotonic clock in milliseconds (the adapter's
-   * `performance.now()`). Deadlines are absolute times on this clock.
+   * The run's monotonic clock in milliseconds: the adapter's
+   * `performance.now()`, or the clock given as `run(main, { clock })` (a
+   * `MockClock` in tests). Deadlines are absolute times on this clock.
    *
    * @example
    * ```ts
@@ -127,7 +128,7 @@ export class Context {
    * ```
    */
   currentTime(): number {
-    return this._task.runner.adapter.now();
+    return this._task.runner.clock.now();
   }
 
   /**

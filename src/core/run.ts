@@ -10,6 +10,7 @@
  */
 
 import type { Adapter } from "./adapter.ts";
+import type { Clock } from "./clock.ts";
 import { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Runner } from "./runner.ts";
@@ -33,6 +34,11 @@ export interface RunOptions {
    * to the adapter of its runtime.
    */
   adapter?: Adapter;
+  /**
+   * Where the run reads time and arms its timers. Default: the adapter (real
+   * time). Tests pass a `MockClock` from `skein/testing` for virtual time.
+   */
+  clock?: Clock;
 }
 
 /**
@@ -66,11 +72,27 @@ export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOp
   if (adapter === null || typeof adapter !== "object" || typeof adapter.now !== "function") {
     throw new TypeError(`options.adapter must be an Adapter, got ${describeValue(adapter)}`);
   }
-  return runMain(adapter, main);
+  const clock = options.clock ?? adapter;
+  if (
+    clock === null || typeof clock !== "object" || typeof clock.now !== "function" ||
+    typeof clock.setTimer !== "function" || typeof clock.clearTimer !== "function"
+  ) {
+    throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
+  }
+  return runMain(adapter, clock, main);
 }
 
-async function runMain<T>(adapter: Adapter, main: (cx: Context) => T | PromiseLike<T>): Promise<T> {
-  const runner = new Runner(adapter);
+async function runMain<T>(adapter: Adapter, clock: Clock, main: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+  const runner = new Runner(adapter, clock);
+  clock.attach?.(runner);
+  try {
+    return await runRoot(runner, main);
+  } finally {
+    clock.detach?.(runner);
+  }
+}
+
+async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike<T>): Promise<T> {
   const scope = new CancelScope();
   scope._enter(runner, null);
   const task = new Task(runner, "main", null, scope);
@@ -96,5 +118,5 @@ async function runMain<T>(adapter: Adapter, main: (cx: Context) => T | PromiseLi
  */
 export function bindRun(adapter: Adapter): typeof run {
   return (main, options = {}) =>
-    run(main, options !== null && typeof options === "object" && options.adapter === undefined ? { adapter } : options);
+    run(main, options !== null && typeof options === "object" && options.adapter === undefined ? { ...options, adapter } : options);
 }

@@ -17,6 +17,12 @@
  * service, newest first, and waits for all of them before it drops the
  * native timer.
  *
+ * Clock: time is read, and the one wake-up armed, through `clock` (the
+ * adapter unless `run` was given one). For clocks that watch the run (a mock
+ * clock's autojump), `activity` and `busy` tell whether any task is runnable;
+ * `activity` is bumped once per tick, per batch of spawns and per woken
+ * waiter, so spawn and checkpoint pay nothing per task.
+ *
  * Spawn queue: `startSoon` appends the task and, if none is pending, queues one
  * microtask that begins every queued task in order. Tasks therefore begin
  * after the spawner reaches its next `await`, in the order they were started.
@@ -26,6 +32,7 @@
  */
 
 import type { Adapter } from "./adapter.ts";
+import type { Clock, ClockRun } from "./clock.ts";
 import type { Task } from "./task.ts";
 import { ClosedResourceError } from "./errors.ts";
 import { TimerQueue } from "./timer-queue.ts";
@@ -41,9 +48,17 @@ export interface RunService {
 }
 
 /** One run's scheduler state. @internal */
-export class Runner {
+export class Runner implements ClockRun {
   readonly adapter: Adapter;
+  /** Where the run reads time and arms its wake-up: the adapter unless `run` was given a clock. */
+  readonly clock: Clock;
   readonly timers: TimerQueue;
+  /**
+   * Changes whenever a task may have become runnable (a waiter woken or
+   * cancelled, a tick taken, a batch of tasks begun): one increment, never
+   * per spawn or per checkpoint. Read by clocks and `waitAllTasksBlocked`.
+   */
+  activity = 0;
   private tickPromise: Promise<void> | null = null;
   private tickResolve: (() => void) | null = null;
   private readonly ready: Task[] = [];
@@ -52,6 +67,7 @@ export class Runner {
     const resolve = this.tickResolve!;
     this.tickPromise = null;
     this.tickResolve = null;
+    this.activity++;
     resolve();
   };
   private readonly flushReady = (): void => {
@@ -60,11 +76,18 @@ export class Runner {
     for (let i = 0; i < ready.length; i++) ready[i]!.begin();
     ready.length = 0;
     this.readyQueued = false;
+    this.activity++;
   };
 
-  constructor(adapter: Adapter) {
+  constructor(adapter: Adapter, clock: Clock = adapter) {
     this.adapter = adapter;
-    this.timers = new TimerQueue(adapter);
+    this.clock = clock;
+    this.timers = new TimerQueue(adapter, clock);
+  }
+
+  /** True while a checkpoint tick or a task start is pending: some task is runnable. */
+  get busy(): boolean {
+    return this.tickPromise !== null || this.readyQueued;
   }
 
   /** A promise that resolves on the next macrotask, shared by all callers until then. */

@@ -1,6 +1,7 @@
 /**
  * The timer queue: every sleep and every cancel-scope deadline of one run
- * shares a single native timer.
+ * shares a single native timer, armed through the run's clock (the adapter,
+ * or a test's mock clock).
  *
  * Entries are the waiting objects themselves (a sleeping waiter, a cancel
  * scope with a deadline): they carry their own `deadline` and heap position,
@@ -29,6 +30,7 @@
  */
 
 import type { Adapter, TimerHandle } from "./adapter.ts";
+import type { Clock } from "./clock.ts";
 
 /**
  * The longest delay handed to `Adapter.setTimer`: 2^31 - 1 ms (24.8 days),
@@ -38,7 +40,7 @@ export const MAX_NATIVE_DELAY = 2 ** 31 - 1;
 
 /** Something that waits for a point in time. @internal */
 export interface TimerEntry {
-  /** When the entry is due, on the adapter's clock. */
+  /** When the entry is due, on the run's clock. */
   deadline: number;
   /** Position in the heap, or -1 when not queued. */
   heapIndex: number;
@@ -51,13 +53,15 @@ export interface TimerEntry {
 /** One run's timers. @internal */
 export class TimerQueue {
   private readonly heap: TimerEntry[] = [];
+  private readonly clock: Clock;
   private readonly adapter: Adapter;
   private handle: TimerHandle = undefined;
   private armedAt = Infinity;
   private seq = 0;
   private readonly fire = (): void => this.onNativeTimer();
 
-  constructor(adapter: Adapter) {
+  constructor(adapter: Adapter, clock: Clock = adapter) {
+    this.clock = clock;
     this.adapter = adapter;
   }
 
@@ -108,8 +112,8 @@ export class TimerQueue {
    * between the two still re-arms it.
    */
   private arm(at: number): void {
-    if (this.handle !== undefined) this.adapter.clearTimer(this.handle);
-    const now = this.adapter.now();
+    if (this.handle !== undefined) this.clock.clearTimer(this.handle);
+    const now = this.clock.now();
     let delay = at - now;
     if (delay > MAX_NATIVE_DELAY) {
       delay = MAX_NATIVE_DELAY;
@@ -118,11 +122,11 @@ export class TimerQueue {
       delay = 0;
     }
     this.armedAt = at;
-    this.handle = this.adapter.setTimer(this.fire, delay);
+    this.handle = this.clock.setTimer(this.fire, delay);
   }
 
   private disarm(): void {
-    if (this.handle !== undefined) this.adapter.clearTimer(this.handle);
+    if (this.handle !== undefined) this.clock.clearTimer(this.handle);
     this.handle = undefined;
     this.armedAt = Infinity;
   }
@@ -131,7 +135,7 @@ export class TimerQueue {
     this.handle = undefined;
     this.armedAt = Infinity;
     const heap = this.heap;
-    const now = this.adapter.now();
+    const now = this.clock.now();
     while (heap.length > 0 && heap[0]!.deadline <= now) {
       const entry = heap[0]!;
       this.remove(entry);

@@ -1,9 +1,13 @@
 /**
  * `skein/testing`: tools for testing concurrent code, in the spirit of
- * `trio.testing`. Import it only from tests; apps that do not import it do
- * not ship it.
+ * `trio.testing`: virtual time ({@link MockClock}), forced interleavings
+ * ({@link Sequencer}), {@link waitAllTasksBlocked}, and {@link skeinTest} to
+ * run a test body on a mock clock with a real-time limit. Import it only
+ * from tests; apps that do not import it do not ship it.
  *
- * - {@link Sequencer}: forces an interleaving of tasks.
+ * Like `skein`, `skein/testing` resolves to a build for your runtime, whose
+ * `skeinTest` uses that runtime's adapter.
+ *
  * - In-memory byte streams ({@link memoryStreamPair},
  *   {@link memoryStreamOneWayPair}, {@link lockstepStreamPair}, ...) that
  *   keep the rules of Skein's byte stream interfaces.
@@ -13,13 +17,15 @@
  *
  * @example
  * ```ts
- * import { Sequencer } from "skein/testing";
+ * import { MockClock, Sequencer, skeinTest, waitAllTasksBlocked } from "skein/testing";
  * const seq = new Sequencer();
  * ```
  *
  * @module
  */
 
+export { waitAllTasksBlocked } from "./blocked.ts";
+export { MockClock, type MockClockOptions } from "./mock-clock.ts";
 export { Sequencer } from "./sequencer.ts";
 export {
   lockstepStreamOneWayPair,
@@ -40,3 +46,4 @@ export {
   type StreamCheckOptions,
   type StreamPairFactory,
 } from "./check-streams.ts";
+export { bindSkeinTest, skeinTest, type SkeinTestBody, type SkeinTestOptions, TestHangError } from "./skein-test.ts";

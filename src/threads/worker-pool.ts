@@ -338,7 +338,7 @@ export class WorkerPool implements TimerEntry {
     }
     if (worker.active > 0) return;
     worker.port.setIdle?.(true);
-    worker.idleSince = this.runner.adapter.now();
+    worker.idleSince = this.runner.clock.now();
     this.idle.push(worker);
     this.idleTimeout = idleTimeout;
     if (this.heapIndex < 0) {
@@ -349,7 +349,7 @@ export class WorkerPool implements TimerEntry {
 
   /** The idle sweep: retire workers idle for `idleTimeout`, then re-arm for the next. */
   onTimer(): void {
-    const now = this.runner.adapter.now();
+    const now = this.runner.clock.now();
     let next = Infinity;
     for (const w of [...this.idle]) {
       if (now - w.idleSince >= this.idleTimeout) this.retire(w);
@@ -407,7 +407,7 @@ export class WorkerPool implements TimerEntry {
   private async stopCall(cx: Context, worker: PooledWorker, id: number, call: CallWaiter, grace: number): Promise<void> {
     const confirm = (call.confirm = new Waiter<void>());
     worker.port.post({ t: "cancel", id } satisfies ToWorker);
-    const within = new CancelScope({ shield: true, deadline: this.runner.adapter.now() + grace });
+    const within = new CancelScope({ shield: true, deadline: this.runner.clock.now() + grace });
     await cx.withCancelScope(within, (cx) => confirm.park(cx.cancelScope));
     if (!worker.calls.has(id)) return; // the function stopped, or the worker ended
     call.overdue = true;
