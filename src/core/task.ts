@@ -18,7 +18,8 @@
  *
  * Invariants:
  * - A task begins at most once and reports its end to its owner exactly once,
- *   after every exit hook has run; `ended` is true from then on.
+ *   after every exit hook has run; `ended` is true from then on, and no hook
+ *   can be added.
  * - Its context-variable map is never mutated in place: `ContextVar.set`
  *   replaces the task's map, so a snapshot taken by a child stays as it was.
  *
@@ -52,6 +53,9 @@ export interface ExitHook {
   onTaskExit(task: Task): void;
 }
 
+/** `exitHooks` of a task whose body has ended. */
+const ENDED: ExitHook[] = [];
+
 /** A task, which is also the root context of its body. @internal */
 export class Task extends Context {
   readonly runner: Runner;
@@ -61,9 +65,11 @@ export class Task extends Context {
   owner: TaskOwner | null = null;
   fn: ((cx: Context, ...args: never[]) => unknown) | null = null;
   args: unknown[] | null = null;
-  /** True once the body has ended. */
-  ended = false;
-  /** An array, not a Set: a contended Lock adds and removes one per hand-over; a task has few. */
+  /**
+   * An array, not a Set: a contended Lock adds and removes one per hand-over;
+   * a task has few. `ENDED` once the body has ended (one field for both, to
+   * keep a task small: spawning 100k tasks is bound by their size).
+   */
   private exitHooks: ExitHook[] | null = null;
 
   constructor(runner: Runner, name: string, vars: VarMap | null, scope: CancelScope) {
@@ -78,16 +84,22 @@ export class Task extends Context {
     return new Task(this.runner, name, this.vars, scope);
   }
 
-  /** Registers `hook` to run when this task ends. */
+  /** True once the body has ended. */
+  get ended(): boolean {
+    return this.exitHooks === ENDED;
+  }
+
+  /** Registers `hook` to run when this task ends (never, once it has ended). */
   addExitHook(hook: ExitHook): void {
     const hooks = (this.exitHooks ??= []);
+    if (hooks === ENDED) return;
     if (!hooks.includes(hook)) hooks.push(hook);
   }
 
   /** Unregisters `hook`. */
   removeExitHook(hook: ExitHook): void {
     const hooks = this.exitHooks;
-    if (hooks === null) return;
+    if (hooks === null || hooks === ENDED) return;
     const at = hooks.lastIndexOf(hook);
     if (at < 0) return;
     hooks[at] = hooks[hooks.length - 1]!;
@@ -112,12 +124,9 @@ export class Task extends Context {
       failed = true;
       outcome = e;
     }
-    this.ended = true;
     const hooks = this.exitHooks;
-    if (hooks !== null) {
-      this.exitHooks = null;
-      for (const hook of hooks) hook.onTaskExit(this);
-    }
+    this.exitHooks = ENDED;
+    if (hooks !== null) for (const hook of hooks) hook.onTaskExit(this);
     this.owner!._taskDone(this, failed, outcome);
   }
 }
