@@ -23,6 +23,16 @@ export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSuppor
 export { CancelScope, type CancelScopeOptions } from "./core/cancel-scope.ts";
 export type { Clock, ClockRun } from "./core/clock.ts";
 export { Context } from "./core/context.ts";
+export {
+  formatTaskTree,
+  type Instrument,
+  type TaskInfo,
+  type TaskOutcome,
+  type TaskState,
+  type TaskTree,
+  type TaskTreeGroup,
+  taskTree,
+} from "./core/instrument.ts";
 export { ContextVar, ContextVarToken } from "./core/context-var.ts";
 export {
   BrokenResourceError,

@@ -190,6 +190,8 @@ export class CancelScope {
     if (this._cancelCalled) return;
     this._cancelCalled = true;
     this._reason = reason;
+    const runner = this._runner;
+    if (runner !== null && runner.instruments !== null && this._state === ACTIVE) runner.instruments.scopeCancelled(this, reason);
     if (this._timer !== null) this._runner?.timers.remove(this._timer);
     if (this._state === ACTIVE) refresh(this);
   }

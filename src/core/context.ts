@@ -24,6 +24,7 @@
  */
 
 import { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
+import { type TaskInfo, viewOf } from "./instrument.ts";
 import type { Task } from "./task.ts";
 import { runTaskGroup, type TaskGroup } from "./task-group.ts";
 import { checkTimeoutOptions, failAt, type FailOptions, moveOnAt, type MoveOnOptions, type MoveOnResult, runInScope } from "./timeouts.ts";
@@ -116,6 +117,19 @@ export class Context {
   }
 
   /**
+   * The task running this context, as a {@link TaskInfo} (the same object
+   * every time for the same task; asyncio's `current_task()`).
+   *
+   * @example
+   * ```ts
+   * tg.startSoon({ name: "poller" }, async (cx) => console.log(cx.currentTask().name)); // poller
+   * ```
+   */
+  currentTask(): TaskInfo {
+    return viewOf(this._task);
+  }
+
+  /**
    * The run's monotonic clock in milliseconds: the adapter's
    * `performance.now()`, or the clock given as `run(main, { clock })` (a
    * `MockClock` in tests). Deadlines are absolute times on this clock.
@@ -162,7 +176,9 @@ export class Context {
    */
   async checkpoint(): Promise<void> {
     this.checkpointIfCancelled();
-    await this._task.runner.tick();
+    const runner = this._task.runner;
+    if (runner.instruments !== null) runner.instruments.checkpoint(this._task);
+    await runner.tick();
     this.checkpointIfCancelled();
   }
 
@@ -209,11 +225,20 @@ export class Context {
    * ```
    */
   sleepForever(): Promise<void> {
-    return parkWhereBlocked(new Waiter<void>(), this.cancelScope);
+    return this.blockedOn("sleepForever", parkWhereBlocked(new Waiter<void>(), this.cancelScope));
   }
 
   private sleepTo(deadline: number): Promise<void> {
-    return parkWhereBlocked(new SleepWaiter(this._task.runner.timers, deadline), this.cancelScope);
+    const runner = this._task.runner;
+    const parked = parkWhereBlocked(new SleepWaiter(runner.timers, deadline), this.cancelScope);
+    const instruments = runner.instruments;
+    return instruments === null ? parked : instruments.block(this._task, `sleep until ${deadline}`, parked);
+  }
+
+  /** Reports the task blocked on `what` until `parked` settles, in a tracked run. */
+  private blockedOn<T>(what: string, parked: Promise<T>): Promise<T> {
+    const instruments = this._task.runner.instruments;
+    return instruments === null ? parked : instruments.block(this._task, what, parked);
   }
 
   /**
@@ -232,7 +257,7 @@ export class Context {
   abandonOnCancel<T>(promise: PromiseLike<T>): Promise<T> {
     checkThenable("promise", promise);
     const waiter = new Waiter<T>();
-    const parked = parkWhereBlocked(waiter, this.cancelScope);
+    const parked = this.blockedOn("abandonOnCancel", parkWhereBlocked(waiter, this.cancelScope));
     promise.then(
       (value) => waiter.wake(value),
       (error: unknown) => waiter.fail(error),

@@ -13,6 +13,7 @@ import type { Adapter } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
 import { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
+import { type Instrument, Instrumentation } from "./instrument.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
 import { checkFunction, describeValue } from "./validate.ts";
@@ -39,6 +40,13 @@ export interface RunOptions {
    * time). Tests pass a `MockClock` from `skein/testing` for virtual time.
    */
   clock?: Clock;
+  /**
+   * Instruments to call as the run goes (see {@link Instrument}). A run with
+   * instruments is *tracked*: it keeps its live tasks for {@link taskTree}.
+   */
+  instruments?: readonly Instrument[];
+  /** Keep the live task tree ({@link taskTree}) even without instruments. Default false. */
+  trackTasks?: boolean;
 }
 
 /**
@@ -79,11 +87,28 @@ export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOp
   ) {
     throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
   }
-  return runMain(adapter, clock, main);
+  const instruments = options.instruments ?? [];
+  if (!Array.isArray(instruments) || instruments.some((i) => i === null || typeof i !== "object")) {
+    throw new TypeError(`options.instruments must be an array of objects, got ${describeValue(instruments)}`);
+  }
+  if (options.trackTasks !== undefined && typeof options.trackTasks !== "boolean") {
+    throw new TypeError(`options.trackTasks must be a boolean, got ${describeValue(options.trackTasks)}`);
+  }
+  const tracked = instruments.length > 0 || options.trackTasks === true;
+  return runMain(adapter, clock, main, tracked ? [...instruments] : null);
 }
 
-async function runMain<T>(adapter: Adapter, clock: Clock, main: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+async function runMain<T>(
+  adapter: Adapter,
+  clock: Clock,
+  main: (cx: Context) => T | PromiseLike<T>,
+  instruments: Instrument[] | null,
+): Promise<T> {
   const runner = new Runner(adapter, clock);
+  if (instruments !== null) {
+    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now()));
+    runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
+  }
   clock.attach?.(runner);
   try {
     return await runRoot(runner, main);
@@ -96,9 +121,27 @@ async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike
   const scope = new CancelScope();
   scope._enter(runner, null);
   const task = new Task(runner, "main", null, scope);
+  const instruments = runner.instruments;
+  if (instruments === null) {
+    try {
+      return await main(task);
+    } finally {
+      scope._exit();
+      await runner.close();
+    }
+  }
+  instruments.started(task);
+  let failed = false;
+  let outcome: unknown;
   try {
-    return await main(task);
+    outcome = await main(task);
+    return outcome as T;
+  } catch (error) {
+    failed = true;
+    outcome = error;
+    throw error;
   } finally {
+    instruments.exited(task, failed, outcome);
     scope._exit();
     await runner.close();
   }

@@ -23,6 +23,11 @@
  * `activity` is bumped once per tick, per batch of spawns and per woken
  * waiter, so spawn and checkpoint pay nothing per task.
  *
+ * Instruments: `instruments` is null unless the run is tracked (given
+ * instruments, or `trackTasks`); spawn, the start loop, task exit,
+ * checkpoints and the park paths test that one field and nothing more
+ * (see instrument.ts).
+ *
  * Spawn queue: `startSoon` appends the task and, if none is pending, queues one
  * microtask that begins every queued task in order. Tasks therefore begin
  * after the spawner reaches its next `await`, in the order they were started.
@@ -35,6 +40,7 @@ import type { Adapter } from "./adapter.ts";
 import type { Clock, ClockRun } from "./clock.ts";
 import type { Task } from "./task.ts";
 import { ClosedResourceError } from "./errors.ts";
+import type { Instrumentation, TaskView } from "./instrument.ts";
 import { TimerQueue } from "./timer-queue.ts";
 
 /**
@@ -59,6 +65,13 @@ export class Runner implements ClockRun {
    * per spawn or per checkpoint. Read by clocks and `waitAllTasksBlocked`.
    */
   activity = 0;
+  /**
+   * The run's instruments and live-task bookkeeping, or null for an
+   * untracked run: the one field the hot paths test.
+   */
+  instruments: Instrumentation | null = null;
+  /** Task views handed out (`cx.currentTask()`, instruments), made on first use. */
+  views: WeakMap<Task, TaskView> | null = null;
   private tickPromise: Promise<void> | null = null;
   private tickResolve: (() => void) | null = null;
   private readonly ready: Task[] = [];
@@ -73,7 +86,12 @@ export class Runner implements ClockRun {
   private readonly flushReady = (): void => {
     const ready = this.ready;
     // Tasks started while flushing are appended and begun in this same loop.
-    for (let i = 0; i < ready.length; i++) ready[i]!.begin();
+    const instruments = this.instruments;
+    for (let i = 0; i < ready.length; i++) {
+      const task = ready[i]!;
+      if (instruments !== null) instruments.started(task);
+      task.begin();
+    }
     ready.length = 0;
     this.readyQueued = false;
     this.activity++;
@@ -104,6 +122,7 @@ export class Runner implements ClockRun {
 
   /** Queues `task` to begin on the next microtask. */
   spawn(task: Task): void {
+    if (this.instruments !== null) this.instruments.spawned(task);
     this.ready.push(task);
     if (!this.readyQueued) {
       this.readyQueued = true;

@@ -130,6 +130,10 @@ class Starter implements StartStatus, TaskOwner {
     }
   }
 
+  get _ownerGroup(): TaskGroup {
+    return this.group;
+  }
+
   _taskDone(task: Task, failed: boolean, outcome: unknown): void {
     const scope = this.scope;
     const error = failed ? outcome : undefined;
@@ -366,6 +370,11 @@ export class TaskGroup {
   }
 
   /** @internal */
+  get _ownerGroup(): TaskGroup {
+    return this;
+  }
+
+  /** @internal */
   _taskDone(_task: Task, failed: boolean, outcome: unknown): void {
     if (failed) this._addError(outcome);
     this._pending--;
@@ -409,9 +418,11 @@ export async function runTaskGroup<T>(
   group._bodyDone = true;
   group._maybeClose();
   if (group._open) {
-    await new Promise<void>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       group._onClosed = resolve;
     });
+    const instruments = cx._task.runner.instruments;
+    await (instruments === null ? closed : instruments.block(cx._task, "task group", closed));
   }
   const errors = group._errors;
   const cancelled = group._cancelled;

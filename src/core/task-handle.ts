@@ -165,6 +165,11 @@ export class TaskHandle<T = unknown> {
     return this;
   }
 
+  /** @internal */
+  get _ownerGroup(): TaskGroup {
+    return this._group;
+  }
+
   /** @internal The task ended. */
   _taskDone(task: Task, failed: boolean, outcome: unknown): void {
     const scope = this._scope;

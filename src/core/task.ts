@@ -30,6 +30,7 @@
 import type { CancelScope } from "./cancel-scope.ts";
 import { Context } from "./context.ts";
 import type { Runner } from "./runner.ts";
+import type { TaskGroup } from "./task-group.ts";
 
 /** The context variables visible to a task. @internal */
 export type VarMap = ReadonlyMap<object, unknown>;
@@ -45,6 +46,8 @@ export interface StartStatus {
  * error (failed) or its return value. @internal
  */
 export interface TaskOwner {
+  /** The group the task belongs to (or will, for a pending `start`). */
+  readonly _ownerGroup: TaskGroup;
   _taskDone(task: Task, failed: boolean, outcome: unknown): void;
 }
 
@@ -127,6 +130,8 @@ export class Task extends Context {
     const hooks = this.exitHooks;
     this.exitHooks = ENDED;
     if (hooks !== null) for (const hook of hooks) hook.onTaskExit(this);
+    const instruments = this.runner.instruments;
+    if (instruments !== null) instruments.exited(this, failed, outcome);
     this.owner!._taskDone(this, failed, outcome);
   }
 }

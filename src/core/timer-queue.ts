@@ -59,6 +59,8 @@ export class TimerQueue {
   private armedAt = Infinity;
   private seq = 0;
   private readonly fire = (): void => this.onNativeTimer();
+  /** Told the deadline of each entry fired (a tracked run's instruments), or null. */
+  onFired: ((deadline: number) => void) | null = null;
 
   constructor(adapter: Adapter, clock: Clock = adapter) {
     this.clock = clock;
@@ -139,6 +141,7 @@ export class TimerQueue {
     while (heap.length > 0 && heap[0]!.deadline <= now) {
       const entry = heap[0]!;
       this.remove(entry);
+      if (this.onFired !== null) this.onFired(entry.deadline);
       try {
         entry.onTimer();
       } catch (error) {

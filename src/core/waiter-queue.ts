@@ -151,6 +151,8 @@ export const MUST_WAIT: unique symbol = Symbol("must wait");
  * @internal
  */
 export interface BlockingOp<S, A, T> {
+  /** What instruments and the task tree say the task is blocked on (`"Event.wait"`). */
+  readonly name: string;
   /** Completes the call now and returns its result, or returns MUST_WAIT. May throw an outcome error. */
   now(self: S, cx: Context, arg: A): T | typeof MUST_WAIT;
   /** Makes the waiter and queues it; it is parked right after. */
@@ -171,5 +173,7 @@ export function block<S, A, T>(op: BlockingOp<S, A, T>, self: S, cx: Context, ar
   if (result !== MUST_WAIT) return result === undefined ? (RESOLVED as Promise<T>) : Promise.resolve(result);
   // Not cancelled (checked above, and nothing since ran user code), so the
   // waiter parks for real and will leave its queue through onCancel if need be.
-  return op.enqueue(self, cx, arg).park(scope);
+  const parked = op.enqueue(self, cx, arg).park(scope);
+  const instruments = cx._task.runner.instruments;
+  return instruments === null ? parked : instruments.block(cx._task, op.name, parked);
 }

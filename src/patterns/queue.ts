@@ -34,11 +34,13 @@ import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "..
 import { Channel } from "../streams/channel.ts";
 
 const PUT: BlockingOp<Channel<unknown>, unknown, void> = {
+  name: "Queue.put",
   now: (channel, _cx, item) => (channel.offer(item) ? undefined : MUST_WAIT),
   enqueue: (channel, _cx, item) => channel.waitToSend(item),
 };
 
 const GET: BlockingOp<Channel<unknown>, void, unknown> = {
+  name: "Queue.get",
   now: (channel) => (channel.ready() ? channel.take() : MUST_WAIT),
   enqueue: (channel) => channel.waitToReceive(),
 };
@@ -50,6 +52,7 @@ interface Joinable {
 }
 
 const JOIN: BlockingOp<Joinable, void, void> = {
+  name: "Queue.join",
   now: (queue) => (queue._unfinished() === 0 ? undefined : MUST_WAIT),
   enqueue(queue) {
     const waiter = new QueuedWaiter<void>();

@@ -60,6 +60,7 @@ class StreamState<T> extends Channel<T> {
 }
 
 const SEND: BlockingOp<StreamState<unknown>, unknown, void> = {
+  name: "MemoryObjectSendStream.send",
   now(state, _cx, item) {
     if (state.openReceive === 0) throw brokenError();
     return state.offer(item) ? undefined : MUST_WAIT;
@@ -68,6 +69,7 @@ const SEND: BlockingOp<StreamState<unknown>, unknown, void> = {
 };
 
 const RECEIVE: BlockingOp<StreamState<unknown>, void, unknown> = {
+  name: "MemoryObjectReceiveStream.receive",
   now(state) {
     if (state.ready()) return state.take();
     if (state.openSend === 0) throw new EndOfStream();

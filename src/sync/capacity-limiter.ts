@@ -47,6 +47,7 @@ class BorrowWaiter extends QueuedWaiter<void> {
 }
 
 const BORROW: BlockingOp<CapacityLimiter, object, void> = {
+  name: "CapacityLimiter.acquire",
   now: (limiter, _cx, borrower) => limiter._tryBorrow(borrower),
   enqueue(limiter, _cx, borrower) {
     const waiter = new BorrowWaiter(limiter, borrower);

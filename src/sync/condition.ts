@@ -29,6 +29,7 @@ import { checkCount, checkFunction, describeValue } from "../core/validate.ts";
 
 /** Waiting for a notification: no fast path; queueing releases the lock. */
 const NOTIFIED: BlockingOp<Condition, void, void> = {
+  name: "Condition.wait",
   now: () => MUST_WAIT,
   enqueue(condition, cx) {
     const waiter = new QueuedWaiter<void>();

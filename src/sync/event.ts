@@ -17,6 +17,7 @@ import type { Context } from "../core/context.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 const WAIT: BlockingOp<Event, void, void> = {
+  name: "Event.wait",
   now: (event) => (event.isSet() ? undefined : MUST_WAIT),
   enqueue(event) {
     const waiter = new QueuedWaiter<void>();

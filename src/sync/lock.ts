@@ -49,6 +49,7 @@ class LockWaiter extends QueuedWaiter<void> {
 }
 
 const ACQUIRE: BlockingOp<Lock, Task, void> = {
+  name: "Lock.acquire",
   now: (lock, _cx, task) => lock._tryAcquire(task),
   enqueue: (lock, _cx, task) => lock._enqueue(task),
 };

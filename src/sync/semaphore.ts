@@ -25,6 +25,7 @@ import { checkCount, describeValue } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 const ACQUIRE: BlockingOp<Semaphore, void, void> = {
+  name: "Semaphore.acquire",
   now: (semaphore) => semaphore._tryAcquire(),
   enqueue(semaphore) {
     const waiter = new QueuedWaiter<void>();
