@@ -344,7 +344,26 @@ describe("skeinTest", () => {
     const error = await skeinTest((cx) => cx.sleepForever(), { timeout: 200 })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TestHangError);
     expect((error as Error).message).toMatch(/did not finish within 200 ms/);
+    expect((error as Error).message).toMatch(/its tasks were:\nmain: blocked on sleepForever \(since 0\)$/);
     expect(performance.now() - real).toBeLessThan(10_000);
+  });
+
+  it("a hang's TestHangError shows the task tree", async () => {
+    const error = await skeinTest(
+      (cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          const never = new Event();
+          tg.startSoon(async function stuck(cx) {
+            await never.wait(cx);
+          });
+          await cx.sleep(HOUR);
+        }),
+      { timeout: 200 },
+    )().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TestHangError);
+    expect((error as Error).message.split("its tasks were:\n")[1]).toBe(
+      ["main: blocked on task group (since 3600000)", "  group", "    stuck: blocked on Event.wait (since 0)"].join("\n"),
+    );
   });
 
   it("rejects bad arguments when made", () => {

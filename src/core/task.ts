@@ -127,6 +127,14 @@ export class Task extends Context {
       failed = true;
       outcome = e;
     }
+    this.end(failed, outcome);
+  }
+
+  /**
+   * Runs the exit hooks and reports the end. Out of `body` so the async
+   * frame every suspended task keeps holds no more registers than it needs.
+   */
+  private end(failed: boolean, outcome: unknown): void {
     const hooks = this.exitHooks;
     this.exitHooks = ENDED;
     if (hooks !== null) for (const hook of hooks) hook.onTaskExit(this);

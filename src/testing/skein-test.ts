@@ -7,7 +7,10 @@
  * (autojump on, threshold 0, unless told otherwise), so timeouts and sleeps
  * take no real time. If the run does not finish within a real-time limit
  * (default 10 s), its root scope is cancelled and the test fails with a
- * {@link TestHangError} saying so, instead of hanging the test runner.
+ * {@link TestHangError} saying so, instead of hanging the test runner. The
+ * run is tracked (`trackTasks: true`), so the error's message ends with the
+ * task tree at the moment of the hang: every live task and what it was
+ * blocked on since when.
  *
  * The adapter: this module imports no runtime module. The `skeinTest`
  * exported by `skein/testing` resolves, like `run` from `skein`, through the
@@ -23,6 +26,7 @@
 import type { Adapter, TimerHandle } from "../core/adapter.ts";
 import type { Context } from "../core/context.ts";
 import { SkeinError } from "../core/errors.ts";
+import { formatTaskTree, taskTree } from "../core/instrument.ts";
 import { run } from "../core/run.ts";
 import { checkDelay, checkFunction, describeValue } from "../core/validate.ts";
 import { MockClock, type MockClockOptions } from "./mock-clock.ts";
@@ -117,13 +121,15 @@ function runTest(adapter: Adapter, body: SkeinTestBody, clockOptions: MockClockO
       root = cx;
       await body(cx, clock);
     },
-    { adapter, clock },
+    { adapter, clock, trackTasks: true },
   );
   if (limit === Infinity) return done;
   return new Promise<void>((resolve, reject) => {
     const guard: TimerHandle = adapter.setTimer(() => {
-      reject(new TestHangError(`the test's run did not finish within ${limit} ms of real time (virtual time ${clock.now()} ms); it was cancelled`));
-      (root as Context | null)?.cancelScope.cancel("skeinTest time limit");
+      const cx = root as Context | null;
+      const tree = cx === null ? "" : `; its tasks were:\n${formatTaskTree(taskTree(cx))}`;
+      reject(new TestHangError(`the test's run did not finish within ${limit} ms of real time (virtual time ${clock.now()} ms); it was cancelled${tree}`));
+      cx?.cancelScope.cancel("skeinTest time limit");
       done.catch(() => {});
     }, limit);
     done.then(
