@@ -18,7 +18,10 @@
  * Costs: an untracked run has `runner.instruments === null`, and the hot
  * paths (spawn, task start and exit, checkpoint, park, timer firing) test
  * that one field and nothing more. A tracked run pays, per task, one view
- * object and one set insertion, and per blocking call one promise reaction.
+ * object and one map insertion and deletion (the live map, keyed by task),
+ * and per blocking call one promise reaction. Views handed out otherwise
+ * (`cx.currentTask()` in an untracked run) live in a `WeakMap` on the
+ * runner, made on first use.
  *
  * Invariants:
  * - Every task of a tracked run is reported spawned, then started, then
@@ -52,7 +55,7 @@ export type TaskState = "waiting" | "running" | "blocked" | "ended";
 
 /**
  * A public view of one task: what instruments and {@link Context.currentTask}
- * see. The same object for the same task for the whole run.
+ * see. The same object for the same task while it runs.
  *
  * @example
  * ```ts
@@ -165,6 +168,11 @@ function groupOf(task: Task): TaskGroup | null {
 /** A task's view, made on first use and kept for the run. @internal */
 export function viewOf(task: Task): TaskView {
   const runner = task.runner;
+  const tracked = runner.instruments;
+  if (tracked !== null) {
+    const live = tracked.live.get(task);
+    if (live !== undefined) return live;
+  }
   const views = (runner.views ??= new WeakMap());
   let view = views.get(task);
   if (view === undefined) {
@@ -182,7 +190,7 @@ export function viewOf(task: Task): TaskView {
 export class Instrumentation {
   instruments: Instrument[];
   /** Live tasks of the run, in spawn order (the root task first). */
-  readonly live = new Set<TaskView>();
+  readonly live = new Map<Task, TaskView>();
   constructor(
     instruments: Instrument[],
     private readonly adapter: Adapter,
@@ -205,20 +213,20 @@ export class Instrumentation {
   }
 
   spawned(task: Task): void {
-    const view = viewOf(task);
-    this.live.add(view);
+    const view = new TaskView(task, groupOf(task));
+    this.live.set(task, view);
     this.emit("taskSpawned", view);
   }
 
   started(task: Task): void {
-    const view = viewOf(task);
-    this.live.add(view); // the root task is never spawned
+    let view = this.live.get(task);
+    if (view === undefined) this.live.set(task, (view = viewOf(task))); // the root task is never spawned
     this.emit("taskStarted", view);
   }
 
   exited(task: Task, failed: boolean, outcome: unknown): void {
     const view = viewOf(task);
-    this.live.delete(view);
+    this.live.delete(task);
     view.blockedOn = view.blockedSince = null;
     this.emit(
       "taskExited",
@@ -325,7 +333,7 @@ export function taskTree(cx: Context): TaskTree {
   const byGroup = new Map<TaskGroup, TaskView[]>();
   const groupsOf = new Map<Task, TaskGroup[]>();
   let root: TaskView | null = null;
-  for (const view of tracked.live) {
+  for (const view of tracked.live.values()) {
     const group = view.group;
     if (group === null) {
       root ??= view;
