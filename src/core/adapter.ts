@@ -18,6 +18,8 @@
  * @module
  */
 
+import type { NetSupport } from "../net/net-support.ts";
+
 /**
  * An opaque native timer handle, as returned by {@link Adapter.setTimer}.
  *
@@ -68,6 +70,11 @@ export interface Adapter {
    * `toThread` fail with `UnsupportedError`.
    */
   readonly workers?: WorkerSupport;
+  /**
+   * Sockets and name lookups, for `src/net`. An adapter without them (the
+   * browser's) makes every socket call fail with `UnsupportedError`.
+   */
+  readonly net?: NetSupport;
 }
 
 /**
