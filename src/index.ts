@@ -33,6 +33,7 @@ export {
   type TaskTreeGroup,
   taskTree,
 } from "./core/instrument.ts";
+export type { BlockingDetectorOptions, BlockingReport } from "./core/blocking-detector.ts";
 export { ContextVar, ContextVarToken } from "./core/context-var.ts";
 export {
   BrokenResourceError,
@@ -58,6 +59,15 @@ export { gather, type GatherOptions, type GatherResults, type GatherSettled, typ
 export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./patterns/wait.ts";
 export { asCompleted, type AsCompletedIterator, type Completed } from "./patterns/as-completed.ts";
 export { Queue, type QueueStatistics } from "./patterns/queue.ts";
+export type {
+  NetSupport,
+  RawListener,
+  RawSocket,
+  RawTcpConnectOptions,
+  RawTcpListenOptions,
+  ResolvedAddress,
+  SocketAddress,
+} from "./net/net-support.ts";
 export type { ByteReceiveStream, ByteSendStream, ByteStream, HalfCloseableStream } from "./streams/byte-stream.ts";
 export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModule, workerModule, type WorkerModuleOptions } from "./threads/to-thread.ts";
 export type { Exposed, Limiter } from "./threads/worker-pool.ts";

@@ -2,7 +2,9 @@
 // small programs, cx.currentTask(), and the live task tree.
 import { describe, expect, it } from "vitest";
 import {
-  type CancelScope,
+  asCompleted,
+  type BlockingReport,
+  CancelScope,
   type Context,
   Event,
   formatTaskTree,
@@ -12,8 +14,11 @@ import {
   type TaskInfo,
   type TaskOutcome,
   taskTree,
+  toThread,
   UsageError,
+  workerModule,
 } from "skein";
+import type * as MathWorker from "../fixtures/math.worker.js";
 import { MockClock } from "skein/testing";
 
 /** An instrument that logs every hook as one string. */
@@ -127,7 +132,7 @@ describe("instruments", () => {
       "started waiter",
       "block waiter Event.wait",
       "started locker",
-      "block locker Lock.acquire",
+      "block locker Lock.acquire (held by main)",
       "-- set and release",
       "unblock waiter",
       "unblock locker",
@@ -215,8 +220,191 @@ describe("introspection", () => {
         "    holder: blocked on task group (since 5)",
         "      group",
         "        inner: blocked on sleepForever (since 5)",
-        "    contender: blocked on Lock.acquire (since 6)",
+        "    contender: blocked on Lock.acquire (held by holder) (since 6)",
       ].join("\n"),
     );
+  });
+});
+
+describe("runIdle", () => {
+  it("is reported once per stretch in which every task is blocked, with the next deadline", async () => {
+    const log: string[] = [];
+    await run(
+      async (cx) => {
+        await cx.taskGroup(async (tg) => {
+          tg.startSoon(async function a(cx) {
+            await cx.sleep(10);
+          });
+          tg.startSoon(async function b(cx) {
+            await cx.sleep(20);
+          });
+        });
+        await cx.sleep(5);
+      },
+      {
+        instruments: [{ runIdle: (d) => log.push(`idle ${d}`), timerFired: (d) => log.push(`timer ${d}`) }],
+        clock: new MockClock({ autojumpThreshold: 0 }),
+      },
+    );
+    expect(log).toEqual(["idle 10", "timer 10", "idle 20", "timer 20", "idle 25", "timer 25"]);
+  });
+
+  it("is not reported while a woken task has yet to resume", async () => {
+    const log: string[] = [];
+    const ready = new Event();
+    await run(
+      async (cx) => {
+        await cx.taskGroup(async (tg) => {
+          tg.startSoon(async function waiter(cx) {
+            await ready.wait(cx);
+            log.push("waiter resumed");
+          });
+          tg.startSoon(async function setter(cx) {
+            await cx.sleep(10);
+            ready.set();
+            await cx.sleep(10); // blocks while the waiter is woken but has not run
+          });
+        });
+      },
+      {
+        instruments: [{ runIdle: (d) => log.push(`idle ${d}`), timerFired: (d) => log.push(`timer ${d}`) }],
+        clock: new MockClock({ autojumpThreshold: 0 }),
+      },
+    );
+    expect(log).toEqual(["idle 10", "timer 10", "waiter resumed", "idle 20", "timer 20"]);
+  });
+});
+
+describe("more of what tasks block on", () => {
+  it("scopeCancelled is reported for a scope entered already cancelled", async () => {
+    const log: string[] = [];
+    await run(
+      async (cx) => {
+        const scope = new CancelScope();
+        scope.cancel("early");
+        await cx.withCancelScope(scope, (cx) => cx.checkpoint());
+      },
+      { instruments: [{ scopeCancelled: (_s, reason) => log.push(`cancelled ${String(reason)}`) }] },
+    );
+    expect(log).toEqual(["cancelled early"]);
+  });
+
+  it("the tree shows waits on a task handle, on asCompleted and on a worker call", async () => {
+    const math = workerModule<typeof MathWorker>(new URL("../fixtures/math.worker.js", import.meta.url));
+    const seen: (string | null)[] = [];
+    await run(
+      async (cx) => {
+        await cx.taskGroup(async (tg, cx) => {
+          const slow = tg.createTask({ name: "slow" }, (cx: Context) => cx.sleep(60_000));
+          tg.startSoon(async function awaitsHandle(cx) {
+            await slow.result(cx).catch(() => {});
+          });
+          tg.startSoon(async function iterates(cx) {
+            await cx.taskGroup(async (jobs, cx) => {
+              for await (const _ of asCompleted(cx, jobs, [(cx: Context) => cx.sleep(60_000)])) break;
+            });
+          });
+          tg.startSoon(async function callsWorker(cx) {
+            await toThread(cx, math, "sleepThen", 60_000, 1);
+          });
+          // Wait until each has reached its wait (the worker call needs the worker loaded).
+          const waits = () => {
+            const tree = taskTree(cx).groups[0]!.tasks;
+            return tree.map((t) => t.blockedOn);
+          };
+          for (let i = 0; i < 2000; i++) {
+            const now = waits();
+            if (now.every((w) => w !== null && !w.startsWith("Event") && !w.startsWith("CapacityLimiter"))) break;
+            await cx.sleep(5);
+          }
+          seen.push(...waits());
+          tg.cancelScope.cancel();
+        });
+      },
+      { trackTasks: true },
+    );
+    expect(seen[0]).toMatch(/^sleep until /);
+    expect(seen.slice(1)).toEqual(["TaskHandle.result (slow)", "asCompleted.next", "toThread sleepThen (math.worker.js)"]);
+  });
+});
+
+describe("the blocking detector (detectBlocking)", () => {
+  /** Holds the thread for `ms` real milliseconds. */
+  function hold(ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // spin
+    }
+  }
+
+  it("reports a task step that holds the event loop, naming the task and where it yielded", async () => {
+    const reports: BlockingReport[] = [];
+    await run(
+      async (cx) => {
+        await cx.taskGroup(async (tg) => {
+          tg.startSoon(async function hog(cx) {
+            await cx.sleep(1);
+            hold(120);
+            await cx.checkpoint();
+          });
+          tg.startSoon(async function polite(cx) {
+            for (let i = 0; i < 5; i++) await cx.sleep(1);
+          });
+        });
+      },
+      { detectBlocking: { threshold: 60, report: (r) => reports.push(r) } },
+    );
+    const steps = reports.filter((r) => r.kind === "step");
+    expect(steps.map((r) => r.task?.name)).toEqual(["hog"]);
+    expect(steps[0]!.duration).toBeGreaterThanOrEqual(100);
+    expect(steps[0]!.message).toContain('task "hog" held the event loop');
+    expect(steps[0]!.stack).toMatch(/hog/);
+    // The same stretch is not reported twice (as a stall too).
+    expect(reports.filter((r) => r.kind === "stall")).toEqual([]);
+  });
+
+  it("does not count time a task spent awaiting a promise Skein does not see", async () => {
+    const reports: BlockingReport[] = [];
+    await run(
+      async (cx) => {
+        await cx.sleep(1);
+        await new Promise((resolve) => setTimeout(resolve, 150)); // the loop is free meanwhile
+        await cx.checkpoint();
+      },
+      { detectBlocking: { threshold: 60, report: (r) => reports.push(r) } },
+    );
+    expect(reports).toEqual([]);
+  });
+
+  it("reports a stall outside any task step (a foreign callback holding the loop)", async () => {
+    const reports: BlockingReport[] = [];
+    await run(
+      async (cx) => {
+        setTimeout(() => hold(150), 5);
+        await cx.sleep(250);
+      },
+      { detectBlocking: { threshold: 60, report: (r) => reports.push(r) } },
+    );
+    expect(reports.map((r) => [r.kind, r.task])).toEqual([["stall", null]]);
+    expect(reports[0]!.duration).toBeGreaterThanOrEqual(60);
+  });
+
+  it("runs on real time under a mock clock, and leaves no timer behind", async () => {
+    const reports: BlockingReport[] = [];
+    const result = await run(
+      async (cx) => {
+        await cx.sleep(3_600_000);
+        return cx.currentTime();
+      },
+      { detectBlocking: { threshold: 60, report: (r) => reports.push(r) }, clock: new MockClock({ autojumpThreshold: 0 }) },
+    );
+    expect([result, reports]).toEqual([3_600_000, []]);
+  });
+
+  it("rejects a bad option at the call", async () => {
+    expect(() => run(async () => {}, { detectBlocking: { threshold: -1 } })).toThrow(RangeError);
+    expect(() => run(async () => {}, { detectBlocking: { threshold: 0 } })).toThrow(/threshold/);
+    // @ts-expect-error: not a valid option
+    expect(() => run(async () => {}, { detectBlocking: "yes" })).toThrow(TypeError);
   });
 });

@@ -378,6 +378,7 @@ export class CancelScope {
     }
     this._runner = runner;
     this._parent = parent;
+    if (this._cancelCalled && runner.instruments !== null) runner.instruments.scopeCancelled(this, this._reason);
     if (parent !== null) this._link(parent);
     if (this._deadline !== Infinity) this._syncTimer();
     refresh(this);

@@ -179,6 +179,7 @@ export class Context {
     const runner = this._task.runner;
     if (runner.instruments !== null) runner.instruments.checkpoint(this._task);
     await runner.tick();
+    if (runner.instruments !== null) runner.instruments.resumed(this._task);
     this.checkpointIfCancelled();
   }
 

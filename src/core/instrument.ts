@@ -28,6 +28,9 @@
  *   exited, once each, in that order (the root task `main` is reported
  *   started and exited, never spawned); `beforeBlocking` and
  *   `afterBlocking` pair up, and a task's blocks never overlap.
+ * - `runIdle` is reported when a task blocks and, with it, every live task
+ *   is blocked and no start or checkpoint tick is pending; once per idle
+ *   stretch (a task waking or being spawned ends the stretch).
  * - A hook that throws is reported through the adapter's `reportError` and
  *   its instrument removed (as in trio); the run goes on.
  *
@@ -35,6 +38,7 @@
  */
 
 import type { Adapter } from "./adapter.ts";
+import type { BlockingDetector } from "./blocking-detector.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, UsageError } from "./errors.ts";
@@ -127,7 +131,7 @@ export interface Instrument {
   taskStarted?(task: TaskInfo): void;
   /** A task's function has ended, before its group hears of it. */
   taskExited?(task: TaskInfo, outcome: TaskOutcome): void;
-  /** `scope` was cancelled (explicitly or by its deadline) while entered. */
+  /** `scope` was cancelled (explicitly or by its deadline) while entered, or is entered already cancelled. */
   scopeCancelled?(scope: CancelScope, reason: string | undefined): void;
   /** `task` is about to wait in a blocking call; `what` names it (`"sleep until 1000"`, `"Lock.acquire"`). */
   beforeBlocking?(task: TaskInfo, what: string): void;
@@ -137,13 +141,31 @@ export interface Instrument {
   checkpoint?(task: TaskInfo): void;
   /** A timer of the run (a sleep or a deadline) due at `deadline` fired. */
   timerFired?(deadline: number): void;
+  /**
+   * Every live task of the run is blocked in a Skein call: nothing can run
+   * until a timer fires (`nextDeadline`, on the run's clock; `Infinity` if
+   * none) or something outside the run (I/O, a worker, a foreign promise
+   * passed to `cx.abandonOnCancel`) wakes a task. Called once per idle
+   * stretch (trio's `before_io_wait`). A task awaiting a promise Skein does
+   * not see counts as running, so such a run is never reported idle.
+   */
+  runIdle?(nextDeadline: number): void;
 }
 
 type Hook = Exclude<keyof Instrument, never>;
 
 /** The {@link TaskInfo} of one task. @internal */
 export class TaskView implements TaskInfo {
-  blockedOn: string | null = null;
+  /** @internal */ _blockedOn: string | null = null;
+  /** Describes the wait afresh (a lock's current holder), or null. */
+  /** @internal */ _describe: (() => string) | null = null;
+  get blockedOn(): string | null {
+    return this._describe === null || this._blockedOn === null ? this._blockedOn : this._describe();
+  }
+  set blockedOn(what: string | null) {
+    this._blockedOn = what;
+    this._describe = null;
+  }
   blockedSince: number | null = null;
   constructor(
     /** @internal */ readonly _task: Task,
@@ -156,7 +178,7 @@ export class TaskView implements TaskInfo {
     const task = this._task;
     if (task.ended) return "ended";
     if (task.fn !== null) return "waiting";
-    return this.blockedOn !== null ? "blocked" : "running";
+    return this._blockedOn !== null ? "blocked" : "running";
   }
 }
 
@@ -191,10 +213,24 @@ export class Instrumentation {
   instruments: Instrument[];
   /** Live tasks of the run, in spawn order (the root task first). */
   readonly live = new Map<Task, TaskView>();
+  /** The blocking detector, when `run` was given `detectBlocking`. */
+  detector: BlockingDetector | null = null;
+  /** Live tasks parked in a blocking call. */
+  private blocked = 0;
+  /** Whether `runIdle` was reported and no task has woken since. */
+  private idle = false;
+  /**
+   * The runner's activity count when a task last resumed. A different count
+   * means some waiter was woken (or a tick or start taken) whose task has not
+   * resumed yet: the run is not idle, whatever the blocked count says.
+   */
+  private seen = 0;
   constructor(
     instruments: Instrument[],
     private readonly adapter: Adapter,
     private readonly now: () => number,
+    /** The runner: whether a tick or start is pending, its activity counter, its next deadline. */
+    private readonly run: { readonly busy: boolean; readonly activity: number; nextDeadline(): number },
   ) {
     this.instruments = instruments;
   }
@@ -213,6 +249,7 @@ export class Instrumentation {
   }
 
   spawned(task: Task): void {
+    this.idle = false;
     const view = new TaskView(task, groupOf(task));
     this.live.set(task, view);
     this.emit("taskSpawned", view);
@@ -222,11 +259,15 @@ export class Instrumentation {
     let view = this.live.get(task);
     if (view === undefined) this.live.set(task, (view = viewOf(task))); // the root task is never spawned
     this.emit("taskStarted", view);
+    this.seen = this.run.activity;
+    if (this.detector !== null) this.detector.resumed();
   }
 
   exited(task: Task, failed: boolean, outcome: unknown): void {
     const view = viewOf(task);
+    if (this.detector !== null) this.detector.yielded(view);
     this.live.delete(task);
+    if (view._blockedOn !== null) this.blocked--;
     view.blockedOn = view.blockedSince = null;
     this.emit(
       "taskExited",
@@ -244,26 +285,66 @@ export class Instrumentation {
   }
 
   checkpoint(task: Task): void {
-    this.emit("checkpoint", viewOf(task));
+    const view = viewOf(task);
+    if (this.detector !== null) this.detector.yielded(view);
+    this.emit("checkpoint", view);
+  }
+
+  /** A task has exited (its group has heard of it), or a batch of tasks has begun: the run may be idle now. */
+  settled(): void {
+    this.checkIdle();
+  }
+
+  /** Reports `runIdle` if every live task is blocked and nothing is about to wake one. */
+  private checkIdle(): void {
+    const run = this.run;
+    if (this.idle || this.blocked !== this.live.size || this.live.size === 0 || run.busy || run.activity !== this.seen) return;
+    this.idle = true;
+    this.emit("runIdle", run.nextDeadline());
+  }
+
+  /** `task` resumed after its checkpoint tick. */
+  resumed(_task: Task): void {
+    this.idle = false;
+    this.seen = this.run.activity;
+    if (this.detector !== null) this.detector.resumed();
   }
 
   timerFired(deadline: number): void {
     this.emit("timerFired", deadline);
   }
 
-  /** Reports `task` blocked on `what` until `parked` settles; returns `parked`. */
-  block<T>(task: Task, what: string, parked: Promise<T>): Promise<T> {
+  /** Reports `task` blocked on `what` (described afresh by `describe`, if given) until `parked` settles; returns `parked`. */
+  block<T>(task: Task, what: string, parked: Promise<T>, describe: (() => string) | null = null): Promise<T> {
     const view = viewOf(task);
+    if (this.detector !== null) this.detector.yielded(view);
     view.blockedOn = what;
+    view._describe = describe;
     view.blockedSince = this.now();
+    this.blocked++;
     this.emit("beforeBlocking", view, what);
+    this.checkIdle();
     const after = (): void => {
+      if (view._blockedOn !== null) this.blocked--;
       view.blockedOn = view.blockedSince = null;
+      this.idle = false;
+      this.seen = this.run.activity;
       this.emit("afterBlocking", view);
+      if (this.detector !== null) this.detector.resumed();
     };
     parked.then(after, after);
     return parked;
   }
+}
+
+/**
+ * Reports `cx`'s task blocked on `what` until `parked` settles, in a tracked
+ * run; returns `parked`. For blocking calls outside the waiter queue's
+ * `block` (task handles, `asCompleted`, worker calls). @internal
+ */
+export function blockedOn<T>(cx: Context, what: string, parked: Promise<T>): Promise<T> {
+  const instruments = cx._task.runner.instruments;
+  return instruments === null ? parked : instruments.block(cx._task, what, parked);
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Clock } from "./clock.ts";
 import { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { type Instrument, Instrumentation } from "./instrument.ts";
+import { BlockingDetector, type BlockingDetectorOptions, blockingDetectorOptions } from "./blocking-detector.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
 import { checkFunction, describeValue } from "./validate.ts";
@@ -47,6 +48,15 @@ export interface RunOptions {
   instruments?: readonly Instrument[];
   /** Keep the live task tree ({@link taskTree}) even without instruments. Default false. */
   trackTasks?: boolean;
+  /**
+   * Report every stretch longer than a threshold (default 100 ms) in which
+   * the event loop did not get control back, with the task and the stack
+   * where it yielded (asyncio's debug mode and `slow_callback_duration`).
+   * `true` for the defaults (reports go to `console.warn`), or
+   * `{ threshold, report }`. Makes the run tracked. See
+   * {@link BlockingReport}.
+   */
+  detectBlocking?: boolean | BlockingDetectorOptions;
 }
 
 /**
@@ -94,8 +104,9 @@ export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOp
   if (options.trackTasks !== undefined && typeof options.trackTasks !== "boolean") {
     throw new TypeError(`options.trackTasks must be a boolean, got ${describeValue(options.trackTasks)}`);
   }
-  const tracked = instruments.length > 0 || options.trackTasks === true;
-  return runMain(adapter, clock, main, tracked ? [...instruments] : null);
+  const detect = blockingDetectorOptions(options.detectBlocking);
+  const tracked = instruments.length > 0 || options.trackTasks === true || detect !== null;
+  return runMain(adapter, clock, main, tracked ? [...instruments] : null, detect);
 }
 
 async function runMain<T>(
@@ -103,16 +114,20 @@ async function runMain<T>(
   clock: Clock,
   main: (cx: Context) => T | PromiseLike<T>,
   instruments: Instrument[] | null,
+  detect: BlockingDetectorOptions | null,
 ): Promise<T> {
   const runner = new Runner(adapter, clock);
+  let detector: BlockingDetector | null = null;
   if (instruments !== null) {
-    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now()));
+    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner));
     runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
+    if (detect !== null) detector = tracked.detector = new BlockingDetector(adapter, detect);
   }
   clock.attach?.(runner);
   try {
     return await runRoot(runner, main);
   } finally {
+    detector?.close();
     clock.detach?.(runner);
   }
 }

@@ -85,6 +85,7 @@ export class Runner implements ClockRun {
   };
   private readonly flushReady = (): void => {
     const ready = this.ready;
+    this.activity++;
     // Tasks started while flushing are appended and begun in this same loop.
     const instruments = this.instruments;
     for (let i = 0; i < ready.length; i++) {
@@ -94,7 +95,7 @@ export class Runner implements ClockRun {
     }
     ready.length = 0;
     this.readyQueued = false;
-    this.activity++;
+    if (instruments !== null) instruments.settled();
   };
 
   constructor(adapter: Adapter, clock: Clock = adapter) {
@@ -106,6 +107,11 @@ export class Runner implements ClockRun {
   /** True while a checkpoint tick or a task start is pending: some task is runnable. */
   get busy(): boolean {
     return this.tickPromise !== null || this.readyQueued;
+  }
+
+  /** The deadline of the run's next timer (run's clock), or `Infinity`. */
+  nextDeadline(): number {
+    return this.timers.nextDeadline();
   }
 
   /** A promise that resolves on the next macrotask, shared by all callers until then. */

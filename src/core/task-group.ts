@@ -397,7 +397,10 @@ export class TaskGroup {
     this._open = false;
     const onClosed = this._onClosed;
     this._onClosed = null;
-    onClosed?.();
+    if (onClosed !== null) {
+      this._owner.runner.activity++; // the body's task may run again
+      onClosed();
+    }
   }
 }
 

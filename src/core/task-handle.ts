@@ -33,6 +33,7 @@ import type { Context } from "./context.ts";
 import { Cancelled, TaskCancelledError, TaskFailedError } from "./errors.ts";
 import type { Task } from "./task.ts";
 import type { TaskGroup } from "./task-group.ts";
+import { blockedOn } from "./instrument.ts";
 import { Waiter } from "./waiter.ts";
 
 /**
@@ -141,7 +142,8 @@ export class TaskHandle<T = unknown> {
     if (this._state === PENDING) {
       const waiter = new ResultWaiter(this as TaskHandle<unknown>);
       (this._waiters ??= new Set()).add(waiter);
-      await waiter.park(cx.cancelScope);
+      const parked = waiter.park(cx.cancelScope);
+      await (cx._task.runner.instruments === null ? parked : blockedOn(cx, `TaskHandle.result (${this.name})`, parked));
     } else {
       cx.checkpointIfCancelled();
     }

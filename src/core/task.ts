@@ -141,5 +141,6 @@ export class Task extends Context {
     const instruments = this.runner.instruments;
     if (instruments !== null) instruments.exited(this, failed, outcome);
     this.owner!._taskDone(this, failed, outcome);
+    if (instruments !== null) instruments.settled();
   }
 }

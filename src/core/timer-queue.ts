@@ -72,6 +72,12 @@ export class TimerQueue {
     return this.heap.length;
   }
 
+  /** The earliest queued deadline, or `Infinity` when none is queued. */
+  nextDeadline(): number {
+    const first = this.heap[0];
+    return first === undefined ? Infinity : first.deadline;
+  }
+
   /** Queues `entry` at `entry.deadline` (or moves it there if queued). */
   schedule(entry: TimerEntry): void {
     if (entry.heapIndex >= 0) {

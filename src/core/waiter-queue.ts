@@ -153,6 +153,8 @@ export const MUST_WAIT: unique symbol = Symbol("must wait");
 export interface BlockingOp<S, A, T> {
   /** What instruments and the task tree say the task is blocked on (`"Event.wait"`). */
   readonly name: string;
+  /** A longer description for the task tree (`"Lock.acquire (held by worker)"`), made afresh each time the tree is read, only in a tracked run. */
+  describe?(self: S): string;
   /** Completes the call now and returns its result, or returns MUST_WAIT. May throw an outcome error. */
   now(self: S, cx: Context, arg: A): T | typeof MUST_WAIT;
   /** Makes the waiter and queues it; it is parked right after. */
@@ -175,5 +177,9 @@ export function block<S, A, T>(op: BlockingOp<S, A, T>, self: S, cx: Context, ar
   // waiter parks for real and will leave its queue through onCancel if need be.
   const parked = op.enqueue(self, cx, arg).park(scope);
   const instruments = cx._task.runner.instruments;
-  return instruments === null ? parked : instruments.block(cx._task, op.name, parked);
+  if (instruments === null) return parked;
+  const describe = op.describe;
+  return describe === undefined
+    ? instruments.block(cx._task, op.name, parked)
+    : instruments.block(cx._task, describe(self), parked, () => describe(self));
 }

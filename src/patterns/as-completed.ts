@@ -51,6 +51,7 @@ import { BrokenResourceError } from "../core/errors.ts";
 import { Fifo } from "../core/fifo.ts";
 import { TaskGroup } from "../core/task-group.ts";
 import { describeValue } from "../core/validate.ts";
+import { blockedOn } from "../core/instrument.ts";
 import { Waiter } from "../core/waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 import { checkJobs, type Job } from "./gather.ts";
@@ -164,7 +165,7 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
       if (!this.running) break;
       const waiter = new QueuedWaiter<Completed<T> | null>();
       this.waiters.push(waiter);
-      const item = await waiter.park(cx.cancelScope);
+      const item = await blockedOn(cx, "asCompleted.next", waiter.park(cx.cancelScope));
       if (item !== null) return { value: item, done: false };
     }
     if (this.delivered === this.jobs.length) return DONE;
@@ -187,7 +188,7 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
     if (this.running) {
       const waiter = new Waiter<void>();
       (this.closers ??= []).push(waiter);
-      await waiter.park(this.cx.cancelScope);
+      await blockedOn(this.cx, "asCompleted.return", waiter.park(this.cx.cancelScope));
     }
     return DONE;
   }

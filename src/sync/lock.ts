@@ -50,6 +50,10 @@ class LockWaiter extends QueuedWaiter<void> {
 
 const ACQUIRE: BlockingOp<Lock, Task, void> = {
   name: "Lock.acquire",
+  describe: (lock) => {
+    const owner = lock.statistics().owner;
+    return owner === null ? "Lock.acquire" : `Lock.acquire (held by ${owner})`;
+  },
   now: (lock, _cx, task) => lock._tryAcquire(task),
   enqueue: (lock, _cx, task) => lock._enqueue(task),
 };

@@ -82,6 +82,7 @@ import { Event } from "../sync/event.ts";
 import type { Runner } from "../core/runner.ts";
 import type { TaskGroup } from "../core/task-group.ts";
 import type { TimerEntry } from "../core/timer-queue.ts";
+import { blockedOn } from "../core/instrument.ts";
 import { Waiter } from "../core/waiter.ts";
 import {
   deserializeError,
@@ -132,6 +133,8 @@ class CallWaiter extends Waiter<unknown> {
   overdue = false;
   group: TaskGroup | null = null;
   expose: Exposed | undefined = undefined;
+  /** The function called, for the task tree. */
+  name = "";
 }
 
 class PooledWorker {
@@ -374,6 +377,7 @@ export class WorkerPool implements TimerEntry {
     const transfer: Transferable[] = [];
     const plain = args.map((a) => unwrapTransfer(a, transfer));
     call.expose = options.expose;
+    call.name = name;
     const message: ToWorker = { t: "call", id, name, args: plain, callbacks: Object.keys(options.expose ?? {}) };
     try {
       worker.port.post(message, transfer);
@@ -392,7 +396,8 @@ export class WorkerPool implements TimerEntry {
 
   private async await(cx: Context, worker: PooledWorker, id: number, call: CallWaiter, options: CallOptions): Promise<unknown> {
     try {
-      return await call.park(cx.cancelScope);
+      const parked = call.park(cx.cancelScope);
+      return await (cx._task.runner.instruments === null ? parked : blockedOn(cx, `toThread ${call.name} (${this.module.slice(this.module.lastIndexOf("/") + 1)})`, parked));
     } catch (error) {
       if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options.cancelGrace ?? 1000);
       throw error;

@@ -1,0 +1,193 @@
+/**
+ * The blocking detector: asyncio's debug-mode "slow callback" warning for
+ * Skein. Opt in with `run(main, { detectBlocking: true })` (or a threshold
+ * and a report function); it reports every stretch longer than the threshold
+ * in which the event loop did not get control back, naming the task that
+ * held it and the stack where that task finally yielded.
+ *
+ * How it sees a stretch. Between two of its Skein calls that can block (a
+ * checkpoint, a sleep, a wait on a primitive) a task runs one *step*; the
+ * detector notes when each step begins (the task started or resumed) and
+ * ends (the task entered a blocking call or exited). A step is not all
+ * blocking time: the task may have awaited a promise Skein does not see
+ * (`await fetch(...)` without `cx.abandonOnCancel`), and the event loop ran
+ * meanwhile. So the detector also keeps a *heartbeat*: a real-time timer of
+ * the adapter, every quarter of the threshold. A step ending at `t` is
+ * reported when `t - max(stepStart, lastBeat)` exceeds the threshold: no beat
+ * could run during that stretch, so the loop was held, and this task was
+ * running at its end. A beat that comes late by more than the threshold with
+ * no step reported since the previous beat is reported as a *stall*: code
+ * outside any task step (a foreign callback, or a task's code after a
+ * promise Skein does not see) held the loop; its task is unknown.
+ *
+ * Precision: a reported duration can exceed the true stretch by up to one
+ * heartbeat interval (a quarter of the threshold), when the loop was idle
+ * just before the stretch began; it is never shorter. Time is real time (the
+ * adapter's clock), also under a mock clock: stalls are real.
+ *
+ * Costs: nothing unless enabled. Enabled, the run is tracked (as with
+ * instruments) and pays one clock read per step boundary, one native timer
+ * every `threshold / 4` ms, and a stack capture per report.
+ *
+ * @module
+ */
+
+import type { Adapter, TimerHandle } from "./adapter.ts";
+import type { TaskInfo } from "./instrument.ts";
+import { describeValue } from "./validate.ts";
+
+/**
+ * One report of the blocking detector.
+ *
+ * @example
+ * ```ts
+ * const onBlocking = (r: BlockingReport) => console.warn(r.message);
+ * ```
+ */
+export interface BlockingReport {
+  /**
+   * `"step"`: a task ran without yielding for `duration` ms; `task` and
+   * `stack` say which and where it yielded at last. `"stall"`: the event loop
+   * was held for `duration` ms by code outside any task step Skein saw.
+   */
+  readonly kind: "step" | "stall";
+  /** How long the loop was held, in real milliseconds (at least). */
+  readonly duration: number;
+  /** The task that held it (for a step), or null. */
+  readonly task: TaskInfo | null;
+  /** The stack where the task yielded at the end of the stretch (for a step), if the runtime gives one. */
+  readonly stack: string | undefined;
+  /** A one-line description, as the default report prints it. */
+  readonly message: string;
+}
+
+/**
+ * Options of the blocking detector: `run(main, { detectBlocking: { ... } })`.
+ *
+ * @example
+ * ```ts
+ * import { type BlockingReport, run } from "skein";
+ * const reports: BlockingReport[] = [];
+ * await run(async (cx) => cx.sleep(10), { detectBlocking: { threshold: 50, report: (r) => reports.push(r) } });
+ * ```
+ */
+export interface BlockingDetectorOptions {
+  /** Report stretches longer than this many milliseconds. Default 100 (asyncio's `slow_callback_duration`). */
+  readonly threshold?: number;
+  /** Called for each report. Default: `console.warn` of the message and the stack. */
+  readonly report?: (report: BlockingReport) => void;
+}
+
+/** The task a step belongs to, as far as the detector needs it. @internal */
+export interface StepTask {
+  readonly name: string;
+}
+
+/** One run's blocking detector. @internal */
+export class BlockingDetector {
+  readonly threshold: number;
+  private readonly interval: number;
+  private readonly report: (report: BlockingReport) => void;
+  /** When the current step began (real ms), or -1 between steps. */
+  private stepStart = -1;
+  /** When the last heartbeat ran (or was expected, at start). */
+  private lastBeat: number;
+  /** When the next heartbeat is due. */
+  private nextBeat: number;
+  /** Whether a step was reported since the last heartbeat. */
+  private reportedSinceBeat = false;
+  private timer: TimerHandle | null = null;
+  private readonly beat = (): void => this.onBeat();
+
+  constructor(
+    private readonly adapter: Adapter,
+    options: BlockingDetectorOptions,
+  ) {
+    this.threshold = options.threshold ?? 100;
+    this.interval = Math.max(1, this.threshold / 4);
+    this.report = options.report ?? defaultReport;
+    this.lastBeat = adapter.now();
+    this.nextBeat = this.lastBeat + this.interval;
+    this.timer = adapter.setTimer(this.beat, this.interval);
+  }
+
+  /** A task's step begins (it started, or resumed from a blocking call). */
+  resumed(): void {
+    this.stepStart = this.adapter.now();
+  }
+
+  /** A task's step ends: it entered a blocking call or exited. */
+  yielded(task: TaskInfo): void {
+    const start = this.stepStart;
+    if (start < 0) return;
+    this.stepStart = -1;
+    const now = this.adapter.now();
+    const duration = now - Math.max(start, this.lastBeat);
+    if (duration <= this.threshold) return;
+    this.reportedSinceBeat = true;
+    const stack = new Error("blocking detector").stack;
+    this.emit({
+      kind: "step",
+      duration,
+      task,
+      stack: stack === undefined ? undefined : stack.replace(/^[^\n]*\n/, ""),
+      message: `skein: task ${JSON.stringify(task.name)} held the event loop for ${Math.round(duration)} ms without yielding`,
+    });
+  }
+
+  /** Stops the heartbeat (the run has ended). */
+  close(): void {
+    if (this.timer !== null) this.adapter.clearTimer(this.timer);
+    this.timer = null;
+  }
+
+  private onBeat(): void {
+    const now = this.adapter.now();
+    const late = now - this.nextBeat;
+    if (late > this.threshold && !this.reportedSinceBeat) {
+      this.emit({
+        kind: "stall",
+        duration: late,
+        task: null,
+        stack: undefined,
+        message: `skein: the event loop was held for ${Math.round(late)} ms outside any task step Skein saw (a foreign callback, or code after an await Skein does not see)`,
+      });
+    }
+    this.reportedSinceBeat = false;
+    this.lastBeat = now;
+    this.nextBeat = now + this.interval;
+    if (this.timer !== null) this.timer = this.adapter.setTimer(this.beat, this.interval);
+  }
+
+  private emit(report: BlockingReport): void {
+    try {
+      this.report(report);
+    } catch (error) {
+      this.adapter.reportError(error);
+    }
+  }
+}
+
+function defaultReport(report: BlockingReport): void {
+  console.warn(report.stack === undefined ? report.message : `${report.message}\n${report.stack}`);
+}
+
+/**
+ * Checks `run`'s `detectBlocking` option and returns its options, or null when
+ * off. @internal
+ */
+export function blockingDetectorOptions(value: unknown): BlockingDetectorOptions | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return {};
+  if (value === null || typeof value !== "object") {
+    throw new TypeError(`options.detectBlocking must be a boolean or { threshold?, report? }, got ${describeValue(value)}`);
+  }
+  const { threshold, report } = value as BlockingDetectorOptions;
+  if (threshold !== undefined && (typeof threshold !== "number" || !(threshold > 0) || !Number.isFinite(threshold))) {
+    throw new RangeError(`options.detectBlocking.threshold must be a finite number of milliseconds > 0, got ${describeValue(threshold)}`);
+  }
+  if (report !== undefined && typeof report !== "function") {
+    throw new TypeError(`options.detectBlocking.report must be a function, got ${describeValue(report)}`);
+  }
+  return { threshold, report };
+}
