@@ -28,7 +28,7 @@ const node24 = join(root, "node_modules", "node", "bin", "node");
 
 /** name -> { env: SKEIN_RUNTIME value, cmd: [binary, ...args before vitest's], extra?: vitest flags } */
 export const runtimes = {
-  node20: { env: "node", cmd: [systemNode(), vitest] },
+  node20: { env: "node", cmd: [systemNode(), "--import", join(root, "conformance", "node20-polyfill.mjs"), vitest] },
   node22: { env: "node", cmd: [join(root, "node_modules", "node22", "bin", "node"), vitest] },
   node24: { env: "node", cmd: [node24, vitest] },
   deno: { env: "deno", cmd: [join(root, "node_modules", ".bin", "deno"), "run", "-A", vitest] },

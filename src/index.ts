@@ -68,6 +68,16 @@ export type {
   ResolvedAddress,
   SocketAddress,
 } from "./net/net-support.ts";
+export type { DatagramSupport, RawDatagram, RawDatagramSocket, RawUdpBindOptions } from "./net/datagram-support.ts";
+export {
+  ConnectedUdpSocket,
+  type ConnectedUdpSocketOptions,
+  createConnectedUdpSocket,
+  createUdpSocket,
+  type UdpPacket,
+  UdpSocket,
+  type UdpSocketOptions,
+} from "./net/udp.ts";
 export type { ByteReceiveStream, ByteSendStream, ByteStream, HalfCloseableStream } from "./streams/byte-stream.ts";
 export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModule, workerModule, type WorkerModuleOptions } from "./threads/to-thread.ts";
 export type { Exposed, Limiter } from "./threads/worker-pool.ts";

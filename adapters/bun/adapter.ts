@@ -9,6 +9,7 @@
 
 import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
+import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 
@@ -34,4 +35,5 @@ export const bunAdapter: Adapter = {
     });
   },
   workers: webWorkers(workerEntry(import.meta.url, "bun"), { closeEvent: true }),
+  datagrams: nodeDatagrams,
 };

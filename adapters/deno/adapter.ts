@@ -9,6 +9,7 @@
  */
 
 import type { Adapter } from "../../src/core/adapter.ts";
+import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { denoWorkers } from "./workers.ts";
 
@@ -35,4 +36,5 @@ export const denoAdapter: Adapter = {
     reportError(error);
   },
   workers: denoWorkers,
+  datagrams: nodeDatagrams,
 };

@@ -11,6 +11,7 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
+import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { nodeWorkers } from "./workers.ts";
 
@@ -36,4 +37,5 @@ export const nodeAdapter: Adapter = {
     });
   },
   workers: nodeWorkers,
+  datagrams: nodeDatagrams,
 };

@@ -529,11 +529,21 @@ describe("ResourceGuard", () => {
     await run((cx) =>
       cx.taskGroup(async (tg, cx) => {
         const guard = new ResourceGuard("reading from");
-        tg.startSoon(async (cx: Context) => guard.use(cx, (cx) => cx.sleep(20)));
-        await cx.sleep(5);
+        const entered = new Event();
+        const release = new Event();
+        const done = new Event();
+        tg.startSoon(async (cx: Context) => {
+          await guard.use(cx, async (cx) => {
+            entered.set();
+            await release.wait(cx);
+          });
+          done.set();
+        });
+        await entered.wait(cx);
         await expect(guard.use(cx, async () => 1)).rejects.toThrow(BusyResourceError);
         await expect(guard.use(cx, async () => 1)).rejects.toThrow(/another task is already reading from this resource/);
-        await cx.sleep(30);
+        release.set();
+        await done.wait(cx);
         expect(await guard.use(cx, async () => 2)).toBe(2);
         const held = guard.hold();
         expect(() => guard.hold()).toThrow(BusyResourceError);

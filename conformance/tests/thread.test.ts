@@ -113,6 +113,9 @@ describe("toThread", () => {
     const reports: unknown[] = [];
     await run(async (cx) => {
       const withReport = math.with({ expose: { report: async (_cx: Context, m: unknown) => void reports.push(m) } });
+      // Load the worker first, so that a slow machine cannot make the deadline
+      // pass before the call has even been posted.
+      expect(await toThread(cx, math, "add", 1, 1)).toBe(2);
       const r = await cx.moveOnAfter(200, (cx) => toThread(cx, withReport, "cooperative"));
       expect(r.cancelled).toBe(true);
     });

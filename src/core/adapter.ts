@@ -18,6 +18,7 @@
  * @module
  */
 
+import type { DatagramSupport } from "../net/datagram-support.ts";
 import type { NetSupport } from "../net/net-support.ts";
 
 /**
@@ -75,6 +76,11 @@ export interface Adapter {
    * browser's) makes every socket call fail with `UnsupportedError`.
    */
   readonly net?: NetSupport;
+  /**
+   * UDP sockets, for `src/net/udp.ts`. An adapter without them (the
+   * browser's) makes every UDP call fail with `UnsupportedError`.
+   */
+  readonly datagrams?: DatagramSupport;
 }
 
 /**
