@@ -165,8 +165,8 @@ export class TaskGroupError extends AggregateError {
  * ```
  */
 export class ClosedResourceError extends SkeinError {
-  constructor(message = "the resource is closed") {
-    super(message);
+  constructor(message = "the resource is closed", options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "ClosedResourceError";
   }
 }
@@ -231,8 +231,8 @@ export class WouldBlock extends SkeinError {
  * ```
  */
 export class BrokenResourceError extends SkeinError {
-  constructor(message = "the resource is broken: its other end was closed") {
-    super(message);
+  constructor(message = "the resource is broken: its other end was closed", options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "BrokenResourceError";
   }
 }
@@ -252,8 +252,8 @@ export class BrokenResourceError extends SkeinError {
  * ```
  */
 export class EndOfStream extends SkeinError {
-  constructor(message = "end of stream: every sender has closed") {
-    super(message);
+  constructor(message = "end of stream: every sender has closed", options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "EndOfStream";
   }
 }
@@ -361,5 +361,50 @@ export class TaskCancelledError extends SkeinError {
   constructor(message = "the task was cancelled") {
     super(message);
     this.name = "TaskCancelledError";
+  }
+}
+
+/**
+ * Thrown by `BufferedByteReceiveStream.receiveExactly` and `receiveUntil`
+ * (anyio's `IncompleteRead`) when the stream ended before the whole frame
+ * arrived. The bytes that did arrive stay in the stream's buffer; the
+ * `EndOfStream` is the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteRead } from "skein";
+ * try {
+ *   await buffered.receiveExactly(cx, 4);
+ * } catch (error) {
+ *   if (error instanceof IncompleteRead) console.log("truncated:", buffered.buffer.length, "bytes left");
+ * }
+ * ```
+ */
+export class IncompleteRead extends SkeinError {
+  constructor(message = "the stream ended before the whole frame arrived", options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "IncompleteRead";
+  }
+}
+
+/**
+ * Thrown by `BufferedByteReceiveStream.receiveUntil` (anyio's
+ * `DelimiterNotFound`) when the delimiter was not found within `maxBytes`
+ * bytes. The bytes read stay in the stream's buffer.
+ *
+ * @example
+ * ```ts
+ * import { DelimiterNotFound } from "skein";
+ * try {
+ *   await buffered.receiveUntil(cx, new Uint8Array([10]), 1024);
+ * } catch (error) {
+ *   if (error instanceof DelimiterNotFound) console.log("line too long");
+ * }
+ * ```
+ */
+export class DelimiterNotFound extends SkeinError {
+  constructor(message: string) {
+    super(message);
+    this.name = "DelimiterNotFound";
   }
 }
