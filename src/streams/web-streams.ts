@@ -269,7 +269,7 @@ class WritableSendStream implements WritableByteSendStream {
     this.failure = error;
   };
 
-  constructor(writable: WritableStream<Uint8Array>) {
+  constructor(writable: WritableStream<Uint8Array<ArrayBuffer>>) {
     this.writer = writable.getWriter() as Writer;
     this.writer.closed.then(noop, this.fail);
   }
@@ -366,7 +366,7 @@ class WritableSendStream implements WritableByteSendStream {
  * });
  * ```
  */
-export function fromWritableStream(writable: WritableStream<Uint8Array>): WritableByteSendStream {
+export function fromWritableStream(writable: WritableStream<Uint8Array<ArrayBuffer>>): WritableByteSendStream {
   checkWebStream("writable", writable, "WritableStream", "getWriter");
   return new WritableSendStream(writable);
 }
@@ -437,7 +437,9 @@ class CancelLink {
 }
 
 /**
- * Exposes a Skein byte receive stream as a `ReadableStream<Uint8Array>`,
+ * Exposes a Skein byte receive stream as a `ReadableStream<Uint8Array>`
+ * (typed with `ArrayBuffer`-backed chunks, as `pipeThrough` into the
+ * built-in transforms wants; the chunks are those `receive` returns),
  * to `pipeThrough` a `DecompressionStream` or a `TextDecoderStream`, return
  * as a `Response` body, and so on. Pull-based: it calls
  * `receive(cx, maxBytes)` only when its consumer wants data (high-water
@@ -469,7 +471,11 @@ class CancelLink {
  * });
  * ```
  */
-export function toReadableStream(cx: Context, receiveStream: ByteReceiveStream, options: ToReadableStreamOptions = {}): ReadableStream<Uint8Array> {
+export function toReadableStream(
+  cx: Context,
+  receiveStream: ByteReceiveStream,
+  options: ToReadableStreamOptions = {},
+): ReadableStream<Uint8Array<ArrayBuffer>> {
   checkContext(cx);
   checkSkeinStream("receiveStream", receiveStream, "receive", "ByteReceiveStream");
   checkOptions(options);
@@ -478,7 +484,7 @@ export function toReadableStream(cx: Context, receiveStream: ByteReceiveStream, 
   const highWaterMark = options.highWaterMark ?? 0;
   checkCount("options.highWaterMark", highWaterMark, 0, true);
   let link: CancelLink | null = null;
-  return new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array<ArrayBuffer>>(
     {
       start(controller) {
         link = new CancelLink(cx, controller);
@@ -494,7 +500,7 @@ export function toReadableStream(cx: Context, receiveStream: ByteReceiveStream, 
           else controller.error(error);
           return;
         }
-        if (link!.live) controller.enqueue(chunk);
+        if (link!.live) controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
       },
       async cancel() {
         link?.detach();
