@@ -435,6 +435,33 @@ describe("Skein streams as web streams", () => {
     expect(seen).toEqual(["read: Cancelled", "write: Cancelled"]);
   });
 
+  it("a read pending when the context's scope ends fails with ClosedResourceError instead of hanging", async () => {
+    let outcome: Promise<string> | undefined;
+    let late: Promise<string> | undefined;
+    const describe = (p: Promise<unknown>) =>
+      p.then(
+        () => "resolved",
+        (e: unknown) => (e instanceof ClosedResourceError ? "ClosedResourceError" : `other: ${String(e)}`),
+      );
+    await run(async (cx) => {
+      const [, r] = memoryStreamOneWayPair();
+      await cx.moveOnAfter(60_000, async (inner) => {
+        const reader = toReadableStream(inner, r).getReader();
+        outcome = describe(reader.read());
+        await settle(inner);
+      });
+      // the scope has ended: a new read fails too (the context is dead)
+      const [, r2] = memoryStreamOneWayPair();
+      let dead!: Context;
+      await cx.moveOnAfter(60_000, async (inner) => {
+        dead = inner;
+      });
+      late = describe(toReadableStream(dead, r2).getReader().read());
+    });
+    expect(await outcome).toBe("ClosedResourceError");
+    expect(await late).toBe("ClosedResourceError");
+  });
+
   it("bad input", async () => {
     await run(async (cx) => {
       const [s, r] = memoryStreamOneWayPair();
