@@ -220,6 +220,26 @@ describe("web streams as Skein streams", () => {
     expect(written.join("")).toBe("0123456789");
   });
 
+  it("a writable with a high-water mark of 0 (always 'full') still moves, one write at a time", async () => {
+    const written: string[] = [];
+    await run(async (cx) => {
+      const s = fromWritableStream(
+        new WritableStream<Uint8Array>(
+          {
+            async write(chunk) {
+              await Promise.resolve();
+              written.push(text(chunk));
+            },
+          },
+          { highWaterMark: 0 },
+        ),
+      );
+      for (const word of ["a", "b", "c"]) await s.send(cx, bytes(word));
+      await s.sendEof(cx);
+    });
+    expect(written).toEqual(["a", "b", "c"]);
+  });
+
   it("a failing sink breaks the send stream (BrokenResourceError with cause)", async () => {
     await run(async (cx) => {
       const boom = new Error("disk full");
