@@ -96,3 +96,17 @@ export {
   MemoryObjectStreamEnd,
   type MemoryObjectStreamStatistics,
 } from "./streams/memory-stream.ts";
+export type { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./streams/object-stream.ts";
+export { BufferedByteReceiveStream, BufferedByteStream } from "./streams/buffered.ts";
+export { TextReceiveStream, TextSendStream, TextStream, type TextStreamOptions } from "./streams/text.ts";
+export { StapledByteStream, StapledObjectStream } from "./streams/stapled.ts";
+export {
+  fromReadableStream,
+  fromWritableStream,
+  toReadableStream,
+  toWritableStream,
+  type ToReadableStreamOptions,
+  type ToWritableStreamOptions,
+  type WritableByteSendStream,
+} from "./streams/web-streams.ts";
+export { DelimiterNotFound, IncompleteRead } from "./core/errors.ts";

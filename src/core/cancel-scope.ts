@@ -42,7 +42,9 @@
  *
  * A context is usable only while its scope is active: once a scope has exited
  * (its body returned, its group ended, its run ended) every blocking call
- * through a context of it raises {@link ClosedResourceError}. This costs the
+ * through a context of it raises {@link ClosedResourceError}, and a call still
+ * blocked in it when it exits (only code outside its tasks can be: a web
+ * stream's pull in a captured context) wakes with that error. This costs the
  * hot paths nothing: an exited scope's `_origin` is a marker whose raise makes
  * that error, so checkpoints still test one field.
  *
@@ -417,6 +419,10 @@ export class CancelScope {
     this._origin = this._parent === null ? RUN_ENDED : SCOPE_EXITED;
     this._unlink();
     if (this._timer !== null) this._runner!.timers.remove(this._timer);
+    // Only code outside this scope's tasks can still be parked here (a web
+    // stream's pull running in a captured context): wake it with the
+    // exit marker's ClosedResourceError rather than leave it hanging.
+    if (this._firstParked !== null) this._wakeParked(this._origin);
   }
 
   /** @internal */
@@ -460,10 +466,8 @@ export class CancelScope {
     waiter.parkedIn = null;
   }
 
-  /** @internal Wakes parked waiters and aborts the signal, once newly cancelled. */
-  _notifyCancelled(): void {
-    const origin = this._origin;
-    if (origin === null) return;
+  /** @internal Unparks every waiter and rejects it through `origin`. */
+  _wakeParked(origin: CancelScope): void {
     let waiter = this._firstParked;
     this._firstParked = null;
     if (waiter !== null) this._runner!.activity++;
@@ -474,6 +478,13 @@ export class CancelScope {
       waiter.cancelWith(origin);
       waiter = next;
     }
+  }
+
+  /** @internal Wakes parked waiters and aborts the signal, once newly cancelled. */
+  _notifyCancelled(): void {
+    const origin = this._origin;
+    if (origin === null) return;
+    this._wakeParked(origin);
     const controller = this._controller;
     if (controller !== null && !controller.signal.aborted) controller.abort(origin._raise());
   }

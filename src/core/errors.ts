@@ -363,3 +363,48 @@ export class TaskCancelledError extends SkeinError {
     this.name = "TaskCancelledError";
   }
 }
+
+/**
+ * Thrown by `BufferedByteReceiveStream.receiveExactly` and `receiveUntil`
+ * (anyio's `IncompleteRead`) when the stream ended before the whole frame
+ * arrived. The bytes that did arrive stay in the stream's buffer; the
+ * `EndOfStream` is the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteRead } from "skein";
+ * try {
+ *   await buffered.receiveExactly(cx, 4);
+ * } catch (error) {
+ *   if (error instanceof IncompleteRead) console.log("truncated:", buffered.buffer.length, "bytes left");
+ * }
+ * ```
+ */
+export class IncompleteRead extends SkeinError {
+  constructor(message = "the stream ended before the whole frame arrived", options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "IncompleteRead";
+  }
+}
+
+/**
+ * Thrown by `BufferedByteReceiveStream.receiveUntil` (anyio's
+ * `DelimiterNotFound`) when the delimiter was not found within `maxBytes`
+ * bytes. The bytes read stay in the stream's buffer.
+ *
+ * @example
+ * ```ts
+ * import { DelimiterNotFound } from "skein";
+ * try {
+ *   await buffered.receiveUntil(cx, new Uint8Array([10]), 1024);
+ * } catch (error) {
+ *   if (error instanceof DelimiterNotFound) console.log("line too long");
+ * }
+ * ```
+ */
+export class DelimiterNotFound extends SkeinError {
+  constructor(message: string) {
+    super(message);
+    this.name = "DelimiterNotFound";
+  }
+}

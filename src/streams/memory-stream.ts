@@ -7,7 +7,9 @@
  * `Infinity`: never waits; and the tasks blocked on either side), plus how
  * many clones of each end are open. The channel moves the items and keeps
  * "nothing lost, nothing delivered twice" (see channel.ts); this module adds
- * closing and cloning.
+ * closing and cloning. The ends implement `ObjectSendStream` and
+ * `ObjectReceiveStream` (object-stream.ts), so wrappers written against
+ * those take them.
  *
  * Invariants:
  * - Items are received in the order they were sent; blocked senders and
@@ -42,6 +44,7 @@ import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } fro
 import { describeValue } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT } from "../core/waiter-queue.ts";
 import { Channel } from "./channel.ts";
+import type { ObjectReceiveStream, ObjectSendStream } from "./object-stream.ts";
 
 class StreamState<T> extends Channel<T> {
   openSend = 1;
@@ -167,7 +170,7 @@ export abstract class MemoryObjectStreamEnd<T> {
  * send.close(); // receivers see the end of the stream once drained
  * ```
  */
-export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> {
+export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implements ObjectSendStream<T> {
   /**
    * Sends `item`, waiting while the buffer is full (with a buffer of 0,
    * until a receiver takes it). A checkpoint. Returning normally means the
@@ -247,7 +250,7 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> {
  * // ends when every send end is closed and the buffer is drained
  * ```
  */
-export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> {
+export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> implements ObjectReceiveStream<T> {
   /**
    * Receives the next item, waiting while there is none. A checkpoint; if
    * cancelled while waiting, nothing was taken.

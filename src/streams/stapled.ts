@@ -1,0 +1,289 @@
+/**
+ * Stapled streams: anyio's `StapledByteStream` and `StapledObjectStream`
+ * (anyio/streams/stapled.py). One send stream and one receive stream,
+ * usually unrelated (two pipes, a memory stream each way), presented as one
+ * two-way stream.
+ *
+ * Invariants:
+ * - `send` and `receive` go to their half unchanged (errors included), so
+ *   every rule of the halves holds for the whole.
+ * - `sendEof` closes the send half (anyio): the peer of that half sees the
+ *   end of the stream; receiving goes on. It is refused with
+ *   `BusyResourceError` while a `send` is in progress, like a transport's
+ *   own `sendEof`, so a half-closed stream never has a send racing its end.
+ * - `close` closes both halves, the send half first; both are attempted
+ *   even if the first throws, and the first error is rethrown.
+ *
+ * Costs: one async frame per `send` (for the busy flag); `receive` is a
+ * direct call.
+ *
+ * @module
+ */
+
+import type { Context } from "../core/context.ts";
+import { BusyResourceError, ClosedResourceError } from "../core/errors.ts";
+import { describeValue } from "../core/validate.ts";
+import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "./byte-stream.ts";
+import type { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./object-stream.ts";
+
+function checkHalf(name: string, value: unknown, method: string): void {
+  if (value === null || typeof value !== "object" || typeof (value as Record<string, unknown>)[method] !== "function") {
+    throw new TypeError(`${name} must be a stream with a ${method} method, got ${describeValue(value)}`);
+  }
+}
+
+/** Closes `a` then `b`, both even if `a` throws; rethrows the first error. */
+async function closeBoth(a: { close(): void | Promise<void> }, b: { close(): void | Promise<void> }): Promise<void> {
+  let failed = false;
+  let first: unknown;
+  try {
+    await a.close();
+  } catch (error) {
+    failed = true;
+    first = error;
+  }
+  try {
+    await b.close();
+  } catch (error) {
+    if (!failed) {
+      failed = true;
+      first = error;
+    }
+  }
+  if (failed) throw first;
+}
+
+/** The state both stapled streams keep: the busy flag that makes `sendEof` refuse to race a `send`. */
+class SendHalf {
+  private sending = false;
+  private eofSent = false;
+  private closed = false;
+
+  constructor(readonly stream: { send(cx: Context, item: never): Promise<void>; close(): void | Promise<void> }) {}
+
+  async send(cx: Context, item: unknown): Promise<void> {
+    if (this.sending) throw new BusyResourceError("another task is already sending on this stream");
+    this.sending = true;
+    try {
+      await (this.stream.send as (cx: Context, item: unknown) => Promise<void>)(cx, item);
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  async sendEof(cx: Context): Promise<void> {
+    if (this.closed) throw new ClosedResourceError("the stream is closed");
+    if (this.sending) throw new BusyResourceError("sendEof during a send on this stream");
+    cx.checkpointIfCancelled();
+    if (this.eofSent) return;
+    this.eofSent = true;
+    await this.stream.close();
+  }
+
+  close(other: { close(): void | Promise<void> }): Promise<void> {
+    this.closed = true;
+    return closeBoth(this.stream, other);
+  }
+}
+
+/**
+ * One send stream and one receive stream as one half-closeable byte stream
+ * (anyio's `StapledByteStream`). `sendEof` closes the send half; `close`
+ * closes both.
+ *
+ * @example
+ * ```ts
+ * import { run, StapledByteStream } from "skein";
+ * import { memoryStreamOneWayPair } from "skein/testing";
+ * await run(async (cx) => {
+ *   const [toPeer, fromUs] = memoryStreamOneWayPair();
+ *   const [toUs, fromPeer] = memoryStreamOneWayPair();
+ *   await using stream = new StapledByteStream(toPeer, fromPeer);
+ *   await stream.send(cx, new Uint8Array([1]));
+ *   await fromUs.receive(cx); // Uint8Array [1]
+ *   await toUs.close();
+ * });
+ * ```
+ */
+export class StapledByteStream implements HalfCloseableStream {
+  /** The send half. */
+  readonly sendStream: ByteSendStream;
+  private readonly half: SendHalf;
+  /** The receive half. */
+  readonly receiveStream: ByteReceiveStream;
+
+  /**
+   * @param sendStream the half `send` and `sendEof` use.
+   * @param receiveStream the half `receive` uses.
+   * @throws {TypeError} if either is not a stream of the right kind.
+   */
+  constructor(sendStream: ByteSendStream, receiveStream: ByteReceiveStream) {
+    checkHalf("sendStream", sendStream, "send");
+    checkHalf("receiveStream", receiveStream, "receive");
+    this.sendStream = sendStream;
+    this.receiveStream = receiveStream;
+    this.half = new SendHalf(sendStream);
+  }
+
+  /**
+   * Sends on the send half.
+   *
+   * @throws {BusyResourceError} if another task is sending.
+   * @example
+   * ```ts
+   * await stream.send(cx, new Uint8Array([1, 2, 3]));
+   * ```
+   */
+  send(cx: Context, bytes: Uint8Array): Promise<void> {
+    return this.half.send(cx, bytes);
+  }
+
+  /**
+   * Receives from the receive half.
+   *
+   * @example
+   * ```ts
+   * const chunk = await stream.receive(cx);
+   * ```
+   */
+  receive(cx: Context, maxBytes?: number): Promise<Uint8Array> {
+    return this.receiveStream.receive(cx, maxBytes);
+  }
+
+  /**
+   * Closes the send half (the peer sees the end of the stream); idempotent.
+   *
+   * @throws {BusyResourceError} if a send is in progress.
+   * @example
+   * ```ts
+   * await stream.sendEof(cx);
+   * ```
+   */
+  sendEof(cx: Context): Promise<void> {
+    return this.half.sendEof(cx);
+  }
+
+  /**
+   * Closes both halves (both are attempted; the first error is rethrown).
+   *
+   * @example
+   * ```ts
+   * await stream.close();
+   * ```
+   */
+  close(): Promise<void> {
+    return this.half.close(this.receiveStream);
+  }
+
+  /**
+   * Closes both halves, for `await using`.
+   *
+   * @example
+   * ```ts
+   * await using stream = new StapledByteStream(send, receive);
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * One object send stream and one object receive stream as one object
+ * stream (anyio's `StapledObjectStream`). `sendEof` closes the send half;
+ * `close` closes both.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, run, StapledObjectStream } from "skein";
+ * await run(async (cx) => {
+ *   const [send, receive] = createMemoryObjectStream<string>(1);
+ *   const loopback = new StapledObjectStream(send, receive);
+ *   await loopback.send(cx, "ping");
+ *   console.log(await loopback.receive(cx)); // ping
+ *   await loopback.close();
+ * });
+ * ```
+ */
+export class StapledObjectStream<T> implements ObjectStream<T> {
+  /** The send half. */
+  readonly sendStream: ObjectSendStream<T>;
+  private readonly half: SendHalf;
+  /** The receive half. */
+  readonly receiveStream: ObjectReceiveStream<T>;
+
+  /**
+   * @param sendStream the half `send` and `sendEof` use.
+   * @param receiveStream the half `receive` uses.
+   * @throws {TypeError} if either is not a stream of the right kind.
+   */
+  constructor(sendStream: ObjectSendStream<T>, receiveStream: ObjectReceiveStream<T>) {
+    checkHalf("sendStream", sendStream, "send");
+    checkHalf("receiveStream", receiveStream, "receive");
+    this.sendStream = sendStream;
+    this.receiveStream = receiveStream;
+    this.half = new SendHalf(sendStream);
+  }
+
+  /**
+   * Sends `item` on the send half.
+   *
+   * @throws {BusyResourceError} if another task is sending.
+   * @example
+   * ```ts
+   * await stream.send(cx, item);
+   * ```
+   */
+  send(cx: Context, item: T): Promise<void> {
+    return this.half.send(cx, item);
+  }
+
+  /**
+   * Receives from the receive half.
+   *
+   * @example
+   * ```ts
+   * const item = await stream.receive(cx);
+   * ```
+   */
+  receive(cx: Context): Promise<T> {
+    return this.receiveStream.receive(cx);
+  }
+
+  /**
+   * Closes the send half; idempotent.
+   *
+   * @throws {BusyResourceError} if a send is in progress.
+   * @example
+   * ```ts
+   * await stream.sendEof(cx);
+   * ```
+   */
+  sendEof(cx: Context): Promise<void> {
+    return this.half.sendEof(cx);
+  }
+
+  /**
+   * Closes both halves (both are attempted; the first error is rethrown).
+   *
+   * @example
+   * ```ts
+   * await stream.close();
+   * ```
+   */
+  close(): Promise<void> {
+    return this.half.close(this.receiveStream);
+  }
+
+  /**
+   * Closes both halves, for `await using`.
+   *
+   * @example
+   * ```ts
+   * await using stream = new StapledObjectStream(send, receive);
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
