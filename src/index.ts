@@ -76,3 +76,4 @@ export {
   MemoryObjectStreamEnd,
   type MemoryObjectStreamStatistics,
 } from "./streams/memory-stream.ts";
+export type { NetSupport, RawListener, RawSocket, RawTcpConnectOptions, RawTcpListenOptions, ResolvedAddress, SocketAddress } from "./net/net-support.ts";

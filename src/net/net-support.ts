@@ -47,8 +47,20 @@
  * ```
  */
 export type SocketAddress =
-  | { readonly family: 4 | 6; readonly host: string; readonly port: number }
-  | { readonly family: "unix"; readonly path: string };
+  | {
+      /** IPv4 or IPv6. */
+      readonly family: 4 | 6;
+      /** The IP address literal. */
+      readonly host: string;
+      /** The port number. */
+      readonly port: number;
+    }
+  | {
+      /** A Unix domain socket. */
+      readonly family: "unix";
+      /** The socket's path ("" for an unnamed end; a leading NUL byte for Linux's abstract namespace). */
+      readonly path: string;
+    };
 
 /**
  * One result of a name lookup: an IP address literal and its family.
@@ -59,7 +71,9 @@ export type SocketAddress =
  * ```
  */
 export interface ResolvedAddress {
+  /** The IP address literal. */
   readonly address: string;
+  /** Its family: IPv4 or IPv6. */
   readonly family: 4 | 6;
 }
 
@@ -74,6 +88,7 @@ export interface ResolvedAddress {
 export interface RawTcpConnectOptions {
   /** An IP address literal (never a name: the neutral layer resolves first). */
   readonly host: string;
+  /** The port to connect to. */
   readonly port: number;
   /** The local address to bind before connecting, if any. */
   readonly localHost?: string;
@@ -94,6 +109,7 @@ export interface RawTcpListenOptions {
   readonly host?: string;
   /** 0 picks a free port; read it from `RawListener.address`. */
   readonly port: number;
+  /** The length of the queue of connections not yet accepted; the runtime's default if absent. */
   readonly backlog?: number;
   /** SO_REUSEPORT, where the runtime supports it (else the adapter throws `UnsupportedError`). */
   readonly reusePort?: boolean;
@@ -120,7 +136,9 @@ export interface RawSocket {
   shutdown(): Promise<void>;
   /** Closes at once and releases the handle. Idempotent. */
   close(): void;
+  /** This end's address. */
   readonly localAddress: SocketAddress;
+  /** The peer's address. */
   readonly remoteAddress: SocketAddress;
 }
 
