@@ -45,8 +45,8 @@
  * `read` is in flight.
  *
  * Gaps in Bun's API (reported to the lead, see also the methods):
- * - `Bun.connect` cannot bind a local address, so `localHost` throws
- *   `UnsupportedError`.
+ * - `Bun.connect` cannot bind a local address, so a connection with
+ *   `localHost` goes through Bun's `node:net` instead (`node-socket.ts`).
  * - `Bun.listen` has no backlog option: `backlog` is accepted and ignored
  *   (Bun uses its own default).
  * - `Bun.connect` has no abort: an aborted attempt rejects at once and its
@@ -66,7 +66,6 @@
  */
 
 import { lookup as dnsLookup } from "node:dns/promises";
-import { UnsupportedError } from "../../src/core/errors.ts";
 import type {
   NetSupport,
   RawListener,
@@ -76,6 +75,7 @@ import type {
   ResolvedAddress,
   SocketAddress,
 } from "../../src/net/net-support.ts";
+import { connectNodeTcp } from "./node-socket.ts";
 
 // ---------------------------------------------------------------------------
 // The part of Bun's socket API used here
@@ -538,8 +538,9 @@ export const bunNet: NetSupport = {
   lookup,
 
   connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
+    // Bun.connect cannot bind a local address; Bun's node:net can.
     if (options.localHost !== undefined) {
-      return Promise.reject(new UnsupportedError("connectTcp: binding a local address (localHost) is not supported on Bun (Bun.connect has no local address option)"));
+      return connectNodeTcp(options.host, options.port, options.localHost, options.noDelay, signal);
     }
     const raw = new BunRawSocket(options.noDelay, undefined, false);
     return connectRaw(raw, { hostname: options.host, port: options.port }, signal);

@@ -232,6 +232,22 @@ describe("adapter.net (the raw networking contract)", () => {
     expect(intact).toBe(true);
   });
 
+  netTest("connectTcp with localHost binds that local address first", async (net) => {
+    const listener = track(await net.listenTcp({ host: "127.0.0.1", port: 0 }));
+    const client = track(
+      await net.connectTcp({ host: "127.0.0.1", port: portOf(listener), localHost: "127.0.0.1", noDelay: true }, never()),
+    );
+    const server = track((await listener.accept())!);
+    expect(client.localAddress).toMatchObject({ family: 4, host: "127.0.0.1" });
+    expect(server.remoteAddress).toEqual(client.localAddress);
+    await client.write(text("bound"));
+    await client.shutdown();
+    expect(decode(await readAll(server))).toBe("bound");
+    await server.write(text("ok"));
+    await server.shutdown();
+    expect(decode(await readAll(client))).toBe("ok");
+  });
+
   netTest("connecting to a closed port rejects with the runtime's ECONNREFUSED error", async (net) => {
     const listener = await net.listenTcp({ host: "127.0.0.1", port: 0 });
     const port = portOf(listener);
