@@ -19,8 +19,6 @@ const socketCheck = (s: RealSocket): BunSocket => s;
 const handlerCheck = (h: BunSocketHandler): Bun.SocketHandler<BunRawSocket | undefined, "buffer"> => h;
 
 /** Our connect and listen options are valid for Bun's `connect` and `listen`. */
-const connectCheck = (raw: BunRawSocket, h: BunSocketHandler): Promise<RealSocket> =>
-  Bun.connect<BunRawSocket | undefined>({ hostname: "127.0.0.1", port: 1, data: raw, allowHalfOpen: true, socket: handlerCheck(h) });
 const unixConnectCheck = (raw: BunRawSocket, h: BunSocketHandler): Promise<RealSocket> =>
   Bun.connect<BunRawSocket | undefined>({ unix: "/tmp/x.sock", data: raw, allowHalfOpen: true, socket: handlerCheck(h) });
 const listenCheck = (h: BunSocketHandler): { hostname: string; port: number; stop(close?: boolean): void } =>
@@ -29,4 +27,4 @@ const unixListenCheck = (h: BunSocketHandler): { stop(close?: boolean): void } =
   Bun.listen<BunRawSocket | undefined>({ unix: "/tmp/x.sock", allowHalfOpen: true, socket: handlerCheck(h) });
 
 export type { RealSocket };
-export { socketCheck, handlerCheck, connectCheck, unixConnectCheck, listenCheck, unixListenCheck };
+export { socketCheck, handlerCheck, unixConnectCheck, listenCheck, unixListenCheck };

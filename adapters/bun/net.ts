@@ -1,11 +1,12 @@
 /**
- * Sockets and name lookups on Bun: the {@link NetSupport} of the Bun adapter,
- * on Bun's native `Bun.connect` / `Bun.listen` (TCP and Unix domain sockets)
- * and `node:dns` for lookups.
+ * Sockets and name lookups on Bun: the {@link NetSupport} of the Bun adapter.
+ * Listeners (TCP and Unix) and Unix connections on Bun's native `Bun.listen`
+ * and `Bun.connect`; outgoing TCP connections on Bun's `node:net`
+ * (`node-socket.ts`); lookups on `node:dns`.
  *
- * Why native and not `node:net`: Bun's native sockets give everything the
- * contract in `src/net/net-support.ts` needs, directly and without a stream
- * layer in between:
+ * Why native: Bun's native sockets give everything the contract in
+ * `src/net/net-support.ts` needs, directly and without a stream layer in
+ * between:
  * - `socket.write()` is unbuffered: it returns how many bytes the kernel took
  *   (less than asked, or 0, when the socket buffer is full) and the `drain`
  *   handler fires when there is room again. So `write` resolving "once the
@@ -17,12 +18,31 @@
  *   returns 0 once the kernel buffers are full), so read backpressure is real.
  * - Every `data` callback gets a fresh buffer (checked: one `ArrayBuffer` per
  *   chunk), so chunks are handed out without copying.
- * Throughput over loopback, 256 MiB in 64 KiB chunks, on the development
- * machine (2 shared cores, noisy): `Bun.connect`/`Bun.listen` 1390–1800 MiB/s,
- * `node:net` in Bun 1090–1500 MiB/s. The native API is at least as fast.
+ *
+ * Why outgoing TCP is not native: `Bun.connect` cannot be aborted. Its
+ * promise is the only handle on an attempt until it connects, so an attempt
+ * to an address that does not answer (a black-holed route, a full accept
+ * queue: the happy-eyeballs loser that matters) keeps its file descriptor
+ * and keeps the process alive until the kernel gives up (Linux: about two
+ * minutes of SYN retries), whatever we do on abort. Checked: after an abort
+ * at 200 ms the process was still alive 20 s later, where `node:net`'s
+ * `destroy()` on the same attempt closed it at once and the process exited.
+ * The contract says an aborted connect leaks nothing, so TCP connects use
+ * `node:net` (Bun implements it on its own sockets; it also binds
+ * `localHost`, which `Bun.connect` cannot). A Unix connect cannot hang that
+ * way (it succeeds or fails at once), so it stays native.
+ *
+ * Throughput over loopback (64 KiB chunks, read(65536) loop, on the
+ * development machine: 2 cores shared with other jobs, load ~7, so only
+ * rough): raw `Bun.connect`/`Bun.listen` and the adapter on them were within
+ * ±10% of each other (about 900–1000 MiB/s); `node:net` in Bun raw was
+ * 1090–1500 MiB/s against native 1390–1800 MiB/s in a quieter moment; with
+ * the adapter, median of 9 runs of 64 MiB: client sending 880 (native
+ * client) vs 971 MiB/s (`node:net` client), client receiving 1270 vs
+ * 971 MiB/s.
  *
  * Invariants:
- * - One {@link BunRawSocket} per Bun socket, reachable from the socket as
+ * - One {@link BunRawSocket} per native Bun socket, reachable from the socket as
  *   `socket.data`; the handler functions are shared by every socket (Bun's
  *   own design: one handler set per listener or connection, no closure per
  *   socket), except the listener's `open`, one closure per listener.
@@ -44,15 +64,10 @@
  * to wait; one `pause()`/`resume()` pair each time data arrives while no
  * `read` is in flight.
  *
- * Gaps in Bun's API (reported to the lead, see also the methods):
- * - `Bun.connect` cannot bind a local address, so a connection with
- *   `localHost` goes through Bun's `node:net` instead (`node-socket.ts`).
+ * Gaps in Bun's API (reported to the lead):
+ * - `Bun.connect` has no abort and no local address (above).
  * - `Bun.listen` has no backlog option: `backlog` is accepted and ignored
  *   (Bun uses its own default).
- * - `Bun.connect` has no abort: an aborted attempt rejects at once and its
- *   socket, if it connects later, is closed in its `open` handler; until the
- *   kernel finishes the attempt (a connect to a black-holed address can take
- *   the kernel's SYN timeout) the pending attempt keeps the process alive.
  * - Errors on writes to a socket that Bun has already closed (Bun returns
  *   -1 without an error object) are Node-style `EPIPE` errors made here.
  *
@@ -89,7 +104,6 @@ export interface BunSocket {
   shutdown(halfClose?: boolean): void;
   pause(): void;
   resume(): void;
-  setNoDelay(noDelay?: boolean): boolean;
   readonly localFamily: "IPv4" | "IPv6";
   readonly localAddress: string;
   readonly localPort: number;
@@ -121,13 +135,6 @@ export interface BunTcpListener extends BunListener {
 
 /** `Bun.connect` and `Bun.listen`, as far as this file uses them. @internal */
 export interface BunNetApi {
-  connect(options: {
-    hostname: string;
-    port: number;
-    data: BunRawSocket;
-    allowHalfOpen: boolean;
-    socket: BunSocketHandler;
-  }): Promise<BunSocket>;
   connect(options: { unix: string; data: BunRawSocket; allowHalfOpen: boolean; socket: BunSocketHandler }): Promise<BunSocket>;
   listen(options: {
     hostname: string;
@@ -184,8 +191,6 @@ export class BunRawSocket implements RawSocket {
   #socket: BunSocket | null = null;
   /** Set by `close()`. */
   #closed = false;
-  /** Sets TCP_NODELAY on open (client sockets). */
-  readonly #noDelay: boolean | undefined;
   /** For Unix sockets: the path, and whether this is the listening side. */
   readonly #unixPath: string | undefined;
   readonly #unixServer: boolean;
@@ -206,8 +211,7 @@ export class BunRawSocket implements RawSocket {
   #writeReject: ((error: unknown) => void) | null = null;
   #writing: Promise<void> = DONE;
 
-  constructor(noDelay: boolean | undefined, unixPath: string | undefined, unixServer: boolean) {
-    this.#noDelay = noDelay;
+  constructor(unixPath: string | undefined, unixServer: boolean) {
     this.#unixPath = unixPath;
     this.#unixServer = unixServer;
   }
@@ -220,7 +224,6 @@ export class BunRawSocket implements RawSocket {
       return;
     }
     this.#socket = socket;
-    if (this.#noDelay !== undefined) socket.setNoDelay(this.#noDelay);
     if (this.#unixPath !== undefined) {
       const named: SocketAddress = { family: "unix", path: this.#unixPath };
       this.localAddress = this.#unixServer ? named : UNIX_UNNAMED;
@@ -388,14 +391,10 @@ const clientHandlers: BunSocketHandler = {
 };
 
 /**
- * Starts one connection; rejects with `signal.reason` on abort, and closes
- * the socket if it connects after that.
+ * Starts one Unix connection; rejects with `signal.reason` on abort, and
+ * closes the socket if it connects after that.
  */
-function connectRaw(
-  raw: BunRawSocket,
-  options: { hostname: string; port: number } | { unix: string },
-  signal: AbortSignal,
-): Promise<RawSocket> {
+function connectUnixRaw(raw: BunRawSocket, path: string, signal: AbortSignal): Promise<RawSocket> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<RawSocket>((resolve, reject) => {
     const onAbort = (): void => {
@@ -403,11 +402,7 @@ function connectRaw(
       reject(signal.reason);
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    const connecting =
-      "unix" in options
-        ? bun().connect({ unix: options.unix, data: raw, allowHalfOpen: true, socket: clientHandlers })
-        : bun().connect({ ...options, data: raw, allowHalfOpen: true, socket: clientHandlers });
-    connecting.then(
+    bun().connect({ unix: path, data: raw, allowHalfOpen: true, socket: clientHandlers }).then(
       () => {
         signal.removeEventListener("abort", onAbort);
         resolve(raw); // a no-op after an abort (and `attach` closed the socket)
@@ -473,7 +468,7 @@ export class BunRawListener implements RawListener {
   }
 
   #onOpen(socket: BunSocket): void {
-    const raw = new BunRawSocket(undefined, this.#unixPath, true);
+    const raw = new BunRawSocket(this.#unixPath, true);
     socket.data = raw;
     raw.attach(socket);
     if (this.#closed) {
@@ -516,8 +511,9 @@ function lookup(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<R
 }
 
 /**
- * The networking capability of the Bun adapter (`bunAdapter.net`): TCP and
- * Unix sockets on `Bun.connect`/`Bun.listen`, lookups on `node:dns`.
+ * The networking capability of the Bun adapter (`bunAdapter.net`):
+ * listeners and Unix connections on `Bun.listen`/`Bun.connect`, outgoing
+ * TCP on Bun's `node:net`, lookups on `node:dns`.
  *
  * @example
  * ```ts
@@ -538,12 +534,8 @@ export const bunNet: NetSupport = {
   lookup,
 
   connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
-    // Bun.connect cannot bind a local address; Bun's node:net can.
-    if (options.localHost !== undefined) {
-      return connectNodeTcp(options.host, options.port, options.localHost, options.noDelay, signal);
-    }
-    const raw = new BunRawSocket(options.noDelay, undefined, false);
-    return connectRaw(raw, { hostname: options.host, port: options.port }, signal);
+    // node:net, not Bun.connect: see the module comment (abort, localHost).
+    return connectNodeTcp(options.host, options.port, options.localHost, options.noDelay, signal);
   },
 
   async listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
@@ -575,7 +567,7 @@ export const bunNet: NetSupport = {
   },
 
   connectUnix(path: string, signal: AbortSignal): Promise<RawSocket> {
-    return connectRaw(new BunRawSocket(undefined, path, false), { unix: path }, signal);
+    return connectUnixRaw(new BunRawSocket(path, false), path, signal);
   },
 
   async listenUnix(path: string, _backlog?: number): Promise<RawListener> {

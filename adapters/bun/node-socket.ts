@@ -1,15 +1,18 @@
 /**
- * A `node:net` socket as a {@link RawSocket}, used by the Bun adapter only
- * where Bun's native API falls short: a TCP connection that binds a local
- * address first (`localHost`), which `Bun.connect` cannot do and Bun's
- * `node:net` can (`localAddress`). Everything else on Bun goes through
- * `Bun.connect`/`Bun.listen` (see `net.ts`).
+ * A `node:net` socket as a {@link RawSocket}, used by the Bun adapter for
+ * outgoing TCP connections, where Bun's native API falls short: an aborted
+ * `Bun.connect` cannot be stopped (its attempt holds a descriptor and keeps
+ * the process alive until the kernel gives up) and cannot bind a local
+ * address, while `node:net`'s `destroy()` stops an attempt at once and its
+ * `localAddress` binds `localHost`. Listeners and Unix connections stay on
+ * `Bun.listen`/`Bun.connect` (see `net.ts`).
  *
  * Invariants (the contract of `src/net/net-support.ts`):
- * - The socket is in paused mode from the start. A `read` resumes it; every
+ * - The socket is in paused mode from the start. A `read` that finds
+ *   nothing queued resumes it, and so does one that empties the queue; a
  *   `data` event that finds no `read` waiting queues its chunk and pauses
- *   again. So an idle reader holds at most one chunk here plus the stream's
- *   own buffer (one high-water mark) and the kernel's socket buffer.
+ *   the socket. So an idle reader holds at most one chunk here plus the
+ *   stream's own buffer (one high-water mark) and the kernel's buffer.
  * - `write` resolves when `socket.write` reports the buffer below its
  *   high-water mark, or else on `drain`; it rejects with the socket's error.
  * - `close()` is `destroy()`: the handle is released at once.
@@ -64,7 +67,10 @@ export class NodeRawSocket implements RawSocket {
       if (chunk.byteLength > maxBytes) {
         chunks[0] = chunk.subarray(maxBytes);
         chunk = chunk.subarray(0, maxBytes);
-      } else chunks.shift();
+      } else {
+        chunks.shift();
+        if (chunks.length === 0 && !this.#eof) this.#socket.resume();
+      }
       return Promise.resolve(chunk);
     }
     if (this.#error !== undefined) return Promise.reject(this.#error);
@@ -132,11 +138,14 @@ export class NodeRawSocket implements RawSocket {
       const max = this.#readMax;
       if (chunk.byteLength > max) {
         this.#chunks.push(chunk.subarray(max));
+        this.#socket.pause();
         chunk = chunk.subarray(0, max);
       }
       resolve(chunk);
-    } else this.#chunks.push(chunk);
-    // Nobody waits now: stop reading until the next `read`.
+      return;
+    }
+    // Nobody waits: queue the chunk and stop reading until a `read` empties the queue.
+    this.#chunks.push(chunk);
     this.#socket.pause();
   }
 
@@ -156,16 +165,22 @@ export class NodeRawSocket implements RawSocket {
 }
 
 /**
- * One TCP connection attempt with `node:net`, binding `localHost` first;
- * an abort destroys the socket (connected or not) and rejects with
+ * One TCP connection attempt with `node:net`, binding `localHost` first if
+ * given; an abort destroys the socket (connected or not) and rejects with
  * `signal.reason`.
  *
  * @internal
  */
-export function connectNodeTcp(host: string, port: number, localHost: string, noDelay: boolean, signal: AbortSignal): Promise<RawSocket> {
+export function connectNodeTcp(
+  host: string,
+  port: number,
+  localHost: string | undefined,
+  noDelay: boolean,
+  signal: AbortSignal,
+): Promise<RawSocket> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<RawSocket>((resolve, reject) => {
-    const socket = connect({ host, port, localAddress: localHost, noDelay, allowHalfOpen: true });
+    const socket = connect({ host, port, ...(localHost === undefined ? {} : { localAddress: localHost }), allowHalfOpen: true });
     const finish = (): void => {
       signal.removeEventListener("abort", onAbort);
       socket.off("connect", onConnect);
@@ -178,6 +193,7 @@ export function connectNodeTcp(host: string, port: number, localHost: string, no
     };
     const onConnect = (): void => {
       finish();
+      socket.setNoDelay(noDelay);
       resolve(new NodeRawSocket(socket));
     };
     const onError = (error: Error): void => {
