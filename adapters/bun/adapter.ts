@@ -2,7 +2,7 @@
  * The Bun adapter: `performance.now()` for the clock, `setTimeout` for the
  * run's one native timer, `setImmediate` for the checkpoint yield (Bun has it
  * natively and it is not clamped), and the global `reportError` for errors
- * that have no caller.
+ * that have no caller. Sockets and lookups (`net`) are in `net.ts`.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
+import { bunNet } from "./net.ts";
 
 /**
  * The adapter for Bun.
@@ -36,4 +37,5 @@ export const bunAdapter: Adapter = {
   },
   workers: webWorkers(workerEntry(import.meta.url, "bun"), { closeEvent: true }),
   datagrams: nodeDatagrams,
+  net: bunNet,
 };
