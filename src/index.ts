@@ -76,3 +76,4 @@ export {
   MemoryObjectStreamEnd,
   type MemoryObjectStreamStatistics,
 } from "./streams/memory-stream.ts";
+export { connectWebSocket, type WebSocketConnectOptions, WebSocketConnection, WebSocketError, type WebSocketMessage } from "./net/websocket.ts";
