@@ -202,7 +202,7 @@ describe("WebSocket client", () => {
     expect(events).toEqual(["above the mark: true", "another task ran", "sent: true"]);
   });
 
-  wsTest("one receiver at a time; closing wakes a blocked receiver", async () => {
+  wsTest("one receiver and one sender at a time; closing wakes a blocked receiver", async () => {
     const events: string[] = [];
     await run((cx) =>
       cx.taskGroup(async (tg, cx) => {
@@ -215,12 +215,16 @@ describe("WebSocket client", () => {
         await cx.sleep(0);
         const busy = await ws.receive(cx).catch((e: unknown) => e);
         events.push(`second: ${(busy as Error).name}`);
+        const sending = ws.send(cx, "one"); // marks the connection busy sending until it settles
+        const busySend = await ws.send(cx, "two").catch((e: unknown) => e);
+        await sending;
+        events.push(`second send: ${(busySend as Error).name}`);
         events.push("closing");
         await ws.close();
         await expect(ws.send(cx, "x")).rejects.toBeInstanceOf(ClosedResourceError);
       }),
     );
-    expect(events).toEqual(["second: BusyResourceError", "closing", "first: ClosedResourceError"]);
+    expect(events).toEqual(["second: BusyResourceError", "second send: BusyResourceError", "closing", "first: ClosedResourceError"]);
   });
 
   wsTest("the negotiated subprotocol is reported", async () => {
