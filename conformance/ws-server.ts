@@ -9,6 +9,8 @@
 //                  "terminate"          the server drops the TCP connection (no close frame)
 //                  "flood:N"            the server sends "0", "1", ... "N-1"
 //                  "hung"               replies "hung:K", K = open connections to hangUrl
+//                  "hold"               the server stops reading (so never answers a close
+//                                       frame), and drops the connection 2 s later
 //                A connection to path /reject is refused with HTTP 403.
 //   wsHangUrl    a TCP server that accepts and never answers the handshake, so
 //                a connect to it stays pending until cancelled.
@@ -68,6 +70,10 @@ export default async function setup(project: Project): Promise<() => Promise<voi
       const close = /^close:(\d+):(.*)$/s.exec(text);
       if (close) ws.close(Number(close[1]), close[2]);
       else if (text === "terminate") ws.terminate();
+      else if (text === "hold") {
+        ws.pause();
+        setTimeout(() => ws.terminate(), 2000).unref();
+      }
       else if (/^flood:\d+$/.test(text)) {
         const n = Number(text.slice(6));
         for (let i = 0; i < n; i++) ws.send(String(i));

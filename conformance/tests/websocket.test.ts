@@ -202,6 +202,32 @@ describe("WebSocket client", () => {
     expect(events).toEqual(["above the mark: true", "another task ran", "sent: true"]);
   });
 
+  wsTest("closing wakes a send blocked by backpressure", async () => {
+    const events: string[] = [];
+    await run(async (cx) => {
+      const ws = await connectWebSocket(cx, url, { highWaterMark: 0 });
+      await ws.send(cx, new Uint8Array(4 << 20));
+      // Synchronously: the buffer is above the mark, so this send parks...
+      events.push(`above the mark: ${ws.bufferedAmount > 0}`);
+      const blocked = ws.send(cx, "blocked").catch((e: unknown) => `send raised ${(e as Error).name}`);
+      // ...and closing wakes it.
+      const closing = ws.close();
+      events.push(await blocked);
+      await closing;
+    });
+    expect(events).toEqual(["above the mark: true", "send raised ClosedResourceError"]);
+  });
+
+  wsTest("close waits for the closing handshake at most closeTimeout", async () => {
+    await run(async (cx) => {
+      const ws = await connectWebSocket(cx, url, { closeTimeout: 50 });
+      await ws.send(cx, "hold"); // the server stops reading: it never answers the close frame
+      await ws.close();
+      expect(ws.closeCode).toBe(null); // returned without the peer's close frame
+      await expect(ws.receive(cx)).rejects.toBeInstanceOf(ClosedResourceError);
+    });
+  });
+
   wsTest("one receiver and one sender at a time; closing wakes a blocked receiver", async () => {
     const events: string[] = [];
     await run((cx) =>

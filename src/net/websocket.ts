@@ -88,7 +88,11 @@ export interface WebSocketConnectOptions {
    * before handing over its message. 1 MiB by default; `Infinity` never waits.
    */
   readonly highWaterMark?: number;
-  /** How long `close()` waits for the peer's half of the closing handshake, in ms (5000 by default). */
+  /**
+   * How long `close()` waits for the peer's half of the closing handshake, in
+   * ms (5000 by default). Real time, on the adapter's timers (not a mock
+   * clock's): `close` takes no context.
+   */
   readonly closeTimeout?: number;
 }
 
@@ -637,7 +641,7 @@ export function connectWebSocket(cx: Context, url: string | URL, options: WebSoc
   const adapter = cx._task.runner.adapter;
   const constructorFn = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
   if (typeof constructorFn !== "function") {
-    return Promise.reject(new UnsupportedError(`WebSocket is not available on the ${adapter.name} adapter: this runtime has no global WebSocket (Node 22 or newer has one)`));
+    return Promise.reject(new UnsupportedError(`WebSocket is not available on the ${adapter.name} adapter: this runtime has no global WebSocket (browsers, Deno, Bun and Node 22+ have one)`));
   }
   const connection = new WebSocketConnection(constructorFn, target, protocols, highWaterMark, closeTimeout, adapter);
   return block(CONNECT, connection, cx, undefined).then(() => connection);
