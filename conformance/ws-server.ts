@@ -10,7 +10,7 @@
 //                  "flood:N"            the server sends "0", "1", ... "N-1"
 //                  "hung"               replies "hung:K", K = open connections to hangUrl
 //                  "hold"               the server stops reading (so never answers a close
-//                                       frame), and drops the connection 2 s later
+//                                       frame), replies "held", and drops the connection 2 s later
 //                A connection to path /reject is refused with HTTP 403.
 //   wsHangUrl    a TCP server that accepts and never answers the handshake, so
 //                a connect to it stays pending until cancelled.
@@ -72,6 +72,7 @@ export default async function setup(project: Project): Promise<() => Promise<voi
       else if (text === "terminate") ws.terminate();
       else if (text === "hold") {
         ws.pause();
+        ws.send("held");
         setTimeout(() => ws.terminate(), 2000).unref();
       }
       else if (/^flood:\d+$/.test(text)) {

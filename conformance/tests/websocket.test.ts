@@ -206,7 +206,7 @@ describe("WebSocket client", () => {
     const events: string[] = [];
     await run(async (cx) => {
       const ws = await connectWebSocket(cx, url, { highWaterMark: 0 });
-      await ws.send(cx, new Uint8Array(4 << 20));
+      for (let i = 0; i < 16 && ws.bufferedAmount === 0; i++) await ws.send(cx, new Uint8Array(4 << 20));
       // Synchronously: the buffer is above the mark, so this send parks...
       events.push(`above the mark: ${ws.bufferedAmount > 0}`);
       const blocked = ws.send(cx, "blocked").catch((e: unknown) => `send raised ${(e as Error).name}`);
@@ -222,6 +222,7 @@ describe("WebSocket client", () => {
     await run(async (cx) => {
       const ws = await connectWebSocket(cx, url, { closeTimeout: 50 });
       await ws.send(cx, "hold"); // the server stops reading: it never answers the close frame
+      expect(await ws.receive(cx)).toBe("held");
       await ws.close();
       expect(ws.closeCode).toBe(null); // returned without the peer's close frame
       await expect(ws.receive(cx)).rejects.toBeInstanceOf(ClosedResourceError);

@@ -149,13 +149,23 @@ function messageOf(event: Event | undefined): string {
   return typeof text === "string" && text !== "" ? text : "";
 }
 
-/** A waiter in one of the connection's slots; cancelling it empties the slot. */
-class SlotWaiter<T> extends Waiter<T> {
-  constructor(private readonly release: (waiter: SlotWaiter<T>) => void) {
+/** A connect waiting for the handshake; cancelled, it closes the socket. */
+class ConnectWaiter extends Waiter<void> {
+  constructor(private readonly connection: WebSocketConnection) {
     super();
   }
   protected override onCancel(): void {
-    this.release(this);
+    this.connection._abortConnect();
+  }
+}
+
+/** A receive waiting for a message or a close; cancelled, it empties its slot. */
+class ReceiveWaiter extends Waiter<WebSocketMessage | undefined> {
+  constructor(private readonly connection: WebSocketConnection) {
+    super();
+  }
+  protected override onCancel(): void {
+    if (this.connection._receiver === this) this.connection._receiver = null;
   }
 }
 
@@ -186,8 +196,7 @@ const CONNECT: BlockingOp<WebSocketConnection, void, void> = {
     return MUST_WAIT;
   },
   enqueue(connection) {
-    // Cancelled during the handshake: the connection closes its socket.
-    const waiter = new SlotWaiter<void>(() => connection._abortConnect());
+    const waiter = new ConnectWaiter(connection);
     connection._connecting = waiter;
     return waiter;
   },
@@ -203,9 +212,7 @@ const RECEIVE: BlockingOp<WebSocketConnection, void, WebSocketMessage | undefine
     return MUST_WAIT;
   },
   enqueue(connection) {
-    const waiter = new SlotWaiter<WebSocketMessage | undefined>((w) => {
-      if (connection._receiver === w) connection._receiver = null;
-    });
+    const waiter = new ReceiveWaiter(connection);
     connection._receiver = waiter;
     return waiter;
   },
@@ -267,8 +274,8 @@ export class WebSocketConnection implements AsyncDisposable {
   readonly highWaterMark: number;
   /** @internal */ _socket!: WebSocket;
   /** @internal */ readonly _messages = new Fifo<WebSocketMessage>();
-  /** @internal */ _connecting: SlotWaiter<void> | null = null;
-  /** @internal */ _receiver: SlotWaiter<WebSocketMessage | undefined> | null = null;
+  /** @internal */ _connecting: ConnectWaiter | null = null;
+  /** @internal */ _receiver: ReceiveWaiter | null = null;
   /** @internal */ _sender: SendWaiter | null = null;
   /** @internal */ _pollDelay = 1;
   /** @internal */ _closeEvent: CloseEvent | null = null;
