@@ -209,7 +209,10 @@ describe("WebSocket client", () => {
       for (let i = 0; i < 16 && ws.bufferedAmount === 0; i++) await ws.send(cx, new Uint8Array(4 << 20));
       // Synchronously: the buffer is above the mark, so this send parks...
       events.push(`above the mark: ${ws.bufferedAmount > 0}`);
-      const blocked = ws.send(cx, "blocked").catch((e: unknown) => `send raised ${(e as Error).name}`);
+      const blocked = ws.send(cx, "blocked").then(
+        () => "send returned",
+        (e: unknown) => `send raised ${(e as Error).name}`,
+      );
       // ...and closing wakes it.
       const closing = ws.close();
       events.push(await blocked);
