@@ -51,6 +51,14 @@
  * `closeReason` say what the peer sent. Deno reports a lost connection with
  * code 0; it is reported as 1006, the code the standard gives it.
  *
+ * What runtimes report for a failed handshake differs, so the connect fails
+ * on the first `error` or `close` event, whichever comes first: Node 22
+ * fires `error` and never `close` (the socket stays CONNECTING); Node 24,
+ * Bun and browsers fire `error` then `close` 1006; Deno fires `error` (with
+ * a message naming the cause) then `close` with code 0. The runtime's error
+ * (or the event, where it has none) becomes the `cause` of the
+ * `WebSocketError`.
+ *
  * Costs: per message received, one buffer slot (and a `Uint8Array` view on
  * the runtime's `ArrayBuffer` for binary); `receive` is an async frame and,
  * when it must wait, one waiter. A send that need not wait allocates
