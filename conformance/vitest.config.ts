@@ -65,6 +65,8 @@ export default defineConfig({
   optimizeDeps: { exclude: ["skein"] },
   test: {
     include: ["tests/**/*.test.ts"],
+    // The WebSocket test servers (echo, hanging, refused); their URLs are provided to the tests.
+    globalSetup: ["./ws-server.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     provide: { runtime, label: process.env.SKEIN_LABEL ?? runtime },

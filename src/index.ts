@@ -110,3 +110,4 @@ export {
   type WritableByteSendStream,
 } from "./streams/web-streams.ts";
 export { DelimiterNotFound, IncompleteRead } from "./core/errors.ts";
+export { connectWebSocket, type WebSocketConnectOptions, WebSocketConnection, WebSocketError, type WebSocketMessage } from "./net/websocket.ts";
