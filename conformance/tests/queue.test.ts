@@ -1,6 +1,7 @@
 // Queue: asyncio's put/get/taskDone/join, cancel-safe.
 import { describe, expect, it } from "vitest";
 import { Cancelled, Queue, run, UsageError, WouldBlock } from "skein";
+import { MockClock } from "skein/testing";
 
 describe("Queue", () => {
   it("is FIFO and serves blocked getters in arrival order", async () => {
@@ -110,7 +111,7 @@ describe("Queue", () => {
         q.taskDone();
         await cx.sleep(1);
         expect(log).toEqual(["gave up", "joined"]);
-      }),
+      }), { clock: new MockClock({ autojumpThreshold: 0 }) }, // virtual time: no real-time race between the deadlines
     );
   });
 
