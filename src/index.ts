@@ -76,3 +76,18 @@ export {
   MemoryObjectStreamEnd,
   type MemoryObjectStreamStatistics,
 } from "./streams/memory-stream.ts";
+export type {
+  NetSupport,
+  RawListener,
+  RawSocket,
+  RawTcpConnectOptions,
+  RawTcpListenOptions,
+  ResolvedAddress,
+  SocketAddress,
+} from "./net/net-support.ts";
+export { formatAddress, SocketStream } from "./net/socket-stream.ts";
+export { type Listener, SocketListener } from "./net/listener.ts";
+export { type ConnectAttemptFailure, ConnectError } from "./net/connect-error.ts";
+export { ipFamily, lookup, type LookupOptions } from "./net/lookup.ts";
+export { connectTcp, type ConnectTcpOptions, createTcpListener, interleaveFamilies, type TcpListenerOptions } from "./net/tcp.ts";
+export { connectUnix, createUnixListener, type UnixListenerOptions } from "./net/unix.ts";

@@ -3,7 +3,7 @@
  * run's one native timer, `setImmediate` for the checkpoint yield (it runs
  * after pending I/O callbacks and is not clamped), and `process.nextTick` to
  * rethrow errors that have no caller, so they reach `uncaughtException`;
- * `worker_threads` for `toThread`.
+ * `worker_threads` for `toThread`; `node:net` and `node:dns` for sockets.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import process from "node:process";
 import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { nodeNet } from "./net.ts";
 import { nodeWorkers } from "./workers.ts";
 
 /**
@@ -36,4 +37,5 @@ export const nodeAdapter: Adapter = {
     });
   },
   workers: nodeWorkers,
+  net: nodeNet,
 };

@@ -165,8 +165,8 @@ export class TaskGroupError extends AggregateError {
  * ```
  */
 export class ClosedResourceError extends SkeinError {
-  constructor(message = "the resource is closed") {
-    super(message);
+  constructor(message = "the resource is closed", options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "ClosedResourceError";
   }
 }
@@ -231,8 +231,8 @@ export class WouldBlock extends SkeinError {
  * ```
  */
 export class BrokenResourceError extends SkeinError {
-  constructor(message = "the resource is broken: its other end was closed") {
-    super(message);
+  constructor(message = "the resource is broken: its other end was closed", options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "BrokenResourceError";
   }
 }
