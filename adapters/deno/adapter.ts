@@ -3,13 +3,15 @@
  * run's one native timer, and Deno's global `setImmediate` for the checkpoint
  * yield. (A `MessageChannel` would also be unclamped, but an open channel
  * keeps a Deno process alive, so a finished program would not exit.) Errors
- * with no caller go to the global `reportError`.
+ * with no caller go to the global `reportError`. Sockets: `Deno.connect` and
+ * `Deno.listen` (see `net.ts`).
  *
  * @module
  */
 
 import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { denoNet } from "./net.ts";
 import { denoWorkers } from "./workers.ts";
 
 // Taken once at load, as the Node and Bun adapters take theirs from `node:timers`.
@@ -35,4 +37,5 @@ export const denoAdapter: Adapter = {
     reportError(error);
   },
   workers: denoWorkers,
+  net: denoNet,
 };

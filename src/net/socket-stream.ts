@@ -161,8 +161,8 @@ export class SocketStream implements HalfCloseableStream {
           this.leftover = leftover.subarray(maxBytes);
           return leftover.subarray(0, maxBytes);
         }
-        if (this.eof) throw new EndOfStream(`end of stream: the peer of ${this.label} closed its sending side`);
         if (this.failure !== null) throw this.broken();
+        if (this.eof) throw new EndOfStream(`end of stream: the peer of ${this.label} closed its sending side`);
         if (!this.reading) this.startRead(maxBytes);
         const waiter = new Waiter<void>();
         this.readWaiter = waiter;

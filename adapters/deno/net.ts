@@ -1,0 +1,208 @@
+/**
+ * Networking on Deno: the native, stable `Deno.connect` / `Deno.listen`
+ * (TCP and Unix), and `node:dns`'s `lookup` for names (`Deno.resolveDns`
+ * queries DNS servers directly and skips the hosts file, so it is not
+ * `getaddrinfo`), for {@link NetSupport}.
+ *
+ * A `Deno.Conn` is pull-based by nature: `read` is one `conn.read(buffer)`,
+ * so nothing is read from the OS while no read is in flight (backpressure is
+ * the kernel's socket buffer). `write` loops `conn.write` until every byte
+ * is taken. `Deno.connect` takes no signal: an aborted attempt rejects at
+ * once and closes the connection if it completes later. Binding a local
+ * address before connecting (`localHost`) has no native API and raises
+ * `UnsupportedError`.
+ *
+ * Costs: one fresh buffer of `maxBytes` (at most 64 KiB unless asked for
+ * more) per read, returned as a view of the bytes read.
+ *
+ * @module
+ */
+
+import { lookup as dnsLookup } from "node:dns";
+import { UnsupportedError } from "../../src/core/errors.ts";
+import type {
+  NetSupport,
+  RawListener,
+  RawSocket,
+  RawTcpConnectOptions,
+  RawTcpListenOptions,
+  ResolvedAddress,
+  SocketAddress,
+} from "../../src/net/net-support.ts";
+
+function addressOf(addr: Deno.Addr, unixPath?: string): SocketAddress {
+  if (addr.transport === "unix" || addr.transport === "unixpacket") return { family: "unix", path: addr.path ?? unixPath ?? "" };
+  if (addr.transport === "tcp" || addr.transport === "udp") {
+    return { family: addr.hostname.includes(":") ? 6 : 4, host: addr.hostname, port: addr.port };
+  }
+  return { family: "unix", path: unixPath ?? "" };
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error("aborted");
+}
+
+class DenoRawSocket implements RawSocket {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  private closed = false;
+
+  constructor(
+    private readonly conn: Deno.Conn,
+    unix?: [string, string],
+  ) {
+    this.localAddress = addressOf(conn.localAddr, unix?.[0]);
+    this.remoteAddress = addressOf(conn.remoteAddr, unix?.[1]);
+  }
+
+  async read(maxBytes: number): Promise<Uint8Array | null> {
+    if (this.closed) return null;
+    const buffer = new Uint8Array(maxBytes);
+    const n = await this.conn.read(buffer);
+    return n === null ? null : buffer.subarray(0, n);
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < bytes.length) at += await this.conn.write(at === 0 ? bytes : bytes.subarray(at));
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.closed) await this.conn.closeWrite();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // already closed by the runtime
+    }
+  }
+}
+
+class DenoRawListener implements RawListener {
+  readonly address: SocketAddress;
+  private closed = false;
+
+  constructor(
+    private readonly listener: Deno.Listener,
+    private readonly unixPath?: string,
+  ) {
+    this.address = addressOf(listener.addr, unixPath);
+  }
+
+  async accept(): Promise<RawSocket | null> {
+    if (this.closed) return null;
+    let conn: Deno.Conn;
+    try {
+      conn = await this.listener.accept();
+    } catch (error) {
+      if (this.closed) return null;
+      throw error;
+    }
+    if (this.closed) {
+      conn.close();
+      return null;
+    }
+    if (this.unixPath !== undefined) return new DenoRawSocket(conn, [this.unixPath, ""]);
+    (conn as Deno.TcpConn).setNoDelay?.(true);
+    return new DenoRawSocket(conn);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.listener.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+function connectWith(connecting: Promise<Deno.Conn>, signal: AbortSignal, wrap: (conn: Deno.Conn) => RawSocket): Promise<RawSocket> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      connecting.then((conn) => conn.close(), () => {});
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    connecting.then(
+      (conn) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) conn.close();
+        else resolve(wrap(conn));
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** `Deno.connect`, `Deno.listen` and `node:dns` for {@link NetSupport}. @internal */
+export const denoNet: NetSupport = {
+  lookup(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<ResolvedAddress[]> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const onAbort = () => reject(abortError(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      dnsLookup(host, { all: true, family, verbatim: true }, (error, addresses) => {
+        signal.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
+      });
+    });
+  },
+
+  connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
+    if (options.localHost !== undefined) {
+      return Promise.reject(new UnsupportedError("tcp localHost (binding before connecting) is not supported on the deno adapter"));
+    }
+    const connecting = Deno.connect({ hostname: options.host, port: options.port, transport: "tcp" });
+    return connectWith(connecting, signal, (conn) => {
+      (conn as Deno.TcpConn).setNoDelay(options.noDelay);
+      return new DenoRawSocket(conn);
+    });
+  },
+
+  listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
+    try {
+      const listener = Deno.listen({
+        hostname: options.host ?? "0.0.0.0",
+        port: options.port,
+        transport: "tcp",
+        ...(options.reusePort === undefined ? {} : { reusePort: options.reusePort }),
+      });
+      return Promise.resolve(new DenoRawListener(listener));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+
+  connectUnix(path: string, signal: AbortSignal): Promise<RawSocket> {
+    let connecting: Promise<Deno.Conn>;
+    try {
+      connecting = Deno.connect({ transport: "unix", path });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return connectWith(connecting, signal, (conn) => new DenoRawSocket(conn, ["", path]));
+  },
+
+  listenUnix(path: string): Promise<RawListener> {
+    try {
+      return Promise.resolve(new DenoRawListener(Deno.listen({ transport: "unix", path }), path));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+};
