@@ -4,7 +4,7 @@
  * queries DNS servers directly and skips the hosts file, so it is not
  * `getaddrinfo`), for {@link NetSupport}.
  *
- * A `Deno.Conn` is pull-based by nature: `read` is one `conn.read(buffer)`,
+ * A `DenoConn` is pull-based by nature: `read` is one `conn.read(buffer)`,
  * so nothing is read from the OS while no read is in flight (backpressure is
  * the kernel's socket buffer). `write` loops `conn.write` until every byte
  * is taken. `Deno.connect` takes no signal: an aborted attempt rejects at
@@ -30,11 +30,36 @@ import type {
   SocketAddress,
 } from "../../src/net/net-support.ts";
 
-function addressOf(addr: Deno.Addr, unixPath?: string): SocketAddress {
-  if (addr.transport === "unix" || addr.transport === "unixpacket") return { family: "unix", path: addr.path ?? unixPath ?? "" };
-  if (addr.transport === "tcp" || addr.transport === "udp") {
-    return { family: addr.hostname.includes(":") ? 6 : 4, host: addr.hostname, port: addr.port };
-  }
+// The few `Deno` APIs used here, typed locally: the root type-check program
+// (Node and DOM types, for the d.ts build) has no `Deno` namespace, while
+// `deno check` checks this file against Deno's own (structurally compatible).
+type DenoAddr =
+  | { transport: "tcp" | "udp"; hostname: string; port: number }
+  | { transport: "unix" | "unixpacket"; path: string | null }
+  | { transport: string };
+interface DenoConn {
+  readonly localAddr: DenoAddr;
+  readonly remoteAddr: DenoAddr;
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay?(noDelay?: boolean): void;
+}
+interface DenoListener {
+  readonly addr: DenoAddr;
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+interface DenoNetApi {
+  connect(options: { hostname: string; port: number; transport: "tcp" } | { transport: "unix"; path: string }): Promise<DenoConn>;
+  listen(options: { hostname: string; port: number; transport: "tcp"; reusePort?: boolean } | { transport: "unix"; path: string }): DenoListener;
+}
+const Deno = (globalThis as unknown as { Deno: DenoNetApi }).Deno;
+
+function addressOf(addr: DenoAddr, unixPath?: string): SocketAddress {
+  if ("path" in addr) return { family: "unix", path: addr.path ?? unixPath ?? "" };
+  if ("hostname" in addr) return { family: addr.hostname.includes(":") ? 6 : 4, host: addr.hostname, port: addr.port };
   return { family: "unix", path: unixPath ?? "" };
 }
 
@@ -48,7 +73,7 @@ class DenoRawSocket implements RawSocket {
   private closed = false;
 
   constructor(
-    private readonly conn: Deno.Conn,
+    private readonly conn: DenoConn,
     unix?: [string, string],
   ) {
     this.localAddress = addressOf(conn.localAddr, unix?.[0]);
@@ -87,7 +112,7 @@ class DenoRawListener implements RawListener {
   private closed = false;
 
   constructor(
-    private readonly listener: Deno.Listener,
+    private readonly listener: DenoListener,
     private readonly unixPath?: string,
   ) {
     this.address = addressOf(listener.addr, unixPath);
@@ -95,7 +120,7 @@ class DenoRawListener implements RawListener {
 
   async accept(): Promise<RawSocket | null> {
     if (this.closed) return null;
-    let conn: Deno.Conn;
+    let conn: DenoConn;
     try {
       conn = await this.listener.accept();
     } catch (error) {
@@ -107,7 +132,7 @@ class DenoRawListener implements RawListener {
       return null;
     }
     if (this.unixPath !== undefined) return new DenoRawSocket(conn, [this.unixPath, ""]);
-    (conn as Deno.TcpConn).setNoDelay?.(true);
+    conn.setNoDelay?.(true);
     return new DenoRawSocket(conn);
   }
 
@@ -122,7 +147,7 @@ class DenoRawListener implements RawListener {
   }
 }
 
-function connectWith(connecting: Promise<Deno.Conn>, signal: AbortSignal, wrap: (conn: Deno.Conn) => RawSocket): Promise<RawSocket> {
+function connectWith(connecting: Promise<DenoConn>, signal: AbortSignal, wrap: (conn: DenoConn) => RawSocket): Promise<RawSocket> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       connecting.then((conn) => conn.close(), () => {});
@@ -169,7 +194,7 @@ export const denoNet: NetSupport = {
     }
     const connecting = Deno.connect({ hostname: options.host, port: options.port, transport: "tcp" });
     return connectWith(connecting, signal, (conn) => {
-      (conn as Deno.TcpConn).setNoDelay(options.noDelay);
+      conn.setNoDelay?.(options.noDelay);
       return new DenoRawSocket(conn);
     });
   },
@@ -189,7 +214,7 @@ export const denoNet: NetSupport = {
   },
 
   connectUnix(path: string, signal: AbortSignal): Promise<RawSocket> {
-    let connecting: Promise<Deno.Conn>;
+    let connecting: Promise<DenoConn>;
     try {
       connecting = Deno.connect({ transport: "unix", path });
     } catch (error) {

@@ -19,7 +19,9 @@ import { SkeinError } from "../core/errors.ts";
  * ```
  */
 export interface ConnectAttemptFailure {
+  /** The IP address (or Unix path) tried. */
   readonly address: string;
+  /** The runtime's error for that attempt. */
   readonly error: unknown;
 }
 

@@ -47,8 +47,20 @@
  * ```
  */
 export type SocketAddress =
-  | { readonly family: 4 | 6; readonly host: string; readonly port: number }
-  | { readonly family: "unix"; readonly path: string };
+  | {
+      /** The IP version. */
+      readonly family: 4 | 6;
+      /** An IP address literal. */
+      readonly host: string;
+      /** The TCP port. */
+      readonly port: number;
+    }
+  | {
+      /** A Unix domain socket. */
+      readonly family: "unix";
+      /** Its path ("" for an unnamed end, such as a connecting client's). */
+      readonly path: string;
+    };
 
 /**
  * One result of a name lookup: an IP address literal and its family.
@@ -59,7 +71,9 @@ export type SocketAddress =
  * ```
  */
 export interface ResolvedAddress {
+  /** An IP address literal. */
   readonly address: string;
+  /** Its IP version. */
   readonly family: 4 | 6;
 }
 
@@ -74,6 +88,7 @@ export interface ResolvedAddress {
 export interface RawTcpConnectOptions {
   /** An IP address literal (never a name: the neutral layer resolves first). */
   readonly host: string;
+  /** The TCP port, 1 to 65535. */
   readonly port: number;
   /** The local address to bind before connecting, if any. */
   readonly localHost?: string;
@@ -94,6 +109,7 @@ export interface RawTcpListenOptions {
   readonly host?: string;
   /** 0 picks a free port; read it from `RawListener.address`. */
   readonly port: number;
+  /** The length of the queue of connections not yet accepted (the runtime's default when omitted). */
   readonly backlog?: number;
   /** SO_REUSEPORT, where the runtime supports it (else the adapter throws `UnsupportedError`). */
   readonly reusePort?: boolean;
@@ -120,7 +136,9 @@ export interface RawSocket {
   shutdown(): Promise<void>;
   /** Closes at once and releases the handle. Idempotent. */
   close(): void;
+  /** This end's address. */
   readonly localAddress: SocketAddress;
+  /** The peer's address. */
   readonly remoteAddress: SocketAddress;
 }
 
