@@ -200,13 +200,22 @@ export const denoNet: NetSupport = {
   },
 
   listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
-    try {
-      const listener = Deno.listen({
-        hostname: options.host ?? "0.0.0.0",
+    const listen = (hostname: string) =>
+      Deno.listen({
+        hostname,
         port: options.port,
         transport: "tcp",
         ...(options.reusePort === undefined ? {} : { reusePort: options.reusePort }),
       });
+    try {
+      if (options.host !== undefined) return Promise.resolve(new DenoRawListener(listen(options.host)));
+      // Every interface: dual stack ("::" also takes IPv4 on Linux and macOS), or IPv4 alone without IPv6.
+      let listener: DenoListener;
+      try {
+        listener = listen("::");
+      } catch {
+        listener = listen("0.0.0.0");
+      }
       return Promise.resolve(new DenoRawListener(listener));
     } catch (error) {
       return Promise.reject(error);

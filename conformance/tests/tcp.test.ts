@@ -446,6 +446,14 @@ describe("TCP listeners", () => {
     });
   });
 
+  netIt("a listener on every interface (no host) takes connections to 127.0.0.1", async (cx) => {
+    await using listener = await createTcpListener(cx);
+    await using client = await connectTcp(cx, "127.0.0.1", listener.port!);
+    await using server = await listener.accept(cx);
+    await client.send(cx, new Uint8Array([1, 2, 3]));
+    expect(await server.receive(cx)).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
   netIt("1,000 concurrent connections served and closed", async (cx) => {
     let served = 0;
     await withServer(
@@ -611,6 +619,22 @@ describe("happy eyeballs (fake network, MockClock)", () => {
     expect(error2).toBeInstanceOf(ConnectError);
     expect((error2 as ConnectError).message).toBe("cannot connect to example.test port 80: 10.0.0.1: refused by 10.0.0.1; ::1: refused by ::1");
     expect(fake2.log).toEqual(["0 try 10.0.0.1", "0 try ::1"]);
+  });
+
+  it("a name that resolves to no address: a ConnectError saying so", async () => {
+    const clock = new MockClock({ autojumpThreshold: 0 });
+    const { adapter, log } = fakeNet(clock, [], {});
+    const error = await run(
+      async (cx) =>
+        connectTcp(cx, "nothing.test", 80).then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      { adapter, clock },
+    );
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).message).toBe("cannot connect to nothing.test port 80: the name resolved to no address");
+    expect(log).toEqual([]);
   });
 
   it("interleaveFamilies follows RFC 8305: first family first, then alternating", () => {

@@ -52,7 +52,8 @@ export class ConnectError extends SkeinError {
   constructor(host: string, port: number | undefined, attempts: readonly ConnectAttemptFailure[]) {
     const where = port === undefined ? host : `${host} port ${port}`;
     const parts = attempts.map(({ address, error }) => `${address}: ${error instanceof Error ? error.message : String(error)}`);
-    super(`cannot connect to ${where}: ${parts.join("; ")}`, { cause: attempts[0]?.error });
+    const why = parts.length === 0 ? "the name resolved to no address" : parts.join("; ");
+    super(`cannot connect to ${where}: ${why}`, { cause: attempts[0]?.error });
     this.name = "ConnectError";
     this.host = host;
     this.port = port;
