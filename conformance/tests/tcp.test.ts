@@ -318,6 +318,45 @@ describe("TCP streams", () => {
     await server.close();
   });
 
+  it("a task blocked in receive, send or accept shows in the task tree as such (\"receive on tcp 127.0.0.1:PORT\")", async () => {
+    if (noSockets) {
+      await run(async (cx) => {
+        await expect(createTcpListener(cx, { host: "127.0.0.1" })).rejects.toThrow(new UnsupportedError("tcp is not supported on the browser adapter"));
+      });
+      return;
+    }
+    await run(
+      async (cx) => {
+        await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
+        const [client, server] = await tcpPair(cx);
+        try {
+          await cx.taskGroup(async (tg, cx) => {
+            tg.startSoon(async function reader(cx) {
+              await client.receive(cx);
+            });
+            tg.startSoon(async function acceptor(cx) {
+              await listener.accept(cx);
+            });
+            tg.startSoon(async function writer(cx) {
+              await client.send(cx, new Uint8Array(64 * MB));
+            });
+            await cx.sleep(100);
+            const printed = skein.formatTaskTree(skein.taskTree(cx));
+            const port = (client.remoteAddress as { port: number }).port;
+            expect(printed).toContain(`reader: blocked on receive on tcp 127.0.0.1:${port}`);
+            expect(printed).toContain(`acceptor: blocked on accept on tcp 127.0.0.1:${listener.port}`);
+            expect(printed).toMatch(/writer: blocked on send on tcp 127\.0\.0\.1:\d+/);
+            tg.cancelScope.cancel();
+          });
+        } finally {
+          await client.close();
+          await server.close();
+        }
+      },
+      { trackTasks: true },
+    );
+  });
+
   netIt("addresses: local and remote ends match across the connection", async (cx) => {
     const [client, server] = await tcpPair(cx);
     try {
@@ -535,6 +574,17 @@ function fakeNet(clock: MockClock, addresses: [string, 4 | 6][], plans: Record<s
       log.push(`${clock.now()} try ${options.host}`);
       const plan = plans[options.host]!;
       if (plan === "fail") return Promise.reject(new Error(`refused by ${options.host}`));
+      if (plan === "connect-late") {
+        // Ignores the abort and connects anyway, just after it.
+        return new Promise((resolve) => {
+          signal.addEventListener("abort", () => {
+            log.push(`${clock.now()} abort ${options.host}`);
+            const s = new FakeSocket({ family: 4, host: options.host, port: options.port });
+            sockets.push(s);
+            queueMicrotask(() => resolve(s));
+          });
+        });
+      }
       if (plan === "connect") {
         const s = new FakeSocket({ family: options.host.includes(":") ? 6 : 4, host: options.host, port: options.port });
         sockets.push(s);
@@ -619,6 +669,28 @@ describe("happy eyeballs (fake network, MockClock)", () => {
     expect(error2).toBeInstanceOf(ConnectError);
     expect((error2 as ConnectError).message).toBe("cannot connect to example.test port 80: 10.0.0.1: refused by 10.0.0.1; ::1: refused by ::1");
     expect(fake2.log).toEqual(["0 try 10.0.0.1", "0 try ::1"]);
+  });
+
+  it("a losing attempt that connects after its abort is closed, not leaked", async () => {
+    const clock = new MockClock({ autojumpThreshold: 0 });
+    const { adapter, log, sockets } = fakeNet(
+      clock,
+      [
+        ["10.0.0.1", 4],
+        ["10.0.0.2", 4],
+      ],
+      { "10.0.0.1": "connect-late", "10.0.0.2": "connect" },
+    );
+    const stream = await run(async (cx) => {
+      const stream = await connectTcp(cx, "example.test", 80);
+      await cx.checkpoint();
+      return stream;
+    }, { adapter, clock });
+    expect(log).toEqual(["0 try 10.0.0.1", "250 try 10.0.0.2", "250 abort 10.0.0.1"]);
+    expect(stream.remoteAddress).toMatchObject({ host: "10.0.0.2" });
+    const late = sockets.find((s) => s.remoteAddress.host === "10.0.0.1")!;
+    expect(late.closed).toBe(true);
+    await stream.close();
   });
 
   it("a name that resolves to no address: a ConnectError saying so", async () => {
