@@ -446,6 +446,17 @@ describe("TCP listeners", () => {
     expect((error as Error).message).toBe("handler failed");
   });
 
+  netIt("serve closes a handler's stream when the handler returns", async (cx) => {
+    await withServer(
+      cx,
+      async () => {},
+      async (cx, listener) => {
+        await using stream = await connectTcp(cx, "127.0.0.1", listener.port!);
+        await expect(stream.receive(cx)).rejects.toBeInstanceOf(EndOfStream);
+      },
+    );
+  });
+
   netIt("closing the listener while serve runs ends serve cleanly", async (cx) => {
     const listener = await createTcpListener(cx, { host: "127.0.0.1" });
     const log: string[] = [];

@@ -8,7 +8,8 @@
  * or the one passed. As in anyio, a handler's error is the group's business:
  * it cancels the group (and so `serve`) and is thrown from it. As in trio's
  * `serve_listeners`, the handler owns its stream and the stream is closed
- * when the handler ends, however it ends. Closing the listener while `serve`
+ * when the handler ends, however it ends (anyio's `serve` leaves closing to
+ * the handler). Closing the listener while `serve`
  * runs makes `serve` return once its handlers have ended (with its own
  * group; with a group passed in, at once).
  *
