@@ -2,7 +2,7 @@
  * Networking on Deno: the native, stable `Deno.connect` / `Deno.listen`
  * (TCP and Unix), and `node:dns`'s `lookup` for names (`Deno.resolveDns`
  * queries DNS servers directly and skips the hosts file, so it is not
- * `getaddrinfo`), for {@link NetSupport}.
+ * `getaddrinfo`; loaded on the first lookup), for {@link NetSupport}.
  *
  * A `DenoConn` is pull-based by nature: `read` is one `conn.read(buffer)`,
  * so nothing is read from the OS while no read is in flight (backpressure is
@@ -18,7 +18,6 @@
  * @module
  */
 
-import { lookup as dnsLookup } from "node:dns";
 import { UnsupportedError } from "../../src/core/errors.ts";
 import type {
   NetSupport,
@@ -170,6 +169,13 @@ function connectWith(connecting: Promise<DenoConn>, signal: AbortSignal, wrap: (
   });
 }
 
+// node:dns is loaded on the first lookup, not with the adapter: every worker
+// loads the adapter too, and Deno's Node compatibility modules are not free.
+let dnsModule: Promise<typeof import("node:dns")> | null = null;
+function loadDns(): Promise<typeof import("node:dns")> {
+  return (dnsModule ??= import("node:dns"));
+}
+
 /** `Deno.connect`, `Deno.listen` and `node:dns` for {@link NetSupport}. @internal */
 export const denoNet: NetSupport = {
   lookup(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<ResolvedAddress[]> {
@@ -180,11 +186,18 @@ export const denoNet: NetSupport = {
       }
       const onAbort = () => reject(abortError(signal));
       signal.addEventListener("abort", onAbort, { once: true });
-      dnsLookup(host, { all: true, family, verbatim: true }, (error, addresses) => {
-        signal.removeEventListener("abort", onAbort);
-        if (error) reject(error);
-        else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
-      });
+      loadDns().then(
+        (dns) =>
+          dns.lookup(host, { all: true, family, verbatim: true }, (error, addresses) => {
+            signal.removeEventListener("abort", onAbort);
+            if (error) reject(error);
+            else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
+          }),
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
     });
   },
 
