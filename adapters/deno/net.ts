@@ -9,8 +9,10 @@
  * the kernel's socket buffer). `write` loops `conn.write` until every byte
  * is taken. `Deno.connect` takes no signal: an aborted attempt rejects at
  * once and closes the connection if it completes later. Binding a local
- * address before connecting (`localHost`) has no native API and raises
- * `UnsupportedError`.
+ * address before connecting (`localHost`) has no native API, and
+ * `reusePort` is unstable in Deno (without `--unstable-net` Deno ends the
+ * process): both raise `UnsupportedError`. `Deno.listen` takes no backlog:
+ * the option is ignored (the runtime default is used).
  *
  * Costs: one fresh buffer of `maxBytes` (at most 64 KiB unless asked for
  * more) per read, returned as a view of the bytes read.
@@ -52,7 +54,7 @@ interface DenoListener {
 }
 interface DenoNetApi {
   connect(options: { hostname: string; port: number; transport: "tcp" } | { transport: "unix"; path: string }): Promise<DenoConn>;
-  listen(options: { hostname: string; port: number; transport: "tcp"; reusePort?: boolean } | { transport: "unix"; path: string }): DenoListener;
+  listen(options: { hostname: string; port: number; transport: "tcp" } | { transport: "unix"; path: string }): DenoListener;
 }
 const Deno = (globalThis as unknown as { Deno: DenoNetApi }).Deno;
 
@@ -213,13 +215,11 @@ export const denoNet: NetSupport = {
   },
 
   listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
-    const listen = (hostname: string) =>
-      Deno.listen({
-        hostname,
-        port: options.port,
-        transport: "tcp",
-        ...(options.reusePort === undefined ? {} : { reusePort: options.reusePort }),
-      });
+    if (options.reusePort === true) {
+      // Deno.listen's reusePort is unstable: without --unstable-net, Deno ends the process.
+      return Promise.reject(new UnsupportedError("tcp reusePort is not supported on the deno adapter (Deno.listen's reusePort is unstable)"));
+    }
+    const listen = (hostname: string) => Deno.listen({ hostname, port: options.port, transport: "tcp" });
     try {
       if (options.host !== undefined) return Promise.resolve(new DenoRawListener(listen(options.host)));
       // Every interface: dual stack ("::" also takes IPv4 on Linux and macOS), or IPv4 alone without IPv6.

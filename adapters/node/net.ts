@@ -18,6 +18,8 @@
 
 import { lookup as dnsLookup } from "node:dns";
 import { connect, createServer, type NetConnectOpts, type Server, type Socket } from "node:net";
+import process from "node:process";
+import { UnsupportedError } from "../../src/core/errors.ts";
 import type {
   NetSupport,
   RawListener,
@@ -259,6 +261,12 @@ function listen(server: Server, options: Parameters<Server["listen"]>[0], unixPa
   });
 }
 
+/** `server.listen({ reusePort })` exists from Node 22.12 (and 23.1); older versions ignore it silently. */
+function hasReusePort(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  return major > 22 || (major === 22 && minor >= 12);
+}
+
 /** `node:net` and `node:dns` for {@link NetSupport}. @internal */
 export const nodeNet: NetSupport = {
   lookup(host: string, fam: 0 | 4 | 6, signal: AbortSignal): Promise<ResolvedAddress[]> {
@@ -291,6 +299,9 @@ export const nodeNet: NetSupport = {
   },
 
   listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
+    if (options.reusePort === true && !hasReusePort()) {
+      return Promise.reject(new UnsupportedError(`tcp reusePort is not supported on the node adapter before Node 22.12 (this is ${process.version})`));
+    }
     const server = createServer({ allowHalfOpen: true, noDelay: true });
     return listen(server, {
       port: options.port,

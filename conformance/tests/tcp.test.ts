@@ -504,6 +504,20 @@ describe("TCP listeners", () => {
     expect(await server.receive(cx)).toEqual(new Uint8Array([1, 2, 3]));
   });
 
+  netIt("reusePort: two listeners share one port where the runtime supports it, else UnsupportedError", async (cx) => {
+    let first: SocketListener;
+    try {
+      first = await createTcpListener(cx, { host: "127.0.0.1", reusePort: true });
+    } catch (error) {
+      expect(error).toBeInstanceOf(UnsupportedError);
+      expect((error as Error).message).toMatch(/reusePort/);
+      return;
+    }
+    await using _first = first;
+    await using second = await createTcpListener(cx, { host: "127.0.0.1", port: first.port!, reusePort: true });
+    expect(second.port).toBe(first.port);
+  });
+
   netIt("1,000 concurrent connections served and closed", async (cx) => {
     let served = 0;
     await withServer(
