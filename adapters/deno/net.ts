@@ -4,7 +4,7 @@
  * queries DNS servers directly and skips the hosts file, so it is not
  * `getaddrinfo`; loaded on the first lookup), for {@link NetSupport}.
  *
- * A `DenoConn` is pull-based by nature: `read` is one `conn.read(buffer)`,
+ * A `Deno.Conn` is pull-based by nature: `read` is one `conn.read(buffer)`,
  * so nothing is read from the OS while no read is in flight (backpressure is
  * the kernel's socket buffer). `write` loops `conn.write` until every byte
  * is taken. `Deno.connect` takes no signal: an aborted attempt rejects at

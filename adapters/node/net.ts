@@ -175,9 +175,10 @@ class NodeRawSocket implements RawSocket {
 class NodeRawListener implements RawListener {
   readonly address: SocketAddress;
   private readonly server: Server;
-  private readonly queue: Socket[] = [];
+  private readonly queue: RawSocket[] = [];
   private closed = false;
-  private waiting: ((socket: RawSocket | null) => void) | null = null;
+  private error: unknown = undefined;
+  private waiting: { resolve: (socket: RawSocket | null) => void; reject: (error: unknown) => void } | null = null;
 
   constructor(server: Server, private readonly unixPath?: string) {
     this.server = server;
@@ -189,20 +190,35 @@ class NodeRawListener implements RawListener {
         socket.destroy();
         return;
       }
+      // Wrapped at once, so a queued connection has its error listener (a reset before accept is no crash).
+      const raw = this.wrap(socket);
       const waiting = this.waiting;
       if (waiting !== null) {
         this.waiting = null;
-        waiting(this.wrap(socket));
-      } else this.queue.push(socket);
+        waiting.resolve(raw);
+      } else this.queue.push(raw);
+    });
+    // An accept failure (EMFILE, say) goes to the next accept.
+    server.on("error", (error) => {
+      const waiting = this.waiting;
+      if (waiting !== null) {
+        this.waiting = null;
+        waiting.reject(error);
+      } else this.error ??= error;
     });
   }
 
   accept(): Promise<RawSocket | null> {
-    const socket = this.queue.shift();
-    if (socket !== undefined) return Promise.resolve(this.wrap(socket));
+    const raw = this.queue.shift();
+    if (raw !== undefined) return Promise.resolve(raw);
     if (this.closed) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      this.waiting = resolve;
+    const error = this.error;
+    if (error !== undefined) {
+      this.error = undefined;
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
     });
   }
 
@@ -210,10 +226,10 @@ class NodeRawListener implements RawListener {
     if (this.closed) return;
     this.closed = true;
     this.server.close();
-    for (const socket of this.queue.splice(0)) socket.destroy();
+    for (const raw of this.queue.splice(0)) raw.close();
     const waiting = this.waiting;
     this.waiting = null;
-    waiting?.(null);
+    waiting?.resolve(null);
   }
 
   private wrap(socket: Socket): RawSocket {

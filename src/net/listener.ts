@@ -103,6 +103,9 @@ export class SocketListener implements Listener<SocketStream> {
   private accepting = false;
   private acceptInFlight = false;
   private ready: RawSocket | null = null;
+  /** The raw listener ended by itself (its accept resolved null): every accept fails. */
+  private ended = false;
+  /** A failed raw accept (out of file descriptors, say): the next accept throws it, once. */
   private failure: { error: unknown } | null = null;
   private closed = false;
   private waiter: Waiter<void> | null = null;
@@ -144,7 +147,8 @@ export class SocketListener implements Listener<SocketStream> {
    * cancel-safe (a connection that arrives for a cancelled accept goes to
    * the next one).
    *
-   * @throws {ClosedResourceError} if the listener is closed (also while waiting); `cause` is the runtime's error if it failed.
+   * @throws {ClosedResourceError} if the listener is closed (also while waiting).
+   * @throws the runtime's error if accepting failed (out of file descriptors, say); the next accept tries again.
    * @throws {BusyResourceError} if another task is accepting on this listener.
    * @example
    * ```ts
@@ -165,9 +169,11 @@ export class SocketListener implements Listener<SocketStream> {
           this.ready = null;
           return new SocketStream(raw, this.kind);
         }
-        if (this.failure !== null) {
-          const error = this.failure.error;
-          throw new ClosedResourceError(`the ${this.label} listener failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        if (this.ended) throw new ClosedResourceError(`the ${this.label} listener was closed by the runtime`);
+        const failure = this.failure;
+        if (failure !== null) {
+          this.failure = null;
+          throw failure.error;
         }
         if (!this.acceptInFlight) this.startAccept();
         const waiter = new Waiter<void>();
@@ -261,7 +267,7 @@ export class SocketListener implements Listener<SocketStream> {
       (raw) => {
         this.acceptInFlight = false;
         if (raw === null) {
-          this.failure ??= { error: new Error("the listener was closed") };
+          this.ended = true;
         } else if (this.closed) raw.close();
         else this.ready = raw;
         this.wake();
