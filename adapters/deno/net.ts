@@ -9,9 +9,11 @@
  * the kernel's socket buffer). `write` loops `conn.write` until every byte
  * is taken. `Deno.connect` takes no signal: an aborted attempt rejects at
  * once and closes the connection if it completes later. Binding a local
- * address before connecting (`localHost`) has no native API, and
- * `reusePort` is unstable in Deno (without `--unstable-net` Deno ends the
- * process): both raise `UnsupportedError`. `Deno.listen` takes no backlog:
+ * address before connecting (`localHost`) has no native API: such a
+ * connection goes through Deno's `node:net` (`adapters/shared/node-net.ts`,
+ * loaded on first use). `reusePort` is unstable in Deno (without
+ * `--unstable-net` Deno ends the process): it raises `UnsupportedError`.
+ * `Deno.listen` takes no backlog:
  * the option is ignored (the runtime default is used).
  *
  * Costs: one fresh buffer of `maxBytes` (at most 64 KiB unless asked for
@@ -205,7 +207,8 @@ export const denoNet: NetSupport = {
 
   connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
     if (options.localHost !== undefined) {
-      return Promise.reject(new UnsupportedError("tcp localHost (binding before connecting) is not supported on the deno adapter"));
+      // Deno.connect cannot bind first; Deno's node:net can (loaded only for this).
+      return import("../shared/node-net.ts").then((m) => m.nodeStyleNet.connectTcp(options, signal));
     }
     const connecting = Deno.connect({ hostname: options.host, port: options.port, transport: "tcp" });
     return connectWith(connecting, signal, (conn) => {

@@ -402,6 +402,16 @@ describe("connectTcp", () => {
     });
   });
 
+  netIt("localHost binds the local end before connecting", async (cx) => {
+    await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
+    await using client = await connectTcp(cx, "localhost", listener.port!, { localHost: "127.0.0.1" });
+    await using server = await listener.accept(cx);
+    expect(client.localAddress).toMatchObject({ family: 4, host: "127.0.0.1" });
+    expect(server.remoteAddress).toEqual(client.localAddress);
+    await client.send(cx, new Uint8Array([5]));
+    expect(await server.receive(cx)).toEqual(new Uint8Array([5]));
+  });
+
   netIt("a cancelled connect leaks nothing and a cancelled lookup throws Cancelled", async (cx) => {
     const scope = new CancelScope();
     scope.cancel();
