@@ -10,8 +10,10 @@
  * stops reading from the OS once its buffer reaches the high-water mark, so
  * a reader that stops reading bounds the memory (backpressure). Sockets are
  * made with `allowHalfOpen`, so a peer's end of stream does not end our
- * sending side. `write` resolves at once when Node's buffer is below its
- * mark, else on `drain`. Errors are Node's own.
+ * sending side. `write` resolves from its callback, once Node has handed
+ * the bytes to the OS (resolving earlier, when Node's buffer is below its
+ * mark, let `close` drop bytes a send had reported accepted). Errors are
+ * Node's own.
  *
  * Costs: per read, at most one chunk split (a view, no copy); per socket, a
  * handful of listeners.
@@ -76,7 +78,6 @@ class NodeRawSocket implements RawSocket {
       this.settleReader();
       this.settleWriter();
     });
-    socket.on("drain", () => this.settleWriter());
     socket.on("close", () => {
       this.closed = true;
       this.settleReader();
@@ -98,14 +99,13 @@ class NodeRawSocket implements RawSocket {
     if (this.error !== undefined) return Promise.reject(this.error);
     if (this.closed) return Promise.reject(new Error("the socket is closed"));
     return new Promise((resolve, reject) => {
-      const accepted = this.socket.write(bytes, (error) => {
-        if (error) {
-          this.error ??= error;
-          this.settleWriter();
-        }
+      this.writer = { resolve, reject };
+      // Settled by the write's callback: the bytes are with the OS, so a
+      // `close` (destroy) right after cannot drop them from Node's buffer.
+      this.socket.write(bytes, (error) => {
+        if (error) this.error ??= error;
+        this.settleWriter();
       });
-      if (accepted) resolve();
-      else this.writer = { resolve, reject };
     });
   }
 

@@ -18,9 +18,11 @@
  * - **Backpressure.** While no `read` is in flight, the adapter buffers at most
  *   a bounded amount (the runtime's own socket buffer plus one chunk) and stops
  *   reading from the OS (pauses the socket); it never buffers without limit.
- * - **`write` resolves on acceptance.** It resolves once the runtime has taken
- *   every byte and its write buffer is below its high-water mark (Node's
- *   `drain`), and rejects with the runtime's own error. At most one in flight.
+ * - **`write` resolves on acceptance by the OS.** It resolves once the
+ *   runtime has handed every byte to the operating system (Node: the write's
+ *   callback, not merely `write()` returning true), so that a `close` right
+ *   after drops nothing a resolved `write` reported taken; it rejects with the
+ *   runtime's own error. At most one in flight.
  *   The caller does not reuse the bytes until the promise settles.
  * - **Errors are the runtime's own.** Rejections carry the runtime's error
  *   object unchanged (`ECONNRESET`, `ECONNREFUSED`, `ENOTFOUND`, ...), so the
@@ -130,7 +132,7 @@ export interface RawTcpListenOptions {
 export interface RawSocket {
   /** Reads between 1 and `maxBytes` bytes; `null` at end of stream. */
   read(maxBytes: number): Promise<Uint8Array | null>;
-  /** Writes every byte; resolves when the runtime has accepted them. */
+  /** Writes every byte; resolves when the runtime has handed them to the OS. */
   write(bytes: Uint8Array): Promise<void>;
   /** Half-closes: sends end-of-stream after pending writes; reading goes on. */
   shutdown(): Promise<void>;

@@ -174,8 +174,9 @@ export class SocketStream implements HalfCloseableStream {
   }
 
   /**
-   * Sends every byte of `bytes`, returning once the runtime has accepted
-   * them (its write buffer drained below its mark); a checkpoint. A
+   * Sends every byte of `bytes`, returning once the runtime has handed them
+   * to the operating system (so a `close` right after drops none); a
+   * checkpoint. A
    * cancelled send may have delivered a prefix of `bytes`, and the runtime
    * may still read `bytes` until that write ends.
    *
