@@ -126,9 +126,39 @@ describe("Unix sockets", () => {
     expect((error as ConnectError).cause).toBeDefined();
   });
 
-  unixIt("checkHalfCloseableStream passes on a Unix socket pair", async (cx, path) => {
+  unixIt("checkHalfCloseableStream passes on a Unix socket pair (and on clogged pairs)", async (cx, path) => {
     let n = 0;
-    await checkHalfCloseableStream(cx, (cx) => unixPair(cx, `${path}.${n++}`));
+    const paths: string[] = [];
+    const next = () => {
+      const p = `${path}.${n++}`;
+      paths.push(p);
+      return p;
+    };
+    try {
+      await checkHalfCloseableStream(
+        cx,
+        (cx) => unixPair(cx, next()),
+        async (cx) => {
+          const pair = await unixPair(cx, next());
+          // Fill each direction until no send completes for a whole 50 ms window.
+          const junk = new Uint8Array(65536);
+          for (const sender of pair) {
+            for (let progressed = true; progressed; ) {
+              progressed = false;
+              await cx.moveOnAfter(50, async (cx) => {
+                for (;;) {
+                  await sender.send(cx, junk);
+                  progressed = true;
+                }
+              });
+            }
+          }
+          return pair;
+        },
+      );
+    } finally {
+      for (const p of paths) await removeQuietly(p);
+    }
   }, 120_000);
 
   unixIt("bad arguments: TypeError / RangeError naming the argument", async (cx) => {
