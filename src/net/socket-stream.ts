@@ -40,7 +40,7 @@
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { checkCount, describeValue } from "../core/validate.ts";
-import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
+import { Waiter } from "../core/waiter.ts";
 import type { HalfCloseableStream } from "../streams/byte-stream.ts";
 import type { RawSocket, SocketAddress } from "./net-support.ts";
 
@@ -345,7 +345,7 @@ export class SocketStream implements HalfCloseableStream {
   }
 
   private park(cx: Context, waiter: Waiter<void>, what: string): Promise<void> {
-    const parked = parkWhereBlocked(waiter, cx.cancelScope);
+    const parked = waiter.park(cx.cancelScope);
     const instruments = cx._task.runner.instruments;
     return instruments === null ? parked : instruments.block(cx._task, what + this.label, parked);
   }
