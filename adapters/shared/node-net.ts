@@ -5,15 +5,16 @@
  * cannot do (binding a local address before connecting), through Deno's
  * Node compatibility.
  *
- * Reading is on demand: a socket is never put in flowing mode. `read` takes
- * what Node has buffered (`socket.read()`), or waits for `readable`; Node
- * stops reading from the OS once its buffer reaches the high-water mark, so
- * a reader that stops reading bounds the memory (backpressure). Sockets are
+ * Reading: the socket flows, but is paused as soon as 64 KiB wait unread
+ * (and resumed when a read takes them below that); a paused socket stops
+ * reading from the OS once Node's own buffer is full, so a reader that
+ * stops reading bounds the memory (backpressure). Sockets are
  * made with `allowHalfOpen`, so a peer's end of stream does not end our
- * sending side. `write` resolves from its callback, once Node has handed
- * the bytes to the OS (resolving earlier, when Node's buffer is below its
- * mark, let `close` drop bytes a send had reported accepted). Errors are
- * Node's own.
+ * sending side. `write` resolves once Node has handed the bytes to the OS:
+ * at once when it wrote them synchronously, else from the write's callback
+ * (resolving whenever Node's buffer is below its mark, as `drain` would,
+ * let `close` drop bytes a send had reported accepted). Errors are Node's
+ * own.
  *
  * Costs: per read, at most one chunk split (a view, no copy); per socket, a
  * handful of listeners.
@@ -45,11 +46,16 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
+/** How many unread bytes make a socket pause (on top of Node's own buffer and the OS's). */
+const QUEUE_LIMIT = 65536;
+
 class NodeRawSocket implements RawSocket {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   private readonly socket: Socket;
-  private leftover: Uint8Array | null = null;
+  /** Bytes Node delivered that no read took yet (views of its buffers, oldest first). */
+  private queue: Uint8Array[] = [];
+  private queued = 0;
   private ended = false;
   private closed = false;
   private error: unknown = undefined;
@@ -68,7 +74,10 @@ class NodeRawSocket implements RawSocket {
       this.localAddress = { family: family(socket.localFamily, lh), host: lh, port: socket.localPort ?? 0 };
       this.remoteAddress = { family: family(socket.remoteFamily, rh), host: rh, port: socket.remotePort ?? 0 };
     }
-    socket.on("readable", () => this.onReadable());
+    // Flowing mode, paused whenever QUEUE_LIMIT bytes wait unread: the 'data'
+    // path is synchronous (no 'readable' round trip per chunk), and a paused
+    // socket stops reading from the OS once Node's own buffer is full.
+    socket.on("data", (buffer: Buffer) => this.onData(buffer));
     socket.on("end", () => {
       this.ended = true;
       this.settleReader();
@@ -99,13 +108,18 @@ class NodeRawSocket implements RawSocket {
     if (this.error !== undefined) return Promise.reject(this.error);
     if (this.closed) return Promise.reject(new Error("the socket is closed"));
     return new Promise((resolve, reject) => {
-      this.writer = { resolve, reject };
-      // Settled by the write's callback: the bytes are with the OS, so a
-      // `close` (destroy) right after cannot drop them from Node's buffer.
+      // Settled once the bytes are with the OS, so a `close` (destroy) right
+      // after cannot drop them from Node's buffer: at once if Node wrote them
+      // synchronously (nothing left buffered), else by the write's callback.
+      let done = false;
       this.socket.write(bytes, (error) => {
         if (error) this.error ??= error;
-        this.settleWriter();
+        if (!done) this.settleWriter();
       });
+      if (this.socket.writableLength === 0 && this.error === undefined) {
+        done = true;
+        resolve();
+      } else this.writer = { resolve, reject };
     });
   }
 
@@ -122,30 +136,35 @@ class NodeRawSocket implements RawSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.leftover = null;
+    this.queue = [];
+    this.queued = 0;
     this.socket.destroy();
     this.settleReader();
     this.settleWriter();
   }
 
-  /** Up to `max` buffered bytes, or null if Node has none buffered. */
+  /** Up to `max` queued bytes, or null if none are queued. */
   private take(max: number): Uint8Array | null {
-    let chunk = this.leftover;
-    this.leftover = null;
-    if (chunk === null) {
-      if (this.closed) return null;
-      const buffer = this.socket.read() as Buffer | null;
-      if (buffer === null) return null;
-      chunk = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    if (this.queued === 0) return null;
+    const first = this.queue[0]!;
+    let chunk: Uint8Array;
+    if (first.length > max) {
+      chunk = first.subarray(0, max);
+      this.queue[0] = first.subarray(max);
+    } else {
+      chunk = first;
+      this.queue.shift();
     }
-    if (chunk.length > max) {
-      this.leftover = chunk.subarray(max);
-      return chunk.subarray(0, max);
-    }
+    this.queued -= chunk.length;
+    if (this.queued < QUEUE_LIMIT && this.socket.isPaused() && !this.closed) this.socket.resume();
     return chunk;
   }
 
-  private onReadable(): void {
+  private onData(buffer: Buffer): void {
+    if (this.closed || buffer.length === 0) return;
+    this.queue.push(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+    this.queued += buffer.length;
+    if (this.queued >= QUEUE_LIMIT) this.socket.pause();
     if (this.reader !== null) this.settleReader();
   }
 
