@@ -10,3 +10,4 @@ await benchSpawn();
 await benchStream();
 await benchSync();
 await benchThread();
+await (await import("./tcp.ts")).benchTcp();

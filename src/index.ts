@@ -111,3 +111,9 @@ export {
 } from "./streams/web-streams.ts";
 export { DelimiterNotFound, IncompleteRead } from "./core/errors.ts";
 export { connectWebSocket, type WebSocketConnectOptions, WebSocketConnection, WebSocketError, type WebSocketMessage } from "./net/websocket.ts";
+export { formatAddress, SocketStream } from "./net/socket-stream.ts";
+export { type Listener, SocketListener } from "./net/listener.ts";
+export { type ConnectAttemptFailure, ConnectError } from "./net/connect-error.ts";
+export { ipFamily, lookup, type LookupOptions } from "./net/lookup.ts";
+export { connectTcp, type ConnectTcpOptions, createTcpListener, interleaveFamilies, type TcpListenerOptions } from "./net/tcp.ts";
+export { connectUnix, createUnixListener, type UnixListenerOptions } from "./net/unix.ts";

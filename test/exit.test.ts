@@ -86,6 +86,17 @@ describe.each(Object.keys(runtimes))("process exit with a MockClock on %s", (run
   }, 60_000);
 });
 
+// Bun joins once its adapter has networking (another branch).
+describe.each(["node", "deno"])("process exit after networking on %s", (runtime) => {
+  it("1,000 TCP and Unix connect/close cycles, a refused connect and a cancelled accept, then run() returns: the process exits by itself", async () => {
+    const result = await runChild(runtime, "net-exit.mjs", "done");
+    expect(result.out.trim()).toBe("done");
+    expect(result.killed).toBe(false);
+    expect(result.code).toBe(0);
+    expect(result.exitDelay).toBeLessThan(2000);
+  }, 60_000);
+});
+
 describe("Deno's Web Worker", () => {
   // Not Skein: the runtime behaviour the Deno adapter works around by using
   // Deno's node:worker_threads (docs/runtimes.md). If this starts failing,

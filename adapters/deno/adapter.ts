@@ -3,7 +3,8 @@
  * run's one native timer, and Deno's global `setImmediate` for the checkpoint
  * yield. (A `MessageChannel` would also be unclamped, but an open channel
  * keeps a Deno process alive, so a finished program would not exit.) Errors
- * with no caller go to the global `reportError`.
+ * with no caller go to the global `reportError`. Sockets: `Deno.connect` and
+ * `Deno.listen` (see `net.ts`).
  *
  * @module
  */
@@ -11,6 +12,7 @@
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { denoNet } from "./net.ts";
 import { denoWorkers } from "./workers.ts";
 
 // Taken once at load, as the Node and Bun adapters take theirs from `node:timers`.
@@ -37,4 +39,5 @@ export const denoAdapter: Adapter = {
   },
   workers: denoWorkers,
   datagrams: nodeDatagrams,
+  net: denoNet,
 };

@@ -3,7 +3,7 @@
  * run's one native timer, `setImmediate` for the checkpoint yield (it runs
  * after pending I/O callbacks and is not clamped), and `process.nextTick` to
  * rethrow errors that have no caller, so they reach `uncaughtException`;
- * `worker_threads` for `toThread`.
+ * `worker_threads` for `toThread`; `node:net` and `node:dns` for sockets.
  *
  * @module
  */
@@ -13,6 +13,7 @@ import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { nodeNet } from "./net.ts";
 import { nodeWorkers } from "./workers.ts";
 
 /**
@@ -38,4 +39,5 @@ export const nodeAdapter: Adapter = {
   },
   workers: nodeWorkers,
   datagrams: nodeDatagrams,
+  net: nodeNet,
 };

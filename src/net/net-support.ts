@@ -18,9 +18,11 @@
  * - **Backpressure.** While no `read` is in flight, the adapter buffers at most
  *   a bounded amount (the runtime's own socket buffer plus one chunk) and stops
  *   reading from the OS (pauses the socket); it never buffers without limit.
- * - **`write` resolves on acceptance.** It resolves once the runtime has taken
- *   every byte and its write buffer is below its high-water mark (Node's
- *   `drain`), and rejects with the runtime's own error. At most one in flight.
+ * - **`write` resolves on acceptance by the OS.** It resolves once the
+ *   runtime has handed every byte to the operating system (Node: the write's
+ *   callback, not merely `write()` returning true), so that a `close` right
+ *   after drops nothing a resolved `write` reported taken; it rejects with the
+ *   runtime's own error. At most one in flight.
  *   The caller does not reuse the bytes until the promise settles.
  * - **Errors are the runtime's own.** Rejections carry the runtime's error
  *   object unchanged (`ECONNRESET`, `ECONNREFUSED`, `ENOTFOUND`, ...), so the
@@ -48,19 +50,19 @@
  */
 export type SocketAddress =
   | {
-    /** The IP version. */
-    readonly family: 4 | 6;
-    /** The IP address literal. */
-    readonly host: string;
-    /** The port number. */
-    readonly port: number;
-  }
+      /** The IP version. */
+      readonly family: 4 | 6;
+      /** An IP address literal. */
+      readonly host: string;
+      /** The TCP port. */
+      readonly port: number;
+    }
   | {
-    /** A Unix domain socket. */
-    readonly family: "unix";
-    /** Its path (empty for an unnamed socket). */
-    readonly path: string;
-  };
+      /** A Unix domain socket. */
+      readonly family: "unix";
+      /** Its path ("" for an unnamed end, such as a connecting client's). */
+      readonly path: string;
+    };
 
 /**
  * One result of a name lookup: an IP address literal and its family.
@@ -71,7 +73,7 @@ export type SocketAddress =
  * ```
  */
 export interface ResolvedAddress {
-  /** The IP address literal. */
+  /** An IP address literal. */
   readonly address: string;
   /** Its IP version. */
   readonly family: 4 | 6;
@@ -88,7 +90,7 @@ export interface ResolvedAddress {
 export interface RawTcpConnectOptions {
   /** An IP address literal (never a name: the neutral layer resolves first). */
   readonly host: string;
-  /** The port to connect to. */
+  /** The TCP port, 1 to 65535. */
   readonly port: number;
   /** The local address to bind before connecting, if any. */
   readonly localHost?: string;
@@ -109,7 +111,7 @@ export interface RawTcpListenOptions {
   readonly host?: string;
   /** 0 picks a free port; read it from `RawListener.address`. */
   readonly port: number;
-  /** The length of the queue of connections not yet accepted. */
+  /** The length of the queue of connections not yet accepted (the runtime's default when omitted). */
   readonly backlog?: number;
   /** SO_REUSEPORT, where the runtime supports it (else the adapter throws `UnsupportedError`). */
   readonly reusePort?: boolean;
@@ -130,7 +132,7 @@ export interface RawTcpListenOptions {
 export interface RawSocket {
   /** Reads between 1 and `maxBytes` bytes; `null` at end of stream. */
   read(maxBytes: number): Promise<Uint8Array | null>;
-  /** Writes every byte; resolves when the runtime has accepted them. */
+  /** Writes every byte; resolves when the runtime has handed them to the OS. */
   write(bytes: Uint8Array): Promise<void>;
   /** Half-closes: sends end-of-stream after pending writes; reading goes on. */
   shutdown(): Promise<void>;

@@ -1,0 +1,258 @@
+/**
+ * Networking on Deno: the native, stable `Deno.connect` / `Deno.listen`
+ * (TCP and Unix), and `node:dns`'s `lookup` for names (`Deno.resolveDns`
+ * queries DNS servers directly and skips the hosts file, so it is not
+ * `getaddrinfo`; loaded on the first lookup), for {@link NetSupport}.
+ *
+ * A `Deno.Conn` is pull-based by nature: `read` is one `conn.read(buffer)`,
+ * so nothing is read from the OS while no read is in flight (backpressure is
+ * the kernel's socket buffer). `write` loops `conn.write` until every byte
+ * is taken. `Deno.connect` takes no signal: an aborted attempt rejects at
+ * once and closes the connection if it completes later. Binding a local
+ * address before connecting (`localHost`) has no native API: such a
+ * connection goes through Deno's `node:net` (`adapters/shared/node-net.ts`,
+ * loaded on first use). `reusePort` is unstable in Deno (without
+ * `--unstable-net` Deno ends the process): it raises `UnsupportedError`.
+ * `Deno.listen` takes no backlog:
+ * the option is ignored (the runtime default is used).
+ *
+ * Costs: one fresh buffer of `maxBytes` (at most 64 KiB unless asked for
+ * more) per read, returned as a view of the bytes read.
+ *
+ * @module
+ */
+
+import { UnsupportedError } from "../../src/core/errors.ts";
+import type {
+  NetSupport,
+  RawListener,
+  RawSocket,
+  RawTcpConnectOptions,
+  RawTcpListenOptions,
+  ResolvedAddress,
+  SocketAddress,
+} from "../../src/net/net-support.ts";
+
+// The few `Deno` APIs used here, typed locally: the root type-check program
+// (Node and DOM types, for the d.ts build) has no `Deno` namespace, while
+// `deno check` checks this file against Deno's own (structurally compatible).
+type DenoAddr =
+  | { transport: "tcp" | "udp"; hostname: string; port: number }
+  | { transport: "unix" | "unixpacket"; path: string | null }
+  | { transport: string };
+interface DenoConn {
+  readonly localAddr: DenoAddr;
+  readonly remoteAddr: DenoAddr;
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay?(noDelay?: boolean): void;
+}
+interface DenoListener {
+  readonly addr: DenoAddr;
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+interface DenoNetApi {
+  connect(options: { hostname: string; port: number; transport: "tcp" } | { transport: "unix"; path: string }): Promise<DenoConn>;
+  listen(options: { hostname: string; port: number; transport: "tcp" } | { transport: "unix"; path: string }): DenoListener;
+}
+const Deno = (globalThis as unknown as { Deno: DenoNetApi }).Deno;
+
+function addressOf(addr: DenoAddr, unixPath?: string): SocketAddress {
+  if ("path" in addr) return { family: "unix", path: addr.path ?? unixPath ?? "" };
+  if ("hostname" in addr) return { family: addr.hostname.includes(":") ? 6 : 4, host: addr.hostname, port: addr.port };
+  return { family: "unix", path: unixPath ?? "" };
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error("aborted");
+}
+
+class DenoRawSocket implements RawSocket {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  private closed = false;
+
+  constructor(
+    private readonly conn: DenoConn,
+    unix?: [string, string],
+  ) {
+    this.localAddress = addressOf(conn.localAddr, unix?.[0]);
+    this.remoteAddress = addressOf(conn.remoteAddr, unix?.[1]);
+  }
+
+  async read(maxBytes: number): Promise<Uint8Array | null> {
+    if (this.closed) return null;
+    const buffer = new Uint8Array(maxBytes);
+    const n = await this.conn.read(buffer);
+    return n === null ? null : buffer.subarray(0, n);
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < bytes.length) at += await this.conn.write(at === 0 ? bytes : bytes.subarray(at));
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.closed) await this.conn.closeWrite();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // already closed by the runtime
+    }
+  }
+}
+
+class DenoRawListener implements RawListener {
+  readonly address: SocketAddress;
+  private closed = false;
+
+  constructor(
+    private readonly listener: DenoListener,
+    private readonly unixPath?: string,
+  ) {
+    this.address = addressOf(listener.addr, unixPath);
+  }
+
+  async accept(): Promise<RawSocket | null> {
+    if (this.closed) return null;
+    let conn: DenoConn;
+    try {
+      conn = await this.listener.accept();
+    } catch (error) {
+      if (this.closed) return null;
+      throw error;
+    }
+    if (this.closed) {
+      conn.close();
+      return null;
+    }
+    if (this.unixPath !== undefined) return new DenoRawSocket(conn, [this.unixPath, ""]);
+    conn.setNoDelay?.(true);
+    return new DenoRawSocket(conn);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.listener.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+function connectWith(connecting: Promise<DenoConn>, signal: AbortSignal, wrap: (conn: DenoConn) => RawSocket): Promise<RawSocket> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      connecting.then((conn) => conn.close(), () => {});
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    connecting.then(
+      (conn) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) conn.close();
+        else resolve(wrap(conn));
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+// node:dns is loaded on the first lookup, not with the adapter: every worker
+// loads the adapter too, and Deno's Node compatibility modules are not free.
+let dnsModule: Promise<typeof import("node:dns")> | null = null;
+function loadDns(): Promise<typeof import("node:dns")> {
+  return (dnsModule ??= import("node:dns"));
+}
+
+/** `Deno.connect`, `Deno.listen` and `node:dns` for {@link NetSupport}. @internal */
+export const denoNet: NetSupport = {
+  lookup(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<ResolvedAddress[]> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const onAbort = () => reject(abortError(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      loadDns().then(
+        (dns) =>
+          dns.lookup(host, { all: true, family, verbatim: true }, (error, addresses) => {
+            signal.removeEventListener("abort", onAbort);
+            if (error) reject(error);
+            else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
+          }),
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  },
+
+  connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
+    if (options.localHost !== undefined) {
+      // Deno.connect cannot bind first; Deno's node:net can (loaded only for this).
+      return import("../shared/node-net.ts").then((m) => m.nodeStyleNet.connectTcp(options, signal));
+    }
+    const connecting = Deno.connect({ hostname: options.host, port: options.port, transport: "tcp" });
+    return connectWith(connecting, signal, (conn) => {
+      conn.setNoDelay?.(options.noDelay);
+      return new DenoRawSocket(conn);
+    });
+  },
+
+  listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
+    if (options.reusePort === true) {
+      // Deno.listen's reusePort is unstable: without --unstable-net, Deno ends the process.
+      return Promise.reject(new UnsupportedError("tcp reusePort is not supported on the deno adapter (Deno.listen's reusePort is unstable)"));
+    }
+    const listen = (hostname: string) => Deno.listen({ hostname, port: options.port, transport: "tcp" });
+    try {
+      if (options.host !== undefined) return Promise.resolve(new DenoRawListener(listen(options.host)));
+      // Every interface: dual stack ("::" also takes IPv4 on Linux and macOS), or IPv4 alone without IPv6.
+      let listener: DenoListener;
+      try {
+        listener = listen("::");
+      } catch {
+        listener = listen("0.0.0.0");
+      }
+      return Promise.resolve(new DenoRawListener(listener));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+
+  connectUnix(path: string, signal: AbortSignal): Promise<RawSocket> {
+    let connecting: Promise<DenoConn>;
+    try {
+      connecting = Deno.connect({ transport: "unix", path });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return connectWith(connecting, signal, (conn) => new DenoRawSocket(conn, ["", path]));
+  },
+
+  listenUnix(path: string): Promise<RawListener> {
+    try {
+      return Promise.resolve(new DenoRawListener(Deno.listen({ transport: "unix", path }), path));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+};

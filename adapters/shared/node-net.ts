@@ -1,0 +1,360 @@
+/**
+ * Networking through `node:net` sockets and servers and `node:dns` lookups
+ * (`all: true`, the resolver's own order), for {@link NetSupport}: the Node
+ * adapter's networking, and the Deno adapter's for what `Deno.connect`
+ * cannot do (binding a local address before connecting), through Deno's
+ * Node compatibility.
+ *
+ * Reading: the socket flows, but is paused as soon as 64 KiB wait unread
+ * (and resumed when a read takes them below that); a paused socket stops
+ * reading from the OS once Node's own buffer is full, so a reader that
+ * stops reading bounds the memory (backpressure). Sockets are
+ * made with `allowHalfOpen`, so a peer's end of stream does not end our
+ * sending side. `write` resolves once Node has handed the bytes to the OS:
+ * at once when it wrote them synchronously, else from the write's callback
+ * (resolving whenever Node's buffer is below its mark, as `drain` would,
+ * let `close` drop bytes a send had reported accepted). Errors are Node's
+ * own.
+ *
+ * Costs: per read, at most one chunk split (a view, no copy); per socket, a
+ * handful of listeners.
+ *
+ * @module
+ */
+
+import { lookup as dnsLookup } from "node:dns";
+import { connect, createServer, type NetConnectOpts, type Server, type Socket } from "node:net";
+import process from "node:process";
+import { UnsupportedError } from "../../src/core/errors.ts";
+import type {
+  NetSupport,
+  RawListener,
+  RawSocket,
+  RawTcpConnectOptions,
+  RawTcpListenOptions,
+  ResolvedAddress,
+  SocketAddress,
+} from "../../src/net/net-support.ts";
+
+function family(value: string | number | undefined, host: string): 4 | 6 {
+  if (value === "IPv6" || value === 6) return 6;
+  if (value === "IPv4" || value === 4) return 4;
+  return host.includes(":") ? 6 : 4;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error("aborted");
+}
+
+/** How many unread bytes make a socket pause (on top of Node's own buffer and the OS's). */
+const QUEUE_LIMIT = 65536;
+
+class NodeRawSocket implements RawSocket {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  private readonly socket: Socket;
+  /** Bytes Node delivered that no read took yet (views of its buffers, oldest first). */
+  private queue: Uint8Array[] = [];
+  private queued = 0;
+  private ended = false;
+  private closed = false;
+  private error: unknown = undefined;
+  private reader: { max: number; resolve: (chunk: Uint8Array | null) => void; reject: (error: unknown) => void } | null = null;
+  private writer: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+
+  /** `unix`: [local path, remote path] for a Unix socket (the OS leaves the connecting side unnamed). */
+  constructor(socket: Socket, unix?: [string, string]) {
+    this.socket = socket;
+    if (unix !== undefined) {
+      this.localAddress = { family: "unix", path: unix[0] };
+      this.remoteAddress = { family: "unix", path: unix[1] };
+    } else {
+      const lh = socket.localAddress ?? "";
+      const rh = socket.remoteAddress ?? "";
+      this.localAddress = { family: family(socket.localFamily, lh), host: lh, port: socket.localPort ?? 0 };
+      this.remoteAddress = { family: family(socket.remoteFamily, rh), host: rh, port: socket.remotePort ?? 0 };
+    }
+    // Flowing mode, paused whenever QUEUE_LIMIT bytes wait unread: the 'data'
+    // path is synchronous (no 'readable' round trip per chunk), and a paused
+    // socket stops reading from the OS once Node's own buffer is full.
+    socket.on("data", (buffer: Buffer) => this.onData(buffer));
+    socket.on("end", () => {
+      this.ended = true;
+      this.settleReader();
+    });
+    socket.on("error", (error) => {
+      this.error ??= error;
+      this.settleReader();
+      this.settleWriter();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.settleReader();
+      this.settleWriter();
+    });
+  }
+
+  read(maxBytes: number): Promise<Uint8Array | null> {
+    const chunk = this.take(maxBytes);
+    if (chunk !== null) return Promise.resolve(chunk);
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.ended || this.closed) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      this.reader = { max: maxBytes, resolve, reject };
+    });
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.closed) return Promise.reject(new Error("the socket is closed"));
+    return new Promise((resolve, reject) => {
+      // Settled once the bytes are with the OS, so a `close` (destroy) right
+      // after cannot drop them from Node's buffer: at once if Node wrote them
+      // synchronously (nothing left buffered), else by the write's callback.
+      let done = false;
+      this.socket.write(bytes, (error) => {
+        if (error) this.error ??= error;
+        if (!done) this.settleWriter();
+      });
+      if (this.socket.writableLength === 0 && this.error === undefined) {
+        done = true;
+        resolve();
+      } else this.writer = { resolve, reject };
+    });
+  }
+
+  shutdown(): Promise<void> {
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.socket.end(() => (this.error !== undefined ? reject(this.error) : resolve()));
+      // end's callback runs on 'finish', or with an error; a socket destroyed meanwhile settles on 'close'.
+      this.socket.once("close", () => resolve());
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    this.queued = 0;
+    this.socket.destroy();
+    this.settleReader();
+    this.settleWriter();
+  }
+
+  /** Up to `max` queued bytes, or null if none are queued. */
+  private take(max: number): Uint8Array | null {
+    if (this.queued === 0) return null;
+    const first = this.queue[0]!;
+    let chunk: Uint8Array;
+    if (first.length > max) {
+      chunk = first.subarray(0, max);
+      this.queue[0] = first.subarray(max);
+    } else {
+      chunk = first;
+      this.queue.shift();
+    }
+    this.queued -= chunk.length;
+    if (this.queued < QUEUE_LIMIT && this.socket.isPaused() && !this.closed) this.socket.resume();
+    return chunk;
+  }
+
+  private onData(buffer: Buffer): void {
+    if (this.closed || buffer.length === 0) return;
+    this.queue.push(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+    this.queued += buffer.length;
+    if (this.queued >= QUEUE_LIMIT) this.socket.pause();
+    if (this.reader !== null) this.settleReader();
+  }
+
+  private settleReader(): void {
+    const reader = this.reader;
+    if (reader === null) return;
+    const chunk = this.take(reader.max);
+    if (chunk !== null) {
+      this.reader = null;
+      reader.resolve(chunk);
+    } else if (this.error !== undefined) {
+      this.reader = null;
+      reader.reject(this.error);
+    } else if (this.ended || this.closed) {
+      this.reader = null;
+      reader.resolve(null);
+    }
+  }
+
+  private settleWriter(): void {
+    const writer = this.writer;
+    if (writer === null) return;
+    this.writer = null;
+    if (this.error !== undefined) writer.reject(this.error);
+    else if (this.closed) writer.reject(new Error("the socket is closed"));
+    else writer.resolve();
+  }
+}
+
+class NodeRawListener implements RawListener {
+  readonly address: SocketAddress;
+  private readonly server: Server;
+  private readonly queue: RawSocket[] = [];
+  private closed = false;
+  private error: unknown = undefined;
+  private waiting: { resolve: (socket: RawSocket | null) => void; reject: (error: unknown) => void } | null = null;
+
+  constructor(server: Server, private readonly unixPath?: string) {
+    this.server = server;
+    const a = server.address();
+    if (unixPath !== undefined || typeof a === "string" || a === null) this.address = { family: "unix", path: unixPath ?? String(a) };
+    else this.address = { family: family(a.family, a.address), host: a.address, port: a.port };
+    server.on("connection", (socket: Socket) => {
+      if (this.closed) {
+        socket.destroy();
+        return;
+      }
+      // Wrapped at once, so a queued connection has its error listener (a reset before accept is no crash).
+      const raw = this.wrap(socket);
+      const waiting = this.waiting;
+      if (waiting !== null) {
+        this.waiting = null;
+        waiting.resolve(raw);
+      } else this.queue.push(raw);
+    });
+    // An accept failure (EMFILE, say) goes to the next accept.
+    server.on("error", (error) => {
+      const waiting = this.waiting;
+      if (waiting !== null) {
+        this.waiting = null;
+        waiting.reject(error);
+      } else this.error ??= error;
+    });
+  }
+
+  accept(): Promise<RawSocket | null> {
+    const raw = this.queue.shift();
+    if (raw !== undefined) return Promise.resolve(raw);
+    if (this.closed) return Promise.resolve(null);
+    const error = this.error;
+    if (error !== undefined) {
+      this.error = undefined;
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.close();
+    for (const raw of this.queue.splice(0)) raw.close();
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.resolve(null);
+  }
+
+  private wrap(socket: Socket): RawSocket {
+    return new NodeRawSocket(socket, this.unixPath === undefined ? undefined : [this.unixPath, ""]);
+  }
+}
+
+function connectSocket(options: NetConnectOpts, signal: AbortSignal, unix?: [string, string]): Promise<RawSocket> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const socket = connect(options);
+    const onAbort = () => {
+      socket.destroy();
+      reject(abortError(signal));
+    };
+    const onError = (error: Error) => {
+      signal.removeEventListener("abort", onAbort);
+      socket.destroy();
+      reject(error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      signal.removeEventListener("abort", onAbort);
+      socket.off("error", onError);
+      resolve(new NodeRawSocket(socket, unix));
+    });
+  });
+}
+
+function listen(server: Server, options: Parameters<Server["listen"]>[0], unixPath?: string): Promise<RawListener> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      server.close();
+      reject(error);
+    };
+    server.once("error", onError);
+    server.listen(options, () => {
+      server.off("error", onError);
+      resolve(new NodeRawListener(server, unixPath));
+    });
+  });
+}
+
+/** `server.listen({ reusePort })` exists from Node 22.12 (and 23.1); older versions ignore it silently. */
+function hasReusePort(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  return major > 22 || (major === 22 && minor >= 12);
+}
+
+/** `node:net` and `node:dns` for {@link NetSupport}. @internal */
+export const nodeStyleNet: NetSupport = {
+  lookup(host: string, fam: 0 | 4 | 6, signal: AbortSignal): Promise<ResolvedAddress[]> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const onAbort = () => reject(abortError(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      dnsLookup(host, { all: true, family: fam, verbatim: true }, (error, addresses) => {
+        signal.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
+      });
+    });
+  },
+
+  connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
+    return connectSocket(
+      {
+        host: options.host,
+        port: options.port,
+        noDelay: options.noDelay,
+        allowHalfOpen: true,
+        ...(options.localHost === undefined ? {} : { localAddress: options.localHost }),
+      },
+      signal,
+    );
+  },
+
+  listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
+    if (options.reusePort === true && !hasReusePort()) {
+      return Promise.reject(new UnsupportedError(`tcp reusePort is not supported on the node adapter before Node 22.12 (this is ${process.version})`));
+    }
+    const server = createServer({ allowHalfOpen: true, noDelay: true });
+    return listen(server, {
+      port: options.port,
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
+      ...(options.reusePort === undefined ? {} : { reusePort: options.reusePort }),
+    });
+  },
+
+  connectUnix(path: string, signal: AbortSignal): Promise<RawSocket> {
+    return connectSocket({ path, allowHalfOpen: true }, signal, ["", path]);
+  },
+
+  listenUnix(path: string, backlog?: number): Promise<RawListener> {
+    const server = createServer({ allowHalfOpen: true });
+    return listen(server, { path, ...(backlog === undefined ? {} : { backlog }) }, path);
+  },
+};

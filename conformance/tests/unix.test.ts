@@ -1,0 +1,170 @@
+// Unix domain sockets (issue 11): connectUnix and createUnixListener, the
+// same SocketStream and SocketListener as TCP. Socket files go under /tmp
+// with a random name; the adapter removes them when the listener closes, and
+// the test removes any left. On chromium each test asserts the
+// UnsupportedError instead, under the same name.
+import { describe, expect, inject, it } from "vitest";
+import {
+  ConnectError,
+  type Context,
+  connectUnix,
+  createUnixListener,
+  EndOfStream,
+  run,
+  type SocketStream,
+  UnsupportedError,
+} from "skein";
+import { checkHalfCloseableStream } from "skein/testing";
+
+const runtime = inject("runtime");
+const noSockets = runtime === "chromium";
+
+function socketPath(): string {
+  return `/tmp/skein-test-${Math.random().toString(36).slice(2)}.sock`;
+}
+
+/** Removes `path` if the adapter left it (node:fs exists on node, deno and bun). */
+async function removeQuietly(path: string): Promise<void> {
+  const moduleName = "node:fs";
+  const fs = (await import(/* @vite-ignore */ moduleName)) as { rmSync(path: string, options: { force: boolean }): void };
+  fs.rmSync(path, { force: true });
+}
+
+function unixIt(name: string, body: (cx: Context, path: string) => Promise<void>, timeout = 60_000): void {
+  it(name, async () => {
+    if (noSockets) {
+      await run(async (cx) => {
+        await expect(createUnixListener(cx, { path: "/tmp/x.sock" })).rejects.toThrow(
+          new UnsupportedError("unix sockets is not supported on the browser adapter"),
+        );
+      });
+      return;
+    }
+    const path = socketPath();
+    try {
+      await run((cx) => body(cx, path));
+    } finally {
+      await removeQuietly(path);
+    }
+  }, timeout);
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+async function receiveAll(cx: Context, stream: SocketStream): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    try {
+      chunks.push(await stream.receive(cx));
+    } catch (error) {
+      if (error instanceof EndOfStream) return concat(chunks);
+      throw error;
+    }
+  }
+}
+
+async function unixPair(cx: Context, path: string): Promise<[SocketStream, SocketStream]> {
+  const listener = await createUnixListener(cx, { path });
+  try {
+    let server!: SocketStream;
+    const client = await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon(async (cx) => {
+        server = await listener.accept(cx);
+      });
+      return connectUnix(cx, path);
+    });
+    return [client!, server];
+  } finally {
+    await listener.close();
+  }
+}
+
+describe("Unix sockets", () => {
+  unixIt("echo of 1 MB with half-close, through serve", async (cx, path) => {
+    await using listener = await createUnixListener(cx, { path });
+    expect(listener.localAddress).toEqual({ family: "unix", path });
+    expect(listener.port).toBeUndefined();
+    const data = new Uint8Array(1024 * 1024).map((_, i) => (i * 31) & 255);
+    await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon((cx) =>
+        listener.serve(cx, async (stream, cx) => {
+          const got = await receiveAll(cx, stream);
+          await stream.send(cx, got);
+          await stream.sendEof(cx);
+        }),
+      );
+      await using stream = await connectUnix(cx, path);
+      expect(stream.remoteAddress).toEqual({ family: "unix", path });
+      const echoed = await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          await stream.send(cx, data);
+          await stream.sendEof(cx);
+        });
+        return receiveAll(cx, stream);
+      });
+      expect(echoed!.length).toBe(data.length);
+      expect(echoed!.every((b, i) => b === data[i])).toBe(true);
+      await listener.close();
+    });
+  });
+
+  unixIt("connecting to a path with no listener: ConnectError naming the path, with the runtime's error as cause", async (cx, path) => {
+    const error = await connectUnix(cx, path).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).message).toContain(path);
+    expect((error as ConnectError).cause).toBeDefined();
+  });
+
+  unixIt("checkHalfCloseableStream passes on a Unix socket pair (and on clogged pairs)", async (cx, path) => {
+    let n = 0;
+    const paths: string[] = [];
+    const next = () => {
+      const p = `${path}.${n++}`;
+      paths.push(p);
+      return p;
+    };
+    try {
+      await checkHalfCloseableStream(
+        cx,
+        (cx) => unixPair(cx, next()),
+        async (cx) => {
+          const pair = await unixPair(cx, next());
+          // Fill each direction until no send completes for a whole 50 ms window.
+          const junk = new Uint8Array(65536);
+          for (const sender of pair) {
+            for (let progressed = true; progressed; ) {
+              progressed = false;
+              await cx.moveOnAfter(50, async (cx) => {
+                for (;;) {
+                  await sender.send(cx, junk);
+                  progressed = true;
+                }
+              });
+            }
+          }
+          return pair;
+        },
+      );
+    } finally {
+      for (const p of paths) await removeQuietly(p);
+    }
+  }, 120_000);
+
+  unixIt("bad arguments: TypeError / RangeError naming the argument", async (cx) => {
+    await expect(connectUnix(cx, "")).rejects.toThrow(/path/);
+    await expect(connectUnix(cx, 3 as unknown as string)).rejects.toThrow(TypeError);
+    await expect(createUnixListener(cx, { path: "" })).rejects.toThrow(/options\.path/);
+    await expect(createUnixListener(cx, { path: "/tmp/x.sock", backlog: -1 })).rejects.toThrow(/options\.backlog/);
+  });
+});
