@@ -1,178 +1,399 @@
-// TCP over loopback (Node): Skein's SocketStream and SocketListener.serve
-// against raw `node:net` in the same process. Bulk: one connection echoing
-// 256 MiB in 64 KiB chunks (throughput). Ping-pong: 100 connections each
-// sending a 1 KiB message and waiting for its echo, over and over
-// (messages per second). Medians of 3 rounds; read the ratios.
-import { createServer, connect, type Socket } from "node:net";
-import { type Context, connectTcp, createTcpListener, EndOfStream, run, type SocketStream } from "skein";
+// TCP echo over loopback, Skein against the runtime's own raw socket API in
+// the same process (node `net`, `Deno.connect`/`Deno.listen`,
+// `Bun.connect`/`Bun.listen`):
+//   bulk       one connection, the client sends BULK_MIB MiB in 64 KiB
+//              chunks, the server echoes, the client reads it all back
+//   ping-pong  100 connections, each sends a 1 KiB message and waits for its
+//              echo, ROUNDS times
+// Each contender runs its own server and client in this process; the figure
+// is throughput (MiB/s) or messages per second, and the ratio Skein/raw.
+//
+//   npm run bench:tcp            (Node)     npm run bench:tcp:deno / :bun
+import { connectTcp, type Context, createTcpListener, run, type SocketStream } from "skein";
 
-const MB = 1024 * 1024;
-const BULK = 256 * MB;
+const BULK_MIB = Number(globalThis.process?.env?.SKEIN_BENCH_TCP_MIB ?? 256);
 const CHUNK = 64 * 1024;
 const CONNECTIONS = 100;
-const ROUND_TRIPS = 200;
+const ROUNDS = Number(globalThis.process?.env?.SKEIN_BENCH_TCP_ROUNDS ?? 200);
 const MESSAGE = 1024;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
+interface Echo {
+  /** Starts an echo server on 127.0.0.1, returns its port and a stop function. */
+  bulk(bytes: number): Promise<void>;
+  pingPong(connections: number, rounds: number): Promise<void>;
 }
 
-function listenRaw(onSocket: (s: Socket) => void): Promise<{ port: number; close(): void }> {
-  return new Promise((resolve) => {
-    const server = createServer(onSocket);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address() as { port: number };
-      resolve({ port: address.port, close: () => server.close() });
-    });
-  });
+declare const Deno: {
+  listen(o: { hostname: string; port: number }): { addr: { port: number }; close(): void; [Symbol.asyncIterator](): AsyncIterator<DenoConn> };
+  connect(o: { hostname: string; port: number }): Promise<DenoConn>;
+} | undefined;
+interface DenoConn {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay(on: boolean): void;
+}
+declare const Bun: {
+  listen(o: unknown): { port: number; stop(force?: boolean): void };
+  connect(o: unknown): Promise<BunSocket>;
+} | undefined;
+interface BunSocket {
+  write(data: Uint8Array): number;
+  end(): void;
+  data: unknown;
 }
 
-function connectRaw(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: "127.0.0.1", port, noDelay: true }, () => resolve(s));
-    s.once("error", reject);
-  });
-}
+// ---------------------------------------------------------------- Skein
 
-async function rawBulk(): Promise<number> {
-  const server = await listenRaw((s) => s.pipe(s));
-  const socket = await connectRaw(server.port);
-  const chunk = new Uint8Array(CHUNK);
-  const start = performance.now();
-  await new Promise<void>((resolve) => {
-    let received = 0;
-    socket.on("data", (d: Buffer) => {
-      received += d.length;
-      if (received >= BULK) resolve();
-    });
-    let sent = 0;
-    const pump = () => {
-      while (sent < BULK) {
-        sent += CHUNK;
-        if (!socket.write(chunk)) {
-          socket.once("drain", pump);
-          return;
-        }
-      }
-    };
-    pump();
-  });
-  const ms = performance.now() - start;
-  socket.destroy();
-  server.close();
-  return BULK / MB / (ms / 1000);
-}
-
-async function echo(stream: SocketStream, cx: Context): Promise<void> {
+async function skeinEcho(cx: Context, stream: SocketStream): Promise<void> {
   for (;;) {
     let chunk: Uint8Array;
     try {
       chunk = await stream.receive(cx);
-    } catch (error) {
-      if (error instanceof EndOfStream) return;
-      throw error;
+    } catch {
+      break; // EndOfStream
     }
     await stream.send(cx, chunk);
   }
+  await stream.sendEof(cx).catch(() => {});
 }
 
-function skeinBulk(): Promise<number> {
-  return run(async (cx) => {
-    await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
-    let rate = 0;
-    await cx.taskGroup(async (tg, cx) => {
-      tg.startSoon((cx) => listener.serve(cx, echo));
-      await using stream = await connectTcp(cx, "127.0.0.1", listener.port!);
-      const chunk = new Uint8Array(CHUNK);
-      const start = performance.now();
+const skein: Echo = {
+  bulk: (bytes) =>
+    run(async (cx) => {
+      const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
       await cx.taskGroup(async (tg, cx) => {
-        tg.startSoon(async (cx) => {
-          for (let sent = 0; sent < BULK; sent += CHUNK) await stream.send(cx, chunk);
-        });
-        for (let received = 0; received < BULK; ) received += (await stream.receive(cx)).length;
-      });
-      rate = BULK / MB / ((performance.now() - start) / 1000);
-      await listener.close();
-    });
-    return rate;
-  });
-}
-
-async function rawPingPong(): Promise<number> {
-  const server = await listenRaw((s) => {
-    s.setNoDelay(true);
-    s.pipe(s);
-  });
-  const sockets = await Promise.all(Array.from({ length: CONNECTIONS }, () => connectRaw(server.port)));
-  const message = new Uint8Array(MESSAGE);
-  const start = performance.now();
-  await Promise.all(
-    sockets.map(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          let trips = 0;
+        tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
+        const client = await connectTcp(cx, "127.0.0.1", listener.port!);
+        await cx.taskGroup(async (tg, cx) => {
+          tg.startSoon(async (cx: Context) => {
+            const chunk = new Uint8Array(CHUNK);
+            for (let sent = 0; sent < bytes; sent += CHUNK) await client.send(cx, chunk);
+            await client.sendEof(cx);
+          });
           let got = 0;
-          socket.on("data", (d: Buffer) => {
-            got += d.length;
-            if (got < MESSAGE) return;
-            got -= MESSAGE;
-            if (++trips === ROUND_TRIPS) resolve();
-            else socket.write(message);
-          });
-          socket.write(message);
-        }),
-    ),
-  );
-  const ms = performance.now() - start;
-  for (const s of sockets) s.destroy();
-  server.close();
-  return (CONNECTIONS * ROUND_TRIPS) / (ms / 1000);
-}
-
-function skeinPingPong(): Promise<number> {
-  return run(async (cx) => {
-    await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
-    let rate = 0;
-    await cx.taskGroup(async (tg, cx) => {
-      tg.startSoon((cx) => listener.serve(cx, echo));
-      const streams = await Promise.all(Array.from({ length: CONNECTIONS }, () => connectTcp(cx, "127.0.0.1", listener.port!)));
-      const message = new Uint8Array(MESSAGE);
-      const start = performance.now();
-      await cx.taskGroup(async (tg) => {
-        for (const stream of streams) {
-          tg.startSoon(async (cx) => {
-            for (let trip = 0; trip < ROUND_TRIPS; trip++) {
-              await stream.send(cx, message);
-              for (let got = 0; got < MESSAGE; ) got += (await stream.receive(cx)).length;
-            }
-          });
-        }
+          while (got < bytes) got += (await client.receive(cx)).byteLength;
+        });
+        await client.close();
+        await listener.close();
       });
-      rate = (CONNECTIONS * ROUND_TRIPS) / ((performance.now() - start) / 1000);
-      for (const s of streams) await s.close();
-      await listener.close();
+    }),
+  pingPong: (connections, rounds) =>
+    run(async (cx) => {
+      const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
+        await cx.taskGroup(async (clients) => {
+          for (let c = 0; c < connections; c++) {
+            clients.startSoon(async (cx: Context) => {
+              const stream = await connectTcp(cx, "127.0.0.1", listener.port!);
+              const message = new Uint8Array(MESSAGE);
+              for (let r = 0; r < rounds; r++) {
+                await stream.send(cx, message);
+                let got = 0;
+                while (got < MESSAGE) got += (await stream.receive(cx)).byteLength;
+              }
+              await stream.close();
+            });
+          }
+        });
+        await listener.close();
+      });
+    }),
+};
+
+// ---------------------------------------------------------------- Node
+
+async function nodeRaw(): Promise<Echo> {
+  const net = await import("node:net");
+  const server = async () => {
+    const srv = net.createServer({ noDelay: true }, (socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    return { port: (srv.address() as { port: number }).port, stop: () => new Promise<void>((r) => srv.close(() => r())) };
+  };
+  const connect = (port: number) =>
+    new Promise<import("node:net").Socket>((resolve, reject) => {
+      const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s));
+      s.once("error", reject);
     });
-    return rate;
-  });
+  return {
+    async bulk(bytes) {
+      const { port, stop } = await server();
+      const s = await connect(port);
+      const done = new Promise<void>((resolve) => {
+        let got = 0;
+        s.on("data", (d: Uint8Array) => {
+          got += d.byteLength;
+          if (got >= bytes) resolve();
+        });
+      });
+      const chunk = new Uint8Array(CHUNK);
+      for (let sent = 0; sent < bytes; sent += CHUNK) {
+        if (!s.write(chunk)) await new Promise((r) => s.once("drain", r));
+      }
+      s.end();
+      await done;
+      s.destroy();
+      await stop();
+    },
+    async pingPong(connections, rounds) {
+      const { port, stop } = await server();
+      await Promise.all(
+        Array.from({ length: connections }, async () => {
+          const s = await connect(port);
+          const message = new Uint8Array(MESSAGE);
+          let got = 0;
+          let wake: (() => void) | null = null;
+          s.on("data", (d: Uint8Array) => {
+            got += d.byteLength;
+            if (got >= MESSAGE && wake) wake();
+          });
+          for (let r = 0; r < rounds; r++) {
+            const arrived = new Promise<void>((resolve) => (wake = resolve));
+            s.write(message);
+            await arrived;
+            got -= MESSAGE;
+          }
+          s.destroy();
+        }),
+      );
+      await stop();
+    },
+  };
 }
 
-export async function benchTcp(): Promise<void> {
-  const bulk = { raw: [] as number[], skein: [] as number[] };
-  const pingPong = { raw: [] as number[], skein: [] as number[] };
-  await rawBulk();
-  await skeinBulk(); // warm-up
-  for (let i = 0; i < 3; i++) {
-    bulk.raw.push(await rawBulk());
-    bulk.skein.push(await skeinBulk());
-    pingPong.raw.push(await rawPingPong());
-    pingPong.skein.push(await skeinPingPong());
+// ---------------------------------------------------------------- Deno
+
+function denoRaw(): Echo {
+  const D = Deno!;
+  const server = () => {
+    const listener = D.listen({ hostname: "127.0.0.1", port: 0 });
+    const conns: DenoConn[] = [];
+    (async () => {
+      for await (const conn of { [Symbol.asyncIterator]: () => listener[Symbol.asyncIterator]() }) {
+        conns.push(conn);
+        conn.setNoDelay(true);
+        (async () => {
+          const buf = new Uint8Array(CHUNK);
+          try {
+            for (;;) {
+              const n = await conn.read(buf);
+              if (n === null) break;
+              let off = 0;
+              while (off < n) off += await conn.write(buf.subarray(off, n));
+            }
+            await conn.closeWrite();
+          } catch {
+            // closed
+          }
+        })();
+      }
+    })().catch(() => {});
+    return {
+      port: listener.addr.port,
+      stop: () => {
+        listener.close();
+        for (const c of conns) {
+          try {
+            c.close();
+          } catch {
+            // already closed
+          }
+        }
+      },
+    };
+  };
+  return {
+    async bulk(bytes) {
+      const { port, stop } = server();
+      const c = await D.connect({ hostname: "127.0.0.1", port });
+      const reader = (async () => {
+        const buf = new Uint8Array(CHUNK);
+        let got = 0;
+        while (got < bytes) {
+          const n = await c.read(buf);
+          if (n === null) break;
+          got += n;
+        }
+      })();
+      const chunk = new Uint8Array(CHUNK);
+      for (let sent = 0; sent < bytes; sent += CHUNK) {
+        let off = 0;
+        while (off < CHUNK) off += await c.write(chunk.subarray(off));
+      }
+      await c.closeWrite();
+      await reader;
+      c.close();
+      stop();
+    },
+    async pingPong(connections, rounds) {
+      const { port, stop } = server();
+      await Promise.all(
+        Array.from({ length: connections }, async () => {
+          const c = await D.connect({ hostname: "127.0.0.1", port });
+          c.setNoDelay(true);
+          const message = new Uint8Array(MESSAGE);
+          const buf = new Uint8Array(MESSAGE);
+          for (let r = 0; r < rounds; r++) {
+            let off = 0;
+            while (off < MESSAGE) off += await c.write(message.subarray(off));
+            let got = 0;
+            while (got < MESSAGE) got += (await c.read(buf.subarray(got)))!;
+          }
+          c.close();
+        }),
+      );
+      stop();
+    },
+  };
+}
+
+// ---------------------------------------------------------------- Bun
+
+/** Bun's socket handlers with a write queue, so the echo respects backpressure. */
+function bunEchoHandlers() {
+  type S = BunSocket & { data: { queue: Uint8Array[] } };
+  const flush = (s: S) => {
+    const q = s.data.queue;
+    while (q.length > 0) {
+      const head = q[0]!;
+      const n = s.write(head);
+      if (n < head.byteLength) {
+        q[0] = head.subarray(Math.max(0, n));
+        return;
+      }
+      q.shift();
+    }
+  };
+  return {
+    open(s: S) {
+      s.data = { queue: [] };
+    },
+    data(s: S, d: Uint8Array) {
+      s.data.queue.push(new Uint8Array(d));
+      flush(s);
+    },
+    drain: flush,
+    end(s: S) {
+      s.end();
+    },
+    error() {},
+  };
+}
+
+function bunRaw(): Echo {
+  const B = Bun!;
+  const server = () => {
+    const srv = B.listen({ hostname: "127.0.0.1", port: 0, socket: bunEchoHandlers() });
+    return { port: srv.port, stop: () => srv.stop(true) };
+  };
+  return {
+    async bulk(bytes) {
+      const { port, stop } = server();
+      let got = 0;
+      let finish!: () => void;
+      const done = new Promise<void>((r) => (finish = r));
+      let drained: (() => void) | null = null;
+      const s = await B.connect({
+        hostname: "127.0.0.1",
+        port,
+        socket: {
+          data(_s: unknown, d: Uint8Array) {
+            got += d.byteLength;
+            if (got >= bytes) finish();
+          },
+          drain() {
+            drained?.();
+          },
+          error() {},
+        },
+      });
+      const chunk = new Uint8Array(CHUNK);
+      for (let sent = 0; sent < bytes; sent += CHUNK) {
+        let off = 0;
+        while (off < CHUNK) {
+          const n = s.write(chunk.subarray(off));
+          off += Math.max(0, n);
+          if (off < CHUNK) await new Promise<void>((r) => (drained = r));
+        }
+      }
+      await done;
+      s.end();
+      stop();
+    },
+    async pingPong(connections, rounds) {
+      const { port, stop } = server();
+      await Promise.all(
+        Array.from({ length: connections }, async () => {
+          let got = 0;
+          let wake: (() => void) | null = null;
+          const s = await B.connect({
+            hostname: "127.0.0.1",
+            port,
+            socket: {
+              data(_s: unknown, d: Uint8Array) {
+                got += d.byteLength;
+                if (got >= MESSAGE && wake) wake();
+              },
+              error() {},
+            },
+          });
+          const message = new Uint8Array(MESSAGE);
+          for (let r = 0; r < rounds; r++) {
+            const arrived = new Promise<void>((resolve) => (wake = resolve));
+            s.write(message);
+            await arrived;
+            got -= MESSAGE;
+          }
+          s.end();
+        }),
+      );
+      stop();
+    },
+  };
+}
+
+// ---------------------------------------------------------------- driver
+
+async function time(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** Median of `rounds` timings, contenders interleaved, after one warm-up each. */
+async function compare(fns: Record<string, () => Promise<void>>, rounds: number): Promise<Record<string, number>> {
+  const samples: Record<string, number[]> = {};
+  for (const [name, fn] of Object.entries(fns)) {
+    await fn();
+    samples[name] = [];
   }
-  const b = { raw: median(bulk.raw), skein: median(bulk.skein) };
-  const p = { raw: median(pingPong.raw), skein: median(pingPong.skein) };
-  console.log("\nTCP echo over loopback (node:net raw vs Skein)");
-  console.log(`  bulk 256 MiB / 64 KiB chunks   raw ${b.raw.toFixed(0)} MiB/s   skein ${b.skein.toFixed(0)} MiB/s   (${(b.skein / b.raw).toFixed(2)}x raw)`);
-  console.log(`  ping-pong 100 conns x 1 KiB    raw ${p.raw.toFixed(0)} msg/s   skein ${p.skein.toFixed(0)} msg/s   (${(p.skein / p.raw).toFixed(2)}x raw)`);
+  for (let r = 0; r < rounds; r++) for (const [name, fn] of Object.entries(fns)) samples[name]!.push(await time(fn));
+  const out: Record<string, number> = {};
+  for (const [name, s] of Object.entries(samples)) out[name] = s.sort((a, b) => a - b)[s.length >> 1]!;
+  return out;
 }
 
-if (import.meta.main) await benchTcp();
+/** The figures, for the summary table of `npm run bench`. */
+export interface TcpFigures {
+  runtime: string;
+  bulkRatio: number;
+  pingPongRatio: number;
+}
+
+export async function benchTcp(rounds = 3): Promise<TcpFigures> {
+  const runtime = typeof Deno !== "undefined" ? "deno" : typeof Bun !== "undefined" ? "bun" : "node";
+  const raw = runtime === "deno" ? denoRaw() : runtime === "bun" ? bunRaw() : await nodeRaw();
+  const bytes = BULK_MIB * 1024 * 1024;
+  console.log(`\nTCP echo over loopback (${runtime}): bulk ${BULK_MIB} MiB in 64 KiB chunks; ping-pong ${CONNECTIONS} connections × ${ROUNDS} 1 KiB messages`);
+  const bulk = await compare({ raw: () => raw.bulk(bytes), skein: () => skein.bulk(bytes) }, rounds);
+  const mibs = (ms: number) => (BULK_MIB / (ms / 1000)).toFixed(0);
+  const bulkRatio = bulk.raw! / bulk.skein!;
+  console.log(`  bulk       raw ${mibs(bulk.raw!)} MiB/s   skein ${mibs(bulk.skein!)} MiB/s   skein/raw ${bulkRatio.toFixed(2)}x (target >= 0.85)`);
+  const pp = await compare({ raw: () => raw.pingPong(CONNECTIONS, ROUNDS), skein: () => skein.pingPong(CONNECTIONS, ROUNDS) }, rounds);
+  const rate = (ms: number) => ((CONNECTIONS * ROUNDS) / (ms / 1000)).toFixed(0);
+  const pingPongRatio = pp.raw! / pp.skein!;
+  console.log(`  ping-pong  raw ${rate(pp.raw!)} msg/s   skein ${rate(pp.skein!)} msg/s   skein/raw ${pingPongRatio.toFixed(2)}x (target >= 0.7)`);
+  return { runtime, bulkRatio, pingPongRatio };
+}

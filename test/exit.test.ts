@@ -86,8 +86,7 @@ describe.each(Object.keys(runtimes))("process exit with a MockClock on %s", (run
   }, 60_000);
 });
 
-// Bun joins once its adapter has networking (another branch).
-describe.each(["node", "deno"])("process exit after networking on %s", (runtime) => {
+describe.each(["node", "deno", "bun"])("process exit after networking on %s", (runtime) => {
   it("1,000 TCP and Unix connect/close cycles, a refused connect and a cancelled accept, then run() returns: the process exits by itself", async () => {
     const result = await runChild(runtime, "net-exit.mjs", "done");
     expect(result.out.trim()).toBe("done");

@@ -2,7 +2,7 @@
  * Sockets and name lookups on Bun: the {@link NetSupport} of the Bun adapter.
  * Listeners (TCP and Unix) and Unix connections on Bun's native `Bun.listen`
  * and `Bun.connect`; outgoing TCP connections on Bun's `node:net`
- * (`node-socket.ts`); lookups on `node:dns`.
+ * (`../shared/node-net.ts`, shared with the Node and Deno adapters); lookups on `node:dns`.
  *
  * Why native: Bun's native sockets give everything the contract in
  * `src/net/net-support.ts` needs, directly and without a stream layer in
@@ -90,7 +90,7 @@ import type {
   ResolvedAddress,
   SocketAddress,
 } from "../../src/net/net-support.ts";
-import { connectNodeTcp } from "./node-socket.ts";
+import { nodeStyleNet } from "../shared/node-net.ts";
 
 // ---------------------------------------------------------------------------
 // The part of Bun's socket API used here
@@ -292,7 +292,9 @@ export class BunRawSocket implements RawSocket {
   }
 
   /** Bun's `data`. */
-  onData(chunk: Uint8Array): void {
+  onData(data: Uint8Array): void {
+    // Bun hands out a Buffer; callers get a plain Uint8Array view of it.
+    let chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (this.#closed) return;
     const resolve = this.#readResolve;
     if (resolve !== null) {
@@ -535,7 +537,7 @@ export const bunNet: NetSupport = {
 
   connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
     // node:net, not Bun.connect: see the module comment (abort, localHost).
-    return connectNodeTcp(options.host, options.port, options.localHost, options.noDelay, signal);
+    return nodeStyleNet.connectTcp(options, signal);
   },
 
   async listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
