@@ -1,13 +1,26 @@
-// Skein demo: the structured-concurrency model end to end, on any runtime.
+// Skein demo: the structured-concurrency model end to end, over real
+// loopback sockets, on any runtime (Node, Deno, Bun).
 //
 //   npm install && npm run demo
 //
-// A small "mirror checker": a local service starts first (readiness handshake
-// with tg.start), then we query several mirrors concurrently in a task group
+// A small "mirror checker": a local TCP mirror server starts first (readiness
+// handshake with tg.start: the port it got is handed back), then we query
+// several mirrors concurrently (one TCP connection each, line-based protocol)
 // under a deadline. Mirrors that answer in time are reported; the stragglers
-// are cancelled when the deadline passes, and their `finally` blocks run.
-// Then a CPU-bound step runs on a worker thread while a ticker keeps ticking.
-import { type Context, run, TimeoutError, toThread, workerModule } from "skein";
+// are cancelled when the deadline passes, their connections closed and their
+// `finally` blocks run. Then a CPU-bound step runs on a worker thread while a
+// ticker keeps ticking.
+import {
+  BufferedByteStream,
+  connectTcp,
+  type Context,
+  createTcpListener,
+  run,
+  type SocketStream,
+  TimeoutError,
+  toThread,
+  workerModule,
+} from "skein";
 
 // CPU-bound work goes to a worker thread; the module's exports type the calls.
 const primes = workerModule<{ countPrimes(cx: Context, limit: number): Promise<number> }>(
@@ -16,29 +29,47 @@ const primes = workerModule<{ countPrimes(cx: Context, limit: number): Promise<n
 
 const t0 = Date.now();
 const log = (msg: string) => console.log(`${String(Date.now() - t0).padStart(5)} ms  ${msg}`);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const NEWLINE = encoder.encode("\n");
 
-/** A pretend service: takes a while to get ready, then serves until cancelled. */
-async function service(cx: Context, name: string): Promise<void> {
-  await cx.sleep(50); // binding a port, warming a cache...
-  cx.started(`${name} on port 8080`);
+/** Each mirror's latency: the server waits this long before answering it. */
+const LATENCY: Record<string, number> = { eu: 120, us: 80, asia: 260, mars: 5000, moon: 900 };
+
+/**
+ * One connection of the mirror server: reads a line naming a mirror,
+ * waits that mirror's latency, answers with one line. Runs as a task of the
+ * listener's group; cancelling the server cancels it.
+ */
+async function handle(stream: SocketStream, cx: Context): Promise<void> {
+  const buffered = new BufferedByteStream(stream);
+  const name = decoder.decode(await buffered.receiveUntil(cx, NEWLINE, 100));
+  await cx.sleep(LATENCY[name] ?? 0);
+  await stream.send(cx, encoder.encode(`${name}: ok\n`));
+}
+
+/** The mirror server: listens on a free loopback port, reports it, serves until cancelled. */
+async function mirrorServer(cx: Context): Promise<void> {
+  await using listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
+  cx.started(listener.port!);
   try {
-    for (let tick = 1; ; tick++) {
-      await cx.sleep(100);
-      log(`  ${name}: heartbeat ${tick}`);
-    }
+    await listener.serve(cx, handle);
   } finally {
-    log(`  ${name}: shut down cleanly`);
+    log("  server: shut down cleanly");
   }
 }
 
-/** A pretend network request that honours cancellation. */
-async function queryMirror(cx: Context, name: string, latency: number, results: string[]): Promise<void> {
+/** Queries one mirror over its own TCP connection; honours cancellation. */
+async function queryMirror(cx: Context, port: number, name: string, results: string[]): Promise<void> {
+  await using stream = await connectTcp(cx, "127.0.0.1", port);
   try {
-    await cx.sleep(latency);
+    await stream.send(cx, encoder.encode(`${name}\n`));
+    const buffered = new BufferedByteStream(stream);
+    const answer = decoder.decode(await buffered.receiveUntil(cx, NEWLINE, 100));
     results.push(name);
-    log(`mirror ${name} answered after ${latency} ms`);
+    log(`mirror ${name} answered "${answer}" after ${LATENCY[name]} ms`);
   } finally {
-    if (cx.isCancelled) log(`mirror ${name} cancelled (would have taken ${latency} ms)`);
+    if (cx.isCancelled) log(`mirror ${name} cancelled (would have taken ${LATENCY[name]} ms); connection closed`);
   }
 }
 
@@ -47,21 +78,14 @@ const summary = await run(async (cx) => {
   const results: string[] = [];
 
   await cx.taskGroup(async (tg, cx) => {
-    // 1. Readiness: start() returns once the service calls cx.started(...).
-    const where = await tg.start(cx, service, "status-service");
-    log(`service ready: ${where}`);
+    // 1. Readiness: start() returns once the server calls cx.started(port).
+    const port = await tg.start(cx, mirrorServer);
+    log(`server ready on 127.0.0.1:${port}`);
 
     // 2. Fan out under a deadline: whoever is not done in 300 ms is cancelled.
-    const mirrors: Array<[string, number]> = [
-      ["eu", 120],
-      ["us", 80],
-      ["asia", 260],
-      ["mars", 5000],
-      ["moon", 900],
-    ];
     const outcome = await cx.moveOnAfter(300, (cx) =>
       cx.taskGroup(async (inner) => {
-        for (const [name, latency] of mirrors) inner.startSoon(queryMirror, name, latency, results);
+        for (const name of Object.keys(LATENCY)) inner.startSoon(queryMirror, port, name, results);
       }),
     );
     log(outcome.cancelled ? "deadline hit: stragglers were cancelled" : "all mirrors answered in time");
@@ -89,7 +113,7 @@ const summary = await run(async (cx) => {
       inner.cancelScope.cancel(); // stop the ticker
     });
 
-    // 5. Done: cancelling the group's scope stops the service too.
+    // 5. Done: cancelling the group's scope stops the server too.
     tg.cancelScope.cancel("demo finished");
   });
 
@@ -97,4 +121,4 @@ const summary = await run(async (cx) => {
 });
 
 log(`outcome: ${summary.length} mirrors answered in time: ${summary.join(", ")}`);
-log("every task has ended; the process exits by itself");
+log("every task has ended, every socket is closed; the process exits by itself");
