@@ -79,7 +79,7 @@ const summary = await run(async (cx) => {
 
   await cx.taskGroup(async (tg, cx) => {
     // 1. Readiness: start() returns once the server calls cx.started(port).
-    const port = await tg.start(cx, mirrorServer);
+    const port = await tg.start<number>(cx, mirrorServer);
     log(`server ready on 127.0.0.1:${port}`);
 
     // 2. Fan out under a deadline: whoever is not done in 300 ms is cancelled.
