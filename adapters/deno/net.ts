@@ -83,11 +83,19 @@ class DenoRawSocket implements RawSocket {
     this.remoteAddress = addressOf(conn.remoteAddr, unix?.[1]);
   }
 
+  /**
+   * One read buffer per socket, reused: a fresh zeroed `maxBytes` buffer per
+   * read cost more than the read itself for small messages, and a view of it
+   * kept the whole buffer alive. Each read copies out only the bytes it got.
+   */
+  private scratch: Uint8Array | null = null;
+
   async read(maxBytes: number): Promise<Uint8Array | null> {
     if (this.closed) return null;
-    const buffer = new Uint8Array(maxBytes);
-    const n = await this.conn.read(buffer);
-    return n === null ? null : buffer.subarray(0, n);
+    let buffer = this.scratch;
+    if (buffer === null || buffer.length < maxBytes) buffer = this.scratch = new Uint8Array(Math.max(maxBytes, 16384));
+    const n = await this.conn.read(maxBytes === buffer.length ? buffer : buffer.subarray(0, maxBytes));
+    return n === null ? null : buffer.slice(0, n);
   }
 
   async write(bytes: Uint8Array): Promise<void> {
