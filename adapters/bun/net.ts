@@ -80,16 +80,15 @@
  * @module
  */
 
-import { lookup as dnsLookup } from "node:dns/promises";
 import type {
   NetSupport,
   RawListener,
   RawSocket,
   RawTcpConnectOptions,
   RawTcpListenOptions,
-  ResolvedAddress,
   SocketAddress,
 } from "../../src/net/net-support.ts";
+import { nodeLookup } from "../shared/node-lookup.ts";
 import { nodeStyleNet } from "../shared/node-net.ts";
 
 // ---------------------------------------------------------------------------
@@ -490,29 +489,6 @@ export class BunRawListener implements RawListener {
 // ---------------------------------------------------------------------------
 
 /**
- * Resolves a name with `node:dns`'s `lookup` (getaddrinfo, hosts file
- * included, every address in the system's order). getaddrinfo cannot be
- * interrupted: an abort rejects at once and the answer is dropped.
- */
-function lookup(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<ResolvedAddress[]> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    dnsLookup(host, { all: true, family, order: "verbatim" }).then(
-      (results) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(results.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 })));
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/**
  * The networking capability of the Bun adapter (`bunAdapter.net`):
  * listeners and Unix connections on `Bun.listen`/`Bun.connect`, outgoing
  * TCP on Bun's `node:net`, lookups on `node:dns`.
@@ -533,7 +509,7 @@ function lookup(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<R
  * @internal
  */
 export const bunNet: NetSupport = {
-  lookup,
+  lookup: nodeLookup,
 
   connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
     // node:net, not Bun.connect: see the module comment (abort, localHost).

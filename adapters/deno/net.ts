@@ -23,13 +23,13 @@
  */
 
 import { UnsupportedError } from "../../src/core/errors.ts";
+import { nodeLookup } from "../shared/node-lookup.ts";
 import type {
   NetSupport,
   RawListener,
   RawSocket,
   RawTcpConnectOptions,
   RawTcpListenOptions,
-  ResolvedAddress,
   SocketAddress,
 } from "../../src/net/net-support.ts";
 
@@ -181,37 +181,9 @@ function connectWith(connecting: Promise<DenoConn>, signal: AbortSignal, wrap: (
   });
 }
 
-// node:dns is loaded on the first lookup, not with the adapter: every worker
-// loads the adapter too, and Deno's Node compatibility modules are not free.
-let dnsModule: Promise<typeof import("node:dns")> | null = null;
-function loadDns(): Promise<typeof import("node:dns")> {
-  return (dnsModule ??= import("node:dns"));
-}
-
 /** `Deno.connect`, `Deno.listen` and `node:dns` for {@link NetSupport}. @internal */
 export const denoNet: NetSupport = {
-  lookup(host: string, family: 0 | 4 | 6, signal: AbortSignal): Promise<ResolvedAddress[]> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(abortError(signal));
-        return;
-      }
-      const onAbort = () => reject(abortError(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      loadDns().then(
-        (dns) =>
-          dns.lookup(host, { all: true, family, verbatim: true }, (error, addresses) => {
-            signal.removeEventListener("abort", onAbort);
-            if (error) reject(error);
-            else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
-          }),
-        (error: unknown) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      );
-    });
-  },
+  lookup: nodeLookup,
 
   connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
     if (options.localHost !== undefined) {

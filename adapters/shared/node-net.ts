@@ -22,17 +22,16 @@
  * @module
  */
 
-import { lookup as dnsLookup } from "node:dns";
 import { connect, createServer, type NetConnectOpts, type Server, type Socket } from "node:net";
 import process from "node:process";
 import { UnsupportedError } from "../../src/core/errors.ts";
+import { nodeLookup } from "./node-lookup.ts";
 import type {
   NetSupport,
   RawListener,
   RawSocket,
   RawTcpConnectOptions,
   RawTcpListenOptions,
-  ResolvedAddress,
   SocketAddress,
 } from "../../src/net/net-support.ts";
 
@@ -307,21 +306,7 @@ function hasReusePort(): boolean {
 
 /** `node:net` and `node:dns` for {@link NetSupport}. @internal */
 export const nodeStyleNet: NetSupport = {
-  lookup(host: string, fam: 0 | 4 | 6, signal: AbortSignal): Promise<ResolvedAddress[]> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(abortError(signal));
-        return;
-      }
-      const onAbort = () => reject(abortError(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      dnsLookup(host, { all: true, family: fam, verbatim: true }, (error, addresses) => {
-        signal.removeEventListener("abort", onAbort);
-        if (error) reject(error);
-        else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
-      });
-    });
-  },
+  lookup: nodeLookup,
 
   connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
     return connectSocket(
