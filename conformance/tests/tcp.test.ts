@@ -26,6 +26,7 @@ import {
   type SocketStream,
   UnsupportedError,
 } from "skein";
+import { concat, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
 import { checkHalfCloseableStream, MockClock } from "skein/testing";
 
 const runtime = inject("runtime");
@@ -45,44 +46,6 @@ function netIt(name: string, body: (cx: Context) => Promise<void>, timeout = 60_
     }
     await run(body);
   }, timeout);
-}
-
-function pattern(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-async function receiveAll(cx: Context, stream: SocketStream): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for (;;) {
-    try {
-      chunks.push(await stream.receive(cx));
-    } catch (error) {
-      if (error instanceof EndOfStream) return concat(chunks);
-      throw error;
-    }
-  }
 }
 
 async function echo(stream: SocketStream, cx: Context): Promise<void> {

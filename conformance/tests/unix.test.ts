@@ -14,6 +14,7 @@ import {
   type SocketStream,
   UnsupportedError,
 } from "skein";
+import { concat, receiveAll } from "../helpers/bytes.ts";
 import { checkHalfCloseableStream } from "skein/testing";
 
 const runtime = inject("runtime");
@@ -47,28 +48,6 @@ function unixIt(name: string, body: (cx: Context, path: string) => Promise<void>
       await removeQuietly(path);
     }
   }, timeout);
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-async function receiveAll(cx: Context, stream: SocketStream): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for (;;) {
-    try {
-      chunks.push(await stream.receive(cx));
-    } catch (error) {
-      if (error instanceof EndOfStream) return concat(chunks);
-      throw error;
-    }
-  }
 }
 
 async function unixPair(cx: Context, path: string): Promise<[SocketStream, SocketStream]> {

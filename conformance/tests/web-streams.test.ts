@@ -18,6 +18,7 @@ import {
   toReadableStream,
   toWritableStream,
 } from "skein";
+import { receiveAll } from "../helpers/bytes.ts";
 import { checkOneWayStream, lockstepStreamOneWayPair, memoryStreamOneWayPair } from "skein/testing";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -25,28 +26,6 @@ const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 async function settle(cx: Context, rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await cx.checkpoint();
-}
-
-async function receiveAll(cx: Context, stream: ByteReceiveStream): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    try {
-      const c = await stream.receive(cx);
-      chunks.push(c);
-      n += c.length;
-    } catch (error) {
-      if (error instanceof EndOfStream) break;
-      throw error;
-    }
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** A one-way Skein pair made of the two ends of an identity TransformStream. */
