@@ -150,6 +150,31 @@ describe("TCP streams", () => {
     );
   });
 
+  netIt("every receive is a schedule point, also when the bytes are already buffered", async (cx) => {
+    const [client, server] = await tcpPair(cx);
+    try {
+      await client.send(cx, new Uint8Array(1000));
+      let ticks = 0;
+      let got = 0;
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx: Context) => {
+          for (;;) {
+            await cx.checkpoint();
+            ticks++;
+          }
+        });
+        // 1000 one-byte receives: after the first, every byte is waiting in the stream's buffer.
+        while (got < 1000) got += (await server.receive(cx, 1)).length;
+        tg.cancelScope.cancel();
+      });
+      expect(got).toBe(1000);
+      expect(ticks).toBeGreaterThanOrEqual(900); // the other task ran alongside the drain (once, before the fix)
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   netIt("cancelled receives lose no bytes", async (cx) => {
     const [client, server] = await tcpPair(cx);
     try {

@@ -18,6 +18,10 @@
  * - **Bytes are handed over synchronously.** A receive takes bytes out of
  *   `leftover` in the same synchronous step as it returns them, after its
  *   last `await`.
+ * - **Every receive is a schedule point**, as in trio: one that finds bytes
+ *   waiting takes a checkpoint first (one that waits for the adapter has
+ *   yielded already), so a task draining a full buffer in small receives
+ *   cannot starve the others.
  * - **Errors.** A runtime error on read or write is remembered (`failure`);
  *   that receive or send and every later one throws `BrokenResourceError`
  *   with it as `cause`. End of stream is remembered too (`EndOfStream` every
@@ -149,11 +153,19 @@ export class SocketStream implements HalfCloseableStream {
     const origin = cx.cancelScope._origin;
     if (origin !== null) throw origin._raise();
     this.receiving = true;
+    let waited = false;
     try {
       for (;;) {
         if (this.closed) throw new ClosedResourceError(`the ${this.label} stream was closed`);
         const leftover = this.leftover;
         if (leftover !== null) {
+          if (!waited) {
+            // Bytes are already here: still a schedule point (as in trio), so
+            // a task draining a full buffer in small receives lets others run.
+            waited = true;
+            await cx.checkpoint();
+            continue;
+          }
           if (leftover.length <= maxBytes) {
             this.leftover = null;
             return leftover;
@@ -167,6 +179,7 @@ export class SocketStream implements HalfCloseableStream {
         const waiter = new Waiter<void>();
         this.readWaiter = waiter;
         await this.park(cx, waiter, "receive on ");
+        waited = true;
       }
     } finally {
       this.receiving = false;
