@@ -110,3 +110,36 @@ export {
   type WritableByteSendStream,
 } from "./streams/web-streams.ts";
 export { DelimiterNotFound, IncompleteRead } from "./core/errors.ts";
+export type { DirEntry, FileErrorCode, FileInfo, FileSupport, RawDir, RawFile, RawOpenFlags } from "./fs/file-support.ts";
+export {
+  DirectoryNotEmptyError,
+  FileExistsError,
+  FileNotFoundError,
+  FileSystemError,
+  IsADirectoryError,
+  NotADirectoryError,
+  PermissionDeniedError,
+} from "./fs/errors.ts";
+export { AsyncFile, openFile, type SeekWhence } from "./fs/async-file.ts";
+export type { FileMode } from "./fs/file-core.ts";
+export { FileReadStream, type FileReadStreamOptions, FileWriteStream, type FileWriteStreamOptions } from "./fs/file-streams.ts";
+export {
+  copyFile,
+  exists,
+  makeTempDir,
+  mkdir,
+  type MkdirOptions,
+  readDir,
+  readFile,
+  readTextFile,
+  rename,
+  rm,
+  type RmOptions,
+  stat,
+  type StatOptions,
+  type TempDirOptions,
+  withTempDir,
+  writeFile,
+  type WriteFileOptions,
+  writeTextFile,
+} from "./fs/paths.ts";

@@ -13,6 +13,7 @@ import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { nodeFiles } from "./files.ts";
 import { nodeWorkers } from "./workers.ts";
 
 /**
@@ -38,4 +39,5 @@ export const nodeAdapter: Adapter = {
   },
   workers: nodeWorkers,
   datagrams: nodeDatagrams,
+  files: nodeFiles,
 };
