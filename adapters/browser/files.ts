@@ -24,8 +24,9 @@
  * happened (a `TypeMismatchError` is "a file where a directory was wanted"
  * or the reverse), the call site records the kind for that very error
  * object, so `errorCode` can tell, and the error stays the browser's own.
- * What OPFS cannot do (renaming a directory where `move()` is missing)
- * raises `UnsupportedError` naming the call.
+ * Where `move()` is missing, `rename` copies and then removes the source
+ * (not atomic, unlike `rename(2)`). Without OPFS at all, every call raises
+ * `UnsupportedError`.
  *
  * @module
  */
@@ -47,7 +48,7 @@ function named(error: unknown): string | undefined {
 
 /** A new error of `code` for a condition OPFS does not report itself. */
 function made(code: FileErrorCode, message: string): Error {
-  return tagged(new DOMException(message, code === "EEXIST" ? "InvalidModificationError" : "NotFoundError"), code) as Error;
+  return tagged(new DOMException(message, code === "ENOENT" ? "NotFoundError" : "InvalidModificationError"), code) as Error;
 }
 
 let rootPromise: Promise<FileSystemDirectoryHandle> | null = null;
@@ -265,6 +266,10 @@ async function copyFile(from: string, to: string): Promise<void> {
   await w.close();
 }
 
+interface Listable {
+  entries(): AsyncIterator<[string, FileSystemHandle]>;
+}
+
 interface Movable {
   move?(parent: FileSystemDirectoryHandle, name: string): Promise<void>;
 }
@@ -282,9 +287,33 @@ async function rename(from: string, to: string): Promise<void> {
     if (there && handle.kind === "file") await target.parent.removeEntry(target.name);
     return move.call(handle, target.parent, target.name);
   }
-  if (handle.kind !== "file") throw new UnsupportedError("rename of a directory is not supported on this browser's origin private file system");
-  await copyFile(from, to);
-  await remove(from, false);
+  if (handle.kind === "file") await copyFile(from, to);
+  else await copyTree(handle as FileSystemDirectoryHandle, target.parent, target.name);
+  await remove(from, true);
+}
+
+/** Copies the directory `source` to `name` in `parent` (which may hold an empty directory of that name). */
+async function copyTree(source: FileSystemDirectoryHandle, parent: FileSystemDirectoryHandle, name: string): Promise<void> {
+  if (await exists(parent, name)) {
+    let dir: FileSystemDirectoryHandle;
+    try {
+      dir = await parent.getDirectoryHandle(name);
+    } catch (error) {
+      throw named(error) === "TypeMismatchError" ? tagged(error, "ENOTDIR") : error;
+    }
+    if ((await (dir as unknown as Listable).entries().next()).done !== true) throw made("ENOTEMPTY", `${name} is not empty`);
+  }
+  const target = await parent.getDirectoryHandle(name, { create: true });
+  const entries = (source as unknown as Listable).entries();
+  for (let step = await entries.next(); step.done !== true; step = await entries.next()) {
+    const [child, handle] = step.value;
+    if (handle.kind === "directory") await copyTree(handle as FileSystemDirectoryHandle, target, child);
+    else {
+      const w = await writableOf(await target.getFileHandle(child, { create: true }), false);
+      await w.write(await (handle as FileSystemFileHandle).getFile());
+      await w.close();
+    }
+  }
 }
 
 async function makeTempDir(prefix: string): Promise<string> {
@@ -328,7 +357,7 @@ export const opfsFiles: FileSupport = {
   stat: (path) => stat(path),
   mkdir,
   openDir: async (path) => {
-    const dir = (await dirAt(partsOf(path))) as unknown as { entries(): AsyncIterator<[string, FileSystemHandle]> };
+    const dir = (await dirAt(partsOf(path))) as unknown as Listable;
     return new OpfsDir(dir.entries());
   },
   remove,

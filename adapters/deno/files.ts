@@ -125,7 +125,11 @@ class DenoDir implements RawDir {
   }
 
   async close(): Promise<void> {
-    await this.iterator.return?.();
+    try {
+      await this.iterator.return?.();
+    } catch {
+      // Deno's listing rethrows the error that ended it (NotFound, ...); it is already released.
+    }
   }
 }
 

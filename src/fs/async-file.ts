@@ -97,7 +97,7 @@ export class AsyncFile implements AsyncDisposable {
    * const rest = await file.read(cx);
    * ```
    */
-  read(cx: Context, maxBytes?: number): Promise<Uint8Array> {
+  async read(cx: Context, maxBytes?: number): Promise<Uint8Array> {
     if (maxBytes !== undefined) checkCount("maxBytes", maxBytes, 0);
     this._core.checkReadable();
     return this._core.readFully(cx, maxBytes);
@@ -131,7 +131,7 @@ export class AsyncFile implements AsyncDisposable {
    * await file.write(cx, new Uint8Array([0xff]));
    * ```
    */
-  write(cx: Context, data: Uint8Array | string): Promise<void> {
+  async write(cx: Context, data: Uint8Array | string): Promise<void> {
     const bytes = toBytes("data", data);
     this._core.checkWritable();
     return this._core.write(cx, bytes, true);
@@ -198,7 +198,7 @@ export class AsyncFile implements AsyncDisposable {
    * await file.truncate(cx, 0); // empty it
    * ```
    */
-  truncate(cx: Context, size?: number): Promise<void> {
+  async truncate(cx: Context, size?: number): Promise<void> {
     if (size !== undefined) checkCount("size", size, 0);
     this._core.checkWritable();
     return this._core.run(cx, "truncate", (raw) => raw.truncate(size ?? this._core.position));
