@@ -79,14 +79,14 @@ class DenoFile implements RawFile {
   }
 
   async read(buffer: Uint8Array, position: number): Promise<number> {
-    await this.moveTo(position);
+    if (position !== this.cursor) await this.moveTo(position);
     const n = (await this.file.read(buffer)) ?? 0;
     this.cursor += n;
     return n;
   }
 
   async write(bytes: Uint8Array, position: number | null): Promise<void> {
-    if (position !== null) await this.moveTo(position);
+    if (position !== null && position !== this.cursor) await this.moveTo(position);
     let done = 0;
     while (done < bytes.length) done += await this.file.write(bytes.subarray(done));
     this.cursor = position === null ? -1 : position + done;

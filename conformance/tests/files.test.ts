@@ -211,8 +211,14 @@ describe("files", () => {
     expect(all).toBe("ne\ntwo\n");
     const file = await openFile(cx, path, "r+");
     const stream = FileReadStream.fromFile(file);
-    expect(str(await stream.receive(cx, 3))).toBe("one");
-    await FileWriteStream.fromFile(file).send(cx, text("!"));
+    const small = await stream.receive(cx, 3);
+    expect(str(small)).toBe("one");
+    expect(small.buffer.byteLength).toBe(3); // a small chunk is a copy: it pins no read-ahead buffer
+    await FileWriteStream.fromFile(file).send(cx, text("!")); // drops the stream's read-ahead
+    expect(file.tell()).toBe(4);
+    expect(str(await stream.receive(cx))).toBe("two\n");
+    await file.seek(cx, 1);
+    expect(str(await stream.receive(cx, 3))).toBe("ne!");
     await stream.close();
     expect(file.closed).toBe(true);
     expect(await readTextFile(cx, path)).toBe("one!two\n");

@@ -167,7 +167,7 @@ export class AsyncFile implements AsyncDisposable {
     }
     const position = base + offset;
     if (position < 0) throw new RangeError(`seek to ${offset} from ${whence} would move before the start of the file (position ${position})`);
-    core.position = position;
+    core.moveTo(position);
     return position;
   }
 
