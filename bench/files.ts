@@ -84,7 +84,7 @@ await run((cx) =>
     const mbps = (usPerOp: number) => SIZE / 1024 / 1024 / (usPerOp / 1e6);
     console.log(`\nReading a 100 MB file in 64 KiB chunks on ${runtime} (median of ${ROUNDS} interleaved rounds)`);
     for (const r of rows) console.log(`  ${r.name.padEnd(10)} ${mbps(r.usPerOp).toFixed(0).padStart(6)} MB/s`);
-    const [raw, fresh, skein] = rows as [{ usPerOp: number }, { usPerOp: number }, { usPerOp: number }];
+    const [raw, fresh, skein] = [rows[0]!, rows[1]!, rows[2]!];
     console.log(`  FileReadStream throughput = ${(raw.usPerOp / skein.usPerOp).toFixed(2)}x raw (reused buffer; target >= 0.9x)`);
     console.log(`  FileReadStream throughput = ${(fresh.usPerOp / skein.usPerOp).toFixed(2)}x raw-fresh (a new buffer per read)`);
   }),
