@@ -10,6 +10,7 @@ import {
   ClosedResourceError,
   type Context,
   copyFile,
+  type Instrument,
   DirectoryNotEmptyError,
   EndOfStream,
   exists,
@@ -440,6 +441,38 @@ describe("files", () => {
     });
     expect(log).toEqual(["written", "open cancelled", "Cancelled"]);
     expect((await stat(cx, `${dir}/big`)).size).toBe(big.length);
+  });
+
+  it("a task blocked on a file operation shows what it waits for", async () => {
+    const blocks: string[] = [];
+    const instrument: Instrument = { beforeBlocking: (_task, what) => void blocks.push(what) };
+    let base = "";
+    await run(
+      (cx) =>
+        withTempDir(cx, async (dir, cx) => {
+          base = dir;
+          await writeTextFile(cx, `${dir}/f`, "x");
+          await readFile(cx, `${dir}/f`);
+          await using s = await FileReadStream.from(cx, `${dir}/f`);
+          await s.receive(cx);
+          await mkdir(cx, `${dir}/d`);
+          await names(cx, dir);
+        }),
+      { instruments: [instrument] },
+    );
+    const ours = blocks.filter((what) => what.includes(base)).map((what) => what.replace(base, "<dir>"));
+    expect(ours).toEqual([
+      "writeFile <dir>/f",
+      "readFile <dir>/f",
+      "open <dir>/f",
+      "read <dir>/f",
+      "mkdir <dir>/d",
+      "readDir <dir>", // open
+      "readDir <dir>", // the two entries
+      "readDir <dir>",
+      "readDir <dir>", // the end
+      "rm <dir>", // withTempDir's removal
+    ]);
   });
 
   it("bad input raises TypeError or RangeError naming the argument", async () => {
