@@ -381,12 +381,27 @@ describe("files", () => {
     expect(await caught(out.send(cx, text("z")))).toBeInstanceOf(ClosedResourceError);
   });
 
+  it("the run closes the files the program left open", async () => {
+    const left = await run((cx) =>
+      withTempDir(cx, async (dir, cx) => {
+        const file = await openFile(cx, `${dir}/open`, "w");
+        const stream = await FileReadStream.from(cx, `${dir}/open`);
+        return [file, stream] as const;
+      }),
+    );
+    expect(left[0].closed).toBe(true);
+    await run(async (cx) => {
+      expect(await caught(left[1].receive(cx))).toBeInstanceOf(ClosedResourceError);
+    });
+  });
+
   fileTest("closing a file wakes the task using it with ClosedResourceError; a second user is BusyResourceError", async (cx, dir) => {
     await writeFile(cx, `${dir}/r`, new Uint8Array(1000));
     const stream = await FileReadStream.from(cx, `${dir}/r`);
-    const first = stream.receive(cx, 10);
-    expect(await caught(stream.receive(cx, 10))).toBeInstanceOf(BusyResourceError);
-    const closing = stream.close();
+    const first = stream.receive(cx, 10); // in the runtime from here on
+    const second = stream.receive(cx, 10);
+    const closing = stream.close(); // while the first is still in flight
+    expect(await caught(second)).toBeInstanceOf(BusyResourceError);
     expect(await caught(first)).toBeInstanceOf(ClosedResourceError);
     await closing;
   });

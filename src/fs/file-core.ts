@@ -35,6 +35,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError, UsageError } from "../core/errors.ts";
+import { blockedOn } from "../core/instrument.ts";
 import type { Runner } from "../core/runner.ts";
 import { fileError } from "./errors.ts";
 import type { FileInfo, FileSupport, RawFile, RawOpenFlags } from "./file-support.ts";
@@ -199,8 +200,7 @@ export class FileCore {
     this.inflight = promise;
     let n: number;
     try {
-      const instruments = cx._task.runner.instruments;
-      n = await (instruments === null ? promise : instruments.block(cx._task, `read ${this.path}`, promise));
+      n = await (cx._task.runner.instruments === null ? promise : blockedOn(cx, `read ${this.path}`, promise));
     } catch (error) {
       throw this.closed ? this.closedWhileBlocked(error) : fileError(this.support, error, "read", this.path);
     } finally {

@@ -27,6 +27,7 @@
 
 import type { Context } from "../core/context.ts";
 import { UnsupportedError } from "../core/errors.ts";
+import { blockedOn } from "../core/instrument.ts";
 import { describeValue } from "../core/validate.ts";
 import { fileError } from "./errors.ts";
 import type { FileSupport } from "./file-support.ts";
@@ -58,9 +59,8 @@ export function checkOptions(name: string, value: unknown): asserts value is obj
  * error. The caller checked for cancellation before starting it. @internal
  */
 export async function settle<T>(cx: Context, support: FileSupport, syscall: string, path: string, promise: Promise<T>): Promise<T> {
-  const instruments = cx._task.runner.instruments;
   try {
-    return await (instruments === null ? promise : instruments.block(cx._task, `${syscall} ${path}`, promise));
+    return await (cx._task.runner.instruments === null ? promise : blockedOn(cx, `${syscall} ${path}`, promise));
   } catch (error) {
     throw fileError(support, error, syscall, path);
   }
