@@ -1,12 +1,15 @@
 // Reading a 100 MB file through FileReadStream (64 KiB receives) against the
 // runtime's raw read loop in the same process: Node's callback `fs.read`
 // into one reused buffer, Deno's `FsFile.read`, Bun's `node:fs` read (its
-// native implementation). Runs on Node, Deno and Bun:
+// native implementation); also the raw loop with a new buffer per read (what
+// any API that hands out its chunks pays) and AsyncFile.readInto with one
+// reused buffer (Skein's loop that need not keep its chunks).
+// Runs on Node, Deno and Bun:
 //   npm run build && node bench/files.ts
 //   deno run -A bench/files.ts
 //   bun bench/files.ts
 // Benchmark code may look at globals to pick the raw contender.
-import { EndOfStream, FileReadStream, run, withTempDir, writeFile } from "skein";
+import { EndOfStream, FileReadStream, openFile, run, withTempDir, writeFile } from "skein";
 import { type Contender, measure } from "./harness.ts";
 
 const SIZE = 100 * 1024 * 1024;
@@ -67,6 +70,17 @@ function skeinRead(path: string): Promise<number> {
   });
 }
 
+/** The same loop as the raw one, through AsyncFile.readInto (one reused buffer). */
+function skeinReadInto(path: string): Promise<number> {
+  return run(async (cx) => {
+    await using file = await openFile(cx, path);
+    const buffer = new Uint8Array(CHUNK);
+    let total = 0;
+    for (let n = await file.readInto(cx, buffer); n > 0; n = await file.readInto(cx, buffer)) total += n;
+    return total;
+  });
+}
+
 await run((cx) =>
   withTempDir(cx, async (dir, cx) => {
     const path = `${dir}/big.bin`;
@@ -79,13 +93,15 @@ await run((cx) =>
       { name: "raw", round: async () => check((p) => rawRead(p, false)) },
       { name: "raw-fresh", round: async () => check((p) => rawRead(p, true)) },
       { name: "skein", round: async () => check(skeinRead) },
+      { name: "readInto", round: async () => check(skeinReadInto) },
     ];
     const rows = await measure(contenders, 1, ROUNDS);
     const mbps = (usPerOp: number) => SIZE / 1024 / 1024 / (usPerOp / 1e6);
     console.log(`\nReading a 100 MB file in 64 KiB chunks on ${runtime} (median of ${ROUNDS} interleaved rounds)`);
     for (const r of rows) console.log(`  ${r.name.padEnd(10)} ${mbps(r.usPerOp).toFixed(0).padStart(6)} MB/s`);
-    const [raw, fresh, skein] = [rows[0]!, rows[1]!, rows[2]!];
+    const [raw, fresh, skein, into] = [rows[0]!, rows[1]!, rows[2]!, rows[3]!];
     console.log(`  FileReadStream throughput = ${(raw.usPerOp / skein.usPerOp).toFixed(2)}x raw (reused buffer; target >= 0.9x)`);
     console.log(`  FileReadStream throughput = ${(fresh.usPerOp / skein.usPerOp).toFixed(2)}x raw-fresh (a new buffer per read)`);
+    console.log(`  AsyncFile.readInto throughput = ${(raw.usPerOp / into.usPerOp).toFixed(2)}x raw (the same reused buffer)`);
   }),
 );

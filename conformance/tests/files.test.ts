@@ -147,6 +147,22 @@ describe("files", () => {
     expect(await caught(f.seek(cx, 0, "middle" as "start"))).toBeInstanceOf(TypeError);
   });
 
+  fileTest("readInto reads into the caller's buffer and moves the position", async (cx, dir) => {
+    await writeFile(cx, `${dir}/r.bin`, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    await using f = await openFile(cx, `${dir}/r.bin`);
+    const buffer = new Uint8Array(4);
+    const counts: number[] = [];
+    const seen: number[] = [];
+    for (let n = await f.readInto(cx, buffer); n > 0; n = await f.readInto(cx, buffer)) {
+      counts.push(n);
+      seen.push(...buffer.subarray(0, n));
+    }
+    expect([counts, seen, f.tell()]).toEqual([[4, 4, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 10]);
+    await f.seek(cx, 8);
+    expect(await f.readInto(cx, buffer)).toBe(2);
+    expect(await caught(f.readInto(cx, [0] as unknown as Uint8Array))).toBeInstanceOf(TypeError);
+  });
+
   fileTest(
     "a 50 MB file streams through FileWriteStream and FileReadStream in chunks",
     async (cx, dir) => {

@@ -104,6 +104,31 @@ export class AsyncFile implements AsyncDisposable {
   }
 
   /**
+   * Reads from the position into `buffer` (one runtime read, no
+   * allocation: the loop for big files that need not keep their chunks)
+   * and moves the position past what it read. Returns the count read: at
+   * most `buffer.length`, 0 at the end of the file (or for an empty
+   * `buffer`). Like the other operations it finishes once started; a
+   * cancelled caller still gets its count.
+   *
+   * @throws {TypeError} if `buffer` is not a `Uint8Array`.
+   * @throws {UsageError} if the file was not opened for reading.
+   * @throws {ClosedResourceError} if the file is (or gets) closed.
+   * @throws {BusyResourceError} if another task is using the file.
+   * @example
+   * ```ts
+   * const buffer = new Uint8Array(65536);
+   * let total = 0;
+   * for (let n = await file.readInto(cx, buffer); n > 0; n = await file.readInto(cx, buffer)) total += n;
+   * ```
+   */
+  async readInto(cx: Context, buffer: Uint8Array): Promise<number> {
+    if (!(buffer instanceof Uint8Array)) throw new TypeError(`buffer must be a Uint8Array, got ${describeValue(buffer)}`);
+    this._core.checkReadable();
+    return this._core.readInto(cx, buffer);
+  }
+
+  /**
    * Reads from the position to the end of the file (the same as `read(cx)`).
    *
    * @example

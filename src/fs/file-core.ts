@@ -214,6 +214,26 @@ export class FileCore {
     return handOut(buffer, take);
   }
 
+  /** Reads into `buffer` at the position (one runtime read); the count read, 0 at end of file. */
+  async readInto(cx: Context, buffer: Uint8Array): Promise<number> {
+    this.begin(cx);
+    this.ahead = null;
+    const promise = this.raw.read(buffer, this.position);
+    this.inflight = promise;
+    let n: number;
+    try {
+      n = await (cx._task.runner.instruments === null ? promise : blockedOn(cx, `read ${this.path}`, promise));
+    } catch (error) {
+      throw this.closed ? this.closedWhileBlocked(error) : fileError(this.support, error, "read", this.path);
+    } finally {
+      this.inflight = null;
+      this.busy = false;
+    }
+    if (this.closed) throw this.closedWhileBlocked();
+    this.position += n;
+    return n;
+  }
+
   /** Moves the position (dropping the read-ahead, which belongs to the old one). */
   moveTo(position: number): void {
     this.ahead = null;
