@@ -392,6 +392,8 @@ describe("files", () => {
     const stream = await FileReadStream.from(cx, `${dir}/u`);
     await stream.close();
     expect(await caught(stream.receive(cx))).toBeInstanceOf(ClosedResourceError);
+    expect(await caught(stream.seek(cx, 0))).toBeInstanceOf(ClosedResourceError);
+    expect(() => stream.tell()).toThrow(ClosedResourceError);
     const out = await FileWriteStream.from(cx, `${dir}/v`);
     await out.close();
     expect(await caught(out.send(cx, text("z")))).toBeInstanceOf(ClosedResourceError);

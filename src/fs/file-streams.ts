@@ -26,7 +26,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { EndOfStream } from "../core/errors.ts";
+import { ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { checkCount, describeValue } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream } from "../streams/byte-stream.ts";
 import type { AsyncFile } from "./async-file.ts";
@@ -176,12 +176,14 @@ export class FileReadStream implements ByteReceiveStream {
   /**
    * The byte offset the next `receive` reads from.
    *
+   * @throws {ClosedResourceError} if the stream is closed.
    * @example
    * ```ts
    * console.log(stream.tell());
    * ```
    */
   tell(): number {
+    if (this._core.closed) throw new ClosedResourceError(`the file ${JSON.stringify(this._core.path)} is closed`);
     return this._core.position;
   }
 
