@@ -117,3 +117,36 @@ export { type ConnectAttemptFailure, ConnectError } from "./net/connect-error.ts
 export { ipFamily, lookup, type LookupOptions } from "./net/lookup.ts";
 export { connectTcp, type ConnectTcpOptions, createTcpListener, interleaveFamilies, type TcpListenerOptions } from "./net/tcp.ts";
 export { connectUnix, createUnixListener, type UnixListenerOptions } from "./net/unix.ts";
+export type { DirEntry, FileErrorCode, FileInfo, FileSupport, RawDir, RawFile, RawOpenFlags } from "./fs/file-support.ts";
+export {
+  DirectoryNotEmptyError,
+  FileExistsError,
+  FileNotFoundError,
+  FileSystemError,
+  IsADirectoryError,
+  NotADirectoryError,
+  PermissionDeniedError,
+} from "./fs/errors.ts";
+export { AsyncFile, openFile, type SeekWhence } from "./fs/async-file.ts";
+export type { FileMode } from "./fs/file-core.ts";
+export { FileReadStream, type FileReadStreamOptions, FileWriteStream, type FileWriteStreamOptions } from "./fs/file-streams.ts";
+export {
+  copyFile,
+  exists,
+  makeTempDir,
+  mkdir,
+  type MkdirOptions,
+  readDir,
+  readFile,
+  readTextFile,
+  rename,
+  rm,
+  type RmOptions,
+  stat,
+  type StatOptions,
+  type TempDirOptions,
+  withTempDir,
+  writeFile,
+  type WriteFileOptions,
+  writeTextFile,
+} from "./fs/paths.ts";

@@ -12,6 +12,7 @@ import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { macrotaskQueue } from "./macrotask.ts";
+import { opfsFiles } from "./files.ts";
 
 /**
  * The adapter for browsers and other Web-API runtimes.
@@ -36,4 +37,5 @@ export const browserAdapter: Adapter = {
       }, 0);
   },
   workers: webWorkers(workerEntry(import.meta.url, "browser")),
+  files: opfsFiles,
 };

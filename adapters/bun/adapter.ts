@@ -13,6 +13,7 @@ import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { bunNet } from "./net.ts";
+import { bunFiles } from "./files.ts";
 
 /**
  * The adapter for Bun.
@@ -38,4 +39,5 @@ export const bunAdapter: Adapter = {
   workers: webWorkers(workerEntry(import.meta.url, "bun"), { closeEvent: true }),
   datagrams: nodeDatagrams,
   net: bunNet,
+  files: bunFiles,
 };

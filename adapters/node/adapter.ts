@@ -14,6 +14,7 @@ import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { nodeNet } from "./net.ts";
+import { nodeFiles } from "./files.ts";
 import { nodeWorkers } from "./workers.ts";
 
 /**
@@ -40,4 +41,5 @@ export const nodeAdapter: Adapter = {
   workers: nodeWorkers,
   datagrams: nodeDatagrams,
   net: nodeNet,
+  files: nodeFiles,
 };

@@ -18,6 +18,7 @@
  * @module
  */
 
+import type { FileSupport } from "../fs/file-support.ts";
 import type { DatagramSupport } from "../net/datagram-support.ts";
 import type { NetSupport } from "../net/net-support.ts";
 
@@ -81,6 +82,11 @@ export interface Adapter {
    * browser's) makes every UDP call fail with `UnsupportedError`.
    */
   readonly datagrams?: DatagramSupport;
+  /**
+   * Files and directories, for `src/fs`. An adapter without them makes
+   * every file call fail with `UnsupportedError`.
+   */
+  readonly files?: FileSupport;
 }
 
 /**
