@@ -12,7 +12,9 @@ import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
+import { nodeSignals } from "../shared/node-signals.ts";
 import { bunNet } from "./net.ts";
+import { bunProcesses } from "./process.ts";
 
 /**
  * The adapter for Bun.
@@ -38,4 +40,6 @@ export const bunAdapter: Adapter = {
   workers: webWorkers(workerEntry(import.meta.url, "bun"), { closeEvent: true }),
   datagrams: nodeDatagrams,
   net: bunNet,
+  processes: bunProcesses,
+  signals: nodeSignals,
 };

@@ -11,6 +11,8 @@
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { denoProcesses } from "./process.ts";
+import { denoSignals } from "./signals.ts";
 import { denoWorkers } from "./workers.ts";
 
 // Taken once at load, as the Node and Bun adapters take theirs from `node:timers`.
@@ -37,4 +39,6 @@ export const denoAdapter: Adapter = {
   },
   workers: denoWorkers,
   datagrams: nodeDatagrams,
+  processes: denoProcesses,
+  signals: denoSignals,
 };

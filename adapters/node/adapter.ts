@@ -13,6 +13,8 @@ import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { nodeProcesses } from "./process.ts";
+import { nodeSignals } from "../shared/node-signals.ts";
 import { nodeWorkers } from "./workers.ts";
 
 /**
@@ -38,4 +40,6 @@ export const nodeAdapter: Adapter = {
   },
   workers: nodeWorkers,
   datagrams: nodeDatagrams,
+  processes: nodeProcesses,
+  signals: nodeSignals,
 };

@@ -20,6 +20,8 @@
 
 import type { DatagramSupport } from "../net/datagram-support.ts";
 import type { NetSupport } from "../net/net-support.ts";
+import type { ProcessSupport } from "../process/process-support.ts";
+import type { SignalSupport } from "../signals/signal-support.ts";
 
 /**
  * An opaque native timer handle, as returned by {@link Adapter.setTimer}.
@@ -81,6 +83,10 @@ export interface Adapter {
    * browser's) makes every UDP call fail with `UnsupportedError`.
    */
   readonly datagrams?: DatagramSupport;
+  /** Child processes, for `src/process`; without it, `UnsupportedError`. */
+  readonly processes?: ProcessSupport;
+  /** OS signal handlers, for `src/signals`; without it, `UnsupportedError`. */
+  readonly signals?: SignalSupport;
 }
 
 /**
