@@ -170,9 +170,9 @@ describe("subprocesses", () => {
   processTest("env is merged or replaced; cwd", async (cx) => {
     const cwd = decodeURIComponent(new URL("../fixtures", import.meta.url).pathname);
     const merged = await runProcess(cx, child("env"), { env: { SKEIN_TEST_FOO: "bar" }, cwd });
-    expect(JSON.parse(str(merged.stdout))).toEqual({ cwd, foo: "bar", hasPath: true });
+    expect(JSON.parse(str(merged.stdout))).toEqual({ cwd, foo: "bar", inherited: true });
     const replaced = await runProcess(cx, child("env"), { env: { SKEIN_TEST_FOO: "only" }, replaceEnv: true });
-    expect(JSON.parse(str(replaced.stdout))).toMatchObject({ foo: "only", hasPath: false });
+    expect(JSON.parse(str(replaced.stdout))).toMatchObject({ foo: "only", inherited: false });
     const shell = await runProcess(cx, "echo $SKEIN_TEST_FOO", { shell: true, env: { SKEIN_TEST_FOO: "via shell" } });
     expect(str(shell.stdout)).toBe("via shell\n");
   });
