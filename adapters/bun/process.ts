@@ -90,8 +90,8 @@ class BunProcess implements RawProcess {
     this.pid = child.pid;
     const { stdin, stdout, stderr } = child;
     this.stdin = stdin != null && typeof stdin === "object" ? new BunWritePipe(stdin) : null;
-    this.stdout = stdout != null && typeof stdout === "object" ? new WebReadPipe(stdout) : null;
-    this.stderr = stderr != null && typeof stderr === "object" ? new WebReadPipe(stderr) : null;
+    this.stdout = stdout != null && typeof stdout === "object" ? new WebReadPipe(stdout.getReader()) : null;
+    this.stderr = stderr != null && typeof stderr === "object" ? new WebReadPipe(stderr.getReader()) : null;
     this.exited = child.exited.then((code) => {
       this.done = true;
       const signal = child.signalCode;

@@ -30,8 +30,8 @@ class DenoProcess implements RawProcess {
     this.child = child;
     this.pid = child.pid;
     this.stdin = options.stdin === "pipe" ? new WebWritePipe(child.stdin) : null;
-    this.stdout = options.stdout === "pipe" ? new WebReadPipe(child.stdout) : null;
-    this.stderr = options.stderr === "pipe" ? new WebReadPipe(child.stderr) : null;
+    this.stdout = options.stdout === "pipe" ? new WebReadPipe(child.stdout.getReader()) : null;
+    this.stderr = options.stderr === "pipe" ? new WebReadPipe(child.stderr.getReader()) : null;
     this.exited = child.status.then((status) => {
       this.done = true;
       return status.signal === null ? { code: status.code, signal: null } : { code: null, signal: status.signal };

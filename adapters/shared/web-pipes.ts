@@ -16,14 +16,21 @@
 
 import type { RawReadPipe, RawWritePipe } from "../../src/process/process-support.ts";
 
+/** What the pipe uses of a stream's default reader (declared, as Bun's and the DOM's reader types differ). */
+export interface PullReader {
+  read(): Promise<{ done: true; value?: Uint8Array | undefined } | { done: false; value: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
 /** A read pipe over a web `ReadableStream`. */
 export class WebReadPipe implements RawReadPipe {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly reader: PullReader;
   private leftover: Uint8Array | null = null;
   private closed = false;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.reader = stream.getReader();
+  /** Takes `stream.getReader()`. */
+  constructor(reader: PullReader) {
+    this.reader = reader;
   }
 
   async read(maxBytes: number): Promise<Uint8Array | null> {
