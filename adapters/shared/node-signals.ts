@@ -2,11 +2,14 @@
  * OS signals through `process.on(signal)`: the {@link SignalSupport} of the
  * Node and Bun adapters.
  *
- * Node's signal watchers do not keep its event loop alive, so while any
- * handler is installed one long, ref'd interval does (the contract: a task
- * waiting for a signal keeps the process alive); it is cleared with the last
- * handler. Installing a listener replaces the signal's default action;
- * removing the last one brings it back.
+ * Node's signal watchers do not keep its event loop alive (checked: without
+ * the interval below, a Node program whose only pending work is a receiver
+ * exits at once with an unsettled promise), so while any handler is
+ * installed one long, ref'd interval does (the contract: a task waiting for
+ * a signal keeps the process alive); it is cleared with the last handler.
+ * Bun keeps its process alive by itself; the interval costs it nothing.
+ * Installing a listener replaces the signal's default action; removing the
+ * last one brings it back.
  *
  * Costs: one listener per handler; one interval while any is installed.
  *
