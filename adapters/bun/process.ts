@@ -4,8 +4,11 @@
  *
  * stdout and stderr are web `ReadableStream`s, read one `read()` per pull
  * (shared `WebReadPipe`); stdin is Bun's `FileSink`, whose `write` buffers
- * and whose `flush` resolves once the bytes went to the OS, so a write
- * resolves after `flush` (backpressure through the pipe). `exited` resolves
+ * (or returns a promise when the pipe is full) and whose `flush` resolves
+ * once the bytes went to the OS, so a write resolves after both
+ * (backpressure through the pipe). Bun drops a write to a child that has
+ * exited silently; this pipe rejects it with an `EPIPE` error of its own,
+ * as Node and Deno do. `exited` resolves
  * after Bun reaped the child; a killed child reports its signal, with a null
  * code as on Node. A missing executable throws `ENOENT` from `Bun.spawn`.
  *
@@ -21,7 +24,7 @@ import { WebReadPipe } from "../shared/web-pipes.ts";
 
 /** Bun's `FileSink`, as far as the adapter uses it. @internal */
 export interface BunFileSink {
-  write(chunk: Uint8Array): number;
+  write(chunk: Uint8Array): number | Promise<number>;
   flush(): number | Promise<number>;
   end(): number | Promise<number>;
 }
@@ -51,17 +54,29 @@ export interface BunSpawnOptions {
 const bun = (): { spawn(options: BunSpawnOptions): BunSubprocess } =>
   (globalThis as unknown as { Bun: { spawn(options: BunSpawnOptions): BunSubprocess } }).Bun;
 
+/** The error a write to an exited child gets (Bun itself drops such writes silently). */
+function brokenPipe(): Error {
+  return Object.assign(new Error("EPIPE: broken pipe, write (the child process has exited)"), { code: "EPIPE", syscall: "write" });
+}
+
 class BunWritePipe implements RawWritePipe {
   private readonly sink: BunFileSink;
+  private readonly child: BunSubprocess;
   private closed = false;
 
-  constructor(sink: BunFileSink) {
+  constructor(sink: BunFileSink, child: BunSubprocess) {
     this.sink = sink;
+    this.child = child;
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    this.sink.write(bytes);
-    await this.sink.flush();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) throw brokenPipe();
+    // `write` returns a promise when it could not write at once (and that
+    // promise carries EPIPE); `flush` pushes out what it buffered.
+    const written = this.sink.write(bytes);
+    if (typeof written === "object") await written;
+    const flushed = this.sink.flush();
+    if (typeof flushed === "object") await flushed;
   }
 
   close(): void {
@@ -89,7 +104,7 @@ class BunProcess implements RawProcess {
     this.child = child;
     this.pid = child.pid;
     const { stdin, stdout, stderr } = child;
-    this.stdin = stdin != null && typeof stdin === "object" ? new BunWritePipe(stdin) : null;
+    this.stdin = stdin != null && typeof stdin === "object" ? new BunWritePipe(stdin, child) : null;
     this.stdout = stdout != null && typeof stdout === "object" ? new WebReadPipe(stdout.getReader()) : null;
     this.stderr = stderr != null && typeof stderr === "object" ? new WebReadPipe(stderr.getReader()) : null;
     this.exited = child.exited.then((code) => {

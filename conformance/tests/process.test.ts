@@ -4,6 +4,7 @@
 // (same test names everywhere).
 import { describe, expect, it } from "vitest";
 import {
+  BrokenResourceError,
   BusyResourceError,
   ClosedResourceError,
   type Context,
@@ -81,6 +82,16 @@ describe("subprocesses", () => {
     expect([unchecked.returnCode, str(unchecked.stdout), unchecked.stderr]).toEqual([3, "out", null]);
     const input = await runProcess(cx, child("echo"), { input: "from input" });
     expect(str(input.stdout)).toBe("from input");
+  });
+
+  processTest("input the child does not read is dropped; a send after the child exited is BrokenResourceError", async (cx) => {
+    const result = await runProcess(cx, child("exit", "0"), { input: new Uint8Array(10_000_000) });
+    expect([result.returnCode, str(result.stdout)]).toEqual([0, "out"]);
+    await using proc = await openProcess(cx, child("exit", "0"));
+    expect(await proc.wait(cx)).toBe(0);
+    const error = await proc.stdin!.send(cx, new Uint8Array(1_000_000)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokenResourceError);
+    expect((error as Error).cause).toBeDefined();
   });
 
   processTest("a child ended by a signal reports it; check raises", async (cx) => {
