@@ -22,7 +22,7 @@
  *   neutral layer cannot read it) unless `replaceEnv`.
  *
  * Costs: per process, one spawn, one promise for its exit, one set entry in
- * the run's service; the grace period uses one timer of the run's clock only
+ * the run's service; per `wait` that blocks, one waiter; the grace period uses one timer of the run's clock only
  * while a child is being stopped.
  *
  * @module
@@ -32,6 +32,7 @@ import type { Context } from "../core/context.ts";
 import { Cancelled, UnsupportedError } from "../core/errors.ts";
 import type { Runner } from "../core/runner.ts";
 import { checkBoolean, checkCount, describeValue } from "../core/validate.ts";
+import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
 import { ExecutableNotFoundError } from "./errors.ts";
 import { ProcessReceiveStream, ProcessSendStream } from "./pipe-streams.ts";
 import type { ProcessSupport, RawExit, RawProcess, RawSpawnOptions, StdioMode } from "./process-support.ts";
@@ -250,7 +251,7 @@ export class Process implements AsyncDisposable {
   async wait(cx: Context): Promise<number | null> {
     if (this.status === null) {
       try {
-        await cx.abandonOnCancel(this.exited);
+        await this.waitExited(cx);
       } catch (error) {
         if (error instanceof Cancelled) await this.stop();
         throw error;
@@ -323,6 +324,15 @@ export class Process implements AsyncDisposable {
   /** @internal For messages. */
   toString(): string {
     return `Process(${this.pid})`;
+  }
+
+  /** Parks the caller until the exit (cancellable), seen by instruments as "wait for process N". */
+  private waitExited(cx: Context): Promise<unknown> {
+    const waiter = new Waiter<RawExit>();
+    this.exited.then((status) => waiter.wake(status));
+    const parked = parkWhereBlocked(waiter, cx.cancelScope);
+    const instruments = cx._task.runner.instruments;
+    return instruments === null ? parked : instruments.block(cx._task, `wait for process ${this.pid}`, parked);
   }
 
   /** Stops the process: SIGTERM, the grace period, SIGKILL; resolves once it has been reaped. */
