@@ -18,15 +18,20 @@ import {
 } from "skein";
 import { child, hasProcesses, pidExists, readUntil, str, text } from "./process-helpers.ts";
 
-/** Runs `body` where subprocesses exist; elsewhere asserts that starting one is the named UnsupportedError. */
+/** Asserts that starting a process is the named UnsupportedError (browsers). */
+async function assertUnsupported(): Promise<void> {
+  const error = await run((cx) => runProcess(cx, ["true"])).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UnsupportedError);
+  expect((error as Error).message).toBe("subprocesses are not supported on the browser adapter");
+  const opened = await run((cx) => openProcess(cx, ["true"])).catch((e: unknown) => e);
+  expect(opened).toBeInstanceOf(UnsupportedError);
+}
+
+/** Runs `body` where subprocesses exist; elsewhere asserts the named UnsupportedError. */
 function processTest(name: string, body: (cx: Context) => Promise<void>): void {
   it(name, async () => {
     if (hasProcesses) return run(body);
-    const error = await run((cx) => runProcess(cx, ["true"])).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UnsupportedError);
-    expect((error as Error).message).toBe("subprocesses are not supported on the browser adapter");
-    const opened = await run((cx) => openProcess(cx, ["true"])).catch((e: unknown) => e);
-    expect(opened).toBeInstanceOf(UnsupportedError);
+    await assertUnsupported();
   });
 }
 
@@ -68,6 +73,26 @@ describe("subprocesses", () => {
     expect(order).toEqual(["busy", "x"]);
     await proc.stdout!.close();
     await expect(out.receive(cx)).rejects.toBeInstanceOf(ClosedResourceError);
+  });
+
+  processTest("closing a pipe wakes the task blocked on it with ClosedResourceError", async (cx) => {
+    await using proc = await openProcess(cx, child("sleep")); // reads no stdin, prints "ready" only
+    await readUntil(cx, proc.stdout!, "ready");
+    const seen: string[] = [];
+    await cx.taskGroup(async (tg) => {
+      tg.startSoon(async (cx) => {
+        seen.push(await proc.stdout!.receive(cx).then(() => "bytes", (e: Error) => e.name));
+      });
+      tg.startSoon(async (cx) => {
+        // More than any pipe buffer: the send blocks, as nobody reads.
+        seen.push(await proc.stdin!.send(cx, new Uint8Array(16 << 20)).then(() => "sent", (e: Error) => e.name));
+      });
+      await cx.sleep(50);
+      expect(seen).toEqual([]);
+      await proc.stdout!.close();
+      await proc.stdin!.close();
+    });
+    expect(seen.sort()).toEqual(["ClosedResourceError", "ClosedResourceError"]);
   });
 
   processTest("runProcess collects output; exit codes and check", async (cx) => {
@@ -134,7 +159,7 @@ describe("subprocesses", () => {
   });
 
   it("a child left running is killed and reaped when the run ends", async () => {
-    if (!hasProcesses) return;
+    if (!hasProcesses) return assertUnsupported();
     const pid = await run(async (cx) => {
       const proc = await openProcess(cx, child("sleep"));
       await readUntil(cx, proc.stdout!, "ready");

@@ -6,12 +6,18 @@ import { describe, expect, it } from "vitest";
 import { type Context, openProcess, openSignalReceiver, run, UnsupportedError } from "skein";
 import { child, hasProcesses, readUntil, skeinUrl } from "./process-helpers.ts";
 
+/** Asserts that opening a receiver is the named UnsupportedError (browsers). */
+async function assertUnsupported(): Promise<void> {
+  const error = await run((cx) => openSignalReceiver(cx, ["SIGINT"], () => 1)).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UnsupportedError);
+  expect((error as Error).message).toBe("OS signals are not supported on the browser adapter");
+}
+
+/** Runs `body` where OS signals exist; elsewhere asserts the named UnsupportedError. */
 function signalTest(name: string, body: (cx: Context) => Promise<void>): void {
   it(name, async () => {
     if (hasProcesses) return run(body);
-    const error = await run((cx) => openSignalReceiver(cx, ["SIGINT"], () => 1)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UnsupportedError);
-    expect((error as Error).message).toBe("OS signals are not supported on the browser adapter");
+    await assertUnsupported();
   });
 }
 
@@ -46,7 +52,7 @@ describe("OS signals", () => {
   });
 
   it("a receiver keeps its value and closes with its scope", async () => {
-    if (!hasProcesses) return;
+    if (!hasProcesses) return assertUnsupported();
     const result = await run(async (cx) => {
       let kept: { receive(cx: Context): Promise<string> } | null = null;
       const value = await openSignalReceiver(cx, ["SIGUSR2"], (signals) => {
