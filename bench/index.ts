@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, printing per-operation times and ratios
 // against baselines measured in the same process.
+import { benchProcess } from "./process.ts";
 import { benchSpawn } from "./spawn.ts";
 import { benchStream } from "./stream.ts";
 import { benchSync } from "./sync.ts";
@@ -11,3 +12,4 @@ await benchStream();
 await benchSync();
 await benchThread();
 await (await import("./tcp.ts")).benchTcp();
+await benchProcess();

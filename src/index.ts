@@ -150,3 +150,10 @@ export {
   type WriteFileOptions,
   writeTextFile,
 } from "./fs/paths.ts";
+export type { ProcessSupport, RawExit, RawProcess, RawReadPipe, RawSpawnOptions, RawWritePipe, StdioMode } from "./process/process-support.ts";
+export { ExecutableNotFoundError, ProcessError } from "./process/errors.ts";
+export { ProcessReceiveStream, ProcessSendStream } from "./process/pipe-streams.ts";
+export { type CommonProcessOptions, openProcess, type OpenProcessOptions, Process } from "./process/process.ts";
+export { type ProcessResult, runProcess, type RunProcessOptions } from "./process/run-process.ts";
+export type { SignalSupport } from "./signals/signal-support.ts";
+export { openSignalReceiver, SignalReceiver } from "./signals/signal-receiver.ts";

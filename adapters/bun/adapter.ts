@@ -12,8 +12,10 @@ import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
+import { nodeSignals } from "../shared/node-signals.ts";
 import { bunNet } from "./net.ts";
 import { bunFiles } from "./files.ts";
+import { bunProcesses } from "./process.ts";
 
 /**
  * The adapter for Bun.
@@ -40,4 +42,6 @@ export const bunAdapter: Adapter = {
   datagrams: nodeDatagrams,
   net: bunNet,
   files: bunFiles,
+  processes: bunProcesses,
+  signals: nodeSignals,
 };

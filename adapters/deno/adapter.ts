@@ -14,6 +14,8 @@ import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { denoNet } from "./net.ts";
 import { denoFiles } from "./files.ts";
+import { denoProcesses } from "./process.ts";
+import { denoSignals } from "./signals.ts";
 import { denoWorkers } from "./workers.ts";
 
 // Taken once at load, as the Node and Bun adapters take theirs from `node:timers`.
@@ -42,4 +44,6 @@ export const denoAdapter: Adapter = {
   datagrams: nodeDatagrams,
   net: denoNet,
   files: denoFiles,
+  processes: denoProcesses,
+  signals: denoSignals,
 };

@@ -15,6 +15,8 @@ import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { nodeNet } from "./net.ts";
 import { nodeFiles } from "./files.ts";
+import { nodeProcesses } from "./process.ts";
+import { nodeSignals } from "../shared/node-signals.ts";
 import { nodeWorkers } from "./workers.ts";
 
 /**
@@ -42,4 +44,6 @@ export const nodeAdapter: Adapter = {
   datagrams: nodeDatagrams,
   net: nodeNet,
   files: nodeFiles,
+  processes: nodeProcesses,
+  signals: nodeSignals,
 };

@@ -21,6 +21,8 @@
 import type { FileSupport } from "../fs/file-support.ts";
 import type { DatagramSupport } from "../net/datagram-support.ts";
 import type { NetSupport } from "../net/net-support.ts";
+import type { ProcessSupport } from "../process/process-support.ts";
+import type { SignalSupport } from "../signals/signal-support.ts";
 
 /**
  * An opaque native timer handle, as returned by {@link Adapter.setTimer}.
@@ -87,6 +89,10 @@ export interface Adapter {
    * every file call fail with `UnsupportedError`.
    */
   readonly files?: FileSupport;
+  /** Child processes, for `src/process`; without it, `UnsupportedError`. */
+  readonly processes?: ProcessSupport;
+  /** OS signal handlers, for `src/signals`; without it, `UnsupportedError`. */
+  readonly signals?: SignalSupport;
 }
 
 /**

@@ -1,0 +1,52 @@
+/**
+ * OS signals through `process.on(signal)`: the {@link SignalSupport} of the
+ * Node and Bun adapters.
+ *
+ * Node's signal watchers do not keep its event loop alive (checked: without
+ * the interval below, a Node program whose only pending work is a receiver
+ * exits at once with an unsettled promise), so while any handler is
+ * installed one long, ref'd interval does (the contract: a task waiting for
+ * a signal keeps the process alive); it is cleared with the last handler.
+ * Bun keeps its process alive by itself; the interval costs it nothing.
+ * Installing a listener replaces the signal's default action; removing the
+ * last one brings it back.
+ *
+ * Costs: one listener per handler; one interval while any is installed.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { SignalSupport } from "../../src/signals/signal-support.ts";
+
+let installed = 0;
+let keepAlive: ReturnType<typeof setInterval> | null = null;
+
+function noop(): void {}
+
+/**
+ * Signals through `process.on`.
+ *
+ * @example
+ * ```ts
+ * const remove = nodeSignals.listen("SIGINT", () => console.log("interrupted"));
+ * remove();
+ * ```
+ */
+export const nodeSignals: SignalSupport = {
+  listen(signal, handler) {
+    const listener = (): void => handler();
+    process.on(signal as NodeJS.Signals, listener);
+    if (installed++ === 0) keepAlive = setInterval(noop, 0x7fffffff);
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      process.off(signal as NodeJS.Signals, listener);
+      if (--installed === 0 && keepAlive !== null) {
+        clearInterval(keepAlive);
+        keepAlive = null;
+      }
+    };
+  },
+};
