@@ -117,3 +117,6 @@ export { type ConnectAttemptFailure, ConnectError } from "./net/connect-error.ts
 export { ipFamily, lookup, type LookupOptions } from "./net/lookup.ts";
 export { connectTcp, type ConnectTcpOptions, createTcpListener, interleaveFamilies, type TcpListenerOptions } from "./net/tcp.ts";
 export { connectUnix, createUnixListener, type UnixListenerOptions } from "./net/unix.ts";
+export type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "./net/tls-support.ts";
+export { TlsHandshakeError, type TlsClientOptions, type TlsServerOptions, wrapTls } from "./net/tls.ts";
+export { TlsStream } from "./net/tls-stream.ts";

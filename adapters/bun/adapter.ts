@@ -11,6 +11,7 @@ import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { nodeStyleTls } from "../shared/node-tls.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { bunNet } from "./net.ts";
 
@@ -38,4 +39,5 @@ export const bunAdapter: Adapter = {
   workers: webWorkers(workerEntry(import.meta.url, "bun"), { closeEvent: true }),
   datagrams: nodeDatagrams,
   net: bunNet,
+  tls: nodeStyleTls,
 };

@@ -13,6 +13,7 @@ import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { denoNet } from "./net.ts";
+import { denoTls } from "./tls.ts";
 import { denoWorkers } from "./workers.ts";
 
 // Taken once at load, as the Node and Bun adapters take theirs from `node:timers`.
@@ -40,4 +41,5 @@ export const denoAdapter: Adapter = {
   workers: denoWorkers,
   datagrams: nodeDatagrams,
   net: denoNet,
+  tls: denoTls,
 };

@@ -40,7 +40,8 @@ type DenoAddr =
   | { transport: "tcp" | "udp"; hostname: string; port: number }
   | { transport: "unix" | "unixpacket"; path: string | null }
   | { transport: string };
-interface DenoConn {
+/** @internal */
+export interface DenoConn {
   readonly localAddr: DenoAddr;
   readonly remoteAddr: DenoAddr;
   read(p: Uint8Array): Promise<number | null>;
@@ -70,13 +71,15 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
-class DenoRawSocket implements RawSocket {
+/** A native `Deno.Conn` as a {@link RawSocket}. @internal */
+export class DenoRawSocket implements RawSocket {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   private closed = false;
 
   constructor(
-    private readonly conn: DenoConn,
+    /** @internal The native connection (`adapters/deno/tls.ts` upgrades it). */
+    readonly conn: DenoConn,
     unix?: [string, string],
   ) {
     this.localAddress = addressOf(conn.localAddr, unix?.[0]);

@@ -13,6 +13,7 @@ import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { nodeStyleTls } from "../shared/node-tls.ts";
 import { nodeNet } from "./net.ts";
 import { nodeWorkers } from "./workers.ts";
 
@@ -40,4 +41,5 @@ export const nodeAdapter: Adapter = {
   workers: nodeWorkers,
   datagrams: nodeDatagrams,
   net: nodeNet,
+  tls: nodeStyleTls,
 };

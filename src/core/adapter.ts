@@ -20,6 +20,7 @@
 
 import type { DatagramSupport } from "../net/datagram-support.ts";
 import type { NetSupport } from "../net/net-support.ts";
+import type { TlsSupport } from "../net/tls-support.ts";
 
 /**
  * An opaque native timer handle, as returned by {@link Adapter.setTimer}.
@@ -81,6 +82,11 @@ export interface Adapter {
    * browser's) makes every UDP call fail with `UnsupportedError`.
    */
   readonly datagrams?: DatagramSupport;
+  /**
+   * TLS clients and listeners, for `src/net/tls.ts`. An adapter without
+   * them (the browser's) makes every TLS call fail with `UnsupportedError`.
+   */
+  readonly tls?: TlsSupport;
 }
 
 /**
