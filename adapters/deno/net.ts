@@ -50,7 +50,8 @@ export interface DenoConn {
   close(): void;
   setNoDelay?(noDelay?: boolean): void;
 }
-interface DenoListener {
+/** @internal */
+export interface DenoListener {
   readonly addr: DenoAddr;
   accept(): Promise<DenoConn>;
   close(): void;
@@ -61,7 +62,8 @@ interface DenoNetApi {
 }
 const Deno = (globalThis as unknown as { Deno: DenoNetApi }).Deno;
 
-function addressOf(addr: DenoAddr, unixPath?: string): SocketAddress {
+/** @internal */
+export function addressOf(addr: DenoAddr, unixPath?: string): SocketAddress {
   if ("path" in addr) return { family: "unix", path: addr.path ?? unixPath ?? "" };
   if ("hostname" in addr) return { family: addr.hostname.includes(":") ? 6 : 4, host: addr.hostname, port: addr.port };
   return { family: "unix", path: unixPath ?? "" };

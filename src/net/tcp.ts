@@ -189,7 +189,7 @@ export async function connectTcp(cx: Context, host: string, port: number, option
                 cx,
                 `connect tcp ${address.family === 6 ? `[${address.address}]` : address.address}:${port}`,
                 tls?.connectTcp !== undefined
-                  ? tls.connectTcp({ host: address.address, port, localHost, noDelay }, controller.signal)
+                  ? tls.connectTcp({ host: address.address, port, localHost, noDelay }, tlsOptions!, controller.signal)
                   : net.connectTcp({ host: address.address, port, localHost, noDelay }, controller.signal),
                 (late) => late.close(),
               );

@@ -95,11 +95,11 @@ export interface RawTlsServerOptions {
  */
 export interface TlsSupport {
   /**
-   * One TCP connection attempt whose socket `startTls` can upgrade; when
-   * omitted, `NetSupport.connectTcp` is used. (Deno: its native sockets
-   * cannot skip verification, so TLS connections go through `node:net`.)
+   * One TCP connection attempt whose socket `startTls` can upgrade with
+   * `tls`; when omitted, `NetSupport.connectTcp` is used. (Deno: its native
+   * TLS cannot skip verification, so `verify: false` goes through `node:net`.)
    */
-  connectTcp?(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket>;
+  connectTcp?(options: RawTcpConnectOptions, tls: RawTlsClientOptions, signal: AbortSignal): Promise<RawSocket>;
   /** A client handshake over `raw` (owned by the call from now on; closed on failure or abort). */
   startTls(raw: RawSocket, options: RawTlsClientOptions, signal: AbortSignal): Promise<RawTlsSocket>;
   /** Listens for TLS connections; `accept` hands out sockets whose handshake is done. */
