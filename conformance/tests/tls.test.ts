@@ -8,6 +8,7 @@ import {
   BrokenResourceError,
   Cancelled,
   CancelScope,
+  ClosedResourceError,
   type Context,
   connectTcp,
   createTcpListener,
@@ -326,6 +327,78 @@ describe("tls", () => {
           await expect(stream.receive(cx)).rejects.toThrow(EndOfStream);
         },
       );
+    }
+  });
+
+  tlsIt("a peer's close without close_notify: EndOfStream with standardCompatible false, as the runtime reports it with true", async (cx) => {
+    // A relay between client and TLS server that passes every TLS record but
+    // drops the server's close_notify (the one 24-byte record, held back until
+    // the next one) and then ends the client's TCP connection: an unclean close.
+    for (const standardCompatible of [false, true]) {
+      const listener = await tlsListener(cx);
+      const relay = await createTcpListener(cx, { host: "127.0.0.1" });
+      await using _l = listener;
+      await using _r = relay;
+      let got = "";
+      let outcome = "";
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          await using stream = await listener.accept(cx);
+          await stream.send(cx, text("bye!!"));
+          await stream.sendEof(cx); // close_notify
+          await receiveAll(cx, stream).catch(() => new Uint8Array(0));
+        });
+        tg.startSoon(async (cx) => {
+          await using down = await relay.accept(cx);
+          await using up = await connectTcp(cx, "127.0.0.1", listener.port!);
+          const ended = (e: unknown) => e instanceof EndOfStream || e instanceof BrokenResourceError || e instanceof ClosedResourceError;
+          await cx.taskGroup(async (tg, cx) => {
+            tg.startSoon(async (cx) => {
+              try {
+                for (;;) await up.send(cx, await down.receive(cx));
+              } catch (error) {
+                if (!ended(error)) throw error;
+              }
+            });
+            let pending = new Uint8Array(0);
+            let held: Uint8Array | null = null;
+            try {
+              for (;;) {
+                const chunk = await up.receive(cx);
+                const joined = new Uint8Array(pending.length + chunk.length);
+                joined.set(pending);
+                joined.set(chunk, pending.length);
+                pending = joined;
+                while (pending.length >= 5) {
+                  const size = 5 + ((pending[3]! << 8) | pending[4]!);
+                  if (pending.length < size) break;
+                  const record = pending.slice(0, size);
+                  pending = pending.slice(size);
+                  if (held !== null) await down.send(cx, held);
+                  held = null;
+                  if (size === 24) held = record;
+                  else await down.send(cx, record);
+                }
+              }
+            } catch (error) {
+              if (!ended(error)) throw error;
+            }
+            expect(held).not.toBe(null); // the close_notify, dropped
+            await down.close();
+            tg.cancelScope.cancel();
+          });
+        });
+        await using client = await connectTcp(cx, "127.0.0.1", relay.port!, { tls: { ca, standardCompatible } });
+        try {
+          for (;;) got += str(await client.receive(cx));
+        } catch (error) {
+          outcome = error instanceof EndOfStream ? "eof" : error instanceof BrokenResourceError ? "broken" : String(error);
+        }
+        await client.close();
+      });
+      expect(got).toBe("bye!!");
+      // node:tls (Node, Bun) does not tell an unclean close from a clean one; Deno's native TLS does.
+      expect(outcome).toBe(standardCompatible && runtime === "deno" ? "broken" : "eof");
     }
   });
 
