@@ -33,6 +33,7 @@
 
 import { isIP, type Server, type Socket } from "node:net";
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { UnsupportedError } from "../../src/core/errors.ts";
 import type { RawListener, RawSocket, RawTcpListenOptions, SocketAddress } from "../../src/net/net-support.ts";
 import type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "../../src/net/tls-support.ts";
 import { abortError, listenTcpWith, NodeRawListener, NodeRawSocket } from "./node-net.ts";
@@ -61,10 +62,15 @@ export function startNodeTls(raw: RawSocket, options: RawTlsClientOptions, signa
       reject(abortError(signal));
       return;
     }
-    const socket = raw instanceof NodeRawSocket ? raw.detach() : null;
+    if (!(raw instanceof NodeRawSocket)) {
+      raw.close();
+      reject(new UnsupportedError("tls over this socket is not supported: only a node:net socket (an outgoing TCP connection) can start TLS here"));
+      return;
+    }
+    const socket = raw.detach();
     if (socket === null) {
       raw.close();
-      reject(new Error("this socket cannot start TLS: it is not a node:net socket, or it is closed, ended, failed or busy"));
+      reject(new Error("this socket cannot start TLS: it is closed, ended, failed or busy"));
       return;
     }
     const addresses = [raw.localAddress, raw.remoteAddress] as const;

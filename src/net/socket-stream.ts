@@ -275,6 +275,11 @@ export class SocketStream implements HalfCloseableStream {
     return this.close();
   }
 
+  /** @internal "tcp 127.0.0.1:5000", for messages. */
+  get _label(): string {
+    return this.label;
+  }
+
   /** @internal For messages: "tcp 127.0.0.1:5000". */
   toString(): string {
     return `SocketStream(${this.label})`;

@@ -195,7 +195,7 @@ export async function handshake(cx: Context, tls: TlsSupport, raw: RawSocket, op
  * @throws {BusyResourceError} if a receive or send is in progress on `stream`.
  * @throws {BrokenResourceError} if `stream` has unread bytes or has seen an end of stream.
  * @throws {ClosedResourceError} if `stream` is closed.
- * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream.
+ * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: a connection accepted by a TCP listener; Deno: `verify: false` over a native connection).
  * @example
  * ```ts
  * import { connectTcp, receiveUntil, run, wrapTls } from "skein";
@@ -219,5 +219,5 @@ export async function wrapTls(cx: Context, stream: SocketStream, options: TlsCli
   const origin = cx.cancelScope._origin;
   if (origin !== null) throw origin._raise();
   const socket = stream._detach("wrapTls");
-  return handshake(cx, tls, socket, raw, String(stream).replace(/^SocketStream\((.*)\)$/, "$1"));
+  return handshake(cx, tls, socket, raw, stream._label);
 }
