@@ -157,3 +157,6 @@ export { type CommonProcessOptions, openProcess, type OpenProcessOptions, Proces
 export { type ProcessResult, runProcess, type RunProcessOptions } from "./process/run-process.ts";
 export type { SignalSupport } from "./signals/signal-support.ts";
 export { openSignalReceiver, SignalReceiver } from "./signals/signal-receiver.ts";
+export type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "./net/tls-support.ts";
+export { TlsHandshakeError, type TlsClientOptions, type TlsServerOptions, wrapTls } from "./net/tls.ts";
+export { TlsStream } from "./net/tls-stream.ts";

@@ -16,6 +16,7 @@ import { denoNet } from "./net.ts";
 import { denoFiles } from "./files.ts";
 import { denoProcesses } from "./process.ts";
 import { denoSignals } from "./signals.ts";
+import { denoTls } from "./tls.ts";
 import { denoWorkers } from "./workers.ts";
 
 // Taken once at load, as the Node and Bun adapters take theirs from `node:timers`.
@@ -46,4 +47,5 @@ export const denoAdapter: Adapter = {
   files: denoFiles,
   processes: denoProcesses,
   signals: denoSignals,
+  tls: denoTls,
 };

@@ -40,7 +40,8 @@ type DenoAddr =
   | { transport: "tcp" | "udp"; hostname: string; port: number }
   | { transport: "unix" | "unixpacket"; path: string | null }
   | { transport: string };
-interface DenoConn {
+/** @internal */
+export interface DenoConn {
   readonly localAddr: DenoAddr;
   readonly remoteAddr: DenoAddr;
   read(p: Uint8Array): Promise<number | null>;
@@ -49,7 +50,8 @@ interface DenoConn {
   close(): void;
   setNoDelay?(noDelay?: boolean): void;
 }
-interface DenoListener {
+/** @internal */
+export interface DenoListener {
   readonly addr: DenoAddr;
   accept(): Promise<DenoConn>;
   close(): void;
@@ -60,7 +62,8 @@ interface DenoNetApi {
 }
 const Deno = (globalThis as unknown as { Deno: DenoNetApi }).Deno;
 
-function addressOf(addr: DenoAddr, unixPath?: string): SocketAddress {
+/** @internal */
+export function addressOf(addr: DenoAddr, unixPath?: string): SocketAddress {
   if ("path" in addr) return { family: "unix", path: addr.path ?? unixPath ?? "" };
   if ("hostname" in addr) return { family: addr.hostname.includes(":") ? 6 : 4, host: addr.hostname, port: addr.port };
   return { family: "unix", path: unixPath ?? "" };
@@ -70,13 +73,15 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
-class DenoRawSocket implements RawSocket {
+/** A native `Deno.Conn` as a {@link RawSocket}. @internal */
+export class DenoRawSocket implements RawSocket {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   private closed = false;
 
   constructor(
-    private readonly conn: DenoConn,
+    /** @internal The native connection (`adapters/deno/tls.ts` upgrades it). */
+    readonly conn: DenoConn,
     unix?: [string, string],
   ) {
     this.localAddress = addressOf(conn.localAddr, unix?.[0]);

@@ -13,6 +13,7 @@ import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
+import { nodeStyleTls } from "../shared/node-tls.ts";
 import { nodeNet } from "./net.ts";
 import { nodeFiles } from "./files.ts";
 import { nodeProcesses } from "./process.ts";
@@ -46,4 +47,5 @@ export const nodeAdapter: Adapter = {
   files: nodeFiles,
   processes: nodeProcesses,
   signals: nodeSignals,
+  tls: nodeStyleTls,
 };

@@ -41,14 +41,16 @@ function family(value: string | number | undefined, host: string): 4 | 6 {
   return host.includes(":") ? 6 : 4;
 }
 
-function abortError(signal: AbortSignal): unknown {
+/** The abort's reason, for rejections. @internal */
+export function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
 /** How many unread bytes make a socket pause (on top of Node's own buffer and the OS's). */
 const QUEUE_LIMIT = 65536;
 
-class NodeRawSocket implements RawSocket {
+/** A `node:net` socket (or a `node:tls` one: a subclass) as a {@link RawSocket}. @internal */
+export class NodeRawSocket implements RawSocket {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   private readonly socket: Socket;
@@ -60,11 +62,33 @@ class NodeRawSocket implements RawSocket {
   private error: unknown = undefined;
   private reader: { max: number; resolve: (chunk: Uint8Array | null) => void; reject: (error: unknown) => void } | null = null;
   private writer: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+  private readonly onDataEvent = (buffer: Buffer): void => this.onData(buffer);
+  private readonly onEndEvent = (): void => {
+    this.ended = true;
+    this.settleReader();
+  };
+  private readonly onErrorEvent = (error: Error): void => {
+    this.error ??= error;
+    this.settleReader();
+    this.settleWriter();
+  };
+  private readonly onCloseEvent = (): void => {
+    this.closed = true;
+    this.settleReader();
+    this.settleWriter();
+  };
 
-  /** `unix`: [local path, remote path] for a Unix socket (the OS leaves the connecting side unnamed). */
-  constructor(socket: Socket, unix?: [string, string]) {
+  /**
+   * `unix`: [local path, remote path] for a Unix socket (the OS leaves the
+   * connecting side unnamed); `addresses`: [local, remote] to report instead
+   * of the socket's own (a TLS socket over a TCP one).
+   */
+  constructor(socket: Socket, unix?: [string, string], addresses?: readonly [SocketAddress, SocketAddress]) {
     this.socket = socket;
-    if (unix !== undefined) {
+    if (addresses !== undefined) {
+      this.localAddress = addresses[0];
+      this.remoteAddress = addresses[1];
+    } else if (unix !== undefined) {
       this.localAddress = { family: "unix", path: unix[0] };
       this.remoteAddress = { family: "unix", path: unix[1] };
     } else {
@@ -76,21 +100,32 @@ class NodeRawSocket implements RawSocket {
     // Flowing mode, paused whenever QUEUE_LIMIT bytes wait unread: the 'data'
     // path is synchronous (no 'readable' round trip per chunk), and a paused
     // socket stops reading from the OS once Node's own buffer is full.
-    socket.on("data", (buffer: Buffer) => this.onData(buffer));
-    socket.on("end", () => {
-      this.ended = true;
-      this.settleReader();
-    });
-    socket.on("error", (error) => {
-      this.error ??= error;
-      this.settleReader();
-      this.settleWriter();
-    });
-    socket.on("close", () => {
-      this.closed = true;
-      this.settleReader();
-      this.settleWriter();
-    });
+    socket.on("data", this.onDataEvent);
+    socket.on("end", this.onEndEvent);
+    socket.on("error", this.onErrorEvent);
+    socket.on("close", this.onCloseEvent);
+  }
+
+  /**
+   * Hands the Node socket over (to `node:tls`, for a handshake over it):
+   * this object lets go of it (its listeners removed, the bytes it held
+   * unread put back into the socket) and acts as closed from then on. Null
+   * if the socket is closed, ended, failed, or a read or write is in flight.
+   * @internal
+   */
+  detach(): Socket | null {
+    if (this.closed || this.ended || this.error !== undefined || this.reader !== null || this.writer !== null) return null;
+    const socket = this.socket;
+    socket.off("data", this.onDataEvent);
+    socket.off("end", this.onEndEvent);
+    socket.off("error", this.onErrorEvent);
+    socket.off("close", this.onCloseEvent);
+    socket.pause();
+    for (let i = this.queue.length - 1; i >= 0; i--) socket.unshift(this.queue[i]!);
+    this.queue = [];
+    this.queued = 0;
+    this.closed = true;
+    return socket;
   }
 
   read(maxBytes: number): Promise<Uint8Array | null> {
@@ -193,7 +228,8 @@ class NodeRawSocket implements RawSocket {
   }
 }
 
-class NodeRawListener implements RawListener {
+/** A `node:net` server (or a `node:tls` one, whose sockets come from `secureConnection`) as a {@link RawListener}. @internal */
+export class NodeRawListener implements RawListener {
   readonly address: SocketAddress;
   private readonly server: Server;
   private readonly queue: RawSocket[] = [];
@@ -201,12 +237,16 @@ class NodeRawListener implements RawListener {
   private error: unknown = undefined;
   private waiting: { resolve: (socket: RawSocket | null) => void; reject: (error: unknown) => void } | null = null;
 
-  constructor(server: Server, private readonly unixPath?: string) {
+  constructor(
+    server: Server,
+    private readonly unixPath?: string,
+    event: "connection" | "secureConnection" = "connection",
+  ) {
     this.server = server;
     const a = server.address();
     if (unixPath !== undefined || typeof a === "string" || a === null) this.address = { family: "unix", path: unixPath ?? String(a) };
     else this.address = { family: family(a.family, a.address), host: a.address, port: a.port };
-    server.on("connection", (socket: Socket) => {
+    server.on(event, (socket: Socket) => {
       if (this.closed) {
         socket.destroy();
         return;
@@ -253,7 +293,8 @@ class NodeRawListener implements RawListener {
     waiting?.resolve(null);
   }
 
-  private wrap(socket: Socket): RawSocket {
+  /** Wraps an accepted socket (a TLS listener wraps its own kind). */
+  protected wrap(socket: Socket): RawSocket {
     return new NodeRawSocket(socket, this.unixPath === undefined ? undefined : [this.unixPath, ""]);
   }
 }
@@ -284,7 +325,13 @@ function connectSocket(options: NetConnectOpts, signal: AbortSignal, unix?: [str
   });
 }
 
-function listen(server: Server, options: Parameters<Server["listen"]>[0], unixPath?: string): Promise<RawListener> {
+/** Starts `server` listening; resolves with `make(server)` once it listens. @internal */
+export function listen(
+  server: Server,
+  options: Parameters<Server["listen"]>[0],
+  unixPath?: string,
+  make: (server: Server) => RawListener = (server) => new NodeRawListener(server, unixPath),
+): Promise<RawListener> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => {
       server.close();
@@ -293,7 +340,7 @@ function listen(server: Server, options: Parameters<Server["listen"]>[0], unixPa
     server.once("error", onError);
     server.listen(options, () => {
       server.off("error", onError);
-      resolve(new NodeRawListener(server, unixPath));
+      resolve(make(server));
     });
   });
 }
@@ -302,6 +349,25 @@ function listen(server: Server, options: Parameters<Server["listen"]>[0], unixPa
 function hasReusePort(): boolean {
   const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
   return major > 22 || (major === 22 && minor >= 12);
+}
+
+/** Starts a TCP server (`node:net` or `node:tls`) listening as `options` say. @internal */
+export function listenTcpWith(server: Server, options: RawTcpListenOptions, make?: (server: Server) => RawListener): Promise<RawListener> {
+  if (options.reusePort === true && !hasReusePort()) {
+    server.close();
+    return Promise.reject(new UnsupportedError(`tcp reusePort is not supported on the node adapter before Node 22.12 (this is ${process.version})`));
+  }
+  return listen(
+    server,
+    {
+      port: options.port,
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
+      ...(options.reusePort === undefined ? {} : { reusePort: options.reusePort }),
+    },
+    undefined,
+    make,
+  );
 }
 
 /** `node:net` and `node:dns` for {@link NetSupport}. @internal */
@@ -322,16 +388,7 @@ export const nodeStyleNet: NetSupport = {
   },
 
   listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
-    if (options.reusePort === true && !hasReusePort()) {
-      return Promise.reject(new UnsupportedError(`tcp reusePort is not supported on the node adapter before Node 22.12 (this is ${process.version})`));
-    }
-    const server = createServer({ allowHalfOpen: true, noDelay: true });
-    return listen(server, {
-      port: options.port,
-      ...(options.host === undefined ? {} : { host: options.host }),
-      ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
-      ...(options.reusePort === undefined ? {} : { reusePort: options.reusePort }),
-    });
+    return listenTcpWith(createServer({ allowHalfOpen: true, noDelay: true }), options);
   },
 
   connectUnix(path: string, signal: AbortSignal): Promise<RawSocket> {

@@ -23,6 +23,7 @@ import type { DatagramSupport } from "../net/datagram-support.ts";
 import type { NetSupport } from "../net/net-support.ts";
 import type { ProcessSupport } from "../process/process-support.ts";
 import type { SignalSupport } from "../signals/signal-support.ts";
+import type { TlsSupport } from "../net/tls-support.ts";
 
 /**
  * An opaque native timer handle, as returned by {@link Adapter.setTimer}.
@@ -93,6 +94,11 @@ export interface Adapter {
   readonly processes?: ProcessSupport;
   /** OS signal handlers, for `src/signals`; without it, `UnsupportedError`. */
   readonly signals?: SignalSupport;
+  /**
+   * TLS clients and listeners, for `src/net/tls.ts`. An adapter without
+   * them (the browser's) makes every TLS call fail with `UnsupportedError`.
+   */
+  readonly tls?: TlsSupport;
 }
 
 /**

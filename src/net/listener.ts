@@ -29,6 +29,8 @@ import { checkFunction, describeValue } from "../core/validate.ts";
 import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
 import type { RawListener, RawSocket, SocketAddress } from "./net-support.ts";
 import { formatAddress, SocketStream } from "./socket-stream.ts";
+import type { RawTlsSocket } from "./tls-support.ts";
+import { TlsStream } from "./tls-stream.ts";
 
 /**
  * Something that accepts connections, each a stream of type `T` (anyio's
@@ -84,7 +86,8 @@ export interface Listener<T> extends AsyncDisposable {
 
 /**
  * A listening TCP or Unix socket. Made by `createTcpListener` and
- * `createUnixListener`; each connection is a {@link SocketStream}.
+ * `createUnixListener`; each connection is a {@link SocketStream} (a
+ * `TlsStream`, its handshake done, for a TLS listener).
  *
  * @example
  * ```ts
@@ -96,9 +99,9 @@ export interface Listener<T> extends AsyncDisposable {
  * });
  * ```
  */
-export class SocketListener implements Listener<SocketStream> {
+export class SocketListener<T extends SocketStream = SocketStream> implements Listener<T> {
   private readonly raw: RawListener;
-  private readonly kind: "tcp" | "unix";
+  private readonly kind: "tcp" | "unix" | "tls";
   private readonly label: string;
   private accepting = false;
   private acceptInFlight = false;
@@ -110,8 +113,8 @@ export class SocketListener implements Listener<SocketStream> {
   private closed = false;
   private waiter: Waiter<void> | null = null;
 
-  /** @internal Made by `createTcpListener` and `createUnixListener`. */
-  constructor(raw: RawListener, kind: "tcp" | "unix") {
+  /** @internal Made by `createTcpListener` and `createUnixListener`; "tls": the raw sockets are `RawTlsSocket`s. */
+  constructor(raw: RawListener, kind: "tcp" | "unix" | "tls") {
     this.raw = raw;
     this.kind = kind;
     this.label = `${kind} ${formatAddress(raw.address)}`;
@@ -155,7 +158,7 @@ export class SocketListener implements Listener<SocketStream> {
    * await using stream = await listener.accept(cx);
    * ```
    */
-  async accept(cx: Context): Promise<SocketStream> {
+  async accept(cx: Context): Promise<T> {
     if (this.closed) throw new ClosedResourceError(`accept on a closed ${this.label} listener`);
     if (this.accepting) throw new BusyResourceError(`another task is already accepting on this ${this.label} listener`);
     const origin = cx.cancelScope._origin;
@@ -167,7 +170,7 @@ export class SocketListener implements Listener<SocketStream> {
         const raw = this.ready;
         if (raw !== null) {
           this.ready = null;
-          return new SocketStream(raw, this.kind);
+          return (this.kind === "tls" ? new TlsStream(raw as RawTlsSocket) : new SocketStream(raw, this.kind)) as T;
         }
         if (this.ended) throw new ClosedResourceError(`the ${this.label} listener was closed by the runtime`);
         const failure = this.failure;
@@ -206,11 +209,11 @@ export class SocketListener implements Listener<SocketStream> {
    * });
    * ```
    */
-  async serve(cx: Context, handler: (stream: SocketStream, cx: Context) => unknown, taskGroup?: TaskGroup): Promise<void> {
+  async serve(cx: Context, handler: (stream: T, cx: Context) => unknown, taskGroup?: TaskGroup): Promise<void> {
     checkFunction("handler", handler);
     const loop = async (tg: TaskGroup, cx: Context): Promise<void> => {
       for (;;) {
-        let stream: SocketStream;
+        let stream: T;
         try {
           stream = await this.accept(cx);
         } catch (error) {
@@ -289,7 +292,7 @@ export class SocketListener implements Listener<SocketStream> {
   }
 }
 
-async function runHandler(cx: Context, handler: (stream: SocketStream, cx: Context) => unknown, stream: SocketStream): Promise<void> {
+async function runHandler<T extends SocketStream>(cx: Context, handler: (stream: T, cx: Context) => unknown, stream: T): Promise<void> {
   try {
     await handler(stream, cx);
   } finally {

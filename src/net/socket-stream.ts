@@ -101,8 +101,8 @@ export class SocketStream implements HalfCloseableStream {
   private readWaiter: Waiter<void> | null = null;
   private writeWaiter: Waiter<void> | null = null;
 
-  /** @internal Made by `connectTcp`, `connectUnix` and listeners. */
-  constructor(raw: RawSocket, kind: "tcp" | "unix") {
+  /** @internal Made by `connectTcp`, `connectUnix`, `wrapTls` and listeners. */
+  constructor(raw: RawSocket, kind: "tcp" | "unix" | "tls") {
     this.raw = raw;
     const remote = raw.remoteAddress;
     this.label = `${kind} ${formatAddress(remote.family === "unix" && remote.path === "" ? raw.localAddress : remote)}`;
@@ -288,9 +288,35 @@ export class SocketStream implements HalfCloseableStream {
     return this.close();
   }
 
+  /** @internal "tcp 127.0.0.1:5000", for messages. */
+  get _label(): string {
+    return this.label;
+  }
+
   /** @internal For messages: "tcp 127.0.0.1:5000". */
   toString(): string {
     return `SocketStream(${this.label})`;
+  }
+
+  /**
+   * Hands the raw socket over (to `wrapTls`) and leaves this stream closed
+   * without closing the socket. Refused while a receive or send is running
+   * or a raw call is in flight (a cancelled receive's read, say), and when
+   * bytes were received but not consumed (they would belong to the TLS
+   * stream, which cannot take them back).
+   * @internal
+   */
+  _detach(what: string): RawSocket {
+    if (this.closed) throw new ClosedResourceError(`${what} on a closed ${this.label} stream`);
+    if (this.receiving || this.sending || this.reading || this.writing) {
+      throw new BusyResourceError(`${what}: a receive or send is in progress on this ${this.label} stream`);
+    }
+    if (this.failure !== null) throw this.broken();
+    if (this.leftover !== null || this.eof || this.eofSent) {
+      throw new BrokenResourceError(`${what}: this ${this.label} stream has unread bytes, or an end of stream was received or sent`);
+    }
+    this.closed = true;
+    return this.raw;
   }
 
   private checkSendable(): void {

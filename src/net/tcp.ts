@@ -35,6 +35,8 @@ import { SocketListener } from "./listener.ts";
 import { checkHost, ipFamily } from "./lookup.ts";
 import type { RawSocket, ResolvedAddress } from "./net-support.ts";
 import { SocketStream } from "./socket-stream.ts";
+import { clientTlsOptions, handshake, serverTlsOptions, type TlsClientOptions, type TlsServerOptions, tlsOf } from "./tls.ts";
+import type { TlsStream } from "./tls-stream.ts";
 
 /**
  * Options of {@link connectTcp}.
@@ -51,6 +53,12 @@ export interface ConnectTcpOptions {
   readonly happyEyeballsDelay?: number;
   /** TCP_NODELAY: send small writes at once (true by default). */
   readonly noDelay?: boolean;
+  /**
+   * TLS over the connection, after TCP connected: `true` for the defaults
+   * (verify the chain against the runtime's roots and the name against
+   * `host`), or options; the result is then a `TlsStream`.
+   */
+  readonly tls?: true | TlsClientOptions;
 }
 
 /**
@@ -70,6 +78,8 @@ export interface TcpListenerOptions {
   readonly backlog?: number;
   /** SO_REUSEPORT, where the runtime supports it (else `UnsupportedError`). */
   readonly reusePort?: boolean;
+  /** Serve TLS with this certificate and key: `accept` then hands out `TlsStream`s whose handshake is done. */
+  readonly tls?: TlsServerOptions;
 }
 
 function checkPort(name: string, port: unknown, min: number): asserts port is number {
@@ -127,10 +137,13 @@ export function interleaveFamilies(addresses: readonly ResolvedAddress[]): Resol
  * });
  * ```
  */
+export function connectTcp(cx: Context, host: string, port: number, options: ConnectTcpOptions & { readonly tls: true | TlsClientOptions }): Promise<TlsStream>;
+export function connectTcp(cx: Context, host: string, port: number, options?: ConnectTcpOptions): Promise<SocketStream>;
 export async function connectTcp(cx: Context, host: string, port: number, options: ConnectTcpOptions = {}): Promise<SocketStream> {
   checkHost("host", host);
   checkPort("port", port, 1);
   checkOptions(options);
+  const tlsOptions = options.tls === undefined ? undefined : clientTlsOptions(options.tls, host);
   const delay = options.happyEyeballsDelay ?? 250;
   checkDelay("options.happyEyeballsDelay", delay);
   const noDelay = options.noDelay ?? true;
@@ -138,6 +151,7 @@ export async function connectTcp(cx: Context, host: string, port: number, option
   const localHost = options.localHost;
   if (localHost !== undefined) checkHost("options.localHost", localHost);
   const net = netOf(cx, "tcp");
+  const tls = tlsOptions === undefined ? undefined : tlsOf(cx);
 
   let addresses: ResolvedAddress[];
   const literal = ipFamily(host);
@@ -174,7 +188,9 @@ export async function connectTcp(cx: Context, host: string, port: number, option
               raw = await awaitOwned(
                 cx,
                 `connect tcp ${address.family === 6 ? `[${address.address}]` : address.address}:${port}`,
-                net.connectTcp({ host: address.address, port, localHost, noDelay }, controller.signal),
+                tls?.connectTcp !== undefined
+                  ? tls.connectTcp({ host: address.address, port, localHost, noDelay }, tlsOptions!, controller.signal)
+                  : net.connectTcp({ host: address.address, port, localHost, noDelay }, controller.signal),
                 (late) => late.close(),
               );
             } catch (error) {
@@ -201,6 +217,7 @@ export async function connectTcp(cx: Context, host: string, port: number, option
   }
   const raw = winner as RawSocket | null;
   if (raw === null) throw new ConnectError(host, port, failures);
+  if (tls !== undefined) return handshake(cx, tls, raw, tlsOptions!, `${host} port ${port}`);
   return new SocketStream(raw, "tcp");
 }
 
@@ -227,8 +244,11 @@ export async function connectTcp(cx: Context, host: string, port: number, option
  * });
  * ```
  */
-export async function createTcpListener(cx: Context, options: TcpListenerOptions = {}): Promise<SocketListener> {
+export function createTcpListener(cx: Context, options: TcpListenerOptions & { readonly tls: TlsServerOptions }): Promise<SocketListener<TlsStream>>;
+export function createTcpListener(cx: Context, options?: TcpListenerOptions): Promise<SocketListener>;
+export async function createTcpListener(cx: Context, options: TcpListenerOptions = {}): Promise<SocketListener<SocketStream>> {
   checkOptions(options);
+  const tlsOptions = options.tls === undefined ? undefined : serverTlsOptions(options.tls);
   const { host, backlog, reusePort } = options;
   const port = options.port ?? 0;
   if (host !== undefined) checkHost("options.host", host);
@@ -239,8 +259,15 @@ export async function createTcpListener(cx: Context, options: TcpListenerOptions
   }
   if (reusePort !== undefined) checkBoolean("options.reusePort", reusePort);
   const net = netOf(cx, "tcp");
+  const tls = tlsOptions === undefined ? undefined : tlsOf(cx);
   const origin = cx.cancelScope._origin;
   if (origin !== null) throw origin._raise();
-  const raw = await awaitOwned(cx, "listen tcp", net.listenTcp({ host, port, backlog, reusePort }), (late) => late.close());
-  return new SocketListener(raw, "tcp");
+  const tcp = { host, port, backlog, reusePort };
+  const raw = await awaitOwned(
+    cx,
+    tls === undefined ? "listen tcp" : "listen tls",
+    tls === undefined ? net.listenTcp(tcp) : tls.listenTls(tcp, tlsOptions!),
+    (late) => late.close(),
+  );
+  return new SocketListener(raw, tls === undefined ? "tcp" : "tls");
 }
