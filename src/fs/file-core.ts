@@ -196,28 +196,18 @@ export class FileCore {
       return handOut(ahead, n);
     }
     const buffer = new Uint8Array(max < READ_AHEAD ? READ_AHEAD : max);
-    const promise = this.raw.read(buffer, this.position);
-    this.inflight = promise;
-    let n: number;
-    try {
-      n = await (cx._task.runner.instruments === null ? promise : blockedOn(cx, `read ${this.path}`, promise));
-    } catch (error) {
-      throw this.closed ? this.closedWhileBlocked(error) : fileError(this.support, error, "read", this.path);
-    } finally {
-      this.inflight = null;
-      this.busy = false;
-    }
-    if (this.closed) throw this.closedWhileBlocked();
+    const n = await this.rawRead(cx, buffer);
     const take = n < max ? n : max;
     if (n > take) this.ahead = buffer.subarray(take, n);
     this.position += take;
     return handOut(buffer, take);
   }
 
-  /** Reads into `buffer` at the position (one runtime read); the count read, 0 at end of file. */
-  async readInto(cx: Context, buffer: Uint8Array): Promise<number> {
-    this.begin(cx);
-    this.ahead = null;
+  /**
+   * One runtime read into `buffer` at the position, as a blocking call of
+   * `cx` ("read <path>"); ends the operation begun by `begin`.
+   */
+  private async rawRead(cx: Context, buffer: Uint8Array): Promise<number> {
     const promise = this.raw.read(buffer, this.position);
     this.inflight = promise;
     let n: number;
@@ -230,6 +220,14 @@ export class FileCore {
       this.busy = false;
     }
     if (this.closed) throw this.closedWhileBlocked();
+    return n;
+  }
+
+  /** Reads into `buffer` at the position (one runtime read); the count read, 0 at end of file. */
+  async readInto(cx: Context, buffer: Uint8Array): Promise<number> {
+    this.begin(cx);
+    this.ahead = null;
+    const n = await this.rawRead(cx, buffer);
     this.position += n;
     return n;
   }
