@@ -1,5 +1,5 @@
 // Byte helpers shared by the conformance tests (not a test file itself).
-import { type ByteReceiveStream, type Context, EndOfStream } from "skein";
+import { type ByteReceiveStream, type ByteSendStream, type Context, EndOfStream, type HalfCloseableStream } from "skein";
 
 /** `n` pseudo-random bytes, the same for the same seed. */
 export function pattern(n: number, seed = 1): Uint8Array {
@@ -41,4 +41,40 @@ export async function receiveAll(cx: Context, stream: ByteReceiveStream): Promis
       throw error;
     }
   }
+}
+
+/** Echoes what `stream` receives until its end of stream, then sends end of stream back (a `serve` handler). */
+export async function echo(stream: HalfCloseableStream, cx: Context): Promise<void> {
+  for (;;) {
+    let chunk: Uint8Array;
+    try {
+      chunk = await stream.receive(cx);
+    } catch (error) {
+      if (error instanceof EndOfStream) break;
+      throw error;
+    }
+    await stream.send(cx, chunk);
+  }
+  await stream.sendEof(cx);
+}
+
+/**
+ * Fills each direction of a connected pair until its sends block (no send
+ * completed for a whole 50 ms window: the OS buffers are full), and returns
+ * the pair. The junk is read by whoever drains it.
+ */
+export async function clog<S extends ByteSendStream>(cx: Context, pair: [S, S]): Promise<[S, S]> {
+  const junk = new Uint8Array(65536);
+  for (const sender of pair) {
+    for (let progressed = true; progressed; ) {
+      progressed = false;
+      await cx.moveOnAfter(50, async (cx) => {
+        for (;;) {
+          await sender.send(cx, junk);
+          progressed = true;
+        }
+      });
+    }
+  }
+  return pair;
 }

@@ -26,7 +26,7 @@ import {
   type SocketStream,
   UnsupportedError,
 } from "skein";
-import { concat, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
+import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
 import { checkHalfCloseableStream, MockClock } from "skein/testing";
 
 const runtime = inject("runtime");
@@ -46,20 +46,6 @@ function netIt(name: string, body: (cx: Context) => Promise<void>, timeout = 60_
     }
     await run(body);
   }, timeout);
-}
-
-async function echo(stream: SocketStream, cx: Context): Promise<void> {
-  for (;;) {
-    let chunk: Uint8Array;
-    try {
-      chunk = await stream.receive(cx);
-    } catch (error) {
-      if (error instanceof EndOfStream) break;
-      throw error;
-    }
-    await stream.send(cx, chunk);
-  }
-  await stream.sendEof(cx);
 }
 
 /** A connected pair over loopback: [client, server]. */
@@ -85,20 +71,7 @@ async function tcpPair(cx: Context): Promise<[SocketStream, SocketStream]> {
  * returned. The junk is read by whoever drains the pair.
  */
 async function cloggedTcpPair(cx: Context): Promise<[SocketStream, SocketStream]> {
-  const pair = await tcpPair(cx);
-  const junk = new Uint8Array(65536);
-  for (const sender of pair) {
-    for (let progressed = true; progressed; ) {
-      progressed = false;
-      await cx.moveOnAfter(50, async (cx) => {
-        for (;;) {
-          await sender.send(cx, junk);
-          progressed = true;
-        }
-      });
-    }
-  }
-  return pair;
+  return clog(cx, await tcpPair(cx));
 }
 
 /** Runs `body` with a listener serving `handler`, then closes the listener. */

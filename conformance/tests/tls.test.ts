@@ -21,6 +21,7 @@ import {
   UnsupportedError,
   wrapTls,
 } from "skein";
+import { echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
 const runtime = inject("runtime");
@@ -41,58 +42,6 @@ function tlsIt(name: string, body: (cx: Context) => Promise<void>, timeout = 60_
     }
     await run(body);
   }, timeout);
-}
-
-function pattern(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-async function receiveAll(cx: Context, stream: SocketStream): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    try {
-      const chunk = await stream.receive(cx);
-      chunks.push(chunk);
-      n += chunk.length;
-    } catch (error) {
-      if (error instanceof EndOfStream) break;
-      throw error;
-    }
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-async function echo(stream: SocketStream, cx: Context): Promise<void> {
-  for (;;) {
-    let chunk: Uint8Array;
-    try {
-      chunk = await stream.receive(cx);
-    } catch (error) {
-      if (error instanceof EndOfStream) break;
-      throw error;
-    }
-    await stream.send(cx, chunk);
-  }
-  await stream.sendEof(cx);
 }
 
 /** A TLS listener on 127.0.0.1 with the CA-signed certificate (or the untrusted one). */
