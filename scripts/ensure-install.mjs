@@ -5,9 +5,9 @@
 // Kept Node-20-compatible and dependency-free on purpose.
 //
 // `--link-only` (used by the `prepare` script) skips the install and only
-// repairs node_modules/.bin/node: both `node` (24) and the alias `node22`
-// declare a `node` bin, and an incremental `npm install` that touches node22
-// (adding or bumping it) re-links .bin/node to Node 22. A fresh install links
+// repairs node_modules/.bin/node: `node` (24) and the aliases `node22` and `node26`
+// declare a `node` bin, and an incremental `npm install` that touches an alias
+// (adding or bumping it) can re-link .bin/node to that alias. A fresh install links
 // Node 24 (npm links bins in path order and the first claim wins), so this
 // only restores what a fresh install gives.
 import { execSync } from "node:child_process";
