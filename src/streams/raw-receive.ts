@@ -20,17 +20,16 @@
  *   yielded already), so a task draining a full buffer in small receives
  *   cannot starve the others.
  * - **Errors.** A runtime error on read is remembered (`failure`, shared
- *   with a `RawSender` of the same stream through `peer`); that
- *   receive and every later one throws `BrokenResourceError` with it as
- *   `cause`, once `leftover` is drained. End of stream is remembered too
+ *   with a `RawSender` of the same stream through `peer`: see raw-half.ts);
+ *   that receive and every later one throws `BrokenResourceError` with it
+ *   as `cause`, once `leftover` is drained. End of stream is remembered too
  *   (`EndOfStream` every time, once `leftover` is drained). Use after
  *   `close` throws `ClosedResourceError`; closing wakes
  *   the blocked receiver with it and drops `leftover`.
  * - **Busy.** A second concurrent receive throws `BusyResourceError`.
- * - Blocking goes through a waiter parked (directly, one async frame less
- *   than `parkWhereBlocked`) in the caller's cancel scope, so cancellation,
- *   instruments and the task tree see the task blocked on "receive on tcp
- *   127.0.0.1:5000" (the words' `blockedOn` and the label).
+ * - Blocking goes through the one waiter of `RawHalf` (raw-half.ts), so
+ *   cancellation, instruments and the task tree see the task blocked on
+ *   "receive on tcp 127.0.0.1:5000".
  *
  * The receiver never closes its source: the stream that owns both does.
  *
@@ -45,80 +44,46 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
+import { BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { checkCount } from "../core/validate.ts";
-import { Waiter } from "../core/waiter.ts";
+import { RawHalf, type RawHalfWords } from "./raw-half.ts";
 
 /** How many bytes a receive returns at most when not told. @internal */
 export const DEFAULT_MAX_BYTES = 65536;
 /** The least a raw read asks for. @internal */
 const READ_SIZE = 65536;
 
-/** What a `RawReceiver` reads from (`RawSocket`, `RawReadPipe`). @internal */
+/** What a {@link RawReceiver} reads from (`RawSocket`, `RawReadPipe`). @internal */
 export interface RawByteSource {
   /** Reads between 1 and `maxBytes` bytes; `null` at end of stream. */
   read(maxBytes: number): Promise<Uint8Array | null>;
 }
 
-/** A raw stream's first runtime error, kept for `BrokenResourceError`'s `cause`. @internal */
-export interface RawFailure {
-  readonly error: unknown;
-}
-
-/** Where a half of a stream also records its failure: the other half. @internal */
-export interface RawFailurePeer {
-  failure: RawFailure | null;
-}
-
-/**
- * The words of a receiver's messages, one shared table per kind of stream
- * (socket, pipe); `label` is the stream's ("tcp 127.0.0.1:5000", "stdout
- * of pid 1234"). @internal
- */
-export interface RawReceiveWords {
-  /** What a blocked receiver waits on, before the label: "receive on ". */
-  readonly blockedOn: string;
+/** The words of a receiver's messages, one shared table per kind of stream. @internal */
+export interface RawReceiveWords extends RawHalfWords {
   /** A receive called on a closed stream. */
   closedAtCall(label: string): string;
   /** A second concurrent receive. */
   busy(label: string): string;
-  /** The stream was closed while a receive ran. */
-  closed(label: string): string;
-  /** A read failed with `message`. */
-  broken(label: string, message: string): string;
   /** End of stream. */
   eof(label: string): string;
 }
 
-/** The message of a runtime error, for `BrokenResourceError`. @internal */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** The receiving half over a raw source; see the module comment. @internal */
-export class RawReceiver {
+export class RawReceiver extends RawHalf<RawReceiveWords> {
   /** Bytes read but not yet received. */
   leftover: Uint8Array | null = null;
   /** A `source.read` is in flight. */
   reading = false;
   /** The source reached end of stream. */
   eof = false;
-  /** The first runtime error of this stream (either half). */
-  failure: RawFailure | null = null;
-  closed = false;
   /** A `receive` is running. */
   receiving = false;
-  /** The sending half of the same stream, told of a read failure. */
-  peer: RawFailurePeer | null = null;
   private readonly source: RawByteSource;
-  private readonly label: string;
-  private readonly words: RawReceiveWords;
-  private waiter: Waiter<void> | null = null;
 
   constructor(source: RawByteSource, label: string, words: RawReceiveWords) {
+    super(label, words);
     this.source = source;
-    this.label = label;
-    this.words = words;
   }
 
   /** Waits for bytes and returns 1 to `maxBytes` of them; a checkpoint, cancel-safe. */
@@ -152,11 +117,7 @@ export class RawReceiver {
         if (this.failure !== null) throw this.broken();
         if (this.eof) throw new EndOfStream(this.words.eof(this.label));
         if (!this.reading) this.startRead(maxBytes);
-        const waiter = new Waiter<void>();
-        this.waiter = waiter;
-        const parked = waiter.park(cx.cancelScope);
-        const instruments = cx._task.runner.instruments;
-        await (instruments === null ? parked : instruments.block(cx._task, this.words.blockedOn + this.label, parked));
+        await this.park(cx);
         waited = true;
       }
     } finally {
@@ -164,21 +125,10 @@ export class RawReceiver {
     }
   }
 
-  /** The `BrokenResourceError` for the remembered failure (which must be set). */
-  broken(): BrokenResourceError {
-    const error = this.failure!.error;
-    return new BrokenResourceError(this.words.broken(this.label, messageOf(error)), { cause: error });
-  }
-
-  /**
-   * Marks the half closed, drops `leftover` and wakes a blocked receive
-   * (with `ClosedResourceError`); the owner closes the source. Idempotent.
-   */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  /** Also drops the bytes read but not received. */
+  override close(): void {
     this.leftover = null;
-    this.wake();
+    super.close();
   }
 
   private startRead(maxBytes: number): void {
@@ -199,20 +149,7 @@ export class RawReceiver {
 
   private readFailed(error: unknown): void {
     this.reading = false;
-    if (this.closed) return;
-    if (this.failure === null) {
-      const failure = { error };
-      this.failure = failure;
-      if (this.peer !== null) this.peer.failure ??= failure;
-    }
+    this.fail(error);
     this.wake();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    if (waiter !== null) {
-      this.waiter = null;
-      waiter.wake();
-    }
   }
 }

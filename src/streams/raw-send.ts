@@ -15,16 +15,16 @@
  *   The runtime may still read `bytes` of a cancelled send until that write
  *   ends.
  * - **Errors.** A runtime error on write is remembered (`failure`, shared
- *   with the `RawReceiver` of the same stream through `peer`); that
+ *   with the `RawReceiver` of the same stream through `peer`: raw-half.ts); that
  *   send and every later one throws `BrokenResourceError` with it as
  *   `cause`. Use after `close` throws `ClosedResourceError`;
  *   closing wakes the blocked sender with it. A send after `sendEof` is
  *   `ClosedResourceError` too.
  * - **Busy.** A second concurrent send (or `sendEof` during a send) throws
  *   `BusyResourceError`.
- * - Blocking goes through a waiter parked (directly) in the caller's cancel
- *   scope, so instruments and the task tree see the task blocked on "send
- *   on tcp 127.0.0.1:5000" (the words' `blockedOn` and the label).
+ * - Blocking goes through the one waiter of `RawHalf` (raw-half.ts), so
+ *   instruments and the task tree see the task blocked on "send on tcp
+ *   127.0.0.1:5000".
  *
  * The sender never closes its sink: the stream that owns it does.
  *
@@ -37,12 +37,11 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../core/errors.ts";
+import { BusyResourceError, ClosedResourceError } from "../core/errors.ts";
 import { describeValue } from "../core/validate.ts";
-import { Waiter } from "../core/waiter.ts";
-import { messageOf, type RawFailure, type RawFailurePeer } from "./raw-receive.ts";
+import { RawHalf, type RawHalfWords } from "./raw-half.ts";
 
-/** What a `RawSender` writes to (`RawSocket`, `RawWritePipe`). @internal */
+/** What a {@link RawSender} writes to (`RawSocket`, `RawWritePipe`). @internal */
 export interface RawByteSink {
   /** Writes every byte; resolves when the runtime has taken them. */
   write(bytes: Uint8Array): Promise<void>;
@@ -50,47 +49,29 @@ export interface RawByteSink {
   shutdown?(): Promise<void>;
 }
 
-/**
- * The words of a sender's messages, one shared table per kind of stream
- * (socket, pipe); `label` is the stream's. @internal
- */
-export interface RawSendWords {
-  /** What a blocked sender waits on, before the label: "send on ". */
-  readonly blockedOn: string;
+/** The words of a sender's messages, one shared table per kind of stream. @internal */
+export interface RawSendWords extends RawHalfWords {
   /** `op` ("send", "sendEof") called on a closed stream. */
   closedAtCall(op: string, label: string): string;
   /** A second concurrent send. */
   busy(label: string): string;
   /** A send after `sendEof`. */
   afterEof(label: string): string;
-  /** The stream was closed while a send waited. */
-  closed(label: string): string;
-  /** A write failed with `message`. */
-  broken(label: string, message: string): string;
 }
 
 /** The sending half over a raw sink; see the module comment. @internal */
-export class RawSender {
+export class RawSender extends RawHalf<RawSendWords> {
   /** A `sink.write` (or `shutdown`) is in flight. */
   writing = false;
-  /** The first runtime error of this stream (either half). */
-  failure: RawFailure | null = null;
-  closed = false;
   /** A `send` or `sendEof` is running. */
   sending = false;
   /** `sendEof` was called (and got as far as the shutdown). */
   eofSent = false;
-  /** The receiving half of the same stream, told of a write failure. */
-  peer: RawFailurePeer | null = null;
   private readonly sink: RawByteSink;
-  private readonly label: string;
-  private readonly words: RawSendWords;
-  private waiter: Waiter<void> | null = null;
 
   constructor(sink: RawByteSink, label: string, words: RawSendWords) {
+    super(label, words);
     this.sink = sink;
-    this.label = label;
-    this.words = words;
   }
 
   /** Sends every byte of `bytes`, returning once the runtime has taken them; a checkpoint. */
@@ -107,10 +88,7 @@ export class RawSender {
       if (this.failure !== null) throw this.broken();
       if (bytes.length === 0) return;
       this.writing = true;
-      this.sink.write(bytes).then(
-        () => this.wroteOk(),
-        (error: unknown) => this.wroteFailed(error),
-      );
+      this.track(this.sink.write(bytes));
       await this.waitWritten(cx);
       if (this.failure !== null) throw this.broken();
     } finally {
@@ -134,10 +112,7 @@ export class RawSender {
       if (this.failure !== null) throw this.broken();
       this.eofSent = true;
       this.writing = true;
-      this.sink.shutdown!().then(
-        () => this.wroteOk(),
-        (error: unknown) => this.wroteFailed(error),
-      );
+      this.track(this.sink.shutdown!());
       await this.waitWritten(cx);
       if (this.failure !== null) throw this.broken();
     } finally {
@@ -145,20 +120,12 @@ export class RawSender {
     }
   }
 
-  /** The `BrokenResourceError` for the remembered failure (which must be set). */
-  broken(): BrokenResourceError {
-    const error = this.failure!.error;
-    return new BrokenResourceError(this.words.broken(this.label, messageOf(error)), { cause: error });
-  }
-
-  /**
-   * Marks the half closed and wakes a blocked send (with
-   * `ClosedResourceError`); the owner closes the sink. Idempotent.
-   */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.wake();
+  /** Ends the write in flight (`writing`) when `write` settles. */
+  private track(write: Promise<void>): void {
+    write.then(
+      () => this.wroteOk(),
+      (error: unknown) => this.wroteFailed(error),
+    );
   }
 
   private wroteOk(): void {
@@ -168,11 +135,7 @@ export class RawSender {
 
   private wroteFailed(error: unknown): void {
     this.writing = false;
-    if (!this.closed && this.failure === null) {
-      const failure = { error };
-      this.failure = failure;
-      if (this.peer !== null) this.peer.failure ??= failure;
-    }
+    this.fail(error);
     this.wake();
   }
 
@@ -181,19 +144,7 @@ export class RawSender {
     for (;;) {
       if (this.closed) throw new ClosedResourceError(this.words.closed(this.label));
       if (!this.writing) return;
-      const waiter = new Waiter<void>();
-      this.waiter = waiter;
-      const parked = waiter.park(cx.cancelScope);
-      const instruments = cx._task.runner.instruments;
-      await (instruments === null ? parked : instruments.block(cx._task, this.words.blockedOn + this.label, parked));
-    }
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    if (waiter !== null) {
-      this.waiter = null;
-      waiter.wake();
+      await this.park(cx);
     }
   }
 }
