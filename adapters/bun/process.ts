@@ -20,6 +20,7 @@
 
 import type { ProcessSupport, RawExit, RawProcess, RawSpawnOptions, RawWritePipe } from "../../src/process/process-support.ts";
 import process from "node:process";
+import { childEnv, isEnoent } from "../shared/spawn-options.ts";
 import { WebReadPipe } from "../shared/web-pipes.ts";
 
 /** Bun's `FileSink`, as far as the adapter uses it. @internal */
@@ -138,7 +139,7 @@ function shellArgv(command: string): string[] {
 export const bunProcesses: ProcessSupport = {
   spawn(argv, options: RawSpawnOptions) {
     try {
-      const env = options.env === undefined ? (options.replaceEnv ? {} : undefined) : options.replaceEnv ? { ...options.env } : { ...process.env, ...options.env };
+      const env = childEnv(options);
       const spawnOptions: BunSpawnOptions = {
         cmd: options.shell ? shellArgv(argv[0]!) : [...argv],
         stdin: options.stdin,
@@ -152,7 +153,5 @@ export const bunProcesses: ProcessSupport = {
       return Promise.reject(error);
     }
   },
-  isNotFound(error) {
-    return (error as { code?: unknown } | null)?.code === "ENOENT";
-  },
+  isNotFound: isEnoent,
 };

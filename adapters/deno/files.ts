@@ -16,6 +16,7 @@
  */
 
 import type { DirEntry, FileErrorCode, FileInfo, FileSupport, RawDir, RawFile } from "../../src/fs/file-support.ts";
+import { fileErrorCodeOf } from "../shared/file-error-codes.ts";
 
 // The part of the `Deno` namespace used here, declared locally: this file is
 // also compiled in the package's one d.ts program (Node + DOM types), where
@@ -133,19 +134,9 @@ class DenoDir implements RawDir {
   }
 }
 
-const CODES: Record<string, FileErrorCode> = {
-  ENOENT: "ENOENT",
-  EEXIST: "EEXIST",
-  EACCES: "EACCES",
-  EPERM: "EACCES",
-  ENOTDIR: "ENOTDIR",
-  EISDIR: "EISDIR",
-  ENOTEMPTY: "ENOTEMPTY",
-};
-
 function errorCode(error: unknown): FileErrorCode | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && Object.hasOwn(CODES, code)) return CODES[code];
+  const code = fileErrorCodeOf(error);
+  if (code !== undefined) return code;
   const errors = deno().errors;
   if (error instanceof errors.NotFound) return "ENOENT";
   if (error instanceof errors.AlreadyExists) return "EEXIST";

@@ -12,9 +12,9 @@
  */
 
 import { spawn as nodeSpawn, type ChildProcess } from "node:child_process";
-import process from "node:process";
-import type { ProcessSupport, RawExit, RawProcess, RawSpawnOptions } from "../../src/process/process-support.ts";
+import type { ProcessSupport, RawExit, RawProcess } from "../../src/process/process-support.ts";
 import { NodeReadPipe, NodeWritePipe } from "../shared/node-pipes.ts";
+import { childEnv, isEnoent } from "../shared/spawn-options.ts";
 
 class NodeProcess implements RawProcess {
   readonly pid: number;
@@ -43,12 +43,6 @@ class NodeProcess implements RawProcess {
     if (this.done || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill(signal as NodeJS.Signals);
   }
-}
-
-/** Merges `options.env` into the parent's environment unless `replaceEnv`. */
-export function childEnv(options: RawSpawnOptions): Record<string, string | undefined> | undefined {
-  if (options.env === undefined) return options.replaceEnv ? {} : undefined;
-  return options.replaceEnv ? { ...options.env } : { ...process.env, ...options.env };
 }
 
 /**
@@ -82,7 +76,5 @@ export const nodeProcesses: ProcessSupport = {
       resolve(new NodeProcess(child));
     });
   },
-  isNotFound(error) {
-    return (error as { code?: unknown } | null)?.code === "ENOENT";
-  },
+  isNotFound: isEnoent,
 };

@@ -16,7 +16,8 @@ import { close, constants, fstat, fsync, ftruncate, open, read, write } from "no
 import * as fs from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DirEntry, FileErrorCode, FileInfo, FileSupport, RawDir, RawFile, RawOpenFlags } from "../../src/fs/file-support.ts";
+import type { DirEntry, FileInfo, FileSupport, RawDir, RawFile, RawOpenFlags } from "../../src/fs/file-support.ts";
+import { codeOf, fileErrorCodeOf } from "./file-error-codes.ts";
 
 interface NodeStats {
   size: number;
@@ -89,22 +90,6 @@ class NodeDir implements RawDir {
   }
 }
 
-const CODES: Record<string, FileErrorCode> = {
-  ENOENT: "ENOENT",
-  EEXIST: "EEXIST",
-  EACCES: "EACCES",
-  EPERM: "EACCES",
-  ENOTDIR: "ENOTDIR",
-  EISDIR: "EISDIR",
-  ERR_FS_EISDIR: "EISDIR",
-  ENOTEMPTY: "ENOTEMPTY",
-};
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
 /** Files for runtimes with `node:fs` (Node, Bun). */
 export const nodeFiles: FileSupport = {
   open: (path, flags) =>
@@ -139,8 +124,5 @@ export const nodeFiles: FileSupport = {
   rename: (from, to) => fs.rename(from, to),
   copyFile: (from, to) => fs.copyFile(from, to),
   makeTempDir: (prefix) => fs.mkdtemp(join(tmpdir(), prefix)),
-  errorCode: (error) => {
-    const code = codeOf(error);
-    return code === undefined ? undefined : CODES[code];
-  },
+  errorCode: fileErrorCodeOf,
 };

@@ -52,6 +52,32 @@ describe("subprocesses", () => {
     await expect(proc.stdin!.send(cx, text("late"))).rejects.toBeInstanceOf(ClosedResourceError);
   });
 
+  processTest("every receive is a schedule point, also when the bytes are already buffered", async (cx) => {
+    await using proc = await openProcess(cx, child("echo"), { stderr: "inherit" });
+    await proc.stdin!.send(cx, new Uint8Array(1000));
+    await proc.stdin!.close();
+    let ticks = 0;
+    let got = 0;
+    let stalled = 0; // receives during which the other task did not run
+    await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon(async (cx: Context) => {
+        for (;;) {
+          await cx.checkpoint();
+          ticks++;
+        }
+      });
+      // 1000 one-byte receives: most find their byte already waiting in the stream's buffer.
+      while (got < 1000) {
+        const before = ticks;
+        got += (await proc.stdout!.receive(cx, 1)).length;
+        if (ticks === before) stalled++;
+      }
+      tg.cancelScope.cancel();
+    });
+    expect(got).toBe(1000);
+    expect(stalled).toBe(0); // most of them, before the fix
+  });
+
   processTest("a cancelled receive loses no bytes; concurrent receives are busy", async (cx) => {
     await using proc = await openProcess(cx, child("echo"), { stderr: "inherit" });
     const out = proc.stdout!;

@@ -4,52 +4,56 @@
  * (anyio's `SocketStream`).
  *
  * The adapter's socket is a plain promise API with no notion of cancel
- * scopes; this class makes it cancel-safe and structured:
+ * scopes; the two halves that make it cancel-safe and structured live in
+ * src/streams: `RawReceiver` (raw-receive.ts) and `RawSender`
+ * (raw-send.ts), whose headers state the rules (one raw call in flight,
+ * never abandoned; bytes handed over synchronously; every receive a
+ * schedule point; errors remembered as `BrokenResourceError` causes;
+ * busy and closed rules). This class adds what is a socket's own:
  *
- * - **One raw call in flight, never abandoned.** A `receive` that must wait
- *   starts one `raw.read` (unless one is already running) and parks a waiter
- *   in the caller's cancel scope. If the receive is cancelled, the read keeps
- *   running; when it resolves its bytes go to `leftover`, where the next
- *   `receive` finds them. So a cancelled receive loses no bytes. Writes work
- *   the same way: a cancelled `send` leaves its write running, and the next
- *   `send` (or `sendEof`) waits for it first (so its bytes may have been
- *   delivered: a prefix of them, as the byte stream rules allow). The
- *   runtime may still read `bytes` of a cancelled send until that write ends.
- * - **Bytes are handed over synchronously.** A receive takes bytes out of
- *   `leftover` in the same synchronous step as it returns them, after its
- *   last `await`.
- * - **Every receive is a schedule point**, as in trio: one that finds bytes
- *   waiting takes a checkpoint first (one that waits for the adapter has
- *   yielded already), so a task draining a full buffer in small receives
- *   cannot starve the others.
- * - **Errors.** A runtime error on read or write is remembered (`failure`);
- *   that receive or send and every later one throws `BrokenResourceError`
- *   with it as `cause`. End of stream is remembered too (`EndOfStream` every
- *   time, once `leftover` is drained). Local use after `close` throws
- *   `ClosedResourceError`; closing wakes blocked tasks with it.
- * - **Busy.** A second concurrent receive, or send (or `sendEof` during a
- *   send), throws `BusyResourceError`.
- * - Blocking goes through a waiter parked in the caller's cancel scope, so
- *   cancellation, instruments and the task tree see the task blocked on
- *   "receive on tcp 127.0.0.1:5000" (or "send on ...").
+ * - **One failure for both directions.** The halves are each other's
+ *   `peer`, so a failed read also breaks later sends and a failed write
+ *   later receives (once the bytes already read are drained).
+ * - **Closing** closes the socket at once and wakes the tasks blocked in
+ *   either half with `ClosedResourceError`.
+ * - **Handing over** (`_detach`, for `wrapTls`) only when nothing is in
+ *   flight nor left unread.
+ * - Messages and the task tree name the socket: "receive on tcp
+ *   127.0.0.1:5000" (or "send on ...").
  *
- * Costs: a receive that finds bytes waiting allocates nothing but its
- * result view; one that waits allocates one waiter and one promise (plus the
- * adapter's read). Reads ask the adapter for at least 64 KiB, so small
- * `maxBytes` do not mean small system calls; the rest waits in `leftover`.
+ * Costs: those of the halves (a receive that finds bytes waiting allocates
+ * nothing but its result view; one that waits, one waiter and one promise
+ * plus the adapter's read, of at least 64 KiB), plus one forwarding call.
  *
  * @module
  */
 
 import type { Context } from "../core/context.ts";
-import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
-import { Waiter } from "../core/waiter.ts";
+import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../core/errors.ts";
 import type { HalfCloseableStream } from "../streams/byte-stream.ts";
+import { DEFAULT_MAX_BYTES, RawReceiver, type RawReceiveWords } from "../streams/raw-receive.ts";
+import { RawSender, type RawSendWords } from "../streams/raw-send.ts";
 import type { RawSocket, SocketAddress } from "./net-support.ts";
 
-const DEFAULT_MAX_BYTES = 65536;
-const READ_SIZE = 65536;
+/** The words of a socket's receive messages ("receive on a closed tcp 127.0.0.1:5000 stream"). */
+const RECEIVE_WORDS: RawReceiveWords = {
+  blockedOn: "receive on ",
+  closedAtCall: (label) => `receive on a closed ${label} stream`,
+  busy: (label) => `another task is already receiving from this ${label} stream`,
+  closed: (label) => `the ${label} stream was closed`,
+  broken: (label, message) => `the ${label} connection is broken: ${message}`,
+  eof: (label) => `end of stream: the peer of ${label} closed its sending side`,
+};
+
+/** The words of a socket's send messages. */
+const SEND_WORDS: RawSendWords = {
+  blockedOn: "send on ",
+  closedAtCall: (op, label) => `${op} on a closed ${label} stream`,
+  busy: (label) => `another task is already sending on this ${label} stream`,
+  afterEof: (label) => `send after sendEof on this ${label} stream`,
+  closed: (label) => `the ${label} stream was closed`,
+  broken: (label, message) => `the ${label} connection is broken: ${message}`,
+};
 
 /**
  * Formats a socket address for messages: `127.0.0.1:80`, `[::1]:80`, or a
@@ -63,10 +67,6 @@ const READ_SIZE = 65536;
 export function formatAddress(address: SocketAddress): string {
   if (address.family === "unix") return address.path === "" ? "(unnamed)" : address.path;
   return address.family === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -89,23 +89,22 @@ export class SocketStream implements HalfCloseableStream {
   private readonly raw: RawSocket;
   /** "tcp 127.0.0.1:5000": what a blocked task waits on, for instruments and messages. */
   private readonly label: string;
-  private leftover: Uint8Array | null = null;
-  private reading = false;
-  private writing = false;
-  private eof = false;
-  private failure: { error: unknown } | null = null;
+  private readonly rx: RawReceiver;
+  private readonly tx: RawSender;
   private closed = false;
-  private eofSent = false;
-  private receiving = false;
-  private sending = false;
-  private readWaiter: Waiter<void> | null = null;
-  private writeWaiter: Waiter<void> | null = null;
 
   /** @internal Made by `connectTcp`, `connectUnix`, `wrapTls` and listeners. */
   constructor(raw: RawSocket, kind: "tcp" | "unix" | "tls") {
     this.raw = raw;
     const remote = raw.remoteAddress;
-    this.label = `${kind} ${formatAddress(remote.family === "unix" && remote.path === "" ? raw.localAddress : remote)}`;
+    const label = `${kind} ${formatAddress(remote.family === "unix" && remote.path === "" ? raw.localAddress : remote)}`;
+    this.label = label;
+    const rx = new RawReceiver(raw, label, RECEIVE_WORDS);
+    const tx = new RawSender(raw, label, SEND_WORDS);
+    rx.peer = tx;
+    tx.peer = rx;
+    this.rx = rx;
+    this.tx = tx;
   }
 
   /**
@@ -146,44 +145,8 @@ export class SocketStream implements HalfCloseableStream {
    * const chunk = await stream.receive(cx, 4096);
    * ```
    */
-  async receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
-    checkCount("maxBytes", maxBytes, 1);
-    if (this.closed) throw new ClosedResourceError(`receive on a closed ${this.label} stream`);
-    if (this.receiving) throw new BusyResourceError(`another task is already receiving from this ${this.label} stream`);
-    const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
-    this.receiving = true;
-    let waited = false;
-    try {
-      for (;;) {
-        if (this.closed) throw new ClosedResourceError(`the ${this.label} stream was closed`);
-        const leftover = this.leftover;
-        if (leftover !== null) {
-          if (!waited) {
-            // Bytes are already here: still a schedule point (as in trio), so
-            // a task draining a full buffer in small receives lets others run.
-            waited = true;
-            await cx.checkpoint();
-            continue;
-          }
-          if (leftover.length <= maxBytes) {
-            this.leftover = null;
-            return leftover;
-          }
-          this.leftover = leftover.subarray(maxBytes);
-          return leftover.subarray(0, maxBytes);
-        }
-        if (this.failure !== null) throw this.broken();
-        if (this.eof) throw new EndOfStream(`end of stream: the peer of ${this.label} closed its sending side`);
-        if (!this.reading) this.startRead(maxBytes);
-        const waiter = new Waiter<void>();
-        this.readWaiter = waiter;
-        await this.park(cx, waiter, "receive on ");
-        waited = true;
-      }
-    } finally {
-      this.receiving = false;
-    }
+  receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+    return this.rx.receive(cx, maxBytes);
   }
 
   /**
@@ -202,22 +165,8 @@ export class SocketStream implements HalfCloseableStream {
    * await stream.send(cx, new TextEncoder().encode("hello\n"));
    * ```
    */
-  async send(cx: Context, bytes: Uint8Array): Promise<void> {
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`);
-    this.checkSendable();
-    const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
-    this.sending = true;
-    try {
-      await this.waitWritten(cx); // a cancelled send's write, if any
-      if (this.failure !== null) throw this.broken();
-      if (bytes.length === 0) return;
-      this.startWrite(bytes);
-      await this.waitWritten(cx);
-      if (this.failure !== null) throw this.broken();
-    } finally {
-      this.sending = false;
-    }
+  send(cx: Context, bytes: Uint8Array): Promise<void> {
+    return this.tx.send(cx, bytes);
   }
 
   /**
@@ -233,27 +182,8 @@ export class SocketStream implements HalfCloseableStream {
    * await stream.sendEof(cx);
    * ```
    */
-  async sendEof(cx: Context): Promise<void> {
-    if (this.closed) throw new ClosedResourceError(`sendEof on a closed ${this.label} stream`);
-    if (this.sending) throw new BusyResourceError(`another task is already sending on this ${this.label} stream`);
-    if (this.eofSent) return;
-    const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
-    this.sending = true;
-    try {
-      await this.waitWritten(cx);
-      if (this.failure !== null) throw this.broken();
-      this.eofSent = true;
-      this.writing = true;
-      this.raw.shutdown().then(
-        () => this.wroteOk(),
-        (error: unknown) => this.wroteFailed(error),
-      );
-      await this.waitWritten(cx);
-      if (this.failure !== null) throw this.broken();
-    } finally {
-      this.sending = false;
-    }
+  sendEof(cx: Context): Promise<void> {
+    return this.tx.sendEof(cx);
   }
 
   /**
@@ -268,10 +198,9 @@ export class SocketStream implements HalfCloseableStream {
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      this.leftover = null;
       this.raw.close();
-      this.wakeReader();
-      this.wakeWriter();
+      this.rx.close();
+      this.tx.close();
     }
     return Promise.resolve();
   }
@@ -307,101 +236,19 @@ export class SocketStream implements HalfCloseableStream {
    * @internal
    */
   _detach(what: string): RawSocket {
+    const rx = this.rx;
+    const tx = this.tx;
     if (this.closed) throw new ClosedResourceError(`${what} on a closed ${this.label} stream`);
-    if (this.receiving || this.sending || this.reading || this.writing) {
+    if (rx.receiving || tx.sending || rx.reading || tx.writing) {
       throw new BusyResourceError(`${what}: a receive or send is in progress on this ${this.label} stream`);
     }
-    if (this.failure !== null) throw this.broken();
-    if (this.leftover !== null || this.eof || this.eofSent) {
+    if (rx.failure !== null) throw rx.broken();
+    if (rx.leftover !== null || rx.eof || tx.eofSent) {
       throw new BrokenResourceError(`${what}: this ${this.label} stream has unread bytes, or an end of stream was received or sent`);
     }
     this.closed = true;
+    rx.close();
+    tx.close();
     return this.raw;
-  }
-
-  private checkSendable(): void {
-    if (this.closed) throw new ClosedResourceError(`send on a closed ${this.label} stream`);
-    if (this.sending) throw new BusyResourceError(`another task is already sending on this ${this.label} stream`);
-    if (this.eofSent) throw new ClosedResourceError(`send after sendEof on this ${this.label} stream`);
-  }
-
-  private broken(): BrokenResourceError {
-    const error = this.failure!.error;
-    return new BrokenResourceError(`the ${this.label} connection is broken: ${messageOf(error)}`, { cause: error });
-  }
-
-  private startRead(maxBytes: number): void {
-    this.reading = true;
-    this.raw.read(maxBytes > READ_SIZE ? maxBytes : READ_SIZE).then(
-      (chunk) => this.readDone(chunk),
-      (error: unknown) => this.readFailed(error),
-    );
-  }
-
-  private readDone(chunk: Uint8Array | null): void {
-    this.reading = false;
-    if (this.closed) return;
-    if (chunk === null) this.eof = true;
-    else if (chunk.length > 0) this.leftover = chunk;
-    this.wakeReader();
-  }
-
-  private readFailed(error: unknown): void {
-    this.reading = false;
-    if (this.closed) return;
-    this.failure ??= { error };
-    this.wakeReader();
-  }
-
-  private startWrite(bytes: Uint8Array): void {
-    this.writing = true;
-    this.raw.write(bytes).then(
-      () => this.wroteOk(),
-      (error: unknown) => this.wroteFailed(error),
-    );
-  }
-
-  private wroteOk(): void {
-    this.writing = false;
-    this.wakeWriter();
-  }
-
-  private wroteFailed(error: unknown): void {
-    this.writing = false;
-    if (!this.closed) this.failure ??= { error };
-    this.wakeWriter();
-  }
-
-  /** Waits until no write is in flight (the stream's own closing ends the wait with ClosedResourceError). */
-  private async waitWritten(cx: Context): Promise<void> {
-    for (;;) {
-      if (this.closed) throw new ClosedResourceError(`the ${this.label} stream was closed`);
-      if (!this.writing) return;
-      const waiter = new Waiter<void>();
-      this.writeWaiter = waiter;
-      await this.park(cx, waiter, "send on ");
-    }
-  }
-
-  private park(cx: Context, waiter: Waiter<void>, what: string): Promise<void> {
-    const parked = waiter.park(cx.cancelScope);
-    const instruments = cx._task.runner.instruments;
-    return instruments === null ? parked : instruments.block(cx._task, what + this.label, parked);
-  }
-
-  private wakeReader(): void {
-    const waiter = this.readWaiter;
-    if (waiter !== null) {
-      this.readWaiter = null;
-      waiter.wake();
-    }
-  }
-
-  private wakeWriter(): void {
-    const waiter = this.writeWaiter;
-    if (waiter !== null) {
-      this.writeWaiter = null;
-      waiter.wake();
-    }
   }
 }

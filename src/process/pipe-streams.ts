@@ -4,53 +4,54 @@
  * (its stdin, written by the parent), built on the adapter's raw pipes.
  *
  * They keep the same rules as `SocketStream` (src/net/socket-stream.ts),
- * over the same pull contract:
- *
- * - **One raw call in flight, never abandoned.** A `receive` that must wait
- *   starts one `pipe.read` (unless one is already running) and parks a
- *   waiter in the caller's cancel scope. If the receive is cancelled, the
- *   read keeps running; its bytes go to `leftover`, where the next `receive`
- *   finds them: a cancelled receive loses no bytes. A cancelled `send`
- *   leaves its write running; the next `send` (or `close`) waits for it.
- * - **Bytes are handed over synchronously**, after the receive's last
- *   `await`.
- * - **Errors.** A runtime error is remembered; that call and every later one
- *   throws `BrokenResourceError` with it as `cause`. End of output is
- *   `EndOfStream`, every time. Use after `close` throws
- *   `ClosedResourceError`, and closing wakes a blocked task with it.
- * - **Busy.** A second concurrent `receive`, or `send`, throws
- *   `BusyResourceError`.
+ * over the same pull contract, because they are built from the same two
+ * halves in src/streams: `RawReceiver` (raw-receive.ts) for stdout
+ * and stderr, `RawSender` (raw-send.ts) for stdin, whose headers
+ * state the rules (one raw call in flight, never abandoned, so a cancelled
+ * receive loses no bytes; bytes handed over synchronously; every receive a
+ * schedule point; runtime errors remembered as `BrokenResourceError`
+ * causes; end of output `EndOfStream` every time; use after `close`
+ * `ClosedResourceError`, closing wakes a blocked task with it; a second
+ * concurrent `receive` or `send` `BusyResourceError`). Here: the words of
+ * the messages ("the stdout of pid 1234"), and closing.
  *
  * Closing the stdin stream ends it (the child reads end of file) once the
  * write in flight, if any, is done. Closing a read stream drops what is
- * buffered and the pipe.
+ * buffered and the pipe. Each stream is one direction, so a failure breaks
+ * only its own stream.
  *
- * Costs: a receive that finds bytes waiting allocates only its result view;
- * one that waits allocates a waiter and a promise (plus the adapter's read).
- * Reads ask the adapter for at least 64 KiB.
+ * Costs: those of the halves (a receive that finds bytes waiting allocates
+ * only its result view; one that waits, a waiter and a promise plus the
+ * adapter's read, of at least 64 KiB), plus one forwarding call.
  *
  * @module
  */
 
 import type { Context } from "../core/context.ts";
-import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
-import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
 import type { ByteReceiveStream, ByteSendStream } from "../streams/byte-stream.ts";
+import { DEFAULT_MAX_BYTES, RawReceiver, type RawReceiveWords } from "../streams/raw-receive.ts";
+import { RawSender, type RawSendWords } from "../streams/raw-send.ts";
 import type { RawReadPipe, RawWritePipe } from "./process-support.ts";
 
-const DEFAULT_MAX_BYTES = 65536;
-const READ_SIZE = 65536;
+/** The words of a read pipe's messages ("receive on the closed stdout of pid 1234"). */
+const RECEIVE_WORDS: RawReceiveWords = {
+  blockedOn: "receive on the ",
+  closedAtCall: (label) => `receive on the closed ${label}`,
+  busy: (label) => `another task is already receiving from the ${label}`,
+  closed: (label) => `the ${label} was closed`,
+  broken: (label, message) => `reading the ${label} failed: ${message}`,
+  eof: (label) => `end of stream: the ${label} was closed by the child`,
+};
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function park(cx: Context, waiter: Waiter<void>, what: string): Promise<void> {
-  const parked = parkWhereBlocked(waiter, cx.cancelScope);
-  const instruments = cx._task.runner.instruments;
-  return instruments === null ? parked : instruments.block(cx._task, what, parked);
-}
+/** The words of the stdin pipe's messages. */
+const SEND_WORDS: RawSendWords = {
+  blockedOn: "send on the ",
+  closedAtCall: (op, label) => `${op} on the closed ${label}`,
+  busy: (label) => `another task is already sending on the ${label}`,
+  afterEof: (label) => `send after the end of the ${label}`,
+  closed: (label) => `the ${label} was closed`,
+  broken: (label, message) => `writing to the ${label} failed: ${message}`,
+};
 
 /**
  * A child's stdout or stderr as a byte receive stream (see the byte stream
@@ -73,18 +74,13 @@ export class ProcessReceiveStream implements ByteReceiveStream {
   private readonly raw: RawReadPipe;
   /** "stdout of pid 1234": what a blocked task waits on. */
   private readonly label: string;
-  private leftover: Uint8Array | null = null;
-  private reading = false;
-  private eof = false;
-  private failure: { error: unknown } | null = null;
-  private closed = false;
-  private receiving = false;
-  private waiter: Waiter<void> | null = null;
+  private readonly rx: RawReceiver;
 
   /** @internal Made by `openProcess`. */
   constructor(raw: RawReadPipe, label: string) {
     this.raw = raw;
     this.label = label;
+    this.rx = new RawReceiver(raw, label, RECEIVE_WORDS);
   }
 
   /**
@@ -101,38 +97,8 @@ export class ProcessReceiveStream implements ByteReceiveStream {
    * const chunk = await proc.stdout!.receive(cx, 4096);
    * ```
    */
-  async receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
-    checkCount("maxBytes", maxBytes, 1);
-    if (this.closed) throw new ClosedResourceError(`receive on the closed ${this.label}`);
-    if (this.receiving) throw new BusyResourceError(`another task is already receiving from the ${this.label}`);
-    const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
-    this.receiving = true;
-    try {
-      for (;;) {
-        if (this.closed) throw new ClosedResourceError(`the ${this.label} was closed`);
-        const leftover = this.leftover;
-        if (leftover !== null) {
-          if (leftover.length <= maxBytes) {
-            this.leftover = null;
-            return leftover;
-          }
-          this.leftover = leftover.subarray(maxBytes);
-          return leftover.subarray(0, maxBytes);
-        }
-        if (this.failure !== null) {
-          const error = this.failure.error;
-          throw new BrokenResourceError(`reading the ${this.label} failed: ${messageOf(error)}`, { cause: error });
-        }
-        if (this.eof) throw new EndOfStream(`end of stream: the ${this.label} was closed by the child`);
-        if (!this.reading) this.startRead(maxBytes);
-        const waiter = new Waiter<void>();
-        this.waiter = waiter;
-        await park(cx, waiter, "receive on the " + this.label);
-      }
-    } finally {
-      this.receiving = false;
-    }
+  receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+    return this.rx.receive(cx, maxBytes);
   }
 
   /**
@@ -145,11 +111,9 @@ export class ProcessReceiveStream implements ByteReceiveStream {
    * ```
    */
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.leftover = null;
+    if (!this.rx.closed) {
       this.raw.close();
-      this.wake();
+      this.rx.close();
     }
     return Promise.resolve();
   }
@@ -169,33 +133,6 @@ export class ProcessReceiveStream implements ByteReceiveStream {
   /** @internal For messages. */
   toString(): string {
     return `ProcessReceiveStream(${this.label})`;
-  }
-
-  private startRead(maxBytes: number): void {
-    this.reading = true;
-    this.raw.read(maxBytes > READ_SIZE ? maxBytes : READ_SIZE).then(
-      (chunk) => {
-        this.reading = false;
-        if (this.closed) return;
-        if (chunk === null) this.eof = true;
-        else if (chunk.length > 0) this.leftover = chunk;
-        this.wake();
-      },
-      (error: unknown) => {
-        this.reading = false;
-        if (this.closed) return;
-        this.failure ??= { error };
-        this.wake();
-      },
-    );
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    if (waiter !== null) {
-      this.waiter = null;
-      waiter.wake();
-    }
   }
 }
 
@@ -218,16 +155,13 @@ export class ProcessReceiveStream implements ByteReceiveStream {
 export class ProcessSendStream implements ByteSendStream {
   private readonly raw: RawWritePipe;
   private readonly label: string;
-  private writing = false;
-  private failure: { error: unknown } | null = null;
-  private closed = false;
-  private sending = false;
-  private waiter: Waiter<void> | null = null;
+  private readonly tx: RawSender;
 
   /** @internal Made by `openProcess`. */
   constructor(raw: RawWritePipe, label: string) {
     this.raw = raw;
     this.label = label;
+    this.tx = new RawSender(raw, label, SEND_WORDS);
   }
 
   /**
@@ -244,27 +178,8 @@ export class ProcessSendStream implements ByteSendStream {
    * await proc.stdin!.send(cx, new TextEncoder().encode("line\n"));
    * ```
    */
-  async send(cx: Context, bytes: Uint8Array): Promise<void> {
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`);
-    if (this.closed) throw new ClosedResourceError(`send on the closed ${this.label}`);
-    if (this.sending) throw new BusyResourceError(`another task is already sending on the ${this.label}`);
-    const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
-    this.sending = true;
-    try {
-      await this.waitWritten(cx); // a cancelled send's write, if any
-      this.checkBroken();
-      if (bytes.length === 0) return;
-      this.writing = true;
-      this.raw.write(bytes).then(
-        () => this.written(null),
-        (error: unknown) => this.written({ error }),
-      );
-      await this.waitWritten(cx);
-      this.checkBroken();
-    } finally {
-      this.sending = false;
-    }
+  send(cx: Context, bytes: Uint8Array): Promise<void> {
+    return this.tx.send(cx, bytes);
   }
 
   /**
@@ -278,10 +193,9 @@ export class ProcessSendStream implements ByteSendStream {
    * ```
    */
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
+    if (!this.tx.closed) {
       this.raw.close();
-      this.wake();
+      this.tx.close();
     }
     return Promise.resolve();
   }
@@ -301,35 +215,5 @@ export class ProcessSendStream implements ByteSendStream {
   /** @internal For messages. */
   toString(): string {
     return `ProcessSendStream(${this.label})`;
-  }
-
-  private checkBroken(): void {
-    if (this.failure === null) return;
-    const error = this.failure.error;
-    throw new BrokenResourceError(`writing to the ${this.label} failed: ${messageOf(error)}`, { cause: error });
-  }
-
-  private written(failure: { error: unknown } | null): void {
-    this.writing = false;
-    if (failure !== null && !this.closed) this.failure ??= failure;
-    this.wake();
-  }
-
-  private async waitWritten(cx: Context): Promise<void> {
-    for (;;) {
-      if (this.closed) throw new ClosedResourceError(`the ${this.label} was closed`);
-      if (!this.writing) return;
-      const waiter = new Waiter<void>();
-      this.waiter = waiter;
-      await park(cx, waiter, "send on the " + this.label);
-    }
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    if (waiter !== null) {
-      this.waiter = null;
-      waiter.wake();
-    }
   }
 }

@@ -1,0 +1,150 @@
+/**
+ * `RawSender`: the sending half of a byte stream over a raw sink (an
+ * adapter's socket or a child's stdin pipe), made cancel-safe and
+ * structured. `SocketStream` (src/net/socket-stream.ts) and
+ * `ProcessSendStream` (src/process/pipe-streams.ts) hold one each and
+ * forward their `send` (and the socket its `sendEof`) to it; the words of
+ * its messages come from the stream that holds it (`RawSendWords`).
+ *
+ * Invariants:
+ * - **One raw write in flight, never abandoned.** A `send` starts one
+ *   `sink.write` and waits for it (drain semantics: it returns once the
+ *   runtime took every byte). A cancelled send leaves its write running,
+ *   and the next `send` (or `sendEof`) waits for it first, so its bytes may
+ *   have been delivered: a prefix of them, as the byte stream rules allow.
+ *   The runtime may still read `bytes` of a cancelled send until that write
+ *   ends.
+ * - **Errors.** A runtime error on write is remembered (`failure`, shared
+ *   with the `RawReceiver` of the same stream through `peer`: raw-half.ts); that
+ *   send and every later one throws `BrokenResourceError` with it as
+ *   `cause`. Use after `close` throws `ClosedResourceError`;
+ *   closing wakes the blocked sender with it. A send after `sendEof` is
+ *   `ClosedResourceError` too.
+ * - **Busy.** A second concurrent send (or `sendEof` during a send) throws
+ *   `BusyResourceError`.
+ * - Blocking goes through the one waiter of `RawHalf` (raw-half.ts), so
+ *   instruments and the task tree see the task blocked on "send on tcp
+ *   127.0.0.1:5000".
+ *
+ * The sender never closes its sink: the stream that owns it does.
+ *
+ * Costs: a send allocates its write's promise and callbacks, and one waiter
+ * and one promise for the wait (two when a cancelled send's write is still
+ * in flight).
+ *
+ * @internal
+ * @module
+ */
+
+import type { Context } from "../core/context.ts";
+import { BusyResourceError, ClosedResourceError } from "../core/errors.ts";
+import { describeValue } from "../core/validate.ts";
+import { RawHalf, type RawHalfWords } from "./raw-half.ts";
+
+/** What a {@link RawSender} writes to (`RawSocket`, `RawWritePipe`). @internal */
+export interface RawByteSink {
+  /** Writes every byte; resolves when the runtime has taken them. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Sends end of stream after pending writes (sockets only: `sendEof` needs it). */
+  shutdown?(): Promise<void>;
+}
+
+/** The words of a sender's messages, one shared table per kind of stream. @internal */
+export interface RawSendWords extends RawHalfWords {
+  /** `op` ("send", "sendEof") called on a closed stream. */
+  closedAtCall(op: string, label: string): string;
+  /** A second concurrent send. */
+  busy(label: string): string;
+  /** A send after `sendEof`. */
+  afterEof(label: string): string;
+}
+
+/** The sending half over a raw sink; see the module comment. @internal */
+export class RawSender extends RawHalf<RawSendWords> {
+  /** A `sink.write` (or `shutdown`) is in flight. */
+  writing = false;
+  /** A `send` or `sendEof` is running. */
+  sending = false;
+  /** `sendEof` was called (and got as far as the shutdown). */
+  eofSent = false;
+  private readonly sink: RawByteSink;
+
+  constructor(sink: RawByteSink, label: string, words: RawSendWords) {
+    super(label, words);
+    this.sink = sink;
+  }
+
+  /** Sends every byte of `bytes`, returning once the runtime has taken them; a checkpoint. */
+  async send(cx: Context, bytes: Uint8Array): Promise<void> {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`);
+    if (this.closed) throw new ClosedResourceError(this.words.closedAtCall("send", this.label));
+    if (this.sending) throw new BusyResourceError(this.words.busy(this.label));
+    if (this.eofSent) throw new ClosedResourceError(this.words.afterEof(this.label));
+    const origin = cx.cancelScope._origin;
+    if (origin !== null) throw origin._raise();
+    this.sending = true;
+    try {
+      await this.waitWritten(cx); // a cancelled send's write, if any
+      if (this.failure !== null) throw this.broken();
+      if (bytes.length === 0) return;
+      this.writing = true;
+      this.track(this.sink.write(bytes));
+      await this.waitWritten(cx);
+      if (this.failure !== null) throw this.broken();
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  /**
+   * Sends end of stream through `sink.shutdown` after the write in flight,
+   * if any; a checkpoint. Idempotent.
+   */
+  async sendEof(cx: Context): Promise<void> {
+    if (this.closed) throw new ClosedResourceError(this.words.closedAtCall("sendEof", this.label));
+    if (this.sending) throw new BusyResourceError(this.words.busy(this.label));
+    if (this.eofSent) return;
+    const origin = cx.cancelScope._origin;
+    if (origin !== null) throw origin._raise();
+    this.sending = true;
+    try {
+      await this.waitWritten(cx);
+      if (this.failure !== null) throw this.broken();
+      this.eofSent = true;
+      this.writing = true;
+      this.track(this.sink.shutdown!());
+      await this.waitWritten(cx);
+      if (this.failure !== null) throw this.broken();
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  /** Ends the write in flight (`writing`) when `write` settles. */
+  private track(write: Promise<void>): void {
+    write.then(
+      () => this.wroteOk(),
+      (error: unknown) => this.wroteFailed(error),
+    );
+  }
+
+  private wroteOk(): void {
+    this.writing = false;
+    this.wake();
+  }
+
+  private wroteFailed(error: unknown): void {
+    this.writing = false;
+    this.fail(error);
+    this.wake();
+  }
+
+  /** Waits until no write is in flight (closing ends the wait with `ClosedResourceError`). */
+  private async waitWritten(cx: Context): Promise<void> {
+    for (;;) {
+      if (this.closed) throw new ClosedResourceError(this.words.closed(this.label));
+      if (!this.writing) return;
+      await this.park(cx);
+    }
+  }
+}
