@@ -1,9 +1,11 @@
 /**
- * Worker pools: the main side of `toThread`.
+ * Worker pools: the main side of `toThread` and `toProcess`.
  *
- * Each run keeps one pool per worker module, as a run service (the runner
- * closes it when the run ends). A pool starts workers on demand (the
- * adapter's `workers.spawn()`), reuses idle ones, retires a worker idle for
+ * Each run keeps one pool per worker module and kind, as a run service (the
+ * runner closes it when the run ends). A pool starts workers on demand (the
+ * adapter's `workers.spawn()` for threads, `processWorkers.spawn()` for
+ * child processes: the pool sees only a `WorkerPort` either way), reuses
+ * idle ones, retires a worker idle for
  * `idleTimeout` ms (one sweep timer per pool, no timer per call), and
  * terminates every worker it started when the run ends, so a finished run
  * leaves no worker behind and the process exits by itself.
@@ -73,7 +75,7 @@
  * @module
  */
 
-import type { WorkerPort } from "../core/adapter.ts";
+import type { WorkerPort, WorkerSupport } from "../core/adapter.ts";
 import { CancelScope } from "../core/cancel-scope.ts";
 import { CapacityLimiter } from "../sync/capacity-limiter.ts";
 import type { Context } from "../core/context.ts";
@@ -164,8 +166,8 @@ class PooledWorker {
   ) {
     port.listen({
       message: (data) => this.onMessage(data as FromWorker),
-      error: (error) => this.end(new WorkerCrashedError(`worker for ${pool.module} crashed: ${describe(error)}`, { cause: error })),
-      exit: (code) => this.end(new WorkerCrashedError(`worker for ${pool.module} exited${code === undefined ? "" : ` with code ${code}`}`)),
+      error: (error) => this.end(new WorkerCrashedError(`${pool.what} for ${pool.module} crashed: ${describe(error)}`, { cause: error })),
+      exit: (code, signal) => this.end(new WorkerCrashedError(`${pool.what} for ${pool.module} ${exitText(code, signal)}`)),
     });
     port.post({ t: "init", module: pool.module } satisfies ToWorker);
   }
@@ -204,7 +206,7 @@ class PooledWorker {
         this.runCallback(message);
         break;
       case "exiting":
-        this.end(new WorkerCrashedError(`worker for ${this.pool.module} exited${message.code === undefined ? "" : ` with code ${message.code}`}`));
+        this.end(new WorkerCrashedError(`${this.pool.what} for ${this.pool.module} ${exitText(message.code, undefined)}`));
         break;
     }
   }
@@ -244,13 +246,33 @@ class PooledWorker {
   }
 }
 
+/** "exited with code 3", "was killed by SIGKILL", "exited". */
+function exitText(code: number | undefined, signal: string | undefined): string {
+  if (signal !== undefined) return `was killed by ${signal}`;
+  return code === undefined || code === null ? "exited" : `exited with code ${code}`;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Which workers a pool runs: threads for `toThread`, child processes for `toProcess`. @internal */
+export interface WorkerKind {
+  /** The call, for messages and the task tree: `"toThread"` or `"toProcess"`. */
+  readonly call: string;
+  /** What one worker is called in messages: `"worker"`, `"worker process"`. */
+  readonly what: string;
+  /** What the adapter lacks when `support` is undefined: `"worker threads"`, `"worker processes"`. */
+  readonly plural: string;
+  /** The adapter's capability, if it has it. */
+  readonly support: WorkerSupport | undefined;
 }
 
 /** One module's workers within one run. @internal */
 export class WorkerPool implements TimerEntry {
   readonly module: string;
+  /** What one worker is called in messages. */
+  readonly what: string;
   readonly limiter: Limiter;
   /** Workers in the pool (not retired), busy or idle; at most `maxWorkers`. */
   private readonly all = new Set<PooledWorker>();
@@ -272,8 +294,10 @@ export class WorkerPool implements TimerEntry {
     readonly runner: Runner,
     module: string,
     slots: number,
+    readonly kind: WorkerKind,
   ) {
     this.module = module;
+    this.what = kind.what;
     this.maxWorkers = slots;
     this.limiter = new CapacityLimiter(slots);
   }
@@ -321,8 +345,10 @@ export class WorkerPool implements TimerEntry {
       for (const w of this.all) if (worker === undefined || w.active < worker.active) worker = w;
     }
     if (worker === undefined) {
-      const workers = this.runner.adapter.workers;
-      if (workers === undefined) throw new UnsupportedError(`the ${this.runner.adapter.name} adapter has no worker threads`);
+      const workers = this.kind.support;
+      if (workers === undefined) {
+        throw new UnsupportedError(`${this.kind.call}: the ${this.runner.adapter.name} adapter has no ${this.kind.plural}`);
+      }
       worker = new PooledWorker(this, workers.spawn());
       this.all.add(worker);
       this.live.add(worker);
@@ -397,7 +423,7 @@ export class WorkerPool implements TimerEntry {
   private async await(cx: Context, worker: PooledWorker, id: number, call: CallWaiter, options: CallOptions): Promise<unknown> {
     try {
       const parked = call.park(cx.cancelScope);
-      return await (cx._task.runner.instruments === null ? parked : blockedOn(cx, `toThread ${call.name} (${this.module.slice(this.module.lastIndexOf("/") + 1)})`, parked));
+      return await (cx._task.runner.instruments === null ? parked : blockedOn(cx, `${this.kind.call} ${call.name} (${this.module.slice(this.module.lastIndexOf("/") + 1)})`, parked));
     } catch (error) {
       if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options.cancelGrace ?? 1000);
       throw error;
@@ -445,7 +471,7 @@ export class WorkerPool implements TimerEntry {
     if (worker.terminated) return Promise.resolve();
     worker.terminated = true;
     this.live.delete(worker);
-    worker.end(new WorkerCrashedError(`worker for ${this.module} was terminated`));
+    worker.end(new WorkerCrashedError(`${this.what} for ${this.module} was terminated`));
     return worker.port.terminate().catch(() => {});
   }
 
