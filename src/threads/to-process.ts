@@ -84,6 +84,7 @@ export function toProcess<M, K extends keyof WorkerFunctions<M> & string>(
       what: "worker process",
       plural: "worker processes",
       support,
+      awaitTermination: true,
     });
   });
   return pool.call(cx, name, args, module._options) as Promise<ResultOf<WorkerFunctions<M>[K]>>;

@@ -188,7 +188,7 @@ export function toThread<M, K extends keyof WorkerFunctions<M> & string>(
   const pool = cx._task.runner.service(`skein.threads:${url}`, (runner) => {
     const support = runner.adapter.workers;
     const slots = support?.hardwareConcurrency() ?? 1;
-    return new WorkerPool(runner, url, Math.max(1, slots), { call: "toThread", what: "worker", plural: "worker threads", support });
+    return new WorkerPool(runner, url, Math.max(1, slots), { call: "toThread", what: "worker", plural: "worker threads", support, awaitTermination: false });
   });
   return pool.call(cx, name, args, module._options) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
 }

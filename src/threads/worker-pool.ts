@@ -51,6 +51,8 @@
  *   loading worker stays in the pool).
  * - A cancelled call returns only once its function has stopped in the
  *   worker: it answered, or its worker was terminated or died.
+ *   For worker processes (`WorkerKind.awaitTermination`), a terminated
+ *   worker's process has also been reaped by then: its pid is gone.
  * - Every checkout is checked in exactly once, on every path (result,
  *   error, cancellation while loading or running), so `active` counts the
  *   calls on a worker and an idle worker is retired after `idleTimeout`.
@@ -146,8 +148,8 @@ class PooledWorker {
   retired = false;
   /** Ended (crashed, exited or terminated); everything that waited on it has settled. */
   dead = false;
-  /** The pool has called `port.terminate()`. */
-  terminated = false;
+  /** The pool has called `port.terminate()`; what it returned. */
+  terminated: Promise<void> | null = null;
   /** Calls checked out on this worker now (between checkout and checkin). */
   active = 0;
   /** Of those, calls whose cancellation it ignored past their grace. */
@@ -266,6 +268,13 @@ export interface WorkerKind {
   readonly plural: string;
   /** The adapter's capability, if it has it. */
   readonly support: WorkerSupport | undefined;
+  /**
+   * `port.terminate()` resolves once the worker is surely gone (a child
+   * process killed and reaped): an overdue call then returns only after
+   * that, so its caller never sees the process still there. Not for
+   * threads: a Deno thread stuck in a loop never finishes terminating.
+   */
+  readonly awaitTermination: boolean;
 }
 
 /** One module's workers within one run. @internal */
@@ -449,6 +458,11 @@ export class WorkerPool implements TimerEntry {
       this.retire(worker); // terminates it now if every call on it is overdue
       return parked;
     });
+    if (this.kind.awaitTermination && worker.terminated !== null) {
+      const reaped = new Waiter<void>();
+      void worker.terminated.then(() => reaped.wake());
+      await cx.withCancelScope({ shield: true }, (cx) => reaped.park(cx.cancelScope));
+    }
   }
 
   /**
@@ -468,11 +482,11 @@ export class WorkerPool implements TimerEntry {
 
   /** Terminates a worker, first settling everything that waits on it. Idempotent. */
   private terminate(worker: PooledWorker): Promise<void> {
-    if (worker.terminated) return Promise.resolve();
-    worker.terminated = true;
+    if (worker.terminated !== null) return worker.terminated;
+    worker.terminated = worker.port.terminate().catch(() => {});
     this.live.delete(worker);
     worker.end(new WorkerCrashedError(`${this.what} for ${this.module} was terminated`));
-    return worker.port.terminate().catch(() => {});
+    return worker.terminated;
   }
 
   /** Terminates every worker still alive, in the pool or retired (end of the run). */
