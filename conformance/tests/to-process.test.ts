@@ -195,7 +195,7 @@ describe("toProcess", () => {
   it("rejects bad input", async () => {
     await run(async (cx) => {
       expect(() => toProcess(cx, {} as typeof worker, "pid")).toThrow(/module must be a WorkerModule/);
-      expect(() => toProcess(cx, worker, 3 as never)).toThrow(/name must be a string/);
+      expect(() => toProcess(cx, worker, 3 as unknown as "pid")).toThrow(/name must be a string/);
     });
   });
 });
