@@ -49,7 +49,7 @@ export const denoAdapter: Adapter = {
     reportError(error);
   },
   workers: denoWorkers,
-  processWorkers: processWorkers(processEntry),
+  processWorkers: processWorkers(processEntry, { checkClone: true }),
   datagrams: nodeDatagrams,
   net: denoNet,
   files: denoFiles,

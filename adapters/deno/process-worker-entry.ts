@@ -10,4 +10,5 @@
 import { serveProcessWorker } from "../shared/process-workers.ts";
 import { denoAdapter } from "./adapter.ts";
 
-serveProcessWorker(denoAdapter);
+// Deno's `process.send` does not throw for a message it cannot clone: check first.
+serveProcessWorker(denoAdapter, { checkClone: true });

@@ -23,8 +23,14 @@
  * - An idle child (and its channel) is unref'd and never keeps the parent's
  *   event loop alive; a busy one is ref'd.
  *
+ * - A message that cannot be cloned (a function) throws from `post` on
+ *   either side, so the pool and the server turn it into a `TypeError` for
+ *   that call. Node's and Bun's `send` throw by themselves; Deno's sends
+ *   something the other side cannot read (the whole channel then fails), so
+ *   the Deno adapter and entry pass `checkClone`: `structuredClone` first.
+ *
  * Costs: one process and one IPC pipe per worker; each message is
- * serialized and copied through the pipe.
+ * serialized and copied through the pipe (on Deno, cloned once more first).
  *
  * @internal
  * @module
@@ -41,22 +47,33 @@ import { serveWorker } from "../../src/threads/worker-server.ts";
 /** The ref/unref of a child's IPC channel (declared by Node's types as `Pipe`, which lacks them). */
 type Channel = { ref?(): void; unref?(): void };
 
+/** How a runtime's IPC needs to be used. @internal */
+export interface ProcessWorkerOptions {
+  /** Check that each message can be cloned before sending it (Deno: its `send` does not throw). */
+  checkClone?: boolean;
+}
+
 /** Child processes forked to run `entry`, for {@link WorkerSupport}. @internal */
-export function processWorkers(entry: URL): WorkerSupport {
+export function processWorkers(entry: URL, options: ProcessWorkerOptions = {}): WorkerSupport {
+  const checkClone = options.checkClone === true;
   const path = fileURLToPath(entry);
   return {
     hardwareConcurrency: () => availableParallelism(),
     spawn(): WorkerPort {
       const child = fork(path, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
-      return new ProcessPort(child);
+      return new ProcessPort(child, checkClone);
     },
   };
 }
 
 class ProcessPort implements WorkerPort {
-  constructor(private readonly child: ChildProcess) {}
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly checkClone: boolean,
+  ) {}
 
   post(message: unknown): void {
+    if (this.checkClone) structuredClone(message);
     this.child.send(message as ToWorker);
   }
 
@@ -94,13 +111,15 @@ class ProcessPort implements WorkerPort {
  * The child's half: serve `toThread`'s protocol over this process's IPC
  * channel, and exit when the channel closes. @internal
  */
-export function serveProcessWorker(adapter: Adapter): void {
+export function serveProcessWorker(adapter: Adapter, options: ProcessWorkerOptions = {}): void {
+  const checkClone = options.checkClone === true;
   const send = process.send?.bind(process);
   if (send === undefined) throw new Error("serveProcessWorker() runs only in a process forked with an IPC channel");
   process.on("disconnect", () => process.exit(0));
   serveWorker(
     {
       post: (message: FromWorker) => {
+        if (checkClone) structuredClone(message);
         send(message);
       },
       listen: (onMessage) => process.on("message", (data) => onMessage(data as ToWorker)),

@@ -86,6 +86,17 @@ describe("toProcess", () => {
     expect(((error as Error).cause as Error).message).toBe("inner cause");
   });
 
+  processTest("an argument or a result that cannot be cloned is a TypeError, and the process serves the next call", async (cx) => {
+    const first = await toProcess(cx, worker, "pid");
+    const error = await toProcess(cx, worker, "nonClonable").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/the result of "nonClonable" cannot be sent back from the worker/);
+    const sent = await toProcess(cx, worker, "echo", (() => 1) as never).catch((e: unknown) => e);
+    expect(sent).toBeInstanceOf(TypeError);
+    expect((sent as Error).message).toMatch(/an argument of "echo" cannot be sent to a worker/);
+    expect(await toProcess(cx, worker, "pid")).toBe(first);
+  });
+
   processTest("a process that exits fails its call with WorkerCrashedError naming the code; the next call gets a fresh process", async (cx) => {
     const first = await toProcess(cx, worker, "pid");
     const error = await toProcess(cx, worker, "exit").catch((e: unknown) => e);
