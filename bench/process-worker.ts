@@ -4,6 +4,15 @@
 // process.send / on("message")), in the same process; plus the cold cost of
 // a run whose first call starts the worker. Runs on Node, Deno and Bun:
 //   node bench/process-worker-main.ts | deno run -A … | bun …   (after `npm run build`)
+//
+// Medians of 3 runs on a shared, noisy 2-core machine (2026-11-23; node 24,
+// deno 2.9.6, bun 1.4.5), warm round trip in µs (raw fork / toProcess /
+// toThread), and a run with one call in ms (toProcess / toThread):
+//   node  43 / 49 / 32     79 / 66
+//   deno  44 / 100 / 40    73 / 51
+//   bun   25 / 38 / 27     46 / 30
+// On Deno toProcess is about 2x the raw ping-pong in every run (Node and Bun
+// 1.0-1.6x); where the difference goes is not yet known.
 import { fork } from "node:child_process";
 import { type Context, run, toProcess, toThread, workerModule } from "skein";
 import { type Contender, measure, report } from "./harness.ts";
