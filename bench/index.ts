@@ -13,3 +13,4 @@ await benchSync();
 await benchThread();
 await (await import("./tcp.ts")).benchTcp();
 await benchProcess();
+await (await import("./process-worker.ts")).benchProcessWorker();

@@ -36,7 +36,7 @@ const projects = [
   { name: "bun", command: [...tsc, "-p", "adapters/bun/tsconfig.json"] },
   { name: "browser", command: [...tsc, "-p", "adapters/browser/tsconfig.json"] },
   { name: "browser worker", command: [...tsc, "-p", "adapters/browser/tsconfig.worker.json"] },
-  { name: "deno", command: [...denoCheck, "--config", "adapters/deno/check.jsonc", "adapters/deno/index.ts"] },
+  { name: "deno", command: [...denoCheck, "--config", "adapters/deno/check.jsonc", "adapters/deno/index.ts", "adapters/deno/process-worker-entry.ts"] },
   {
     name: "deno worker",
     command: [...denoCheck, "--config", "adapters/deno/check.worker.jsonc", "adapters/deno/worker-entry.ts"],

@@ -83,6 +83,7 @@ export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModul
 export type { Exposed, Limiter } from "./threads/worker-pool.ts";
 export { transfer } from "./threads/worker-protocol.ts";
 export { fromThread } from "./threads/worker-server.ts";
+export { toProcess } from "./threads/to-process.ts";
 export { Event, type EventStatistics } from "./sync/event.ts";
 export { Lock, type LockStatistics } from "./sync/lock.ts";
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./sync/semaphore.ts";

@@ -5,6 +5,7 @@
 // first. Each child is killed after a generous bound; a test fails if its
 // child had to be killed.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -93,6 +94,50 @@ describe.each(["node", "deno", "bun"])("process exit after networking on %s", (r
     expect(result.killed).toBe(false);
     expect(result.code).toBe(0);
     expect(result.exitDelay).toBeLessThan(2000);
+  }, 60_000);
+});
+
+/** Whether `pid` runs: it exists and is not a zombie (a child whose parent died may stay one if init does not reap). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+describe.each(Object.keys(runtimes))("toProcess and process exit on %s", (runtime) => {
+  it("a program whose toProcess calls ran, one left idle and one killed after its grace, exits by itself; no child is left", async () => {
+    const result = await runChild(runtime, "to-process-exit.mjs", "done");
+    expect(result.out.trim()).toMatch(/^pids \d+ \d+\ndone$/);
+    expect(result.killed).toBe(false);
+    expect(result.code).toBe(0);
+    expect(result.exitDelay).toBeLessThan(2000);
+    for (const pid of result.out.split("\n")[0]!.split(" ").slice(1).map(Number)) expect(running(pid)).toBe(false);
+  }, 60_000);
+
+  it("a worker process whose parent is killed (SIGKILL) exits by itself: no orphan", async () => {
+    const [cmd, args] = runtimes[runtime]!(fixture("to-process-orphan.mjs"));
+    const parent = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    const pid = await new Promise<number>((resolve, reject) => {
+      const bound = setTimeout(() => reject(new Error(`no child pid after ${START_BOUND} ms; got ${JSON.stringify(out)}`)), START_BOUND);
+      parent.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /child (\d+)/.exec(out);
+        if (m) {
+          clearTimeout(bound);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    expect(running(pid)).toBe(true);
+    const exited = new Promise((resolve) => parent.on("exit", resolve));
+    parent.kill("SIGKILL");
+    await exited;
+    for (let i = 0; i < 500 && running(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(running(pid)).toBe(false);
   }, 60_000);
 });
 

@@ -13,10 +13,17 @@ import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { nodeStyleTls } from "../shared/node-tls.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
+import { processWorkers } from "../shared/process-workers.ts";
 import { nodeSignals } from "../shared/node-signals.ts";
 import { bunNet } from "./net.ts";
 import { bunFiles } from "./files.ts";
 import { bunProcesses } from "./process.ts";
+
+// Running from source (`.ts`) the entry is a sibling file; from the build it is dist/bun-process-worker.js.
+const processEntry = new URL(
+  import.meta.url.endsWith(".ts") ? "./process-worker-entry.ts" : "./bun-process-worker.js",
+  import.meta.url,
+);
 
 /**
  * The adapter for Bun.
@@ -40,6 +47,7 @@ export const bunAdapter: Adapter = {
     });
   },
   workers: webWorkers(workerEntry(import.meta.url, "bun"), { closeEvent: true }),
+  processWorkers: processWorkers(processEntry),
   datagrams: nodeDatagrams,
   net: bunNet,
   files: bunFiles,

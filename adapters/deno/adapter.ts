@@ -15,12 +15,19 @@ import { webTimers } from "../shared/web-timers.ts";
 import { denoNet } from "./net.ts";
 import { denoFiles } from "./files.ts";
 import { denoProcesses } from "./process.ts";
+import { processWorkers } from "../shared/process-workers.ts";
 import { denoSignals } from "./signals.ts";
 import { denoTls } from "./tls.ts";
 import { denoWorkers } from "./workers.ts";
 
 // Taken once at load, as the Node and Bun adapters take theirs from `node:timers`.
 const nativeSetImmediate = setImmediate;
+
+// Running from source (`.ts`) the entry is a sibling file; from the build it is dist/deno-process-worker.js.
+const processEntry = new URL(
+  import.meta.url.endsWith(".ts") ? "./process-worker-entry.ts" : "./deno-process-worker.js",
+  import.meta.url,
+);
 
 /**
  * The adapter for Deno 2.
@@ -42,6 +49,7 @@ export const denoAdapter: Adapter = {
     reportError(error);
   },
   workers: denoWorkers,
+  processWorkers: processWorkers(processEntry, { checkClone: true }),
   datagrams: nodeDatagrams,
   net: denoNet,
   files: denoFiles,

@@ -3,7 +3,7 @@
  * run's one native timer, `setImmediate` for the checkpoint yield (it runs
  * after pending I/O callbacks and is not clamped), and `process.nextTick` to
  * rethrow errors that have no caller, so they reach `uncaughtException`;
- * `worker_threads` for `toThread`; `node:net` and `node:dns` for sockets.
+ * `worker_threads` for `toThread`, forked child processes for `toProcess`; `node:net` and `node:dns` for sockets.
  *
  * @module
  */
@@ -17,8 +17,15 @@ import { nodeStyleTls } from "../shared/node-tls.ts";
 import { nodeNet } from "./net.ts";
 import { nodeFiles } from "./files.ts";
 import { nodeProcesses } from "./process.ts";
+import { processWorkers } from "../shared/process-workers.ts";
 import { nodeSignals } from "../shared/node-signals.ts";
 import { nodeWorkers } from "./workers.ts";
+
+// Running from source (`.ts`) the entry is a sibling file; from the build it is dist/node-process-worker.js.
+const processEntry = new URL(
+  import.meta.url.endsWith(".ts") ? "./process-worker-entry.ts" : "./node-process-worker.js",
+  import.meta.url,
+);
 
 /**
  * The adapter for Node.js (18+; tested on 20, 22, 24).
@@ -42,6 +49,7 @@ export const nodeAdapter: Adapter = {
     });
   },
   workers: nodeWorkers,
+  processWorkers: processWorkers(processEntry),
   datagrams: nodeDatagrams,
   net: nodeNet,
   files: nodeFiles,

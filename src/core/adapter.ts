@@ -76,6 +76,13 @@ export interface Adapter {
    */
   readonly workers?: WorkerSupport;
   /**
+   * Worker processes, for `toProcess`: the same {@link WorkerSupport}, whose
+   * `spawn()` starts a child process of the same runtime running the
+   * adapter's process worker entry, talking over IPC. An adapter without
+   * them makes `toProcess` fail with `UnsupportedError`.
+   */
+  readonly processWorkers?: WorkerSupport;
+  /**
    * Sockets and name lookups, for `src/net`. An adapter without them (the
    * browser's) makes every socket call fail with `UnsupportedError`.
    */
@@ -153,6 +160,9 @@ export interface WorkerPortHandlers {
   message(data: unknown): void;
   /** The worker failed outside any call (uncaught error, out of memory). */
   error(error: unknown): void;
-  /** The worker ended (exit code where the runtime has one). */
-  exit(code: number | undefined): void;
+  /**
+   * The worker ended (exit code where the runtime has one; for a worker
+   * process killed by a signal, the signal's name).
+   */
+  exit(code: number | undefined, signal?: string): void;
 }

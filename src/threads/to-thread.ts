@@ -186,8 +186,9 @@ export function toThread<M, K extends keyof WorkerFunctions<M> & string>(
   if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
   const url = module.url;
   const pool = cx._task.runner.service(`skein.threads:${url}`, (runner) => {
-    const slots = runner.adapter.workers?.hardwareConcurrency() ?? 1;
-    return new WorkerPool(runner, url, Math.max(1, slots));
+    const support = runner.adapter.workers;
+    const slots = support?.hardwareConcurrency() ?? 1;
+    return new WorkerPool(runner, url, Math.max(1, slots), { call: "toThread", what: "worker", plural: "worker threads", support, awaitTermination: false });
   });
   return pool.call(cx, name, args, module._options) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
 }

@@ -1,9 +1,11 @@
 /**
- * Worker pools: the main side of `toThread`.
+ * Worker pools: the main side of `toThread` and `toProcess`.
  *
- * Each run keeps one pool per worker module, as a run service (the runner
- * closes it when the run ends). A pool starts workers on demand (the
- * adapter's `workers.spawn()`), reuses idle ones, retires a worker idle for
+ * Each run keeps one pool per worker module and kind, as a run service (the
+ * runner closes it when the run ends). A pool starts workers on demand (the
+ * adapter's `workers.spawn()` for threads, `processWorkers.spawn()` for
+ * child processes: the pool sees only a `WorkerPort` either way), reuses
+ * idle ones, retires a worker idle for
  * `idleTimeout` ms (one sweep timer per pool, no timer per call), and
  * terminates every worker it started when the run ends, so a finished run
  * leaves no worker behind and the process exits by itself.
@@ -49,6 +51,8 @@
  *   loading worker stays in the pool).
  * - A cancelled call returns only once its function has stopped in the
  *   worker: it answered, or its worker was terminated or died.
+ *   For worker processes (`WorkerKind.awaitTermination`), a terminated
+ *   worker's process has also been reaped by then: its pid is gone.
  * - Every checkout is checked in exactly once, on every path (result,
  *   error, cancellation while loading or running), so `active` counts the
  *   calls on a worker and an idle worker is retired after `idleTimeout`.
@@ -73,7 +77,7 @@
  * @module
  */
 
-import type { WorkerPort } from "../core/adapter.ts";
+import type { WorkerPort, WorkerSupport } from "../core/adapter.ts";
 import { CancelScope } from "../core/cancel-scope.ts";
 import { CapacityLimiter } from "../sync/capacity-limiter.ts";
 import type { Context } from "../core/context.ts";
@@ -144,8 +148,8 @@ class PooledWorker {
   retired = false;
   /** Ended (crashed, exited or terminated); everything that waited on it has settled. */
   dead = false;
-  /** The pool has called `port.terminate()`. */
-  terminated = false;
+  /** The pool has called `port.terminate()`; what it returned. */
+  terminated: Promise<void> | null = null;
   /** Calls checked out on this worker now (between checkout and checkin). */
   active = 0;
   /** Of those, calls whose cancellation it ignored past their grace. */
@@ -164,8 +168,8 @@ class PooledWorker {
   ) {
     port.listen({
       message: (data) => this.onMessage(data as FromWorker),
-      error: (error) => this.end(new WorkerCrashedError(`worker for ${pool.module} crashed: ${describe(error)}`, { cause: error })),
-      exit: (code) => this.end(new WorkerCrashedError(`worker for ${pool.module} exited${code === undefined ? "" : ` with code ${code}`}`)),
+      error: (error) => this.end(new WorkerCrashedError(`${pool.what} for ${pool.module} crashed: ${describe(error)}`, { cause: error })),
+      exit: (code, signal) => this.end(new WorkerCrashedError(`${pool.what} for ${pool.module} ${exitText(code, signal)}`)),
     });
     port.post({ t: "init", module: pool.module } satisfies ToWorker);
   }
@@ -204,7 +208,7 @@ class PooledWorker {
         this.runCallback(message);
         break;
       case "exiting":
-        this.end(new WorkerCrashedError(`worker for ${this.pool.module} exited${message.code === undefined ? "" : ` with code ${message.code}`}`));
+        this.end(new WorkerCrashedError(`${this.pool.what} for ${this.pool.module} ${exitText(message.code, undefined)}`));
         break;
     }
   }
@@ -244,13 +248,40 @@ class PooledWorker {
   }
 }
 
+/** "exited with code 3", "was killed by SIGKILL", "exited". */
+function exitText(code: number | undefined, signal: string | undefined): string {
+  if (signal !== undefined) return `was killed by ${signal}`;
+  return code === undefined || code === null ? "exited" : `exited with code ${code}`;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Which workers a pool runs: threads for `toThread`, child processes for `toProcess`. @internal */
+export interface WorkerKind {
+  /** The call, for messages and the task tree: `"toThread"` or `"toProcess"`. */
+  readonly call: string;
+  /** What one worker is called in messages: `"worker"`, `"worker process"`. */
+  readonly what: string;
+  /** What the adapter lacks when `support` is undefined: `"worker threads"`, `"worker processes"`. */
+  readonly plural: string;
+  /** The adapter's capability, if it has it. */
+  readonly support: WorkerSupport | undefined;
+  /**
+   * `port.terminate()` resolves once the worker is surely gone (a child
+   * process killed and reaped): an overdue call then returns only after
+   * that, so its caller never sees the process still there. Not for
+   * threads: a Deno thread stuck in a loop never finishes terminating.
+   */
+  readonly awaitTermination: boolean;
 }
 
 /** One module's workers within one run. @internal */
 export class WorkerPool implements TimerEntry {
   readonly module: string;
+  /** What one worker is called in messages. */
+  readonly what: string;
   readonly limiter: Limiter;
   /** Workers in the pool (not retired), busy or idle; at most `maxWorkers`. */
   private readonly all = new Set<PooledWorker>();
@@ -272,8 +303,10 @@ export class WorkerPool implements TimerEntry {
     readonly runner: Runner,
     module: string,
     slots: number,
+    readonly kind: WorkerKind,
   ) {
     this.module = module;
+    this.what = kind.what;
     this.maxWorkers = slots;
     this.limiter = new CapacityLimiter(slots);
   }
@@ -321,8 +354,10 @@ export class WorkerPool implements TimerEntry {
       for (const w of this.all) if (worker === undefined || w.active < worker.active) worker = w;
     }
     if (worker === undefined) {
-      const workers = this.runner.adapter.workers;
-      if (workers === undefined) throw new UnsupportedError(`the ${this.runner.adapter.name} adapter has no worker threads`);
+      const workers = this.kind.support;
+      if (workers === undefined) {
+        throw new UnsupportedError(`${this.kind.call}: the ${this.runner.adapter.name} adapter has no ${this.kind.plural}`);
+      }
       worker = new PooledWorker(this, workers.spawn());
       this.all.add(worker);
       this.live.add(worker);
@@ -397,7 +432,7 @@ export class WorkerPool implements TimerEntry {
   private async await(cx: Context, worker: PooledWorker, id: number, call: CallWaiter, options: CallOptions): Promise<unknown> {
     try {
       const parked = call.park(cx.cancelScope);
-      return await (cx._task.runner.instruments === null ? parked : blockedOn(cx, `toThread ${call.name} (${this.module.slice(this.module.lastIndexOf("/") + 1)})`, parked));
+      return await (cx._task.runner.instruments === null ? parked : blockedOn(cx, `${this.kind.call} ${call.name} (${this.module.slice(this.module.lastIndexOf("/") + 1)})`, parked));
     } catch (error) {
       if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options.cancelGrace ?? 1000);
       throw error;
@@ -423,6 +458,11 @@ export class WorkerPool implements TimerEntry {
       this.retire(worker); // terminates it now if every call on it is overdue
       return parked;
     });
+    if (this.kind.awaitTermination && worker.terminated !== null) {
+      const reaped = new Waiter<void>();
+      void worker.terminated.then(() => reaped.wake());
+      await cx.withCancelScope({ shield: true }, (cx) => reaped.park(cx.cancelScope));
+    }
   }
 
   /**
@@ -442,11 +482,11 @@ export class WorkerPool implements TimerEntry {
 
   /** Terminates a worker, first settling everything that waits on it. Idempotent. */
   private terminate(worker: PooledWorker): Promise<void> {
-    if (worker.terminated) return Promise.resolve();
-    worker.terminated = true;
+    if (worker.terminated !== null) return worker.terminated;
+    worker.terminated = worker.port.terminate().catch(() => {});
     this.live.delete(worker);
-    worker.end(new WorkerCrashedError(`worker for ${this.module} was terminated`));
-    return worker.port.terminate().catch(() => {});
+    worker.end(new WorkerCrashedError(`${this.what} for ${this.module} was terminated`));
+    return worker.terminated;
   }
 
   /** Terminates every worker still alive, in the pool or retired (end of the run). */
