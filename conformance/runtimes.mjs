@@ -43,13 +43,14 @@ const node24 = bin("node24", join(root, "node_modules", "node", "bin", "node"));
 export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 /**
- * name -> { env: SKEIN_RUNTIME value, label: how the README names it, cmd: [binary, ...args before vitest's],
- * extra?: vitest flags, dist: the built entry it imports }
+ * name -> { env: SKEIN_RUNTIME value, label: how the README names it, note?: said in the README's table,
+ * cmd: [binary, ...args before vitest's], extra?: vitest flags, dist: the built entry it imports }
  */
 export const runtimes = {
   node20: {
     env: "node",
     label: "Node.js",
+    note: "past end of life (April 2026); stays only while it costs nothing",
     dist: "node.js",
     cmd: [bin("node20", systemNode()), "--import", join(root, "conformance", "node20-polyfill.mjs"), vitest],
   },

@@ -2,19 +2,25 @@
 // cause first, once, in one line, the runtime counted as "not run" rather
 // than as every test failing, and the runtimes that did run counted on their
 // own. Runs the real runner with binaries overridden (SKEIN_<NAME>_BIN) on one
-// small test file; build first (`npm test` does).
+// small test file, its results in a temporary directory; build first (`npm test` does).
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+// Results go to a temporary directory, so the real ones (the README table's source) are left alone.
+const results = mkdtempSync(join(tmpdir(), "skein-runner-test-"));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
 
 function runner(args: string[], env: Record<string, string>) {
   const result = spawnSync(process.execPath, ["conformance/run.mjs", ...args], {
     cwd: root,
     encoding: "utf8",
     timeout: 120_000,
-    env: { ...process.env, ...env, FORCE_COLOR: "0", NO_COLOR: "1" },
+    env: { ...process.env, ...env, SKEIN_RESULTS_DIR: results, FORCE_COLOR: "0", NO_COLOR: "1" },
   });
   return { status: result.status, lines: result.stdout.split("\n"), stdout: result.stdout };
 }
