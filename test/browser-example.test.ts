@@ -51,12 +51,15 @@ interface Stats {
   open: number;
 }
 const stats = async (): Promise<Stats> => (await fetch(`${base}stats`)).json() as Promise<Stats>;
+/** Polls the server's counts until `ready` (a bounded number of times, so a failure names what never happened). */
 async function until(what: string, ready: (s: Stats) => boolean): Promise<Stats> {
-  for (;;) {
-    const s = await stats();
-    if (ready(s)) return s;
+  let s = await stats();
+  for (let tries = 0; !ready(s); tries++) {
+    if (tries === 1000) throw new Error(`waited in vain for ${what}; the server counted ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 20));
+    s = await stats();
   }
+  return s;
 }
 
 /** Opens the page with `query`, fails the test on any page error, waits for the program to be ready. */
