@@ -44,6 +44,16 @@ describe("conformance/run.mjs", () => {
     expect(status).toBe(1);
   }, 120_000);
 
+  it("says in one line, first, that Chromium is missing, and runs nothing for it", () => {
+    const { status, lines } = runner(["--runtime", "chromium"], { CHROMIUM_PATH: "/nonexistent/skein-test/chromium" });
+    expect(lines[0]).toBe(
+      "conformance: chromium not run: no binary at /nonexistent/skein-test/chromium: install Chromium (`apt-get install chromium`; `npm test` does it as root) or set CHROMIUM_PATH",
+    );
+    expect(lines.filter((l) => l.startsWith("==="))).toEqual([]); // no runtime was launched
+    expect(lines.at(-2)).toBe("conformance: 0 passed, 0 failed, 1 runtime not run (chromium)");
+    expect(status).toBe(1);
+  }, 120_000);
+
   it("reports a runtime whose binary starts but runs no test as not run, with the reason", () => {
     // `true --version` answers, so the runtime passes the check, but it runs nothing.
     const { status, lines } = runner(["--runtime", "node22", "--", "runtime.test"], { SKEIN_NODE22_BIN: "/bin/true" });
