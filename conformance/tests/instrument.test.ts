@@ -354,13 +354,16 @@ describe("the blocking detector (detectBlocking)", () => {
       },
       { detectBlocking: { threshold: 60, report: (r) => reports.push(r) } },
     );
-    const steps = reports.filter((r) => r.kind === "step");
+    // Only reports of 100 ms or more are asserted on: on a loaded machine the
+    // scheduler alone can stretch any step past the 60 ms threshold.
+    const long = reports.filter((r) => r.duration >= 100);
+    const steps = long.filter((r) => r.kind === "step");
     expect(steps.map((r) => r.task?.name)).toEqual(["hog"]);
     expect(steps[0]!.duration).toBeGreaterThanOrEqual(100);
     expect(steps[0]!.message).toContain('task "hog" held the event loop');
     expect(steps[0]!.stack).toMatch(/hog/);
     // The same stretch is not reported twice (as a stall too).
-    expect(reports.filter((r) => r.kind === "stall")).toEqual([]);
+    expect(long.filter((r) => r.kind === "stall")).toEqual([]);
   });
 
   it("does not count time a task spent awaiting a promise Skein does not see", async () => {
@@ -373,7 +376,9 @@ describe("the blocking detector (detectBlocking)", () => {
       },
       { detectBlocking: { threshold: 60, report: (r) => reports.push(r) } },
     );
-    expect(reports).toEqual([]);
+    // Counted, the await would make one step of 150 ms or more; shorter reports
+    // can come from a loaded machine's scheduler and are not this test's business.
+    expect(reports.filter((r) => r.duration >= 140)).toEqual([]);
   });
 
   it("reports a stall outside any task step (a foreign callback holding the loop)", async () => {
