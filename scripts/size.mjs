@@ -3,11 +3,13 @@
 // Two programs are bundled with esbuild (bundle, minify, ESM, browser conditions, so
 // `skein` resolves to the browser adapter as an app's bundler would) and gzipped (level 9):
 // - minimal: the smallest useful program: run, a task group, startSoon and moveOnAfter;
-// - core: every export of `skein/core` (the runtime-neutral library, no adapter).
+// - core: every export of `skein/core` (the runtime-neutral library, no adapter);
+// - src-core: every module of src/core (run, scopes, groups, timers, errors), from source:
+//   the "whole core" the issue's first measurement (10.9 KB) counted.
 // The budget is size-budget.json (bytes of min+gzip). `--check` (run by `npm test`) fails
 // when a program is more than 5 % over its budget, and says so when it is well under (time
 // to lower the budget). Costs: two in-memory esbuild builds, well under a second.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
@@ -21,12 +23,16 @@ await run(async (cx) => {
   );
 });`,
   core: `export * from "skein/core";`,
+  "src-core": readdirSync("src/core")
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `export * from "./src/core/${f}";`)
+    .join("\n"),
 };
 
 const sizes = {};
 for (const [name, contents] of Object.entries(programs)) {
   const result = await build({
-    stdin: { contents, resolveDir: process.cwd(), sourcefile: `${name}.js`, loader: "js" },
+    stdin: { contents, resolveDir: process.cwd(), sourcefile: `${name}.js`, loader: "ts" },
     bundle: true,
     minify: true,
     format: "esm",
@@ -45,8 +51,9 @@ const failures = [];
 for (const [name, { min, gzip }] of Object.entries(sizes)) {
   const limit = budget[name];
   const verdict = limit === undefined ? "no budget" : `budget ${kb(limit)}, ${((gzip / limit - 1) * 100).toFixed(1)} %`;
-  console.log(`size: ${name.padEnd(8)} ${kb(min).padStart(10)} min, ${kb(gzip).padStart(9)} min+gzip (${verdict})`);
+  console.log(`size: ${name.padEnd(9)} ${kb(min).padStart(10)} min, ${kb(gzip).padStart(9)} min+gzip (${verdict})`);
   if (limit !== undefined && gzip > limit * 1.05) failures.push(`${name} is ${kb(gzip)}, over its budget ${kb(limit)} by more than 5 %`);
+  if (limit !== undefined && gzip < limit * 0.95) console.log(`size: ${name} is more than 5 % under its budget: lower it (npm run size -- --write)`);
 }
 if (process.argv.includes("--write")) {
   writeFileSync("size-budget.json", `${JSON.stringify(Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, v.gzip])), null, 2)}\n`);
