@@ -22,13 +22,17 @@ writeFileSync(
  * for projects whose \`lib\` lacks \`esnext.disposable\`. They merge with the lib's own.
  */
 interface SymbolConstructor {
+  /** The method \`using\` calls when its scope ends. */
   readonly dispose: unique symbol;
+  /** The method \`await using\` calls when its scope ends. */
   readonly asyncDispose: unique symbol;
 }
 interface Disposable {
+  /** Releases the resource; called by \`using\` when its scope ends. */
   [Symbol.dispose](): void;
 }
 interface AsyncDisposable {
+  /** Releases the resource; called and awaited by \`await using\` when its scope ends. */
   [Symbol.asyncDispose](): PromiseLike<void>;
 }
 `,
