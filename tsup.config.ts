@@ -30,15 +30,17 @@ export default defineConfig({
     "deno-process-worker": "adapters/deno/process-worker-entry.ts",
     "bun-process-worker": "adapters/bun/process-worker-entry.ts",
   },
-  format: ["esm", "cjs"],
+  // ESM only: one copy of every class whatever the loader (Node >= 20.19 / 22.12 `require()`s ESM).
+  format: ["esm"],
   dts: { entry: entries },
   clean: true,
   splitting: true,
-  sourcemap: true,
+  // No source maps in the package: they were half of the tarball, and the output is
+  // unminified, readable ESM already.
+  sourcemap: false,
   target: "es2022",
   platform: "neutral",
   outDir: "dist",
-  shims: true,
   removeNodeProtocol: false,
   external: [/^node:/],
 });

@@ -20,6 +20,7 @@
  */
 
 export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSupport } from "./core/adapter.ts";
+export type { TransferableObject } from "./core/adapter.ts";
 export { CancelScope, type CancelScopeOptions } from "./core/cancel-scope.ts";
 export type { Clock, ClockRun } from "./core/clock.ts";
 export { Context } from "./core/context.ts";

@@ -40,7 +40,7 @@ export function serveWebWorker(adapter: Adapter): void {
   }
   serveWorker(
     {
-      post: (message, transfer) => postMessage(message, transfer ?? []),
+      post: (message, transfer) => postMessage(message, (transfer ?? []) as Transferable[]),
       listen: (onMessage) => addEventListener("message", (event) => onMessage(event.data)),
     },
     adapter,

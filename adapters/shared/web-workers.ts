@@ -29,7 +29,7 @@ export function webWorkers(entry: URL, options: { closeEvent?: boolean } = {}): 
     spawn(): WorkerPort {
       const worker: RefWorker = new Worker(entry, { type: "module" });
       return {
-        post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+        post: (message, transfer) => worker.postMessage(message, (transfer ?? []) as Transferable[]),
         listen(handlers) {
           worker.addEventListener("message", (event) => handlers.message(event.data));
           worker.addEventListener("error", (event) => {

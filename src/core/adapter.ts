@@ -109,6 +109,20 @@ export interface Adapter {
 }
 
 /**
+ * An object a worker message moves instead of copying: an `ArrayBuffer`, a
+ * `MessagePort`, a stream, ... (what the DOM lib calls `Transferable`). It is
+ * typed as `object` so that the published declarations do not need the DOM lib
+ * (a server project has only `@types/node`); `postMessage` checks the objects.
+ *
+ * @example
+ * ```ts
+ * const bytes = new Uint8Array(16);
+ * const list: TransferableObject[] = [bytes.buffer];
+ * ```
+ */
+export type TransferableObject = object;
+
+/**
  * How an adapter starts workers. `spawn` starts the adapter's own worker
  * entry, which then loads the user's worker module; the entry, not a guess
  * from globals, decides how the worker talks to its parent.
@@ -138,7 +152,7 @@ export interface WorkerSupport {
  */
 export interface WorkerPort {
   /** Sends a message (structured clone), moving the objects in `transfer`. */
-  post(message: unknown, transfer?: Transferable[]): void;
+  post(message: unknown, transfer?: TransferableObject[]): void;
   /** Sets the callbacks; called once, before the first message. */
   listen(handlers: WorkerPortHandlers): void;
   /** Stops the worker at once. */

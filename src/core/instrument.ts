@@ -212,7 +212,7 @@ export function viewOf(task: Task): TaskView {
 export class Instrumentation {
   instruments: Instrument[];
   /** Live tasks of the run, in spawn order (the root task first). */
-  readonly live = new Map<Task, TaskView>();
+  readonly live: Map<Task, TaskView> = new Map();
   /** The blocking detector, when `run` was given `detectBlocking`. */
   detector: BlockingDetector | null = null;
   /** Live tasks parked in a blocking call. */

@@ -145,7 +145,7 @@ class UdpCore {
   closed = false;
   private released: Promise<void> | null = null;
   /** Waiters of tasks blocked on this socket, woken by `close()`. */
-  readonly blocked = new Set<Waiter<unknown>>();
+  readonly blocked: Set<Waiter<unknown>> = new Set();
 
   constructor(
     readonly raw: RawDatagramSocket,

@@ -281,7 +281,7 @@ export class WebSocketConnection implements AsyncDisposable {
   /** The send buffer's high-water mark in bytes (see {@link WebSocketConnectOptions.highWaterMark}). */
   readonly highWaterMark: number;
   /** @internal */ _socket!: WebSocket;
-  /** @internal */ readonly _messages = new Fifo<WebSocketMessage>();
+  /** @internal */ readonly _messages: Fifo<WebSocketMessage> = new Fifo();
   /** @internal */ _connecting: ConnectWaiter | null = null;
   /** @internal */ _receiver: ReceiveWaiter | null = null;
   /** @internal */ _sender: SendWaiter | null = null;

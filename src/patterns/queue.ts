@@ -110,7 +110,7 @@ export class Queue<T> {
   readonly maxSize: number;
   private readonly channel: Channel<T>;
   private done = 0;
-  /** @internal */ readonly _joiners = new WaiterQueue<void>();
+  /** @internal */ readonly _joiners: WaiterQueue<void> = new WaiterQueue();
 
   /**
    * @param maxSize a whole number >= 1, or `Infinity` (the default) for an

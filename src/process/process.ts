@@ -138,7 +138,7 @@ export function checkCommon(options: unknown): { raw: Omit<RawSpawnOptions, "std
 
 /** The run's live children: a run service that kills and reaps the rest when the run ends. */
 class LiveProcesses {
-  readonly live = new Set<Process>();
+  readonly live: Set<Process> = new Set();
   close(): Promise<void> {
     const all = [...this.live];
     this.live.clear();

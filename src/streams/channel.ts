@@ -41,9 +41,9 @@ export class SendWaiter<T> extends QueuedWaiter<void> {
 
 /** Buffer plus waiting senders and receivers. @internal */
 export class Channel<T> {
-  readonly buffer = new Fifo<T>();
-  readonly senders = new WaiterQueue<void>();
-  readonly receivers = new WaiterQueue<T>();
+  readonly buffer: Fifo<T> = new Fifo();
+  readonly senders: WaiterQueue<void> = new WaiterQueue();
+  readonly receivers: WaiterQueue<T> = new WaiterQueue();
   /** Items accepted so far (see the invariants). */
   accepted = 0;
 

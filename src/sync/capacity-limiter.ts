@@ -88,8 +88,8 @@ export interface CapacityLimiterStatistics {
 export class CapacityLimiter {
   private total: number;
   private readonly borrowers = new Set<object>();
-  /** @internal */ readonly _waitingBorrowers = new Set<object>();
-  /** @internal */ readonly _waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waitingBorrowers: Set<object> = new Set();
+  /** @internal */ readonly _waiters: WaiterQueue<void> = new WaiterQueue();
 
   /**
    * @param totalTokens a whole number >= 0, or `Infinity`.

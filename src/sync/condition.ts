@@ -73,7 +73,7 @@ export interface ConditionStatistics {
 export class Condition {
   /** The lock the condition is used with. */
   readonly lock: Lock;
-  /** @internal */ readonly _waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waiters: WaiterQueue<void> = new WaiterQueue();
 
   /** @param lock the lock to use (a new one by default). */
   constructor(lock: Lock = new Lock()) {

@@ -57,7 +57,7 @@ export interface EventStatistics {
  */
 export class Event {
   private flag = false;
-  /** @internal */ readonly _waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waiters: WaiterQueue<void> = new WaiterQueue();
 
   /**
    * Sets the flag and wakes every waiter. Idempotent.

@@ -97,7 +97,7 @@ export class Lock {
   /** Whether `owner` has this lock among its exit hooks. */
   private hooked = false;
   private brokenBy: Task | null = null;
-  /** @internal */ readonly _waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waiters: WaiterQueue<void> = new WaiterQueue();
 
   /**
    * Takes the lock, waiting in line while another task holds it; a checkpoint.

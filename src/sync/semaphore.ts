@@ -79,7 +79,7 @@ export class Semaphore {
   private count: number;
   /** The most permits the semaphore may hold (`Infinity` if unbounded). */
   readonly maxValue: number;
-  /** @internal */ readonly _waiters = new WaiterQueue<void>();
+  /** @internal */ readonly _waiters: WaiterQueue<void> = new WaiterQueue();
 
   /**
    * @param initialValue permits to start with (a whole number >= 0).

@@ -85,8 +85,8 @@ class BytePipe {
   eof = false;
   /** The receiving side closed: senders get BrokenResourceError. */
   receiverGone = false;
-  readable = new Event();
-  writable = new Event();
+  readable: Event = new Event();
+  writable: Event = new Event();
 
   constructor(readonly maxBufferSize: number) {}
 

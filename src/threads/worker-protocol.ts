@@ -100,7 +100,8 @@ export const TRANSFER = Symbol.for("skein.transfer");
  * }
  * ```
  */
-export function transfer<T>(value: T, transferList: Transferable[]): T {
+export function transfer<T>(value: T, transferList: import("../core/adapter.ts").TransferableObject[]): T {
+  // (The type is imported inline: this file's `@internal` header would strip an import statement from the d.ts.)
   if (!Array.isArray(transferList)) throw new TypeError("transferList must be an array of transferable objects");
   return { [TRANSFER]: true, value, transferList } as unknown as T;
 }
