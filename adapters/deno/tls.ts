@@ -7,19 +7,23 @@
  * the only switch Deno 2.9 has, still checks it), a socket made by
  * `node:net` (`localHost`), and the server side of STARTTLS.
  *
- * Why native first: Deno's `node:tls` loses the end of stream of a TLS
- * socket that was paused and resumed (checked on Deno 2.9: every byte
- * arrives, `end` never comes), and pausing is how the `node:net` adapter
- * keeps backpressure; a native `TlsConn` is pull-based like a `Deno.Conn`.
- * So `verify: false` on Deno may hang at the end of a large transfer (a Deno
- * bug, reported in the TLS notes).
+ * `node:tls` over a native connection: the `Deno.Conn` is wrapped in a Node
+ * `Duplex` ({@link connDuplex}) and `node:tls` runs the handshake (client
+ * or server) over it; a `node:net` socket goes to `node:tls` directly.
+ * Deno's `node:tls` loses the end of stream of a TLS socket that was paused
+ * and resumed (checked on Deno 2.9.6, over a `node:net` socket and over a
+ * `Duplex` alike, in flowing and in paused mode: every byte arrives, `end`
+ * and `close` never come), and pausing is how `NodeRawSocket` keeps
+ * backpressure. So over a native connection the TLS socket is never paused:
+ * its `pause`/`resume`/`isPaused` are redirected (`TlsFlow`) to the
+ * `Duplex`, which then stops reading the connection. The memory a stalled
+ * reader holds stays bounded (one 64 KiB native read, plus what `node:tls`
+ * had already taken in) and the end of stream arrives. A TLS connection made
+ * by `node:net` (`localHost`) still has the bug: a large transfer may hang
+ * at its end.
  *
- * Server-side STARTTLS (`startTlsServer`): Deno has no native server
- * handshake over an existing connection (`Deno.startTls` is client only),
- * so a native `Deno.Conn` is wrapped in a Node `Duplex` ({@link connDuplex})
- * and `node:tls` runs the server handshake over it (a `node:net` socket goes
- * to `node:tls` directly). Such a stream has `node:tls`'s end-of-stream
- * limitation on Deno (above): a large transfer to it may hang at the end.
+ * Why native first for verified clients: a native `TlsConn` is pull-based
+ * like a `Deno.Conn`, and its TLS runs in Rust.
  *
  * Listener: `Deno.listenTls` hands out connections before their handshake.
  * The listener keeps one native `accept` in flight from the start until it
@@ -33,7 +37,11 @@
  * handshake rejects at once and closes the connection; Deno then releases
  * the TCP connection when its pending handshake read ends, i.e. as soon as
  * the peer sends anything or closes (checked), not before: a peer that stays
- * silent forever keeps that socket open (a Deno limitation).
+ * silent forever keeps that socket open (a Deno limitation: checked on Deno
+ * 2.9.6, closing the `TlsConn`, or the consumed `Deno.Conn` (`BadResource`),
+ * does not end the pending read, and no stable API takes a signal). The
+ * `node:tls` handshakes (`verify: false`, server side) have no such limit:
+ * aborting destroys the `Duplex`, which closes the native connection.
  *
  * Costs: one object and one promise per connection; a handshake per
  * accepted connection on the listener's side.

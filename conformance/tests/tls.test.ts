@@ -441,6 +441,28 @@ describe("tls", () => {
     expect(got).toBe(4 * MB);
   });
 
+  tlsIt("roles reversed: the connecting side is the TLS server, the accepted side the client (Bun: UnsupportedError)", async (cx) => {
+    const listener = await createTcpListener(cx, { host: "127.0.0.1" });
+    await using _ = listener;
+    const [plain, accepted] = await agreedPair(cx, listener);
+    if (runtime === "bun") {
+      // Bun's upgradeTLS on a socket accepted by Bun.listen can only be the server side.
+      await expect(wrapTls(cx, accepted, { ca, serverName: "localhost" })).rejects.toThrow(UnsupportedError);
+      await plain.close();
+      return;
+    }
+    await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon(async (cx) => {
+        await using secure = await wrapTls(cx, plain, { server: { cert: serverCert, key: serverKey } });
+        await echo(secure, cx);
+      });
+      await using secure = await wrapTls(cx, accepted, { ca, serverName: "localhost" });
+      await secure.send(cx, text("reversed"));
+      await secure.sendEof(cx);
+      expect(str(await receiveAll(cx, secure))).toBe("reversed");
+    });
+  });
+
   tlsIt("close semantics: the server's close ends the client's receive with EndOfStream, after the data", async (cx) => {
     for (const standardCompatible of [true, false]) {
       const listener = await tlsListener(cx);

@@ -261,7 +261,7 @@ const CLIENT_ONLY = ["serverName", "ca", "verify", "alpnProtocols", "standardCom
  * @throws {BusyResourceError} if a receive or send is in progress on `stream`.
  * @throws {BrokenResourceError} if `stream` has unread bytes or has seen an end of stream.
  * @throws {ClosedResourceError} if `stream` is closed.
- * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (as the client: Bun, a connection accepted by a TCP listener; Deno, `verify: false` over a native connection).
+ * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: as the client, a connection accepted by a TCP listener).
  * @example
  * ```ts
  * import { connectTcp, receiveUntil, run, wrapTls } from "skein";
@@ -275,7 +275,7 @@ const CLIENT_ONLY = ["serverName", "ca", "verify", "alpnProtocols", "standardCom
  * ```
  * @example
  * ```ts
- * import { createTcpListener, receiveUntil, run, wrapTls } from "skein";
+ * import { createTcpListener, run, wrapTls } from "skein";
  * await run(async (cx) => {
  *   await using listener = await createTcpListener(cx, { port: 2525 });
  *   const plain = await listener.accept(cx);
