@@ -1,8 +1,10 @@
 /**
- * TLS through `node:tls`, for {@link TlsSupport}: the Node and Bun adapters'
- * TLS, and the Deno adapter's for everything but STARTTLS over a native
- * `Deno.Conn` (see `adapters/deno/tls.ts`), through each runtime's Node
- * compatibility.
+ * TLS through `node:tls`, for {@link TlsSupport}: the Node adapter's TLS,
+ * the Bun adapter's but for server STARTTLS over a native socket
+ * (`adapters/bun/tls.ts`), and the Deno adapter's for `verify: false`,
+ * server STARTTLS and `node:net` sockets (`adapters/deno/tls.ts`: there the
+ * handshakes run over a `Duplex` and a {@link TlsFlow}), through each
+ * runtime's Node compatibility.
  *
  * Client: `startTls` takes the Node socket out of the adapter's
  * {@link NodeRawSocket} (`detach`: its listeners removed, unread bytes put
