@@ -161,4 +161,5 @@ export type { SignalSupport } from "./signals/signal-support.ts";
 export { openSignalReceiver, SignalReceiver } from "./signals/signal-receiver.ts";
 export type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "./net/tls-support.ts";
 export { TlsHandshakeError, type TlsClientOptions, type TlsServerOptions, wrapTls } from "./net/tls.ts";
+export type { TlsWrapClientOptions, TlsWrapOptions, TlsWrapServerOptions } from "./net/tls.ts";
 export { TlsStream } from "./net/tls-stream.ts";

@@ -11,7 +11,7 @@ import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
-import { nodeStyleTls } from "../shared/node-tls.ts";
+import { bunTls } from "./tls.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { processWorkers } from "../shared/process-workers.ts";
 import { nodeSignals } from "../shared/node-signals.ts";
@@ -53,5 +53,5 @@ export const bunAdapter: Adapter = {
   files: bunFiles,
   processes: bunProcesses,
   signals: nodeSignals,
-  tls: nodeStyleTls,
+  tls: bunTls,
 };

@@ -1,7 +1,7 @@
 /**
  * A type-level check, compiled only by the Bun project's type check
  * (`adapters/bun/tsconfig.json`, with `@types/bun`): the declarations of
- * Bun's socket API that `net.ts` makes for itself (the one program of the
+ * Bun's socket API that `net.ts` and `tls.ts` make for themselves (the one program of the
  * typings and docs build has no Bun types) agree with Bun's real types.
  * Nothing here runs; nothing imports this file.
  *
@@ -10,6 +10,7 @@
  */
 
 import type { BunSocket, BunSocketHandler, BunRawSocket } from "./net.ts";
+import type { BunTlsSocketHandler } from "./tls.ts";
 
 /** Bun's real socket, carrying our state as its `data`, is usable as our `BunSocket`. */
 type RealSocket = Bun.Socket<BunRawSocket | undefined>;
@@ -26,5 +27,10 @@ const listenCheck = (h: BunSocketHandler): { hostname: string; port: number; sto
 const unixListenCheck = (h: BunSocketHandler): { stop(close?: boolean): void } =>
   Bun.listen<BunRawSocket | undefined>({ unix: "/tmp/x.sock", allowHalfOpen: true, socket: handlerCheck(h) });
 
+/** Our TLS handlers (`tls.ts`) are valid Bun handlers, and our `upgradeTLS` options valid for Bun's. */
+const tlsHandlerCheck = (h: BunTlsSocketHandler): Bun.SocketHandler<BunRawSocket | undefined, "buffer"> => h;
+const upgradeCheck = (s: RealSocket, raw: BunRawSocket, h: BunTlsSocketHandler): [RealSocket, RealSocket] =>
+  s.upgradeTLS<BunRawSocket | undefined>({ data: raw, tls: { cert: "", key: "", ALPNProtocols: new Uint8Array(0) }, socket: tlsHandlerCheck(h) });
+
 export type { RealSocket };
-export { socketCheck, handlerCheck, unixConnectCheck, listenCheck, unixListenCheck };
+export { socketCheck, handlerCheck, unixConnectCheck, listenCheck, unixListenCheck, tlsHandlerCheck, upgradeCheck };

@@ -290,6 +290,25 @@ export class BunRawSocket implements RawSocket {
     socket?.end();
   }
 
+  /**
+   * Hands the Bun socket over (to `upgradeTLS`, `tls.ts`): this object lets
+   * go of it (reading resumed, `socket.data` cleared so the shared handlers
+   * ignore it) and acts as closed from then on. Null if the socket is
+   * closed, failed or ended, holds unread bytes, or a read or write is in
+   * flight.
+   * @internal
+   */
+  detach(): BunSocket | null {
+    const socket = this.#socket;
+    if (socket === null || this.#closed || this.#eof || this.#error !== undefined) return null;
+    if (this.#readResolve !== null || this.#writeBytes !== null || this.#chunks.length > 0) return null;
+    this.#resume();
+    this.#closed = true;
+    this.#socket = null;
+    socket.data = undefined;
+    return socket;
+  }
+
   /** Bun's `data`. */
   onData(data: Uint8Array): void {
     // Bun hands out a Buffer; callers get a plain Uint8Array view of it.

@@ -1,16 +1,29 @@
 /**
  * TLS on Deno, for {@link TlsSupport}: the native `Deno.startTls` (clients,
  * over a native `Deno.Conn`) and `Deno.listenTls` (listeners), and
- * `node:tls` (`../shared/node-tls.ts`, loaded on first use) where the native
- * API falls short: `verify: false` (Deno's native TLS always verifies the
- * chain) and a socket made by `node:net` (`localHost`).
+ * `node:tls` (`../shared/node-tls.ts`, loaded on first use, as is
+ * `node:stream`) where the native API falls short: `verify: false` (Deno's
+ * native TLS always verifies the chain: `unsafelyDisableHostnameVerification`,
+ * the only switch Deno 2.9 has, still checks it), a socket made by
+ * `node:net` (`localHost`), and the server side of STARTTLS.
  *
- * Why native first: Deno's `node:tls` loses the end of stream of a TLS
- * socket that was paused and resumed (checked on Deno 2.9: every byte
- * arrives, `end` never comes), and pausing is how the `node:net` adapter
- * keeps backpressure; a native `TlsConn` is pull-based like a `Deno.Conn`.
- * So `verify: false` on Deno may hang at the end of a large transfer (a Deno
- * bug, reported in the TLS notes).
+ * `node:tls` over a native connection: the `Deno.Conn` is wrapped in a Node
+ * `Duplex` ({@link connDuplex}) and `node:tls` runs the handshake (client
+ * or server) over it; a `node:net` socket goes to `node:tls` directly.
+ * Deno's `node:tls` loses the end of stream of a TLS socket that was paused
+ * and resumed (checked on Deno 2.9.6, over a `node:net` socket and over a
+ * `Duplex` alike, in flowing and in paused mode: every byte arrives, `end`
+ * and `close` never come), and pausing is how `NodeRawSocket` keeps
+ * backpressure. So over a native connection the TLS socket is never paused:
+ * its `pause`/`resume`/`isPaused` are redirected (`TlsFlow`) to the
+ * `Duplex`, which then stops reading the connection. The memory a stalled
+ * reader holds stays bounded (one 64 KiB native read, plus what `node:tls`
+ * had already taken in) and the end of stream arrives. A TLS connection made
+ * by `node:net` (`localHost`) still has the bug: a large transfer may hang
+ * at its end.
+ *
+ * Why native first for verified clients: a native `TlsConn` is pull-based
+ * like a `Deno.Conn`, and its TLS runs in Rust.
  *
  * Listener: `Deno.listenTls` hands out connections before their handshake.
  * The listener keeps one native `accept` in flight from the start until it
@@ -24,7 +37,11 @@
  * handshake rejects at once and closes the connection; Deno then releases
  * the TCP connection when its pending handshake read ends, i.e. as soon as
  * the peer sends anything or closes (checked), not before: a peer that stays
- * silent forever keeps that socket open (a Deno limitation).
+ * silent forever keeps that socket open (a Deno limitation: checked on Deno
+ * 2.9.6, closing the `TlsConn`, or the consumed `Deno.Conn` (`BadResource`),
+ * does not end the pending read, and no stable API takes a signal). The
+ * `node:tls` handshakes (`verify: false`, server side) have no such limit:
+ * aborting destroys the `Duplex`, which closes the native connection.
  *
  * Costs: one object and one promise per connection; a handshake per
  * accepted connection on the listener's side.
@@ -33,9 +50,11 @@
  * @module
  */
 
+import type { Duplex } from "node:stream";
 import { UnsupportedError } from "../../src/core/errors.ts";
-import type { RawListener, RawSocket, RawTcpConnectOptions, RawTcpListenOptions, SocketAddress } from "../../src/net/net-support.ts";
+import type { RawListener, RawSocket, RawTcpListenOptions, SocketAddress } from "../../src/net/net-support.ts";
 import type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "../../src/net/tls-support.ts";
+import type { TlsFlow } from "../shared/node-tls.ts";
 import { addressOf, type DenoConn, type DenoListener, DenoRawSocket, denoNet } from "./net.ts";
 
 interface DenoTlsConn extends DenoConn {
@@ -123,6 +142,100 @@ function startDenoTls(raw: DenoRawSocket, options: RawTlsClientOptions, signal: 
       }, finish);
     }, finish);
   });
+}
+
+/**
+ * A native connection as a Node `Duplex`, for `node:tls` to run over: one
+ * native read in flight while Node wants data (stopped when `push` says its
+ * buffer is full, or while `flow` is paused), writes in order, `final` is
+ * `closeWrite`, `destroy` closes the connection. `flow` takes the TLS
+ * socket's backpressure (see `TlsFlow` in `../shared/node-tls.ts`): a paused
+ * flow reads nothing more from the connection, so the TLS socket itself never
+ * pauses and its end of stream is not lost.
+ */
+function connDuplex(DuplexClass: typeof Duplex, conn: DenoConn): { duplex: Duplex; flow: TlsFlow } {
+  let reading = false;
+  let held = false;
+  let wanted = false;
+  let buffer: Uint8Array | null = null;
+  const pull = (): void => {
+    if (reading) return;
+    if (held) {
+      wanted = true;
+      return;
+    }
+    reading = true;
+    buffer ??= new Uint8Array(65536);
+    conn.read(buffer).then(
+      (n) => {
+        reading = false;
+        if (n === null) duplex.push(null);
+        else if (duplex.push(buffer!.slice(0, n))) pull();
+      },
+      (error: unknown) => duplex.destroy(error as Error),
+    );
+  };
+  const duplex: Duplex = new DuplexClass({
+    read: pull,
+    write(chunk: Uint8Array, _encoding: BufferEncoding, callback: (error?: Error | null) => void) {
+      const next = (at: number): void => {
+        if (at >= chunk.length) {
+          callback();
+          return;
+        }
+        conn.write(chunk.subarray(at)).then((n) => next(at + n), (error: unknown) => callback(error as Error));
+      };
+      next(0);
+    },
+    final(callback: (error?: Error | null) => void) {
+      conn.closeWrite().then(() => callback(), (error: unknown) => callback(error as Error));
+    },
+    destroy(error: Error | null, callback: (error?: Error | null) => void) {
+      closeQuietly(conn);
+      callback(error);
+    },
+  });
+  const flow: TlsFlow = {
+    pause: () => {
+      held = true;
+    },
+    resume: () => {
+      held = false;
+      if (wanted) {
+        wanted = false;
+        pull();
+      }
+    },
+    isPaused: () => held,
+  };
+  return { duplex, flow };
+}
+
+/** `node:tls` (a client handshake, or a server one) over a native connection, through {@link connDuplex}. */
+function startNodeTlsOverConn(
+  raw: DenoRawSocket,
+  signal: AbortSignal,
+  start: (m: typeof import("../shared/node-tls.ts"), duplex: Duplex, addresses: readonly [SocketAddress, SocketAddress], flow: TlsFlow) => Promise<RawTlsSocket>,
+): Promise<RawTlsSocket> {
+  if (signal.aborted) {
+    raw.close();
+    return Promise.reject(abortError(signal));
+  }
+  const addresses = [raw.localAddress, raw.remoteAddress] as const;
+  return Promise.all([loadNodeTls(), import("node:stream")]).then(
+    ([m, stream]) => {
+      if (signal.aborted) {
+        raw.close();
+        throw abortError(signal);
+      }
+      const { duplex, flow } = connDuplex(stream.Duplex, raw.conn);
+      return start(m, duplex, addresses, flow);
+    },
+    (error: unknown) => {
+      raw.close();
+      throw error;
+    },
+  );
 }
 
 /** `Deno.listenTls`, handing out connections whose handshake is done (see the module text). */
@@ -215,19 +328,20 @@ class DenoTlsRawListener implements RawListener {
   }
 }
 
-/** `Deno.startTls`, `Deno.listenTls`, and `node:tls` where they fall short, for {@link TlsSupport}. @internal */
+/** `Deno.startTls`, `Deno.listenTls`, and `node:tls` where they fall short (`verify: false`, server-side STARTTLS), for {@link TlsSupport}. @internal */
 export const denoTls: TlsSupport = {
-  connectTcp(options: RawTcpConnectOptions, tls: RawTlsClientOptions, signal: AbortSignal): Promise<RawSocket> {
-    if (!tls.verify) return import("../shared/node-net.ts").then((m) => m.nodeStyleNet.connectTcp(options, signal));
-    return denoNet.connectTcp(options, signal);
-  },
   startTls(raw: RawSocket, options: RawTlsClientOptions, signal: AbortSignal): Promise<RawTlsSocket> {
     if (raw instanceof DenoRawSocket) {
       if (options.verify) return startDenoTls(raw, options, signal);
-      raw.close();
-      return Promise.reject(new UnsupportedError("tls verify: false over a native Deno connection is not supported on the deno adapter (Deno.startTls always verifies)"));
+      return startNodeTlsOverConn(raw, signal, (m, duplex, addresses, flow) => m.startNodeTlsOver(duplex, addresses, options, signal, flow));
     }
     return loadNodeTls().then((m) => m.startNodeTls(raw, options, signal));
+  },
+  startTlsServer(raw: RawSocket, options: RawTlsServerOptions, signal: AbortSignal): Promise<RawTlsSocket> {
+    if (raw instanceof DenoRawSocket) {
+      return startNodeTlsOverConn(raw, signal, (m, duplex, addresses, flow) => m.startNodeTlsServerOver(duplex, addresses, options, signal, flow));
+    }
+    return loadNodeTls().then((m) => m.startNodeTlsServer(raw, options, signal));
   },
   listenTls(tcp: RawTcpListenOptions, options: RawTlsServerOptions): Promise<RawListener> {
     if (tcp.reusePort === true) {

@@ -1,8 +1,10 @@
 /**
- * TLS through `node:tls`, for {@link TlsSupport}: the Node and Bun adapters'
- * TLS, and the Deno adapter's for everything but STARTTLS over a native
- * `Deno.Conn` (see `adapters/deno/tls.ts`), through each runtime's Node
- * compatibility.
+ * TLS through `node:tls`, for {@link TlsSupport}: the Node adapter's TLS,
+ * the Bun adapter's but for server STARTTLS over a native socket
+ * (`adapters/bun/tls.ts`), and the Deno adapter's for `verify: false`,
+ * server STARTTLS and `node:net` sockets (`adapters/deno/tls.ts`: there the
+ * handshakes run over a `Duplex` and a {@link TlsFlow}), through each
+ * runtime's Node compatibility.
  *
  * Client: `startTls` takes the Node socket out of the adapter's
  * {@link NodeRawSocket} (`detach`: its listeners removed, unread bytes put
@@ -16,7 +18,11 @@
  *
  * Server: `tls.createServer`, sockets handed out on `secureConnection`, so
  * `accept` only ever sees finished handshakes; a failed handshake
- * (`tlsClientError`) just destroys that socket.
+ * (`tlsClientError`) just destroys that socket. Server-side STARTTLS
+ * (`startNodeTlsServer`): `new TLSSocket(socket, { isServer: true })` over
+ * the detached socket, done on `secure`; an `error`, or an `end` or `close`
+ * before `secure` (a peer that hung up), fails it. The socket may also be
+ * any Node `Duplex` (the Deno adapter passes one over a native `Deno.Conn`).
  *
  * End of stream: `node:tls` reports a peer's TCP end without close_notify
  * exactly as a clean close_notify (checked on Node 24, Deno 2.9 and Bun
@@ -32,7 +38,8 @@
  */
 
 import { isIP, type Server, type Socket } from "node:net";
-import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from "node:tls";
+import type { Duplex } from "node:stream";
+import { connect as tlsConnect, createSecureContext, createServer as createTlsServer, TLSSocket } from "node:tls";
 import { UnsupportedError } from "../../src/core/errors.ts";
 import type { RawListener, RawSocket, RawTcpListenOptions, SocketAddress } from "../../src/net/net-support.ts";
 import type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "../../src/net/tls-support.ts";
@@ -54,26 +61,64 @@ class NodeTlsListener extends NodeRawListener {
   }
 }
 
+/**
+ * Where a TLS socket's backpressure goes instead of pausing it: `pause`,
+ * `resume` and `isPaused` of the `TLSSocket` are redirected to these (the
+ * source of the ciphertext is held instead). The Deno adapter uses it: Deno's
+ * `node:tls` loses the end of stream of a TLS socket that was paused. @internal
+ */
+export interface TlsFlow {
+  pause(): void;
+  resume(): void;
+  isPaused(): boolean;
+}
+
+function redirectFlow(tls: TLSSocket, flow: TlsFlow | undefined): void {
+  if (flow === undefined) return;
+  const resume = tls.resume.bind(tls);
+  tls.pause = () => {
+    flow.pause();
+    return tls;
+  };
+  tls.resume = () => {
+    flow.resume();
+    return resume();
+  };
+  tls.isPaused = () => flow.isPaused();
+}
+
 /** Runs a `node:tls` client handshake over `raw`, a {@link NodeRawSocket}; see the module text. @internal */
 export function startNodeTls(raw: RawSocket, options: RawTlsClientOptions, signal: AbortSignal): Promise<RawTlsSocket> {
+  if (!(raw instanceof NodeRawSocket)) {
+    raw.close();
+    return Promise.reject(new UnsupportedError("tls over this socket is not supported: only a node:net socket (an outgoing TCP connection) can start TLS here"));
+  }
+  const socket = raw.detach();
+  if (socket === null) {
+    raw.close();
+    return Promise.reject(new Error("this socket cannot start TLS: it is closed, ended, failed or busy"));
+  }
+  return startNodeTlsOver(socket, [raw.localAddress, raw.remoteAddress], options, signal);
+}
+
+/**
+ * Runs a `node:tls` client handshake over `socket` (a detached `node:net`
+ * socket, or any `Duplex`), owned from the call on: destroyed on failure or
+ * abort. `addresses` are the connection's (local, remote). @internal
+ */
+export function startNodeTlsOver(
+  socket: Duplex,
+  addresses: readonly [SocketAddress, SocketAddress],
+  options: RawTlsClientOptions,
+  signal: AbortSignal,
+  flow?: TlsFlow,
+): Promise<RawTlsSocket> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
-      raw.close();
+      socket.destroy();
       reject(abortError(signal));
       return;
     }
-    if (!(raw instanceof NodeRawSocket)) {
-      raw.close();
-      reject(new UnsupportedError("tls over this socket is not supported: only a node:net socket (an outgoing TCP connection) can start TLS here"));
-      return;
-    }
-    const socket = raw.detach();
-    if (socket === null) {
-      raw.close();
-      reject(new Error("this socket cannot start TLS: it is closed, ended, failed or busy"));
-      return;
-    }
-    const addresses = [raw.localAddress, raw.remoteAddress] as const;
     const name = options.serverName;
     const tls = tlsConnect({
       socket,
@@ -84,6 +129,7 @@ export function startNodeTls(raw: RawSocket, options: RawTlsClientOptions, signa
       ...(options.verify ? {} : { checkServerIdentity: () => undefined }),
       ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: [...options.alpnProtocols] }),
     });
+    redirectFlow(tls, flow);
     const onAbort = () => {
       tls.destroy();
       socket.destroy();
@@ -105,6 +151,77 @@ export function startNodeTls(raw: RawSocket, options: RawTlsClientOptions, signa
   });
 }
 
+/**
+ * Runs a `node:tls` server handshake over `socket` (a detached `node:net`
+ * socket, or any `Duplex`), owned from the call on: destroyed on failure or
+ * abort. `addresses` are the connection's (local, remote). @internal
+ */
+export function startNodeTlsServerOver(
+  socket: Duplex,
+  addresses: readonly [SocketAddress, SocketAddress],
+  options: RawTlsServerOptions,
+  signal: AbortSignal,
+  flow?: TlsFlow,
+): Promise<RawTlsSocket> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      socket.destroy();
+      reject(abortError(signal));
+      return;
+    }
+    let tls: TLSSocket;
+    try {
+      tls = new TLSSocket(socket as Socket, {
+        isServer: true,
+        secureContext: createSecureContext({ cert: options.cert, key: options.key }),
+        ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: [...options.alpnProtocols] }),
+      });
+    } catch (error) {
+      socket.destroy();
+      reject(error);
+      return;
+    }
+    redirectFlow(tls, flow);
+    const fail = (error: unknown) => {
+      signal.removeEventListener("abort", onAbort);
+      tls.off("error", fail);
+      tls.off("end", onHangUp);
+      tls.off("close", onHangUp);
+      tls.on("error", () => {}); // late errors of a socket being destroyed
+      tls.destroy();
+      socket.destroy();
+      reject(error);
+    };
+    const onAbort = () => fail(abortError(signal));
+    const onHangUp = () => fail(new Error("the peer closed the connection during the TLS handshake"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    tls.once("error", fail);
+    tls.once("end", onHangUp);
+    tls.once("close", onHangUp);
+    tls.once("secure", () => {
+      signal.removeEventListener("abort", onAbort);
+      tls.off("error", fail);
+      tls.off("end", onHangUp);
+      tls.off("close", onHangUp);
+      resolve(new NodeRawTlsSocket(tls, addresses));
+    });
+  });
+}
+
+/** Server-side STARTTLS over `raw`, a {@link NodeRawSocket}; see the module text. @internal */
+export function startNodeTlsServer(raw: RawSocket, options: RawTlsServerOptions, signal: AbortSignal): Promise<RawTlsSocket> {
+  if (!(raw instanceof NodeRawSocket)) {
+    raw.close();
+    return Promise.reject(new UnsupportedError("tls over this socket is not supported: only a node:net socket can start TLS here"));
+  }
+  const socket = raw.detach();
+  if (socket === null) {
+    raw.close();
+    return Promise.reject(new Error("this socket cannot start TLS: it is closed, ended, failed or busy"));
+  }
+  return startNodeTlsServerOver(socket, [raw.localAddress, raw.remoteAddress], options, signal);
+}
+
 /** Starts a `node:tls` server listening on TCP; see the module text. @internal */
 export function listenNodeTls(tcp: RawTcpListenOptions, options: RawTlsServerOptions): Promise<RawListener> {
   const server = createTlsServer({
@@ -122,5 +239,6 @@ export function listenNodeTls(tcp: RawTcpListenOptions, options: RawTlsServerOpt
 /** `node:tls` for {@link TlsSupport} (Node and Bun). @internal */
 export const nodeStyleTls: TlsSupport = {
   startTls: startNodeTls,
+  startTlsServer: startNodeTlsServer,
   listenTls: listenNodeTls,
 };

@@ -5,7 +5,7 @@
  *
  * It extends the networking contract of `net-support.ts` (plain promises,
  * the runtime's own errors, one read and one write in flight, backpressure,
- * `close` immediate and idempotent) with two operations:
+ * `close` immediate and idempotent) with three operations:
  * - `startTls` runs a client handshake over a connected {@link RawSocket}
  *   that the same adapter made. From the call on, the adapter owns `raw`:
  *   on success the returned {@link RawTlsSocket} replaces it (closing one
@@ -13,6 +13,11 @@
  *   The handshake verifies the server's chain against `ca` (or the
  *   runtime's roots) and its name against `serverName` unless `verify` is
  *   false. A rejection carries the runtime's error unchanged.
+ * - `startTlsServer` runs a server handshake over a connected (usually
+ *   accepted) {@link RawSocket} of the same adapter, with the same
+ *   ownership rule (server-side STARTTLS); no client certificate is asked
+ *   for. A rejection carries the runtime's error, or an `Error` saying the
+ *   peer closed before the handshake was done.
  * - `listenTls` listens for TCP connections and hands out, from `accept`,
  *   sockets whose server handshake is DONE (a client whose handshake fails
  *   is dropped without reaching `accept`; a slow one does not hold up the
@@ -96,12 +101,15 @@ export interface RawTlsServerOptions {
 export interface TlsSupport {
   /**
    * One TCP connection attempt whose socket `startTls` can upgrade with
-   * `tls`; when omitted, `NetSupport.connectTcp` is used. (Deno: its native
-   * TLS cannot skip verification, so `verify: false` goes through `node:net`.)
+   * `tls`; when omitted, `NetSupport.connectTcp` is used (for an adapter
+   * whose TLS needs another kind of socket than its plain TCP; none does
+   * today).
    */
   connectTcp?(options: RawTcpConnectOptions, tls: RawTlsClientOptions, signal: AbortSignal): Promise<RawSocket>;
   /** A client handshake over `raw` (owned by the call from now on; closed on failure or abort). */
   startTls(raw: RawSocket, options: RawTlsClientOptions, signal: AbortSignal): Promise<RawTlsSocket>;
+  /** A server handshake over `raw` (owned by the call from now on; closed on failure or abort). */
+  startTlsServer(raw: RawSocket, options: RawTlsServerOptions, signal: AbortSignal): Promise<RawTlsSocket>;
   /** Listens for TLS connections; `accept` hands out sockets whose handshake is done. */
   listenTls(tcp: RawTcpListenOptions, options: RawTlsServerOptions): Promise<RawListener>;
 }

@@ -1,14 +1,15 @@
 /**
  * TLS clients and servers on the adapter's {@link TlsSupport}: the options of
  * `connectTcp(..., { tls })` and `createTcpListener(cx, { tls })`,
- * {@link wrapTls} (STARTTLS: upgrading a connected plain stream, client
- * side) and {@link TlsHandshakeError} (anyio's `TLSStream.wrap`,
- * `TLSListener` and `tls_standard_compatible`).
+ * {@link wrapTls} (STARTTLS: upgrading a connected plain stream, as the
+ * client or, with `{ server }`, as the server) and {@link TlsHandshakeError}
+ * (anyio's `TLSStream.wrap(server_side=...)`, `TLSListener` and
+ * `tls_standard_compatible`).
  *
  * Unlike anyio, which runs TLS itself over any byte stream with Python's
- * memory BIOs, Skein leaves TLS to the runtime (`node:tls`, `Deno.startTls`),
- * so only a socket stream made by the same adapter can be upgraded, and the
- * server side of STARTTLS is not offered.
+ * memory BIOs, Skein leaves TLS to the runtime (`node:tls`, `Deno.startTls`,
+ * Bun's `upgradeTLS`), so only a socket stream made by the same adapter can
+ * be upgraded.
  *
  * Invariants: verification (chain and hostname) is on unless `verify: false`
  * says otherwise; a handshake that fails or is cancelled closes the socket
@@ -16,7 +17,7 @@
  * a handshake failure is a {@link TlsHandshakeError} with the runtime's
  * error as `cause`, a cancellation stays `Cancelled`.
  *
- * Costs: one abort controller and one waiter per handshake.
+ * Costs: one abort controller, one closure and one waiter per handshake.
  *
  * @module
  */
@@ -27,7 +28,7 @@ import { checkBoolean, describeValue } from "../core/validate.ts";
 import { awaitOwned } from "./await-raw.ts";
 import type { RawSocket } from "./net-support.ts";
 import type { SocketStream } from "./socket-stream.ts";
-import type { RawTlsClientOptions, RawTlsServerOptions, TlsSupport } from "./tls-support.ts";
+import type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "./tls-support.ts";
 import { TlsStream } from "./tls-stream.ts";
 
 /**
@@ -153,13 +154,13 @@ export function clientTlsOptions(options: unknown, host: string, name = "options
   };
 }
 
-/** Checks a listener's TLS options. @internal */
-export function serverTlsOptions(options: unknown): RawTlsServerOptions {
-  if (options === null || typeof options !== "object") throw new TypeError(`options.tls must be an object, got ${describeValue(options)}`);
+/** Checks a listener's (or a server-side `wrapTls`'s) TLS options. @internal */
+export function serverTlsOptions(options: unknown, name = "options.tls"): RawTlsServerOptions {
+  if (options === null || typeof options !== "object") throw new TypeError(`${name} must be an object, got ${describeValue(options)}`);
   const o = options as TlsServerOptions;
-  if (typeof o.cert !== "string") throw new TypeError(`options.tls.cert must be a PEM string, got ${describeValue(o.cert)}`);
-  if (typeof o.key !== "string") throw new TypeError(`options.tls.key must be a PEM string, got ${describeValue(o.key)}`);
-  const alpnProtocols = checkAlpn("options.tls.alpnProtocols", o.alpnProtocols);
+  if (typeof o.cert !== "string") throw new TypeError(`${name}.cert must be a PEM string, got ${describeValue(o.cert)}`);
+  if (typeof o.key !== "string") throw new TypeError(`${name}.key must be a PEM string, got ${describeValue(o.key)}`);
+  const alpnProtocols = checkAlpn(`${name}.alpnProtocols`, o.alpnProtocols);
   return { cert: o.cert, key: o.key, ...(alpnProtocols === undefined ? {} : { alpnProtocols }) };
 }
 
@@ -167,35 +168,100 @@ export function serverTlsOptions(options: unknown): RawTlsServerOptions {
  * Runs a client handshake over `raw` (owned from now on: closed on failure
  * or cancellation) and returns the TLS stream. @internal
  */
-export async function handshake(cx: Context, tls: TlsSupport, raw: RawSocket, options: RawTlsClientOptions, label: string): Promise<TlsStream> {
+export function handshake(cx: Context, tls: TlsSupport, raw: RawSocket, options: RawTlsClientOptions, label: string): Promise<TlsStream> {
+  return runHandshake(cx, label, (signal) => tls.startTls(raw, options, signal), `the TLS handshake with ${label} (server name ${options.serverName})`);
+}
+
+/** A handshake (client or server) the adapter runs: cancellable, its failures made {@link TlsHandshakeError}s. */
+async function runHandshake(cx: Context, label: string, start: (signal: AbortSignal) => Promise<RawTlsSocket>, what: string): Promise<TlsStream> {
   const controller = new AbortController();
   try {
-    const tlsRaw = await awaitOwned(cx, `tls handshake with ${label}`, tls.startTls(raw, options, controller.signal), (late) => late.close());
+    const tlsRaw = await awaitOwned(cx, `tls handshake with ${label}`, start(controller.signal), (late) => late.close());
     return new TlsStream(tlsRaw);
   } catch (error) {
     if (error instanceof Cancelled || error instanceof UnsupportedError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new TlsHandshakeError(`the TLS handshake with ${label} (server name ${options.serverName}) failed: ${message}`, { cause: error });
+    throw new TlsHandshakeError(`${what} failed: ${message}`, { cause: error });
   } finally {
     controller.abort();
   }
 }
 
 /**
- * Upgrades a connected plain stream to TLS, as the client (STARTTLS: after
- * the plaintext part of a protocol such as SMTP, IMAP or PostgreSQL has
- * agreed to it). `stream` must have been made by `connectTcp` or a plain TCP
- * listener of the same run, with nothing in progress on it and no unread
- * bytes; it is closed for use (not disconnected) and the TLS stream takes
- * its connection over. A checkpoint; cancelling it closes the connection.
+ * The server side of {@link wrapTls}: `{ server: { cert, key } }` upgrades
+ * the stream as the TLS server (server-side STARTTLS, anyio's
+ * `TLSStream.wrap(stream, server_side=True)`). The client options cannot be
+ * mixed in (the type says so, and so does a `TypeError` at the call).
  *
- * @param options As for `connectTcp`'s `tls`; `serverName` defaults to the peer's IP address.
- * @throws {TypeError} if an option has the wrong type.
- * @throws {TlsHandshakeError} if the handshake failed (untrusted certificate, name mismatch, ...); `cause` is the runtime's error; the connection is closed.
+ * @example
+ * ```ts
+ * const options: TlsWrapServerOptions = { server: { cert: certPem, key: keyPem, alpnProtocols: ["imap"] } };
+ * ```
+ */
+export interface TlsWrapServerOptions {
+  /** The server's certificate, key and ALPN protocols, as for a TLS listener. */
+  readonly server: TlsServerOptions;
+  /** Client only: not allowed with `server`. */
+  readonly serverName?: never;
+  /** Client only: not allowed with `server`. */
+  readonly ca?: never;
+  /** Client only: not allowed with `server`. */
+  readonly verify?: never;
+  /** Client only (the server's are `server.alpnProtocols`): not allowed with `server`. */
+  readonly alpnProtocols?: never;
+  /** Client only: not allowed with `server`. */
+  readonly standardCompatible?: never;
+}
+
+/**
+ * The client side of {@link wrapTls}: the options of `connectTcp`'s `tls`,
+ * with no `server`.
+ *
+ * @example
+ * ```ts
+ * const options: TlsWrapClientOptions = { serverName: "mail.example.com" };
+ * ```
+ */
+export interface TlsWrapClientOptions extends TlsClientOptions {
+  /** Only in the server form ({@link TlsWrapServerOptions}). */
+  readonly server?: undefined;
+}
+
+/**
+ * The options of {@link wrapTls}: client options ({@link TlsWrapClientOptions},
+ * the default) or `{ server }` ({@link TlsWrapServerOptions}), never both.
+ *
+ * @example
+ * ```ts
+ * const asClient: TlsWrapOptions = { ca: caPem };
+ * const asServer: TlsWrapOptions = { server: { cert: certPem, key: keyPem } };
+ * ```
+ */
+export type TlsWrapOptions = TlsWrapClientOptions | TlsWrapServerOptions;
+
+const CLIENT_ONLY = ["serverName", "ca", "verify", "alpnProtocols", "standardCompatible"] as const;
+
+/**
+ * Upgrades a connected plain stream to TLS (STARTTLS: after the plaintext
+ * part of a protocol such as SMTP, IMAP or PostgreSQL has agreed to it), as
+ * the client, or as the server with `{ server: { cert, key } }`. `stream`
+ * must have been made by `connectTcp` or a plain TCP listener of the same
+ * run, with nothing in progress on it and no unread bytes; it is closed for
+ * use (not disconnected) and the TLS stream takes its connection over. A
+ * checkpoint; cancelling it closes the connection.
+ *
+ * The server side asks for no client certificate. A peer that does not
+ * answer with a TLS handshake (it sends plain text, or closes) fails it with
+ * {@link TlsHandshakeError}; one that sends nothing keeps it waiting, so put
+ * a timeout around it.
+ *
+ * @param options As for `connectTcp`'s `tls` (`serverName` defaults to the peer's IP address); or `{ server }`, as for a TLS listener's `tls`.
+ * @throws {TypeError} if an option has the wrong type, or client options are mixed with `server`.
+ * @throws {TlsHandshakeError} if the handshake failed (untrusted certificate, name mismatch, a peer that is not speaking TLS, ...); `cause` is the runtime's error; the connection is closed.
  * @throws {BusyResourceError} if a receive or send is in progress on `stream`.
  * @throws {BrokenResourceError} if `stream` has unread bytes or has seen an end of stream.
  * @throws {ClosedResourceError} if `stream` is closed.
- * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: a connection accepted by a TCP listener; Deno: `verify: false` over a native connection).
+ * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: as the client, a connection accepted by a TCP listener).
  * @example
  * ```ts
  * import { connectTcp, receiveUntil, run, wrapTls } from "skein";
@@ -207,11 +273,33 @@ export async function handshake(cx: Context, tls: TlsSupport, raw: RawSocket, op
  *   await secure.send(cx, new TextEncoder().encode("EHLO me\r\n"));
  * });
  * ```
+ * @example
+ * ```ts
+ * import { createTcpListener, run, wrapTls } from "skein";
+ * await run(async (cx) => {
+ *   await using listener = await createTcpListener(cx, { port: 2525 });
+ *   const plain = await listener.accept(cx);
+ *   // ... read the client's "STARTTLS\r\n", answer "220 ready\r\n", then:
+ *   await using secure = await wrapTls(cx, plain, { server: { cert: certPem, key: keyPem } });
+ *   console.log(await secure.receive(cx)); // the client's first command, decrypted
+ * });
+ * ```
  */
-export async function wrapTls(cx: Context, stream: SocketStream, options: TlsClientOptions = {}): Promise<TlsStream> {
+export async function wrapTls(cx: Context, stream: SocketStream, options: TlsWrapOptions = {}): Promise<TlsStream> {
   const tls = tlsOf(cx);
   if (typeof (stream as { _detach?: unknown } | null)?._detach !== "function") {
     throw new TypeError(`stream must be a SocketStream, got ${describeValue(stream)}`);
+  }
+  if (options === null || typeof options !== "object") throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+  const label = stream._label;
+  if (options.server !== undefined) {
+    const mixed = CLIENT_ONLY.find((key) => options[key] !== undefined);
+    if (mixed !== undefined) throw new TypeError(`options.${mixed} is a client option: it cannot be combined with options.server`);
+    const raw = serverTlsOptions(options.server, "options.server");
+    const origin = cx.cancelScope._origin;
+    if (origin !== null) throw origin._raise();
+    const socket = stream._detach("wrapTls");
+    return runHandshake(cx, label, (signal) => tls.startTlsServer(socket, raw, signal), `the TLS handshake (as the server) with ${label}`);
   }
   const remote = stream.remoteAddress;
   const host = remote.family === "unix" ? "localhost" : remote.host;
@@ -219,5 +307,5 @@ export async function wrapTls(cx: Context, stream: SocketStream, options: TlsCli
   const origin = cx.cancelScope._origin;
   if (origin !== null) throw origin._raise();
   const socket = stream._detach("wrapTls");
-  return handshake(cx, tls, socket, raw, stream._label);
+  return handshake(cx, tls, socket, raw, label);
 }
