@@ -9,6 +9,10 @@
 // is throughput (MiB/s) or messages per second, and the ratio Skein/raw.
 //
 //   npm run bench:tcp            (Node)     npm run bench:tcp:deno / :bun
+// Environment: SKEIN_BENCH_TCP_MIB (bulk size, 256), SKEIN_BENCH_TCP_ROUNDS
+// (ping-pong messages per connection, 200), SKEIN_BENCH_TCP_REPEAT (timed
+// rounds per contender, 5). Each line gives the medians, their ratio and the
+// range of the per-round ratios (the machine's noise).
 import { connectTcp, type Context, createTcpListener, run, type SocketStream } from "skein";
 
 const BULK_MIB = Number(globalThis.process?.env?.SKEIN_BENCH_TCP_MIB ?? 256);
@@ -362,18 +366,25 @@ async function time(fn: () => Promise<void>): Promise<number> {
   return performance.now() - start;
 }
 
-/** Median of `rounds` timings, contenders interleaved, after one warm-up each. */
-async function compare(fns: Record<string, () => Promise<void>>, rounds: number): Promise<Record<string, number>> {
-  const samples: Record<string, number[]> = {};
-  for (const [name, fn] of Object.entries(fns)) {
-    await fn();
-    samples[name] = [];
+/**
+ * Median of `rounds` timings, contenders interleaved (A/B/A/B), after one
+ * warm-up each; also each round's Skein/raw ratio (raw time / skein time of
+ * the same round), whose spread says how much the shared machine moved.
+ */
+async function compare(fns: { raw: () => Promise<void>; skein: () => Promise<void> }, rounds: number): Promise<{ raw: number; skein: number; ratios: number[] }> {
+  await fns.raw();
+  await fns.skein();
+  const raw: number[] = [];
+  const skein: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    raw.push(await time(fns.raw));
+    skein.push(await time(fns.skein));
   }
-  for (let r = 0; r < rounds; r++) for (const [name, fn] of Object.entries(fns)) samples[name]!.push(await time(fn));
-  const out: Record<string, number> = {};
-  for (const [name, s] of Object.entries(samples)) out[name] = s.sort((a, b) => a - b)[s.length >> 1]!;
-  return out;
+  const median = (s: number[]) => [...s].sort((a, b) => a - b)[s.length >> 1]!;
+  return { raw: median(raw), skein: median(skein), ratios: raw.map((t, i) => t / skein[i]!).sort((a, b) => a - b) };
 }
+
+const spread = (ratios: number[]) => `(rounds ${ratios[0]!.toFixed(2)}..${ratios[ratios.length - 1]!.toFixed(2)})`;
 
 /** The figures, for the summary table of `npm run bench`. */
 export interface TcpFigures {
@@ -382,18 +393,18 @@ export interface TcpFigures {
   pingPongRatio: number;
 }
 
-export async function benchTcp(rounds = 3): Promise<TcpFigures> {
+export async function benchTcp(rounds = Number(globalThis.process?.env?.SKEIN_BENCH_TCP_REPEAT ?? 5)): Promise<TcpFigures> {
   const runtime = typeof Deno !== "undefined" ? "deno" : typeof Bun !== "undefined" ? "bun" : "node";
   const raw = runtime === "deno" ? denoRaw() : runtime === "bun" ? bunRaw() : await nodeRaw();
   const bytes = BULK_MIB * 1024 * 1024;
   console.log(`\nTCP echo over loopback (${runtime}): bulk ${BULK_MIB} MiB in 64 KiB chunks; ping-pong ${CONNECTIONS} connections × ${ROUNDS} 1 KiB messages`);
   const bulk = await compare({ raw: () => raw.bulk(bytes), skein: () => skein.bulk(bytes) }, rounds);
   const mibs = (ms: number) => (BULK_MIB / (ms / 1000)).toFixed(0);
-  const bulkRatio = bulk.raw! / bulk.skein!;
-  console.log(`  bulk       raw ${mibs(bulk.raw!)} MiB/s   skein ${mibs(bulk.skein!)} MiB/s   skein/raw ${bulkRatio.toFixed(2)}x (target >= 0.85)`);
+  const bulkRatio = bulk.raw / bulk.skein;
+  console.log(`  bulk       raw ${mibs(bulk.raw)} MiB/s   skein ${mibs(bulk.skein)} MiB/s   skein/raw ${bulkRatio.toFixed(2)}x ${spread(bulk.ratios)} (target >= 0.85)`);
   const pp = await compare({ raw: () => raw.pingPong(CONNECTIONS, ROUNDS), skein: () => skein.pingPong(CONNECTIONS, ROUNDS) }, rounds);
   const rate = (ms: number) => ((CONNECTIONS * ROUNDS) / (ms / 1000)).toFixed(0);
-  const pingPongRatio = pp.raw! / pp.skein!;
-  console.log(`  ping-pong  raw ${rate(pp.raw!)} msg/s   skein ${rate(pp.skein!)} msg/s   skein/raw ${pingPongRatio.toFixed(2)}x (target >= 0.7)`);
+  const pingPongRatio = pp.raw / pp.skein;
+  console.log(`  ping-pong  raw ${rate(pp.raw)} msg/s   skein ${rate(pp.skein)} msg/s   skein/raw ${pingPongRatio.toFixed(2)}x ${spread(pp.ratios)} (target >= 0.7)`);
   return { runtime, bulkRatio, pingPongRatio };
 }

@@ -17,7 +17,9 @@
  *   OS (checked: a paused peer receives nothing and the writer's `write`
  *   returns 0 once the kernel buffers are full), so read backpressure is real.
  * - Every `data` callback gets a fresh buffer (checked: one `ArrayBuffer` per
- *   chunk), so chunks are handed out without copying.
+ *   chunk), so chunks are handed out without copying; with `binaryType:
+ *   "uint8array"` it is a plain `Uint8Array`, so no `Buffer` has to be turned
+ *   into one (reading a small `Buffer`'s `.buffer` makes Bun copy it out).
  *
  * Why outgoing TCP is not native: `Bun.connect` cannot be aborted. Its
  * promise is the only handle on an attempt until it connects, so an attempt
@@ -113,6 +115,8 @@ export interface BunSocket {
 
 /** Bun's socket handlers, as far as this file uses them. @internal */
 export interface BunSocketHandler {
+  /** What `data` gets: a plain `Uint8Array` (Bun's default is a `Buffer`, whose `.buffer` costs a copy for small chunks). */
+  binaryType: "uint8array";
   open(socket: BunSocket): void;
   data(socket: BunSocket, data: Uint8Array): void;
   drain(socket: BunSocket): void;
@@ -309,10 +313,9 @@ export class BunRawSocket implements RawSocket {
     return socket;
   }
 
-  /** Bun's `data`. */
+  /** Bun's `data`: a fresh plain `Uint8Array` per chunk (`binaryType: "uint8array"`), handed out as is. */
   onData(data: Uint8Array): void {
-    // Bun hands out a Buffer; callers get a plain Uint8Array view of it.
-    let chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let chunk = data;
     if (this.#closed) return;
     const resolve = this.#readResolve;
     if (resolve !== null) {
@@ -394,7 +397,9 @@ export class BunRawSocket implements RawSocket {
 
 /** Handlers shared by every socket: they find their {@link BunRawSocket} as `socket.data`. */
 const socketHandlers: Omit<BunSocketHandler, "open"> = {
-  // Bun's default binary type, "buffer": a fresh Buffer (a Uint8Array) per chunk.
+  // A fresh plain Uint8Array per chunk: no Buffer to turn into one (checked:
+  // Bun makes a new one per `data` call, so it can be handed out uncopied).
+  binaryType: "uint8array",
   data: (socket, data) => socket.data?.onData(data),
   drain: (socket) => socket.data?.onDrain(),
   end: (socket) => socket.data?.onEnd(),

@@ -113,6 +113,12 @@ function startDenoTls(raw: DenoRawSocket, options: RawTlsClientOptions, signal: 
       reject(abortError(signal));
       return;
     }
+    if (raw.readAhead > 0) {
+      // Bytes past the plaintext, already read: Deno.startTls could not see them.
+      raw.close();
+      reject(new Error(`${raw.readAhead} bytes arrived before the TLS handshake began`));
+      return;
+    }
     let done = false;
     let upgraded: DenoTlsConn | null = null;
     const finish = (error: unknown) => {

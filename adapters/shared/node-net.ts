@@ -46,6 +46,9 @@ export function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
+/** What a write that Node took synchronously returns: nothing to wait for. */
+const DONE: Promise<void> = Promise.resolve();
+
 /** How many unread bytes make a socket pause (on top of Node's own buffer and the OS's). */
 const QUEUE_LIMIT = 65536;
 
@@ -61,7 +64,16 @@ export class NodeRawSocket implements RawSocket {
   private closed = false;
   private error: unknown = undefined;
   private reader: { max: number; resolve: (chunk: Uint8Array | null) => void; reject: (error: unknown) => void } | null = null;
-  private writer: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+  private writer: { seq: number; resolve: () => void; reject: (error: unknown) => void } | null = null;
+  /** Writes started and writes whose callback ran: the writer's write is done once `writesDone` reaches its `seq`. */
+  private writesStarted = 0;
+  private writesDone = 0;
+  private readonly onWrittenEvent = (error?: Error | null): void => {
+    this.writesDone++;
+    if (error) this.error ??= error;
+    const writer = this.writer;
+    if (writer !== null && (error || this.writesDone >= writer.seq)) this.settleWriter();
+  };
   private readonly onDataEvent = (buffer: Buffer): void => this.onData(buffer);
   private readonly onEndEvent = (): void => {
     this.ended = true;
@@ -141,19 +153,17 @@ export class NodeRawSocket implements RawSocket {
   write(bytes: Uint8Array): Promise<void> {
     if (this.error !== undefined) return Promise.reject(this.error);
     if (this.closed) return Promise.reject(new Error("the socket is closed"));
+    // Settled once the bytes are with the OS, so a `close` (destroy) right
+    // after cannot drop them from Node's buffer: at once if Node wrote them
+    // synchronously (nothing left buffered), else when the write's callback
+    // runs. One callback for every write (callbacks run in write order, so
+    // counting them says which write finished), no closure per write.
+    const seq = ++this.writesStarted;
+    this.socket.write(bytes, this.onWrittenEvent);
+    if (this.socket.writableLength === 0 && this.error === undefined) return DONE;
     return new Promise((resolve, reject) => {
-      // Settled once the bytes are with the OS, so a `close` (destroy) right
-      // after cannot drop them from Node's buffer: at once if Node wrote them
-      // synchronously (nothing left buffered), else by the write's callback.
-      let done = false;
-      this.socket.write(bytes, (error) => {
-        if (error) this.error ??= error;
-        if (!done) this.settleWriter();
-      });
-      if (this.socket.writableLength === 0 && this.error === undefined) {
-        done = true;
-        resolve();
-      } else this.writer = { resolve, reject };
+      this.writer = { seq, resolve, reject };
+      if (this.writesDone >= seq) this.settleWriter(); // its callback already ran
     });
   }
 
