@@ -153,7 +153,7 @@ export class Context {
    * ```ts
    * for (const item of hugeArray) {
    *   cx.checkpointIfCancelled();
-   *   process(item);
+   *   crunch(item);
    * }
    * ```
    */

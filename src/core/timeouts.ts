@@ -104,7 +104,7 @@ export interface MoveOnOptions {
  *
  * @example
  * ```ts
- * await cx.failAfter(100, (cx) => lookup(cx), { message: "DNS lookup took too long" });
+ * await cx.failAfter(100, (cx) => slowLookup(cx), { message: "DNS lookup took too long" });
  * ```
  */
 export interface FailOptions extends MoveOnOptions {

@@ -198,7 +198,7 @@ export async function handshake(cx: Context, tls: TlsSupport, raw: RawSocket, op
  * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: a connection accepted by a TCP listener; Deno: `verify: false` over a native connection).
  * @example
  * ```ts
- * import { connectTcp, receiveUntil, run, wrapTls } from "skein";
+ * import { connectTcp, run, wrapTls } from "skein";
  * await run(async (cx) => {
  *   const plain = await connectTcp(cx, "mail.example.com", 587);
  *   await plain.send(cx, new TextEncoder().encode("STARTTLS\r\n"));

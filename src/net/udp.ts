@@ -378,7 +378,7 @@ export class ConnectedUdpSocket implements AsyncDisposable {
    * @throws {BusyResourceError} if another task is receiving.
    * @example
    * ```ts
-   * const bytes = await udp.receive(cx);
+   * const bytes = await connected.receive(cx);
    * ```
    */
   async receive(cx: Context): Promise<Uint8Array> {
@@ -392,7 +392,7 @@ export class ConnectedUdpSocket implements AsyncDisposable {
    * @throws {BrokenResourceError} if the runtime refuses it (`cause`: its error).
    * @example
    * ```ts
-   * await udp.send(cx, new Uint8Array([1]));
+   * await connected.send(cx, new Uint8Array([1]));
    * ```
    */
   async send(cx: Context, data: Uint8Array): Promise<void> {
@@ -406,7 +406,7 @@ export class ConnectedUdpSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * await udp.close();
+   * await connected.close();
    * ```
    */
   close(): Promise<void> {

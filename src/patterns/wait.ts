@@ -114,7 +114,7 @@ const MODES: readonly ReturnWhen[] = ["firstCompleted", "firstException", "allCo
  * ```ts
  * import { run, wait } from "skein";
  * const { done, pending } = await run((cx) =>
- *   wait(cx, [(cx) => cx.sleep(10).then(() => "fast"), (cx) => cx.sleep(5000)], {
+ *   wait(cx, [(cx) => cx.sleep(10).then(() => "fast"), (cx) => cx.sleep(5000).then(() => "slow")], {
  *     returnWhen: "firstCompleted",
  *   }),
  * ); // done: [{ index: 0, status: "fulfilled", value: "fast" }], pending: [1]

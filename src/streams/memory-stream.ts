@@ -196,7 +196,7 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
    * @throws {ClosedResourceError} / {BrokenResourceError} as for `send`.
    * @example
    * ```ts
-   * try { send.sendNowait(event); } catch (e) { if (e instanceof WouldBlock) dropped++; }
+   * try { send.sendNowait(item); } catch (e) { if (e instanceof WouldBlock) dropped++; }
    * ```
    */
   sendNowait(item: T): void {

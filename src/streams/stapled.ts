@@ -180,7 +180,7 @@ export class StapledByteStream implements HalfCloseableStream {
    *
    * @example
    * ```ts
-   * await using stream = new StapledByteStream(send, receive);
+   * await using stream = new StapledByteStream(byteSend, byteReceive);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {

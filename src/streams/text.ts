@@ -176,7 +176,7 @@ export class TextReceiveStream implements ObjectReceiveStream<string> {
    *
    * @example
    * ```ts
-   * await using text = new TextReceiveStream(bytes);
+   * await using text = new TextReceiveStream(byteStream);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
@@ -242,7 +242,7 @@ export class TextSendStream implements ObjectSendStream<string> {
    *
    * @example
    * ```ts
-   * await using text = new TextSendStream(bytes);
+   * await using text = new TextSendStream(byteStream);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
@@ -350,7 +350,7 @@ export class TextStream implements ObjectStream<string> {
    *
    * @example
    * ```ts
-   * await using text = new TextStream(bytes);
+   * await using text = new TextStream(byteStream);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {

@@ -136,7 +136,7 @@ export class Condition {
    * @throws {UsageError} (through the promise) if this task does not hold the lock.
    * @example
    * ```ts
-   * while (queue.length === 0) await condition.wait(cx);
+   * while (items.length === 0) await condition.wait(cx);
    * ```
    */
   async wait(cx: Context): Promise<void> {

@@ -125,7 +125,7 @@ export class Lock {
    * @throws {BrokenResourceError} if its owner ended without releasing it.
    * @example
    * ```ts
-   * try { lock.acquireNowait(cx); } catch (e) { if (e instanceof WouldBlock) return; }
+   * try { lock.acquireNowait(cx); } catch (e) { if (e instanceof WouldBlock) console.log("busy"); else throw e; }
    * ```
    */
   acquireNowait(cx: Context): void {

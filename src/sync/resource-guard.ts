@@ -16,12 +16,13 @@ import { checkFunction, describeValue } from "../core/validate.ts";
  *
  * @example
  * ```ts
- * import { ResourceGuard } from "skein";
+ * import { type Context, ResourceGuard } from "skein";
  * class Connection {
  *   private readonly receiving = new ResourceGuard("reading from");
  *   receive(cx: Context) {
  *     return this.receiving.use(cx, (cx) => this.readFrame(cx));
  *   }
+ *   private async readFrame(cx: Context): Promise<Uint8Array> { await cx.checkpoint(); return new Uint8Array(); }
  * }
  * ```
  */

@@ -146,7 +146,7 @@ export class Semaphore {
    *
    * @example
    * ```ts
-   * await semaphore.withSemaphore(cx, (cx) => fetchOne(cx));
+   * await semaphore.withSemaphore(cx, (cx) => fetchOne(cx, url));
    * ```
    */
   withSemaphore<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
