@@ -16,6 +16,9 @@
  * lib); errors are reported at the example's own file and line. The directory
  * is removed afterwards.
  *
+ * It also checks that every `@throws` of a doc comment starts with
+ * `{@link ErrorClass}`, which the API site renders as a link.
+ *
  * Cost: one tsc program over the whole source plus the examples (~20 s).
  */
 
@@ -79,7 +82,28 @@ const sources = [
   [join(root, "README.md"), false],
   ...tsFiles(join(root, "src")).map((f) => [f, true]),
   ...tsFiles(join(root, "adapters")).map((f) => [f, true]),
+  ...tsFiles(join(root, "docs/site")).map((f) => [f, true]),
 ];
+
+// Every `@throws` names what it throws as a link to a class, so the API site shows it
+// (typedoc drops the `{Type}` of `@throws {Type}`): `@throws {@link UsageError} if ...`,
+// `{@link !TypeError}` for the built-in ones, `{@link skein!X}` from skein/testing.
+const throwsErrors = [];
+for (const [file, inComments] of sources) {
+  if (!inComments) continue;
+  readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((line, i) => {
+      if (/^\s*\*.*@throws\b/.test(line) && !/@throws \{@link [\w!]+\}/.test(line)) {
+        throwsErrors.push(`${relative(root, file)}:${i + 1}: @throws must start with {@link ErrorClass}: ${line.trim()}`);
+      }
+    });
+}
+if (throwsErrors.length > 0) {
+  for (const e of throwsErrors) console.error(e);
+  console.error(`check-examples: ${throwsErrors.length} @throws without {@link ErrorClass}`);
+  process.exit(1);
+}
 for (const [file, inComments] of sources) {
   const r = fences(file, inComments);
   examples.push(...r.found);

@@ -16,7 +16,7 @@
  * });
  * ```
  *
- * @module
+ * @module skein/core
  */
 
 export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSupport } from "./core/adapter.ts";

@@ -157,7 +157,7 @@ export async function failAt<T>(
  * from now and throws {@link TimeoutError} if it passes. The same as
  * `cx.failAfter(ms, body)`.
  *
- * @throws {RangeError} if `ms` is negative or NaN.
+ * @throws {@link !RangeError} if `ms` is negative or NaN.
  * @example
  * ```ts
  * import { run, waitFor } from "skein";

@@ -190,12 +190,12 @@ export async function handshake(cx: Context, tls: TlsSupport, raw: RawSocket, op
  * its connection over. A checkpoint; cancelling it closes the connection.
  *
  * @param options As for `connectTcp`'s `tls`; `serverName` defaults to the peer's IP address.
- * @throws {TypeError} if an option has the wrong type.
- * @throws {TlsHandshakeError} if the handshake failed (untrusted certificate, name mismatch, ...); `cause` is the runtime's error; the connection is closed.
- * @throws {BusyResourceError} if a receive or send is in progress on `stream`.
- * @throws {BrokenResourceError} if `stream` has unread bytes or has seen an end of stream.
- * @throws {ClosedResourceError} if `stream` is closed.
- * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: a connection accepted by a TCP listener; Deno: `verify: false` over a native connection).
+ * @throws {@link !TypeError} if an option has the wrong type.
+ * @throws {@link TlsHandshakeError} if the handshake failed (untrusted certificate, name mismatch, ...); `cause` is the runtime's error; the connection is closed.
+ * @throws {@link BusyResourceError} if a receive or send is in progress on `stream`.
+ * @throws {@link BrokenResourceError} if `stream` has unread bytes or has seen an end of stream.
+ * @throws {@link ClosedResourceError} if `stream` is closed.
+ * @throws {@link UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: a connection accepted by a TCP listener; Deno: `verify: false` over a native connection).
  * @example
  * ```ts
  * import { connectTcp, run, wrapTls } from "skein";

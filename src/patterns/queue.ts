@@ -115,7 +115,7 @@ export class Queue<T> {
   /**
    * @param maxSize a whole number >= 1, or `Infinity` (the default) for an
    *   unbounded queue. (asyncio's `maxsize=0` is written `Infinity` here.)
-   * @throws {RangeError} for any other value.
+   * @throws {@link !RangeError} for any other value.
    */
   constructor(maxSize: number = Infinity) {
     if (typeof maxSize !== "number") throw new TypeError(`maxSize must be a number, got ${describeValue(maxSize)}`);
@@ -157,7 +157,7 @@ export class Queue<T> {
   /**
    * Adds `item` now.
    *
-   * @throws {WouldBlock} if the queue is full.
+   * @throws {@link WouldBlock} if the queue is full.
    * @example
    * ```ts
    * try { queue.putNowait(job); } catch (e) { if (e instanceof WouldBlock) dropped++; }
@@ -183,7 +183,7 @@ export class Queue<T> {
   /**
    * Takes the oldest item now.
    *
-   * @throws {WouldBlock} if the queue is empty.
+   * @throws {@link WouldBlock} if the queue is empty.
    * @example
    * ```ts
    * const next = queue.getNowait();
@@ -198,7 +198,7 @@ export class Queue<T> {
    * Marks one item taken with `get` as processed; `join` returns once every
    * item put has been marked.
    *
-   * @throws {UsageError} if called more times than items were put.
+   * @throws {@link UsageError} if called more times than items were put.
    * @example
    * ```ts
    * const job = await queue.get(cx);

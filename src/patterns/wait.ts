@@ -108,8 +108,8 @@ const MODES: readonly ReturnWhen[] = ["firstCompleted", "firstException", "allCo
  * Runs the jobs concurrently and returns as `returnWhen` says; pending jobs
  * are cancelled (and awaited) first.
  *
- * @throws {TypeError} for jobs that are not functions or an unknown mode.
- * @throws {RangeError} for a negative or NaN timeout.
+ * @throws {@link !TypeError} for jobs that are not functions or an unknown mode.
+ * @throws {@link !RangeError} for a negative or NaN timeout.
  * @example
  * ```ts
  * import { run, wait } from "skein";

@@ -37,7 +37,7 @@ export class ResourceGuard {
   /**
    * Runs `body`; if another use is in progress, throws instead.
    *
-   * @throws {BusyResourceError} if the resource is in use.
+   * @throws {@link BusyResourceError} if the resource is in use.
    * @example
    * ```ts
    * await guard.use(cx, (cx) => socket.read(cx));
@@ -56,7 +56,7 @@ export class ResourceGuard {
   /**
    * Marks the resource in use until the handle is disposed, for `using`.
    *
-   * @throws {BusyResourceError} if the resource is in use.
+   * @throws {@link BusyResourceError} if the resource is in use.
    * @example
    * ```ts
    * using _busy = guard.hold();

@@ -144,7 +144,7 @@ function checkOptions(options: WorkerModuleOptions): CallOptions {
  *
  * @typeParam M the module's type (`typeof import("../x.worker.ts")`); without
  *   it any name may be called, untyped.
- * @throws {TypeError} if `url` is neither a URL nor a string.
+ * @throws {@link !TypeError} if `url` is neither a URL nor a string.
  * @example
  * ```ts
  * import type * as Math from "./math.worker.ts";
@@ -166,9 +166,9 @@ export function workerModule<M = Record<string, (cx: Context, ...args: never[]) 
  * and returns its result. A checkpoint; see the module text for
  * cancellation, errors and crashes.
  *
- * @throws {TypeError} if `module` is not a WorkerModule or `name` not a string,
+ * @throws {@link !TypeError} if `module` is not a WorkerModule or `name` not a string,
  *   and (as a rejection) if an argument cannot be cloned.
- * @throws {UnsupportedError} if the runtime's adapter has no workers.
+ * @throws {@link UnsupportedError} if the runtime's adapter has no workers.
  * @example
  * ```ts
  * const n = await toThread(cx, math, "fib", 35);
