@@ -8,6 +8,7 @@
  * - src/tsconfig.json: the runtime-neutral core (ES2022 + DOM, no runtime's types).
  * - adapters/node, adapters/bun: `@types/node` and `@types/bun`, no DOM lib.
  * - adapters/browser: the DOM lib for the page, the WebWorker lib for the worker entry.
+ * - examples: every ```ts example of the docs and doc comments (scripts/check-examples.mjs).
  * - adapters/deno: `deno check` with Deno's own libs (`deno.window`, then
  *   `deno.worker` for the worker entry). It runs offline: no remote modules,
  *   no npm packages, no lockfile; Deno's libs are built into the binary.
@@ -41,6 +42,7 @@ const projects = [
     name: "deno worker",
     command: [...denoCheck, "--config", "adapters/deno/check.worker.jsonc", "adapters/deno/worker-entry.ts"],
   },
+  { name: "examples (docs/*.md, README and doc comments)", command: [process.execPath, "scripts/check-examples.mjs"] },
 ];
 
 const wanted = process.argv.slice(2);

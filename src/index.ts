@@ -16,7 +16,7 @@
  * });
  * ```
  *
- * @module
+ * @module skein/core
  */
 
 export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSupport } from "./core/adapter.ts";
@@ -59,7 +59,7 @@ export { type FailOptions, type MoveOnCancelled, type MoveOnFinished, type MoveO
 export { gather, type GatherOptions, type GatherResults, type GatherSettled, type Job } from "./patterns/gather.ts";
 export { type Fulfilled, type Outcome, type Rejected, type ReturnWhen, wait, type WaitOptions, type WaitResult } from "./patterns/wait.ts";
 export { asCompleted, type AsCompletedIterator, type Completed } from "./patterns/as-completed.ts";
-export { Queue, type QueueStatistics } from "./patterns/queue.ts";
+export { LifoQueue, PriorityQueue, Queue, type QueueStatistics } from "./patterns/queue.ts";
 export type {
   NetSupport,
   RawListener,

@@ -10,7 +10,7 @@
  * });
  * ```
  *
- * @module
+ * @module skein/browser
  */
 
 import { bindRun, run as coreRun } from "../../src/core/run.ts";

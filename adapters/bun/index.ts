@@ -12,7 +12,7 @@
  * });
  * ```
  *
- * @module
+ * @module skein/bun
  */
 
 import { bindRun, run as coreRun } from "../../src/core/run.ts";

@@ -12,7 +12,7 @@
  * });
  * ```
  *
- * @module
+ * @module skein/node
  */
 
 import { bindRun, run as coreRun } from "../../src/core/run.ts";

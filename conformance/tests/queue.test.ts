@@ -1,6 +1,6 @@
 // Queue: asyncio's put/get/taskDone/join, cancel-safe.
 import { describe, expect, it } from "vitest";
-import { Cancelled, Queue, run, UsageError, WouldBlock } from "skein";
+import { Cancelled, LifoQueue, PriorityQueue, Queue, run, UsageError, WouldBlock } from "skein";
 import { MockClock } from "skein/testing";
 
 describe("Queue", () => {
@@ -140,5 +140,96 @@ describe("Queue", () => {
     expect(() => new Queue(1.5)).toThrow(/maxSize must be a whole number >= 1 or Infinity, got 1.5/);
     expect(() => new Queue(-1)).toThrow(RangeError);
     expect(() => new Queue("3" as never)).toThrow(TypeError);
+  });
+});
+
+describe("PriorityQueue and LifoQueue", () => {
+  it("PriorityQueue: get takes the smallest by compare; equal items first in, first out", async () => {
+    const got: string[] = [];
+    await run(async (cx) => {
+      const q = new PriorityQueue<{ p: number; name: string }>((a, b) => a.p - b.p);
+      for (const [p, name] of [[3, "c"], [1, "a1"], [2, "b"], [1, "a2"], [5, "e"], [1, "a3"], [4, "d"]] as const) {
+        await q.put(cx, { p, name });
+      }
+      expect(q.size).toBe(7);
+      while (!q.empty()) got.push((await q.get(cx)).name);
+    });
+    expect(got).toEqual(["a1", "a2", "a3", "b", "c", "d", "e"]);
+  });
+
+  it("PriorityQueue: many items in random order come out sorted", async () => {
+    const input = Array.from({ length: 200 }, (_, i) => (i * 7919) % 200);
+    const out: number[] = [];
+    await run(async (cx) => {
+      const q = new PriorityQueue<number>((a, b) => a - b);
+      for (const n of input.slice(0, 100)) q.putNowait(n);
+      for (let i = 0; i < 50; i++) out.push(q.getNowait()); // interleave puts and gets
+      for (const n of input.slice(100)) q.putNowait(n);
+      while (!q.empty()) out.push(await q.get(cx));
+    });
+    const firstHalf = [...input.slice(0, 100)].sort((a, b) => a - b).slice(0, 50);
+    expect(out.slice(0, 50)).toEqual(firstHalf);
+    expect(out.slice(50)).toEqual([...out.slice(50)].sort((a, b) => a - b));
+    expect([...out].sort((a, b) => a - b)).toEqual([...input].sort((a, b) => a - b));
+  });
+
+  it("PriorityQueue: a blocked getter is woken by a put; a bounded one blocks putters; taskDone/join work", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const q = new PriorityQueue<number>((a, b) => a - b, 2);
+        tg.startSoon(async (cx) => log.push(`got ${await q.get(cx)}`));
+        await cx.sleep(5);
+        expect(q.statistics().waitingGet).toBe(1);
+        await q.put(cx, 9);
+        await cx.sleep(5);
+        q.taskDone();
+        await q.put(cx, 5);
+        await q.put(cx, 1);
+        expect(q.full()).toBe(true);
+        tg.startSoon(async (cx) => (await q.put(cx, 0), log.push("put 0")));
+        await cx.sleep(5);
+        expect(q.statistics()).toMatchObject({ size: 2, waitingPut: 1 });
+        log.push(`got ${await q.get(cx)}`); // 1: the blocked 0 was not in the queue yet
+        await cx.sleep(5);
+        log.push(`got ${await q.get(cx)}`, `got ${await q.get(cx)}`);
+        for (let i = 0; i < 3; i++) q.taskDone();
+        await q.join(cx);
+      }),
+    );
+    expect(log.filter((l) => l.startsWith("got"))).toEqual(["got 9", "got 1", "got 0", "got 5"]);
+    expect(log.indexOf("put 0")).toBeLessThan(log.indexOf("got 0"));
+  });
+
+  it("PriorityQueue: a getter cancelled while waiting takes nothing", async () => {
+    await run(async (cx) => {
+      const q = new PriorityQueue<number>((a, b) => a - b);
+      const r = await cx.moveOnAfter(10, (cx) => q.get(cx));
+      expect(r.cancelled).toBe(true);
+      q.putNowait(2);
+      q.putNowait(1);
+      expect(q.statistics()).toMatchObject({ size: 2, waitingGet: 0 });
+      expect(q.getNowait()).toBe(1);
+    });
+  });
+
+  it("LifoQueue: get takes the newest item; nowait variants and bounds as for Queue", async () => {
+    const got: string[] = [];
+    await run(async (cx) => {
+      const q = new LifoQueue<string>(3);
+      for (const s of ["a", "b", "c"]) await q.put(cx, s);
+      expect(() => q.putNowait("d")).toThrow(WouldBlock);
+      got.push(q.getNowait());
+      await q.put(cx, "e");
+      while (!q.empty()) got.push(await q.get(cx));
+      expect(() => q.getNowait()).toThrow(WouldBlock);
+    });
+    expect(got).toEqual(["c", "e", "b", "a"]);
+  });
+
+  it("bad input names the argument", () => {
+    expect(() => new PriorityQueue(undefined as never)).toThrow(/compare must be a function, got undefined/);
+    expect(() => new PriorityQueue<number>((a, b) => a - b, 0)).toThrow(RangeError);
+    expect(() => new LifoQueue(1.5)).toThrow(/maxSize must be a whole number >= 1 or Infinity, got 1.5/);
   });
 });

@@ -152,8 +152,8 @@ export class CancelScope {
    *
    * @param options deadline (absolute, ms on the run's clock) or
    *   relativeDeadline (ms from entry), and shield.
-   * @throws {TypeError} if an option has the wrong type, or both deadlines are given.
-   * @throws {RangeError} if `deadline` is NaN, or `relativeDeadline` negative or NaN.
+   * @throws {@link !TypeError} if an option has the wrong type, or both deadlines are given.
+   * @throws {@link !RangeError} if `deadline` is NaN, or `relativeDeadline` negative or NaN.
    */
   constructor(options: CancelScopeOptions = {}) {
     if (options === null || typeof options !== "object") {
@@ -246,7 +246,7 @@ export class CancelScope {
    * Sets the absolute deadline (ms); `Infinity` removes it. On an unentered
    * scope with a relative deadline, makes it absolute.
    *
-   * @throws {RangeError} if NaN.
+   * @throws {@link !RangeError} if NaN.
    */
   set deadline(value: number) {
     checkTime("deadline", value);
@@ -260,7 +260,7 @@ export class CancelScope {
    * entry it is the delay that entry will turn into a deadline; once entered,
    * the time left until the deadline (`Infinity` for none).
    *
-   * @throws {UsageError} when read on an unentered scope that has an absolute deadline.
+   * @throws {@link UsageError} when read on an unentered scope that has an absolute deadline.
    * @example
    * ```ts
    * const scope = new CancelScope({ relativeDeadline: 100 }); // counts from entry
@@ -279,8 +279,8 @@ export class CancelScope {
   /**
    * Sets the deadline `value` ms from now (from entry, if not yet entered).
    *
-   * @throws {RangeError} if negative or NaN.
-   * @throws {UsageError} on an unentered scope that has an absolute deadline.
+   * @throws {@link !RangeError} if negative or NaN.
+   * @throws {@link UsageError} on an unentered scope that has an absolute deadline.
    */
   set relativeDeadline(value: number) {
     checkDelay("relativeDeadline", value);
@@ -311,7 +311,7 @@ export class CancelScope {
     return this._shield;
   }
 
-  /** Shields or un-shields the scope. @throws {TypeError} if not a boolean. */
+  /** Shields or un-shields the scope. @throws {@link !TypeError} if not a boolean. */
   set shield(value: boolean) {
     checkBoolean("shield", value);
     if (this._shield === value) return;

@@ -67,7 +67,7 @@ export class ContextVar<T> {
   /**
    * @param name a name for debugging.
    * @param defaultValue the value seen where the variable was never set.
-   * @throws {TypeError} if `name` is not a string.
+   * @throws {@link !TypeError} if `name` is not a string.
    */
   constructor(name: string, defaultValue: T) {
     if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
@@ -112,7 +112,7 @@ export class ContextVar<T> {
   /**
    * Restores the value from before the `set` that returned `token`.
    *
-   * @throws {TypeError} if the token belongs to another variable.
+   * @throws {@link !TypeError} if the token belongs to another variable.
    * @example
    * ```ts
    * const token = requestId.set(cx, "temp");

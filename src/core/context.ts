@@ -153,7 +153,7 @@ export class Context {
    * ```ts
    * for (const item of hugeArray) {
    *   cx.checkpointIfCancelled();
-   *   process(item);
+   *   crunch(item);
    * }
    * ```
    */
@@ -187,7 +187,7 @@ export class Context {
    * Sleeps for `ms` milliseconds; a checkpoint. `sleep(0)` is a plain
    * checkpoint. Cancellation wakes it at once with {@link Cancelled}.
    *
-   * @throws {RangeError} if `ms` is negative or NaN.
+   * @throws {@link !RangeError} if `ms` is negative or NaN.
    * @example
    * ```ts
    * await cx.sleep(250);
@@ -203,7 +203,7 @@ export class Context {
   /**
    * Sleeps until the clock reaches `deadline` (ms, absolute); a checkpoint.
    *
-   * @throws {RangeError} if `deadline` is NaN.
+   * @throws {@link !RangeError} if `deadline` is NaN.
    * @example
    * ```ts
    * const next = cx.currentTime() + 1000;
@@ -249,7 +249,7 @@ export class Context {
    * consumed, never reported as unhandled. Also pass `cx.signal` to the API
    * that made the promise if it takes one, so the work itself stops too.
    *
-   * @throws {TypeError} if `promise` is not a thenable.
+   * @throws {@link !TypeError} if `promise` is not a thenable.
    * @example
    * ```ts
    * const res = await cx.abandonOnCancel(fetch(url, { signal: cx.signal }));
@@ -276,7 +276,7 @@ export class Context {
    * throws: the error itself when there is exactly one, a
    * {@link TaskGroupError} holding all of them when there are several.
    *
-   * @throws {TypeError} if `body` is not a function.
+   * @throws {@link !TypeError} if `body` is not a function.
    * @example
    * ```ts
    * const total = await cx.taskGroup(async (tg) => {
@@ -296,8 +296,8 @@ export class Context {
    * cancel it from elsewhere) or options for a new one. Returns the body's
    * result, or `undefined` if the scope absorbed a cancellation.
    *
-   * @throws {TypeError} if `body` is not a function or the options are invalid.
-   * @throws {UsageError} if the scope was entered before.
+   * @throws {@link !TypeError} if `body` is not a function or the options are invalid.
+   * @throws {@link UsageError} if the scope was entered before.
    * @example Shielded clean-up
    * ```ts
    * await cx.withCancelScope({ shield: true }, async (cx) => {
@@ -320,7 +320,7 @@ export class Context {
    * cancelled and this returns normally. The result tells which happened.
    *
    * @param options `shield: true` keeps outer cancellation out (the deadline still applies).
-   * @throws {RangeError} if `ms` is negative or NaN.
+   * @throws {@link !RangeError} if `ms` is negative or NaN.
    * @example
    * ```ts
    * const r = await cx.moveOnAfter(100, (cx) => slowLookup(cx));
@@ -338,7 +338,7 @@ export class Context {
   /**
    * Like {@link Context.moveOnAfter} with an absolute deadline.
    *
-   * @throws {RangeError} if `deadline` is NaN.
+   * @throws {@link !RangeError} if `deadline` is NaN.
    * @example
    * ```ts
    * const r = await cx.moveOnAt(cx.currentTime() + 100, (cx) => slowLookup(cx));
@@ -360,7 +360,7 @@ export class Context {
    *
    * @param options `message` for the {@link TimeoutError}; `shield: true`
    *   keeps outer cancellation out.
-   * @throws {RangeError} if `ms` is negative or NaN.
+   * @throws {@link !RangeError} if `ms` is negative or NaN.
    * @example
    * ```ts
    * try {
@@ -380,7 +380,7 @@ export class Context {
   /**
    * Like {@link Context.failAfter} with an absolute deadline.
    *
-   * @throws {RangeError} if `deadline` is NaN.
+   * @throws {@link !RangeError} if `deadline` is NaN.
    * @example
    * ```ts
    * await cx.failAt(cx.currentTime() + 100, (cx) => slowLookup(cx));
@@ -399,7 +399,7 @@ export class Context {
    * instead of to the `start` caller. In a task started with `startSoon` it
    * does nothing, so one function can serve both.
    *
-   * @throws {UsageError} if called twice in the same task.
+   * @throws {@link UsageError} if called twice in the same task.
    * @example
    * ```ts
    * const port = await tg.start(cx, async (cx) => {

@@ -265,9 +265,9 @@ export class EndOfStream extends SkeinError {
  *
  * @example
  * ```ts
- * import { UnsupportedError } from "skein";
+ * import { toThread, UnsupportedError } from "skein";
  * try {
- *   await toThread(cx, workers, "work");
+ *   await toThread(cx, math, "fib", 30);
  * } catch (error) {
  *   if (error instanceof UnsupportedError) await workInline(cx);
  * }
@@ -287,9 +287,9 @@ export class UnsupportedError extends SkeinError {
  *
  * @example
  * ```ts
- * import { WorkerCrashedError } from "skein";
+ * import { toThread, WorkerCrashedError } from "skein";
  * try {
- *   await toThread(cx, workers, "risky");
+ *   await toThread(cx, math, "sum", 1e9);
  * } catch (error) {
  *   if (error instanceof WorkerCrashedError) console.log(error.message, error.cause);
  * }
@@ -354,7 +354,7 @@ export class TaskFailedError extends SkeinError {
  * ```ts
  * import { TaskCancelledError } from "skein";
  * handle.cancel();
- * await handle.result(cx).catch((e) => console.log(e instanceof TaskCancelledError)); // true
+ * await handle.result(cx).catch((e: unknown) => console.log(e instanceof TaskCancelledError)); // true
  * ```
  */
 export class TaskCancelledError extends SkeinError {

@@ -391,7 +391,7 @@ export interface TaskTree {
  * for since when. The run must be tracked: started with instruments or with
  * `{ trackTasks: true }` (`skeinTest` does it).
  *
- * @throws {UsageError} if the run is not tracked.
+ * @throws {@link UsageError} if the run is not tracked.
  * @example
  * ```ts
  * import { formatTaskTree, run, taskTree } from "skein";

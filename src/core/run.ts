@@ -66,7 +66,7 @@ export interface RunOptions {
  * This is the core `run`, which needs an explicit adapter; normally you
  * import `run` from `"skein"`, which picks your runtime's adapter.
  *
- * @throws {TypeError} if `main` is not a function or no adapter is given.
+ * @throws {@link !TypeError} if `main` is not a function or no adapter is given.
  * @example
  * ```ts
  * import { run } from "skein";

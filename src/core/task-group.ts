@@ -224,8 +224,8 @@ export class TaskGroup {
    * The task begins as soon as the caller next awaits. Pass an options object
    * first to name the task.
    *
-   * @throws {TypeError} if `fn` is not a function.
-   * @throws {ClosedResourceError} if the group has exited.
+   * @throws {@link !TypeError} if `fn` is not a function.
+   * @throws {@link ClosedResourceError} if the group has exited.
    * @example
    * ```ts
    * tg.startSoon(fetchPage, "https://example.com");
@@ -246,8 +246,8 @@ export class TaskGroup {
    * {@link TaskHandle} to watch it (`status`), cancel it alone (`cancel()`)
    * and wait for its result (`result(cx)`). Its errors still go to the group.
    *
-   * @throws {TypeError} if `fn` is not a function.
-   * @throws {ClosedResourceError} if the group has closed.
+   * @throws {@link !TypeError} if `fn` is not a function.
+   * @throws {@link ClosedResourceError} if the group has closed.
    * @example
    * ```ts
    * const page = tg.createTask(fetchPage, "https://example.com");
@@ -280,8 +280,8 @@ export class TaskGroup {
    * if it ends without calling it, `start` rejects with {@link UsageError}.
    *
    * @param cx the caller's context.
-   * @throws {TypeError} if `cx` is not a context or `fn` is not a function.
-   * @throws {ClosedResourceError} if the group has closed.
+   * @throws {@link !TypeError} if `cx` is not a context or `fn` is not a function.
+   * @throws {@link ClosedResourceError} if the group has closed.
    * @example
    * ```ts
    * const url = await tg.start(cx, async (cx) => {
@@ -303,8 +303,8 @@ export class TaskGroup {
    * resolves with `{ value, handle }` once the task calls `cx.started(value)`.
    *
    * @param cx the caller's context.
-   * @throws {TypeError} if `cx` is not a context or `fn` is not a function.
-   * @throws {ClosedResourceError} if the group has closed.
+   * @throws {@link !TypeError} if `cx` is not a context or `fn` is not a function.
+   * @throws {@link ClosedResourceError} if the group has closed.
    * @example
    * ```ts
    * const { value: port, handle } = await tg.startTask<number>(cx, serve);

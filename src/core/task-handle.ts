@@ -131,8 +131,8 @@ export class TaskHandle<T = unknown> {
    * Waits for the task to end and returns what it returned; a checkpoint
    * (cancelling the caller stops the wait, not the task).
    *
-   * @throws {TaskFailedError} if the task threw (`cause` is its error, which went to the group).
-   * @throws {TaskCancelledError} if the task was cancelled.
+   * @throws {@link TaskFailedError} if the task threw (`cause` is its error, which went to the group).
+   * @throws {@link TaskCancelledError} if the task was cancelled.
    * @example
    * ```ts
    * const page = await tg.createTask(fetchPage, url).result(cx);

@@ -104,7 +104,7 @@ export interface MoveOnOptions {
  *
  * @example
  * ```ts
- * await cx.failAfter(100, (cx) => lookup(cx), { message: "DNS lookup took too long" });
+ * await cx.failAfter(100, (cx) => slowLookup(cx), { message: "DNS lookup took too long" });
  * ```
  */
 export interface FailOptions extends MoveOnOptions {
@@ -157,7 +157,7 @@ export async function failAt<T>(
  * from now and throws {@link TimeoutError} if it passes. The same as
  * `cx.failAfter(ms, body)`.
  *
- * @throws {RangeError} if `ms` is negative or NaN.
+ * @throws {@link !RangeError} if `ms` is negative or NaN.
  * @example
  * ```ts
  * import { run, waitFor } from "skein";

@@ -86,11 +86,11 @@ export class AsyncFile implements AsyncDisposable {
    * file), or, without `maxBytes`, everything to the end. Returns an empty
    * array at the end of the file. Moves the position past what it read.
    *
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 0.
-   * @throws {UsageError} if the file was not opened for reading.
-   * @throws {ClosedResourceError} if the file is (or gets) closed.
-   * @throws {BusyResourceError} if another task is using the file.
-   * @throws {FileSystemError} if the runtime fails (`cause`: its error).
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 0.
+   * @throws {@link UsageError} if the file was not opened for reading.
+   * @throws {@link ClosedResourceError} if the file is (or gets) closed.
+   * @throws {@link BusyResourceError} if another task is using the file.
+   * @throws {@link FileSystemError} if the runtime fails (`cause`: its error).
    * @example
    * ```ts
    * const header = await file.read(cx, 16);
@@ -111,10 +111,10 @@ export class AsyncFile implements AsyncDisposable {
    * `buffer`). Like the other operations it finishes once started; a
    * cancelled caller still gets its count.
    *
-   * @throws {TypeError} if `buffer` is not a `Uint8Array`.
-   * @throws {UsageError} if the file was not opened for reading.
-   * @throws {ClosedResourceError} if the file is (or gets) closed.
-   * @throws {BusyResourceError} if another task is using the file.
+   * @throws {@link !TypeError} if `buffer` is not a `Uint8Array`.
+   * @throws {@link UsageError} if the file was not opened for reading.
+   * @throws {@link ClosedResourceError} if the file is (or gets) closed.
+   * @throws {@link BusyResourceError} if another task is using the file.
    * @example
    * ```ts
    * const buffer = new Uint8Array(65536);
@@ -145,11 +145,11 @@ export class AsyncFile implements AsyncDisposable {
    * moves the position past it; in an append mode (`"a"`, `"a+"`) it goes
    * to the end of the file and the position moves to the new end.
    *
-   * @throws {TypeError} if `data` is neither a `Uint8Array` nor a string.
-   * @throws {UsageError} if the file was not opened for writing.
-   * @throws {ClosedResourceError} if the file is (or gets) closed.
-   * @throws {BusyResourceError} if another task is using the file.
-   * @throws {FileSystemError} if the runtime fails (`cause`: its error).
+   * @throws {@link !TypeError} if `data` is neither a `Uint8Array` nor a string.
+   * @throws {@link UsageError} if the file was not opened for writing.
+   * @throws {@link ClosedResourceError} if the file is (or gets) closed.
+   * @throws {@link BusyResourceError} if another task is using the file.
+   * @throws {@link FileSystemError} if the runtime fails (`cause`: its error).
    * @example
    * ```ts
    * await file.write(cx, "hello\n");
@@ -167,9 +167,9 @@ export class AsyncFile implements AsyncDisposable {
    * default) and returns the new position. Seeking past the end is allowed:
    * a later write leaves a gap of zeros.
    *
-   * @throws {TypeError} if `offset` is not a number or `whence` is not a {@link SeekWhence}.
-   * @throws {RangeError} if `offset` is not a whole number or the new position would be negative.
-   * @throws {ClosedResourceError} if the file is closed.
+   * @throws {@link !TypeError} if `offset` is not a number or `whence` is not a {@link SeekWhence}.
+   * @throws {@link !RangeError} if `offset` is not a whole number or the new position would be negative.
+   * @throws {@link ClosedResourceError} if the file is closed.
    * @example
    * ```ts
    * const size = await file.seek(cx, 0, "end");
@@ -199,7 +199,7 @@ export class AsyncFile implements AsyncDisposable {
   /**
    * The position: where the next read (or non-append write) starts.
    *
-   * @throws {ClosedResourceError} if the file is closed.
+   * @throws {@link ClosedResourceError} if the file is closed.
    * @example
    * ```ts
    * await file.write(cx, "abc");
@@ -215,9 +215,9 @@ export class AsyncFile implements AsyncDisposable {
    * Sets the size of the file to `size` bytes (default: the position),
    * cutting it or extending it with zeros. The position does not move.
    *
-   * @throws {RangeError} if `size` is not a whole number >= 0.
-   * @throws {UsageError} if the file was not opened for writing.
-   * @throws {ClosedResourceError} if the file is (or gets) closed.
+   * @throws {@link !RangeError} if `size` is not a whole number >= 0.
+   * @throws {@link UsageError} if the file was not opened for writing.
+   * @throws {@link ClosedResourceError} if the file is (or gets) closed.
    * @example
    * ```ts
    * await file.truncate(cx, 0); // empty it
@@ -232,7 +232,7 @@ export class AsyncFile implements AsyncDisposable {
   /**
    * Information about the open file (its size, its kind, when it changed).
    *
-   * @throws {ClosedResourceError} if the file is (or gets) closed.
+   * @throws {@link ClosedResourceError} if the file is (or gets) closed.
    * @example
    * ```ts
    * console.log((await file.stat(cx)).size);
@@ -246,7 +246,7 @@ export class AsyncFile implements AsyncDisposable {
    * Flushes what was written to storage (`fsync`; on OPFS, commits the
    * pending writes).
    *
-   * @throws {ClosedResourceError} if the file is (or gets) closed.
+   * @throws {@link ClosedResourceError} if the file is (or gets) closed.
    * @example
    * ```ts
    * await file.write(cx, record);
@@ -285,13 +285,13 @@ export class AsyncFile implements AsyncDisposable {
  * On a browser the path is `/`-separated, under the origin private file
  * system (OPFS).
  *
- * @throws {TypeError} if `path` is not a non-empty string.
- * @throws {RangeError} if `mode` is not a {@link FileMode}.
- * @throws {UnsupportedError} on an adapter without files.
- * @throws {FileNotFoundError} if the file (or its directory) does not exist and the mode does not create it.
- * @throws {FileExistsError} with mode `"x"`/`"x+"` if the file exists.
- * @throws {IsADirectoryError} if `path` is a directory.
- * @throws {PermissionDeniedError} if the runtime refuses.
+ * @throws {@link !TypeError} if `path` is not a non-empty string.
+ * @throws {@link !RangeError} if `mode` is not a {@link FileMode}.
+ * @throws {@link UnsupportedError} on an adapter without files.
+ * @throws {@link FileNotFoundError} if the file (or its directory) does not exist and the mode does not create it.
+ * @throws {@link FileExistsError} with mode `"x"`/`"x+"` if the file exists.
+ * @throws {@link IsADirectoryError} if `path` is a directory.
+ * @throws {@link PermissionDeniedError} if the runtime refuses.
  * @example
  * ```ts
  * import { openFile, run } from "skein";

@@ -92,10 +92,10 @@ export class FileReadStream implements ByteReceiveStream {
    * Opens the file at `path` for reading as a stream (anyio's
    * `FileReadStream.from_path`).
    *
-   * @throws {TypeError} if `path` is not a non-empty string or `options` is not an object.
-   * @throws {RangeError} if `options.start` is not a whole number >= 0.
-   * @throws {FileNotFoundError} if there is no such file.
-   * @throws {UnsupportedError} on an adapter without files.
+   * @throws {@link !TypeError} if `path` is not a non-empty string or `options` is not an object.
+   * @throws {@link !RangeError} if `options.start` is not a whole number >= 0.
+   * @throws {@link FileNotFoundError} if there is no such file.
+   * @throws {@link UnsupportedError} on an adapter without files.
    * @example
    * ```ts
    * await using stream = await FileReadStream.from(cx, "/var/log/app.log", { start: 0 });
@@ -137,11 +137,11 @@ export class FileReadStream implements ByteReceiveStream {
   /**
    * Returns the next 1 to `maxBytes` bytes of the file (65536 by default).
    *
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 1.
-   * @throws {EndOfStream} at the end of the file.
-   * @throws {ClosedResourceError} if the stream is (or gets) closed.
-   * @throws {BusyResourceError} if another task is receiving.
-   * @throws {FileSystemError} if the runtime fails (`cause`: its error).
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1.
+   * @throws {@link EndOfStream} at the end of the file.
+   * @throws {@link ClosedResourceError} if the stream is (or gets) closed.
+   * @throws {@link BusyResourceError} if another task is receiving.
+   * @throws {@link FileSystemError} if the runtime fails (`cause`: its error).
    * @example
    * ```ts
    * const chunk = await stream.receive(cx, 4096);
@@ -158,8 +158,8 @@ export class FileReadStream implements ByteReceiveStream {
    * Moves to byte `position` (from the start); the next `receive` reads
    * from there.
    *
-   * @throws {RangeError} if `position` is not a whole number >= 0.
-   * @throws {ClosedResourceError} if the stream is closed.
+   * @throws {@link !RangeError} if `position` is not a whole number >= 0.
+   * @throws {@link ClosedResourceError} if the stream is closed.
    * @example
    * ```ts
    * await stream.seek(cx, 0); // read it again
@@ -176,7 +176,7 @@ export class FileReadStream implements ByteReceiveStream {
   /**
    * The byte offset the next `receive` reads from.
    *
-   * @throws {ClosedResourceError} if the stream is closed.
+   * @throws {@link ClosedResourceError} if the stream is closed.
    * @example
    * ```ts
    * console.log(stream.tell());
@@ -232,9 +232,9 @@ export class FileWriteStream implements ByteSendStream {
    * `FileWriteStream.from_path`): created if missing, emptied first unless
    * `options.append`.
    *
-   * @throws {TypeError} if `path` is not a non-empty string or an option is of the wrong type.
-   * @throws {FileNotFoundError} if its directory does not exist.
-   * @throws {UnsupportedError} on an adapter without files.
+   * @throws {@link !TypeError} if `path` is not a non-empty string or an option is of the wrong type.
+   * @throws {@link FileNotFoundError} if its directory does not exist.
+   * @throws {@link UnsupportedError} on an adapter without files.
    * @example
    * ```ts
    * await using log = await FileWriteStream.from(cx, "/tmp/app.log", { append: true });
@@ -274,10 +274,10 @@ export class FileWriteStream implements ByteSendStream {
   /**
    * Writes all of `bytes` to the file; returns once the runtime has them.
    *
-   * @throws {TypeError} if `bytes` is not a `Uint8Array`.
-   * @throws {ClosedResourceError} if the stream is (or gets) closed.
-   * @throws {BusyResourceError} if another task is sending.
-   * @throws {FileSystemError} if the runtime fails (`cause`: its error).
+   * @throws {@link !TypeError} if `bytes` is not a `Uint8Array`.
+   * @throws {@link ClosedResourceError} if the stream is (or gets) closed.
+   * @throws {@link BusyResourceError} if another task is sending.
+   * @throws {@link FileSystemError} if the runtime fails (`cause`: its error).
    * @example
    * ```ts
    * await stream.send(cx, new Uint8Array([1, 2, 3]));

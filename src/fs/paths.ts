@@ -52,10 +52,10 @@ async function op<T>(cx: Context, call: string, path: string, start: (support: F
 /**
  * The whole content of the file at `path`.
  *
- * @throws {TypeError} if `path` is not a non-empty string.
- * @throws {FileNotFoundError} if there is no such file.
- * @throws {IsADirectoryError} if `path` is a directory.
- * @throws {UnsupportedError} on an adapter without files.
+ * @throws {@link !TypeError} if `path` is not a non-empty string.
+ * @throws {@link FileNotFoundError} if there is no such file.
+ * @throws {@link IsADirectoryError} if `path` is a directory.
+ * @throws {@link UnsupportedError} on an adapter without files.
  * @example
  * ```ts
  * const bytes = await readFile(cx, "/tmp/data.bin");
@@ -70,7 +70,7 @@ export async function readFile(cx: Context, path: string): Promise<Uint8Array> {
  * The content of the file at `path`, decoded as UTF-8 (invalid bytes
  * become U+FFFD).
  *
- * @throws {FileNotFoundError} if there is no such file.
+ * @throws {@link FileNotFoundError} if there is no such file.
  * @example
  * ```ts
  * const config = JSON.parse(await readTextFile(cx, "config.json"));
@@ -100,10 +100,10 @@ export interface WriteFileOptions {
  * module comment for what a cancelled `writeFile` leaves: never a partial
  * write of Skein's making.
  *
- * @throws {TypeError} if `path` is not a non-empty string, `data` is neither bytes nor a string, or an option is of the wrong type.
- * @throws {FileNotFoundError} if the directory does not exist.
- * @throws {IsADirectoryError} if `path` is a directory.
- * @throws {PermissionDeniedError} if the runtime refuses.
+ * @throws {@link !TypeError} if `path` is not a non-empty string, `data` is neither bytes nor a string, or an option is of the wrong type.
+ * @throws {@link FileNotFoundError} if the directory does not exist.
+ * @throws {@link IsADirectoryError} if `path` is a directory.
+ * @throws {@link PermissionDeniedError} if the runtime refuses.
  * @example
  * ```ts
  * await writeFile(cx, "/tmp/data.bin", new Uint8Array([1, 2, 3]));
@@ -121,7 +121,7 @@ export async function writeFile(cx: Context, path: string, data: Uint8Array | st
 /**
  * Writes `text` as UTF-8 to the file at `path`; see {@link writeFile}.
  *
- * @throws {TypeError} if `text` is not a string.
+ * @throws {@link !TypeError} if `text` is not a string.
  * @example
  * ```ts
  * await writeTextFile(cx, "hello.txt", "hello\n");
@@ -148,7 +148,7 @@ export interface StatOptions {
 /**
  * Information about `path`: size, kind, modification time.
  *
- * @throws {FileNotFoundError} if there is no such path.
+ * @throws {@link FileNotFoundError} if there is no such path.
  * @example
  * ```ts
  * const info = await stat(cx, "/tmp");
@@ -200,9 +200,9 @@ export interface MkdirOptions {
  * Creates the directory `path`; with `recursive`, also its missing
  * parents, and an existing directory is fine.
  *
- * @throws {FileExistsError} if `path` exists (without `recursive`; with it, if it is not a directory).
- * @throws {FileNotFoundError} if the parent does not exist (without `recursive`).
- * @throws {NotADirectoryError} if a part of the path is a file.
+ * @throws {@link FileExistsError} if `path` exists (without `recursive`; with it, if it is not a directory).
+ * @throws {@link FileNotFoundError} if the parent does not exist (without `recursive`).
+ * @throws {@link NotADirectoryError} if a part of the path is a file.
  * @example
  * ```ts
  * await mkdir(cx, "/tmp/a/b/c", { recursive: true });
@@ -222,10 +222,10 @@ export async function mkdir(cx: Context, path: string, options?: MkdirOptions): 
  * ends (finished, `break`, or an error); an iterator dropped half-way
  * without `return()` holds it until the runtime collects it.
  *
- * @throws {TypeError} at once if `path` is not a non-empty string.
- * @throws {UnsupportedError} at once on an adapter without files.
- * @throws {FileNotFoundError} from the first step if there is no such directory.
- * @throws {NotADirectoryError} from the first step if `path` is a file.
+ * @throws {@link !TypeError} at once if `path` is not a non-empty string.
+ * @throws {@link UnsupportedError} at once on an adapter without files.
+ * @throws {@link FileNotFoundError} from the first step if there is no such directory.
+ * @throws {@link NotADirectoryError} from the first step if `path` is a file.
  * @example
  * ```ts
  * for await (const entry of readDir(cx, "/tmp")) {
@@ -272,8 +272,8 @@ export interface RmOptions {
  * Removes the file, symlink or empty directory `path`; with `recursive`, a
  * directory and everything in it.
  *
- * @throws {FileNotFoundError} if there is no such path (unless `force`).
- * @throws {DirectoryNotEmptyError} for a non-empty directory without `recursive`.
+ * @throws {@link FileNotFoundError} if there is no such path (unless `force`).
+ * @throws {@link DirectoryNotEmptyError} for a non-empty directory without `recursive`.
  * @example
  * ```ts
  * await rm(cx, "/tmp/build", { recursive: true, force: true });
@@ -294,7 +294,7 @@ export async function rm(cx: Context, path: string, options?: RmOptions): Promis
 /**
  * Renames (moves) `from` to `to`. A file already at `to` is replaced.
  *
- * @throws {FileNotFoundError} if `from` (or the directory of `to`) does not exist.
+ * @throws {@link FileNotFoundError} if `from` (or the directory of `to`) does not exist.
  * @example
  * ```ts
  * await writeFile(cx, "data.json.tmp", json);
@@ -310,8 +310,8 @@ export async function rename(cx: Context, from: string, to: string): Promise<voi
 /**
  * Copies the file `from` to `to`. A file already at `to` is replaced.
  *
- * @throws {FileNotFoundError} if `from` (or the directory of `to`) does not exist.
- * @throws {IsADirectoryError} if `from` is a directory.
+ * @throws {@link FileNotFoundError} if `from` (or the directory of `to`) does not exist.
+ * @throws {@link IsADirectoryError} if `from` is a directory.
  * @example
  * ```ts
  * await copyFile(cx, "config.json", "config.json.bak");
@@ -368,8 +368,8 @@ export async function makeTempDir(cx: Context, options?: TempDirOptions): Promis
  * returns, throws or is cancelled (the removal runs even in a cancelled
  * scope). Returns the body's result.
  *
- * @throws {TypeError} if `body` is not a function.
- * @throws {FileSystemError} if the directory cannot be made, or cannot be removed after a body that succeeded.
+ * @throws {@link !TypeError} if `body` is not a function.
+ * @throws {@link FileSystemError} if the directory cannot be made, or cannot be removed after a body that succeeded.
  * @example
  * ```ts
  * import { run, withTempDir, writeTextFile, readTextFile } from "skein";

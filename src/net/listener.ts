@@ -49,7 +49,7 @@ export interface Listener<T> extends AsyncDisposable {
   /**
    * Waits for the next connection; a checkpoint.
    *
-   * @throws {ClosedResourceError} if the listener is closed (also while waiting).
+   * @throws {@link ClosedResourceError} if the listener is closed (also while waiting).
    * @example
    * ```ts
    * const stream = await listener.accept(cx);
@@ -150,9 +150,9 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
    * cancel-safe (a connection that arrives for a cancelled accept goes to
    * the next one).
    *
-   * @throws {ClosedResourceError} if the listener is closed (also while waiting).
-   * @throws the runtime's error if accepting failed (out of file descriptors, say); the next accept tries again.
-   * @throws {BusyResourceError} if another task is accepting on this listener.
+   * @throws {@link ClosedResourceError} if the listener is closed (also while waiting).
+   * @throws {@link !Error} the runtime's error if accepting failed (out of file descriptors, say); the next accept tries again.
+   * @throws {@link BusyResourceError} if another task is accepting on this listener.
    * @example
    * ```ts
    * await using stream = await listener.accept(cx);
@@ -196,8 +196,8 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
    * of its own when omitted); see the module text. The stream is closed when
    * its handler ends.
    *
-   * @throws {TypeError} if `handler` is not a function.
-   * @throws whatever a handler threw (several: `TaskGroupError`), with its own group.
+   * @throws {@link !TypeError} if `handler` is not a function.
+   * @throws {@link !Error} whatever a handler threw (several: {@link TaskGroupError}), with its own group.
    * @example
    * ```ts
    * import { createTcpListener, run } from "skein";

@@ -57,10 +57,10 @@ export function checkHost(name: string, host: unknown): asserts host is string {
  * (`getaddrinfo`: the hosts file included), in the system's order; an IP
  * literal resolves to itself. A checkpoint; cancellable.
  *
- * @throws {TypeError} if `host` is not a string, or `options.family` not 0, 4 or 6.
- * @throws {RangeError} if `host` is empty.
- * @throws {UnsupportedError} if the runtime has no networking (browsers).
- * @throws the runtime's own error (ENOTFOUND and the like) if the name does not resolve.
+ * @throws {@link !TypeError} if `host` is not a string, or `options.family` not 0, 4 or 6.
+ * @throws {@link !RangeError} if `host` is empty.
+ * @throws {@link UnsupportedError} if the runtime has no networking (browsers).
+ * @throws {@link !Error} the runtime's own error (ENOTFOUND and the like) if the name does not resolve.
  * @example
  * ```ts
  * import { lookup, run } from "skein";

@@ -149,7 +149,7 @@ export interface RawSocket {
  *
  * @example
  * ```ts
- * const raw = await listener.accept(); // null once the listener is closed
+ * const raw = await rawListener.accept(); // null once the listener is closed
  * ```
  */
 export interface RawListener {
@@ -168,7 +168,7 @@ export interface RawListener {
  * @example
  * ```ts
  * const [first] = await adapter.net!.lookup("localhost", 0, AbortSignal.timeout(1000));
- * const raw = await adapter.net!.connectTcp({ host: first.address, port: 80, noDelay: true }, new AbortController().signal);
+ * const raw = await adapter.net!.connectTcp({ host: first!.address, port: 80, noDelay: true }, new AbortController().signal);
  * ```
  */
 export interface NetSupport {

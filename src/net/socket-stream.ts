@@ -135,11 +135,11 @@ export class SocketStream implements HalfCloseableStream {
    * Waits for bytes and returns 1 to `maxBytes` of them (65536 by default);
    * a checkpoint, cancel-safe (a cancelled receive took nothing).
    *
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 1.
-   * @throws {EndOfStream} once the peer closed its sending side and every byte was received.
-   * @throws {BrokenResourceError} if the connection failed (reset by the peer, say); `cause` is the runtime's error.
-   * @throws {ClosedResourceError} if this stream was closed (also while waiting).
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1.
+   * @throws {@link EndOfStream} once the peer closed its sending side and every byte was received.
+   * @throws {@link BrokenResourceError} if the connection failed (reset by the peer, say); `cause` is the runtime's error.
+   * @throws {@link ClosedResourceError} if this stream was closed (also while waiting).
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const chunk = await stream.receive(cx, 4096);
@@ -156,10 +156,10 @@ export class SocketStream implements HalfCloseableStream {
    * cancelled send may have delivered a prefix of `bytes`, and the runtime
    * may still read `bytes` until that write ends.
    *
-   * @throws {TypeError} if `bytes` is not a `Uint8Array`.
-   * @throws {BrokenResourceError} if the connection failed (the peer closed or reset it); `cause` is the runtime's error.
-   * @throws {ClosedResourceError} if this stream was closed (also while waiting) or `sendEof` was called.
-   * @throws {BusyResourceError} if another task is sending.
+   * @throws {@link !TypeError} if `bytes` is not a `Uint8Array`.
+   * @throws {@link BrokenResourceError} if the connection failed (the peer closed or reset it); `cause` is the runtime's error.
+   * @throws {@link ClosedResourceError} if this stream was closed (also while waiting) or `sendEof` was called.
+   * @throws {@link BusyResourceError} if another task is sending.
    * @example
    * ```ts
    * await stream.send(cx, new TextEncoder().encode("hello\n"));
@@ -174,9 +174,9 @@ export class SocketStream implements HalfCloseableStream {
    * with `EndOfStream` after the bytes sent so far; this end can still
    * receive. Idempotent.
    *
-   * @throws {BusyResourceError} if another task is sending.
-   * @throws {ClosedResourceError} if the stream was closed.
-   * @throws {BrokenResourceError} if the connection had failed; `cause` is the runtime's error.
+   * @throws {@link BusyResourceError} if another task is sending.
+   * @throws {@link ClosedResourceError} if the stream was closed.
+   * @throws {@link BrokenResourceError} if the connection had failed; `cause` is the runtime's error.
    * @example
    * ```ts
    * await stream.sendEof(cx);

@@ -123,11 +123,11 @@ export function interleaveFamilies(addresses: readonly ResolvedAddress[]): Resol
  * leaks no socket.
  *
  * @param options `localHost`, `happyEyeballsDelay` (ms, 250 by default), `noDelay` (true by default).
- * @throws {TypeError} if `host` is not a string, `port` not a number, or an option has the wrong type.
- * @throws {RangeError} if `host` is empty, `port` is not a whole number from 1 to 65535, or the delay is negative.
- * @throws {ConnectError} if no address connected (or the name resolved to none); it names every address tried.
- * @throws {UnsupportedError} if the runtime has no TCP (browsers).
- * @throws the runtime's lookup error (ENOTFOUND and the like) if the name does not resolve.
+ * @throws {@link !TypeError} if `host` is not a string, `port` not a number, or an option has the wrong type.
+ * @throws {@link !RangeError} if `host` is empty, `port` is not a whole number from 1 to 65535, or the delay is negative.
+ * @throws {@link ConnectError} if no address connected (or the name resolved to none); it names every address tried.
+ * @throws {@link UnsupportedError} if the runtime has no TCP (browsers).
+ * @throws {@link !Error} the runtime's lookup error (ENOTFOUND and the like) if the name does not resolve.
  * @example
  * ```ts
  * import { connectTcp, run } from "skein";
@@ -228,10 +228,10 @@ export async function connectTcp(cx: Context, host: string, port: number, option
  * A checkpoint.
  *
  * @param options `host` (every interface by default), `port` (0 by default), `backlog`, `reusePort`.
- * @throws {TypeError} if an option has the wrong type.
- * @throws {RangeError} if `port` is not a whole number from 0 to 65535, `backlog` not a whole number >= 0, or `host` empty.
- * @throws {UnsupportedError} if the runtime has no TCP (browsers), or no `reusePort`.
- * @throws the runtime's error (EADDRINUSE and the like) if it cannot listen.
+ * @throws {@link !TypeError} if an option has the wrong type.
+ * @throws {@link !RangeError} if `port` is not a whole number from 0 to 65535, `backlog` not a whole number >= 0, or `host` empty.
+ * @throws {@link UnsupportedError} if the runtime has no TCP (browsers), or no `reusePort`.
+ * @throws {@link !Error} the runtime's error (EADDRINUSE and the like) if it cannot listen.
  * @example
  * ```ts
  * import { createTcpListener, run } from "skein";

@@ -256,15 +256,15 @@ const CLIENT_ONLY = ["serverName", "ca", "verify", "alpnProtocols", "standardCom
  * a timeout around it.
  *
  * @param options As for `connectTcp`'s `tls` (`serverName` defaults to the peer's IP address); or `{ server }`, as for a TLS listener's `tls`.
- * @throws {TypeError} if an option has the wrong type, or client options are mixed with `server`.
- * @throws {TlsHandshakeError} if the handshake failed (untrusted certificate, name mismatch, a peer that is not speaking TLS, ...); `cause` is the runtime's error; the connection is closed.
- * @throws {BusyResourceError} if a receive or send is in progress on `stream`.
- * @throws {BrokenResourceError} if `stream` has unread bytes or has seen an end of stream.
- * @throws {ClosedResourceError} if `stream` is closed.
- * @throws {UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: as the client, a connection accepted by a TCP listener).
+ * @throws {@link !TypeError} if an option has the wrong type, or client options are mixed with `server`.
+ * @throws {@link TlsHandshakeError} if the handshake failed (untrusted certificate, name mismatch, a peer that is not speaking TLS, ...); `cause` is the runtime's error; the connection is closed.
+ * @throws {@link BusyResourceError} if a receive or send is in progress on `stream`.
+ * @throws {@link BrokenResourceError} if `stream` has unread bytes or has seen an end of stream.
+ * @throws {@link ClosedResourceError} if `stream` is closed.
+ * @throws {@link UnsupportedError} if the runtime has no TLS (browsers), or cannot upgrade this stream (Bun: as the client, a connection accepted by a TCP listener).
  * @example
  * ```ts
- * import { connectTcp, receiveUntil, run, wrapTls } from "skein";
+ * import { connectTcp, run, wrapTls } from "skein";
  * await run(async (cx) => {
  *   const plain = await connectTcp(cx, "mail.example.com", 587);
  *   await plain.send(cx, new TextEncoder().encode("STARTTLS\r\n"));

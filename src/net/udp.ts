@@ -282,8 +282,8 @@ export class UdpSocket implements AsyncDisposable {
    * Waits for the next datagram; a checkpoint. Cancel-safe: a cancelled
    * receive loses no datagram.
    *
-   * @throws {ClosedResourceError} if the socket is (or gets) closed.
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link ClosedResourceError} if the socket is (or gets) closed.
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const { data, host, port } = await udp.receive(cx);
@@ -297,8 +297,8 @@ export class UdpSocket implements AsyncDisposable {
   /**
    * Sends `data` as one datagram to `host:port` (an IP address or a name).
    *
-   * @throws {ClosedResourceError} if the socket is closed.
-   * @throws {BrokenResourceError} if the runtime refuses it (`cause`: its error).
+   * @throws {@link ClosedResourceError} if the socket is closed.
+   * @throws {@link BrokenResourceError} if the runtime refuses it (`cause`: its error).
    * @example
    * ```ts
    * await udp.sendTo(cx, new Uint8Array([1, 2, 3]), "127.0.0.1", 9999);
@@ -374,11 +374,11 @@ export class ConnectedUdpSocket implements AsyncDisposable {
   /**
    * Waits for the next datagram from the peer; a checkpoint, cancel-safe.
    *
-   * @throws {ClosedResourceError} if the socket is (or gets) closed.
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link ClosedResourceError} if the socket is (or gets) closed.
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
-   * const bytes = await udp.receive(cx);
+   * const bytes = await connected.receive(cx);
    * ```
    */
   async receive(cx: Context): Promise<Uint8Array> {
@@ -388,11 +388,11 @@ export class ConnectedUdpSocket implements AsyncDisposable {
   /**
    * Sends `data` to the peer as one datagram.
    *
-   * @throws {ClosedResourceError} if the socket is closed.
-   * @throws {BrokenResourceError} if the runtime refuses it (`cause`: its error).
+   * @throws {@link ClosedResourceError} if the socket is closed.
+   * @throws {@link BrokenResourceError} if the runtime refuses it (`cause`: its error).
    * @example
    * ```ts
-   * await udp.send(cx, new Uint8Array([1]));
+   * await connected.send(cx, new Uint8Array([1]));
    * ```
    */
   async send(cx: Context, data: Uint8Array): Promise<void> {
@@ -406,7 +406,7 @@ export class ConnectedUdpSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * await udp.close();
+   * await connected.close();
    * ```
    */
   close(): Promise<void> {
@@ -422,8 +422,8 @@ export class ConnectedUdpSocket implements AsyncDisposable {
 /**
  * Creates an unconnected UDP socket bound to `localHost:localPort`.
  *
- * @throws {UnsupportedError} on an adapter without UDP (browsers).
- * @throws {TypeError|RangeError} for a bad option, naming it.
+ * @throws {@link UnsupportedError} on an adapter without UDP (browsers).
+ * @throws {@link !TypeError} or {@link !RangeError} for a bad option, naming it.
  * @example
  * ```ts
  * import { createUdpSocket, run } from "skein";
@@ -443,8 +443,8 @@ export async function createUdpSocket(cx: Context, options: UdpSocketOptions = {
  * local side binds `localHost:localPort` (default: any interface of the
  * peer's family, a free port).
  *
- * @throws {UnsupportedError} on an adapter without UDP (browsers).
- * @throws {TypeError|RangeError} for a bad option, naming it.
+ * @throws {@link UnsupportedError} on an adapter without UDP (browsers).
+ * @throws {@link !TypeError} or {@link !RangeError} for a bad option, naming it.
  * @example
  * ```ts
  * import { createConnectedUdpSocket, run } from "skein";

@@ -40,10 +40,10 @@ function checkPath(name: string, path: unknown): asserts path is string {
 /**
  * Connects to the Unix domain socket at `path`; a checkpoint, cancellable.
  *
- * @throws {TypeError} if `path` is not a string.
- * @throws {RangeError} if `path` is empty.
- * @throws {ConnectError} if the connection failed (no such socket, refused); `cause` is the runtime's error.
- * @throws {UnsupportedError} if the runtime has no Unix sockets (browsers).
+ * @throws {@link !TypeError} if `path` is not a string.
+ * @throws {@link !RangeError} if `path` is empty.
+ * @throws {@link ConnectError} if the connection failed (no such socket, refused); `cause` is the runtime's error.
+ * @throws {@link UnsupportedError} if the runtime has no Unix sockets (browsers).
  * @example
  * ```ts
  * import { connectUnix, run } from "skein";
@@ -74,10 +74,10 @@ export async function connectUnix(cx: Context, path: string): Promise<SocketStre
  * Listens on a Unix domain socket at `options.path`; a checkpoint. The
  * adapter removes the socket file when the listener is closed.
  *
- * @throws {TypeError} if `options.path` is not a string or `options.backlog` not a number.
- * @throws {RangeError} if `options.path` is empty or `options.backlog` not a whole number >= 0.
- * @throws {UnsupportedError} if the runtime has no Unix sockets (browsers).
- * @throws the runtime's error (EADDRINUSE and the like) if it cannot listen.
+ * @throws {@link !TypeError} if `options.path` is not a string or `options.backlog` not a number.
+ * @throws {@link !RangeError} if `options.path` is empty or `options.backlog` not a whole number >= 0.
+ * @throws {@link UnsupportedError} if the runtime has no Unix sockets (browsers).
+ * @throws {@link !Error} the runtime's error (EADDRINUSE and the like) if it cannot listen.
  * @example
  * ```ts
  * import { createUnixListener, run } from "skein";

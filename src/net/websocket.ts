@@ -348,10 +348,10 @@ export class WebSocketConnection implements AsyncDisposable {
    * message, a `Uint8Array` for a binary one. A checkpoint, and cancel-safe:
    * a cancelled receive took nothing, so no message is lost.
    *
-   * @throws {EndOfStream} once the peer closed cleanly (1000, 1001, 1005) and every message was received.
-   * @throws {BrokenResourceError} once the peer closed with another code, or the connection was lost, and every message was received.
-   * @throws {ClosedResourceError} if this connection was closed (also when it is closed while waiting).
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link EndOfStream} once the peer closed cleanly (1000, 1001, 1005) and every message was received.
+   * @throws {@link BrokenResourceError} once the peer closed with another code, or the connection was lost, and every message was received.
+   * @throws {@link ClosedResourceError} if this connection was closed (also when it is closed while waiting).
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const message = await ws.receive(cx);
@@ -379,10 +379,10 @@ export class WebSocketConnection implements AsyncDisposable {
    * then the runtime takes the message (it copies it). A checkpoint; a
    * cancelled send sent nothing.
    *
-   * @throws {TypeError} if `message` is neither a string nor a `Uint8Array`.
-   * @throws {BrokenResourceError} if the peer closed the connection or it was lost.
-   * @throws {ClosedResourceError} if this connection was closed (also when it is closed while waiting).
-   * @throws {BusyResourceError} if another task is sending.
+   * @throws {@link !TypeError} if `message` is neither a string nor a `Uint8Array`.
+   * @throws {@link BrokenResourceError} if the peer closed the connection or it was lost.
+   * @throws {@link ClosedResourceError} if this connection was closed (also when it is closed while waiting).
+   * @throws {@link BusyResourceError} if another task is sending.
    * @example
    * ```ts
    * await ws.send(cx, JSON.stringify({ op: "subscribe", topic: "prices" }));
@@ -416,8 +416,8 @@ export class WebSocketConnection implements AsyncDisposable {
    *
    * @param code 1000 (normal, the default) or an application code from 3000 to 4999.
    * @param reason at most 123 bytes of UTF-8 ("" by default).
-   * @throws {RangeError} if `code` or the length of `reason` is out of range.
-   * @throws {TypeError} if `reason` is not a string.
+   * @throws {@link !RangeError} if `code` or the length of `reason` is out of range.
+   * @throws {@link !TypeError} if `reason` is not a string.
    * @example
    * ```ts
    * await ws.close(4000, "shutting down");
@@ -628,10 +628,10 @@ function checkUrl(url: unknown): string {
  *
  * @param url a `ws:` or `wss:` URL (`http:`/`https:` are taken as `ws:`/`wss:`).
  * @param options subprotocols to offer, the send buffer's high-water mark, and the close timeout.
- * @throws {TypeError} if `url` is not a WebSocket URL, or an option has the wrong type.
- * @throws {RangeError} if `highWaterMark` or `closeTimeout` is negative or NaN.
- * @throws {UnsupportedError} if the runtime has no global `WebSocket` (Node 20).
- * @throws {WebSocketError} if the connection or its handshake failed.
+ * @throws {@link !TypeError} if `url` is not a WebSocket URL, or an option has the wrong type.
+ * @throws {@link !RangeError} if `highWaterMark` or `closeTimeout` is negative or NaN.
+ * @throws {@link UnsupportedError} if the runtime has no global `WebSocket` (Node 20).
+ * @throws {@link WebSocketError} if the connection or its handshake failed.
  * @example
  * ```ts
  * import { connectWebSocket, EndOfStream, run } from "skein";

@@ -93,8 +93,8 @@ export interface AsCompletedIterator<T> extends AsyncIterableIterator<Completed<
    * every job has returned and every result was taken. A checkpoint. Waits
    * with `cx` if given, else with the context given to `asCompleted`.
    *
-   * @throws {Cancelled} if the waiting context is cancelled (no result is taken).
-   * @throws {BrokenResourceError} if the jobs ended without all returning (a
+   * @throws {@link Cancelled} if the waiting context is cancelled (no result is taken).
+   * @throws {@link BrokenResourceError} if the jobs ended without all returning (a
    *   job failed: its error went to the task group) and the waiting context
    *   was not cancelled by that.
    * @example
@@ -249,9 +249,9 @@ function checkContext(name: string, cx: unknown): asserts cx is Context {
  *   group's, the second argument of the `taskGroup` body).
  * @param tg the task group that owns the jobs.
  * @param jobs the functions to run; each receives its task's context.
- * @throws {TypeError} if `cx` is not a context, `tg` not a task group, or
+ * @throws {@link !TypeError} if `cx` is not a context, `tg` not a task group, or
  *   `jobs` not an array of functions.
- * @throws {ClosedResourceError} if `tg` has exited.
+ * @throws {@link ClosedResourceError} if `tg` has exited.
  * @example
  * ```ts
  * import { asCompleted, run, type Context } from "skein";

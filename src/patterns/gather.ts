@@ -73,7 +73,7 @@ export function checkJobs(name: string, jobs: unknown): asserts jobs is readonly
  * Runs every job concurrently in a task group and returns their results in
  * input order.
  *
- * @throws {TypeError} if `jobs` is not an array of functions.
+ * @throws {@link !TypeError} if `jobs` is not an array of functions.
  * @example
  * ```ts
  * import { gather, run } from "skein";

@@ -1,15 +1,21 @@
 /**
  * `Queue`: asyncio's queue with `put`/`get`, `taskDone`/`join` and an
  * optional maximum size, for code ported from asyncio. (New code can also use
- * memory object streams, which add closing and cloning.)
+ * memory object streams, which add closing and cloning.) `PriorityQueue`
+ * and `LifoQueue` are the same queue with another buffer: a binary heap
+ * (smallest first by a comparator, equal items first in, first out) and a
+ * stack.
  *
  * The items and the blocked getters and putters live in a {@link Channel},
  * the core memory object streams use too, so one piece of code moves items
  * for both. The queue adds `taskDone`/`join`.
  *
  * Invariants:
- * - Items leave in the order they were put; blocked getters and putters are
- *   served first-come, first-served (the channel's invariants).
+ * - Items leave in the order they were put (`Queue`), smallest first
+ *   (`PriorityQueue`; equal ones in the order they were put) or newest first
+ *   (`LifoQueue`); blocked getters and putters are served first-come,
+ *   first-served (the channel's invariants). An item is "put" when the
+ *   channel accepts it: a putter blocked on a full queue is not yet in it.
  * - A blocked `put` cancelled while waiting did not add its item; a `put` that
  *   returned normally did. A blocked `get` cancelled while waiting took
  *   nothing. Cancelled getters, putters and joiners leave their lines at
@@ -21,8 +27,10 @@
  *   cancelled scope every blocking call rejects with `Cancelled` and does
  *   nothing (the rule of waiter-queue.ts).
  *
- * Costs: put/get/taskDone O(1); a call that need not wait allocates no
- * waiter (`get` returns one resolved promise holding the item).
+ * Costs: put/get/taskDone O(1) (O(log n) for `PriorityQueue`, whose heap
+ * keeps a sequence number beside each item, in a parallel array); a call
+ * that need not wait allocates no waiter (`get` returns one resolved promise
+ * holding the item).
  *
  * @module
  */
@@ -31,7 +39,7 @@ import type { Context } from "../core/context.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
 import { describeValue } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
-import { Channel } from "../streams/channel.ts";
+import { Channel, type ChannelBuffer } from "../streams/channel.ts";
 
 const PUT: BlockingOp<Channel<unknown>, unknown, void> = {
   name: "Queue.put",
@@ -108,14 +116,14 @@ export interface QueueStatistics {
 export class Queue<T> {
   /** The maximum number of items; `put` waits while the queue holds this many. */
   readonly maxSize: number;
-  private readonly channel: Channel<T>;
+  /** @internal */ protected channel: Channel<T>;
   private done = 0;
   /** @internal */ readonly _joiners: WaiterQueue<void> = new WaiterQueue();
 
   /**
    * @param maxSize a whole number >= 1, or `Infinity` (the default) for an
    *   unbounded queue. (asyncio's `maxsize=0` is written `Infinity` here.)
-   * @throws {RangeError} for any other value.
+   * @throws {@link !RangeError} for any other value.
    */
   constructor(maxSize: number = Infinity) {
     if (typeof maxSize !== "number") throw new TypeError(`maxSize must be a number, got ${describeValue(maxSize)}`);
@@ -157,7 +165,7 @@ export class Queue<T> {
   /**
    * Adds `item` now.
    *
-   * @throws {WouldBlock} if the queue is full.
+   * @throws {@link WouldBlock} if the queue is full.
    * @example
    * ```ts
    * try { queue.putNowait(job); } catch (e) { if (e instanceof WouldBlock) dropped++; }
@@ -183,7 +191,7 @@ export class Queue<T> {
   /**
    * Takes the oldest item now.
    *
-   * @throws {WouldBlock} if the queue is empty.
+   * @throws {@link WouldBlock} if the queue is empty.
    * @example
    * ```ts
    * const next = queue.getNowait();
@@ -198,7 +206,7 @@ export class Queue<T> {
    * Marks one item taken with `get` as processed; `join` returns once every
    * item put has been marked.
    *
-   * @throws {UsageError} if called more times than items were put.
+   * @throws {@link UsageError} if called more times than items were put.
    * @example
    * ```ts
    * const job = await queue.get(cx);
@@ -245,5 +253,150 @@ export class Queue<T> {
   /** @internal Items put and not yet marked done. */
   _unfinished(): number {
     return this.channel.accepted - this.done;
+  }
+}
+
+/**
+ * A binary min-heap by `compare`, ties broken by insertion order. The
+ * sequence numbers live in a parallel array, so a push allocates nothing
+ * beyond the arrays' growth.
+ */
+class Heap<T> implements ChannelBuffer<T> {
+  private items: T[] = [];
+  private seqs: number[] = [];
+  private seq = 0;
+  constructor(private readonly compare: (a: T, b: T) => number) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  private before(i: number, j: number): boolean {
+    const c = this.compare(this.items[i] as T, this.items[j] as T);
+    return c < 0 || (c === 0 && (this.seqs[i] as number) < (this.seqs[j] as number));
+  }
+
+  private swap(i: number, j: number): void {
+    const item = this.items[i] as T;
+    this.items[i] = this.items[j] as T;
+    this.items[j] = item;
+    const seq = this.seqs[i] as number;
+    this.seqs[i] = this.seqs[j] as number;
+    this.seqs[j] = seq;
+  }
+
+  push(item: T): void {
+    let i = this.items.length;
+    this.items.push(item);
+    this.seqs.push(this.seq++);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  shift(): T {
+    const top = this.items[0] as T;
+    const last = this.items.length - 1;
+    this.swap(0, last);
+    this.items.pop();
+    this.seqs.pop();
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= last) break;
+      const right = left + 1;
+      const child = right < last && this.before(right, left) ? right : left;
+      if (!this.before(child, i)) break;
+      this.swap(i, child);
+      i = child;
+    }
+    return top;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.seqs = [];
+  }
+}
+
+/** A stack: `shift` takes the newest item. */
+class Stack<T> implements ChannelBuffer<T> {
+  private items: T[] = [];
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T {
+    return this.items.pop() as T;
+  }
+
+  clear(): void {
+    this.items = [];
+  }
+}
+
+/**
+ * asyncio's `PriorityQueue`: a {@link Queue} whose `get` takes the smallest
+ * item by `compare` (negative when `a` comes first, as for `Array.sort`);
+ * equal items leave in the order they were put. Everything else (`maxSize`,
+ * `taskDone`/`join`, cancellation) is the queue's.
+ *
+ * @example
+ * ```ts
+ * import { PriorityQueue, run } from "skein";
+ * await run(async (cx) => {
+ *   const jobs = new PriorityQueue<{ priority: number; name: string }>((a, b) => a.priority - b.priority);
+ *   await jobs.put(cx, { priority: 2, name: "later" });
+ *   await jobs.put(cx, { priority: 1, name: "first" });
+ *   console.log((await jobs.get(cx)).name); // "first"
+ * });
+ * ```
+ */
+export class PriorityQueue<T> extends Queue<T> {
+  /**
+   * @param compare orders the items: negative if `a` leaves before `b`.
+   * @param maxSize as for {@link Queue}.
+   * @throws {@link !TypeError} if `compare` is not a function.
+   * @throws {@link !RangeError} for a `maxSize` `Queue` refuses.
+   */
+  constructor(compare: (a: T, b: T) => number, maxSize: number = Infinity) {
+    if (typeof compare !== "function") {
+      throw new TypeError(`compare must be a function, got ${describeValue(compare)}`);
+    }
+    super(maxSize);
+    this.channel = new Channel<T>(this.maxSize, new Heap(compare));
+  }
+}
+
+/**
+ * asyncio's `LifoQueue`: a {@link Queue} whose `get` takes the newest item.
+ *
+ * @example
+ * ```ts
+ * import { LifoQueue, run } from "skein";
+ * await run(async (cx) => {
+ *   const stack = new LifoQueue<string>();
+ *   await stack.put(cx, "a");
+ *   await stack.put(cx, "b");
+ *   console.log(await stack.get(cx)); // "b"
+ * });
+ * ```
+ */
+export class LifoQueue<T> extends Queue<T> {
+  /**
+   * @param maxSize as for {@link Queue}.
+   * @throws {@link !RangeError} for a `maxSize` `Queue` refuses.
+   */
+  constructor(maxSize: number = Infinity) {
+    super(maxSize);
+    this.channel = new Channel<T>(this.maxSize, new Stack<T>());
   }
 }

@@ -108,13 +108,13 @@ const MODES: readonly ReturnWhen[] = ["firstCompleted", "firstException", "allCo
  * Runs the jobs concurrently and returns as `returnWhen` says; pending jobs
  * are cancelled (and awaited) first.
  *
- * @throws {TypeError} for jobs that are not functions or an unknown mode.
- * @throws {RangeError} for a negative or NaN timeout.
+ * @throws {@link !TypeError} for jobs that are not functions or an unknown mode.
+ * @throws {@link !RangeError} for a negative or NaN timeout.
  * @example
  * ```ts
  * import { run, wait } from "skein";
  * const { done, pending } = await run((cx) =>
- *   wait(cx, [(cx) => cx.sleep(10).then(() => "fast"), (cx) => cx.sleep(5000)], {
+ *   wait(cx, [(cx) => cx.sleep(10).then(() => "fast"), (cx) => cx.sleep(5000).then(() => "slow")], {
  *     returnWhen: "firstCompleted",
  *   }),
  * ); // done: [{ index: 0, status: "fulfilled", value: "fast" }], pending: [1]

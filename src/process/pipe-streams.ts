@@ -87,11 +87,11 @@ export class ProcessReceiveStream implements ByteReceiveStream {
    * Waits for bytes and returns 1 to `maxBytes` of them (65536 by default);
    * a checkpoint, cancel-safe (a cancelled receive took nothing).
    *
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 1.
-   * @throws {EndOfStream} once the child closed the pipe (usually: exited) and every byte was received.
-   * @throws {BrokenResourceError} if reading failed; `cause` is the runtime's error.
-   * @throws {ClosedResourceError} if this stream was closed (also while waiting).
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1.
+   * @throws {@link EndOfStream} once the child closed the pipe (usually: exited) and every byte was received.
+   * @throws {@link BrokenResourceError} if reading failed; `cause` is the runtime's error.
+   * @throws {@link ClosedResourceError} if this stream was closed (also while waiting).
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const chunk = await proc.stdout!.receive(cx, 4096);
@@ -169,10 +169,10 @@ export class ProcessSendStream implements ByteSendStream {
    * a checkpoint. A cancelled send may have delivered a prefix of `bytes`,
    * and the runtime may still read `bytes` until that write ends.
    *
-   * @throws {TypeError} if `bytes` is not a `Uint8Array`.
-   * @throws {BrokenResourceError} if the child no longer reads its stdin (it closed it or exited); `cause` is the runtime's error (`EPIPE`).
-   * @throws {ClosedResourceError} if this stream was closed (also while waiting).
-   * @throws {BusyResourceError} if another task is sending.
+   * @throws {@link !TypeError} if `bytes` is not a `Uint8Array`.
+   * @throws {@link BrokenResourceError} if the child no longer reads its stdin (it closed it or exited); `cause` is the runtime's error (`EPIPE`).
+   * @throws {@link ClosedResourceError} if this stream was closed (also while waiting).
+   * @throws {@link BusyResourceError} if another task is sending.
    * @example
    * ```ts
    * await proc.stdin!.send(cx, new TextEncoder().encode("line\n"));

@@ -242,7 +242,7 @@ export class Process implements AsyncDisposable {
    * waits for its exit shielded from the cancellation, and then raises
    * `Cancelled`.
    *
-   * @throws {Cancelled} if the wait was cancelled (the process was stopped first).
+   * @throws {@link Cancelled} if the wait was cancelled (the process was stopped first).
    * @example
    * ```ts
    * const code = await proc.wait(cx);
@@ -292,7 +292,7 @@ export class Process implements AsyncDisposable {
    * Sends the named signal (`"SIGINT"`, `"SIGHUP"`, `"SIGUSR1"` ...) to the
    * process. Does nothing once it has exited.
    *
-   * @throws {TypeError} if `signal` is not a signal name (`"SIG"` and capitals or digits).
+   * @throws {@link !TypeError} if `signal` is not a signal name (`"SIG"` and capitals or digits).
    * @example
    * ```ts
    * proc.sendSignal("SIGINT");
@@ -389,10 +389,10 @@ export function checkSignalName(name: string, value: unknown): asserts value is 
  *
  * @param command The program and its arguments (`["ls", "-l"]`), or with
  * `shell: true` one command line for the system shell.
- * @throws {ExecutableNotFoundError} if the program (or the working directory) does not exist.
- * @throws {UnsupportedError} on a runtime without subprocesses (browsers).
- * @throws {TypeError} for a bad command or option (a string command without `shell: true`, a non-string argument).
- * @throws {RangeError} for an empty command or a negative `terminateGrace`.
+ * @throws {@link ExecutableNotFoundError} if the program (or the working directory) does not exist.
+ * @throws {@link UnsupportedError} on a runtime without subprocesses (browsers).
+ * @throws {@link !TypeError} for a bad command or option (a string command without `shell: true`, a non-string argument).
+ * @throws {@link !RangeError} for an empty command or a negative `terminateGrace`.
  * @example
  * ```ts
  * import { openProcess, run } from "skein";

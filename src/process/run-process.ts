@@ -99,11 +99,11 @@ async function collect(cx: Context, stream: ProcessReceiveStream): Promise<Uint8
  * propagates.
  *
  * @param command The program and its arguments, or with `shell: true` one command line.
- * @throws {ProcessError} with `check` (the default) if the command exited with a non-zero code or was ended by a signal.
- * @throws {ExecutableNotFoundError} if the program (or the working directory) does not exist.
- * @throws {UnsupportedError} on a runtime without subprocesses (browsers).
- * @throws {TypeError} for a bad command or option.
- * @throws {RangeError} for an empty command or a negative `terminateGrace`.
+ * @throws {@link ProcessError} with `check` (the default) if the command exited with a non-zero code or was ended by a signal.
+ * @throws {@link ExecutableNotFoundError} if the program (or the working directory) does not exist.
+ * @throws {@link UnsupportedError} on a runtime without subprocesses (browsers).
+ * @throws {@link !TypeError} for a bad command or option.
+ * @throws {@link !RangeError} for an empty command or a negative `terminateGrace`.
  * @example
  * ```ts
  * import { run, runProcess } from "skein";

@@ -61,8 +61,8 @@ export class SignalReceiver {
    * Waits for the next signal and returns its name (`"SIGINT"`); a
    * checkpoint, cancel-safe.
    *
-   * @throws {ClosedResourceError} after the receiver's scope ended.
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link ClosedResourceError} after the receiver's scope ended.
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const name = await signals.receive(cx);
@@ -134,9 +134,9 @@ export class SignalReceiver {
  * process: the program decides.
  *
  * @param signals Names such as `"SIGINT"`, `"SIGTERM"`, `"SIGHUP"`, `"SIGUSR1"` (not SIGKILL or SIGSTOP).
- * @throws {UnsupportedError} on a runtime without OS signals (browsers).
- * @throws {TypeError} if `signals` is not an array of signal names, or `body` not a function.
- * @throws {RangeError} if `signals` is empty or names SIGKILL or SIGSTOP.
+ * @throws {@link UnsupportedError} on a runtime without OS signals (browsers).
+ * @throws {@link !TypeError} if `signals` is not an array of signal names, or `body` not a function.
+ * @throws {@link !RangeError} if `signals` is empty or names SIGKILL or SIGSTOP.
  * @example Graceful shutdown on the first Ctrl-C
  * ```ts
  * import { openSignalReceiver, run } from "skein";

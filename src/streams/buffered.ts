@@ -76,7 +76,7 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
 
   /**
    * @param receiveStream the byte stream to read from.
-   * @throws {TypeError} if `receiveStream` has no `receive` method.
+   * @throws {@link !TypeError} if `receiveStream` has no `receive` method.
    */
   constructor(receiveStream: ByteReceiveStream) {
     if (receiveStream === null || typeof receiveStream !== "object" || typeof receiveStream.receive !== "function") {
@@ -102,8 +102,8 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
    * returned them: for bytes read past a frame by other code, say, or a
    * protocol switch (anyio's `feed_data`).
    *
-   * @throws {TypeError} if `bytes` is not a `Uint8Array`.
-   * @throws {ClosedResourceError} if this stream was closed.
+   * @throws {@link !TypeError} if `bytes` is not a `Uint8Array`.
+   * @throws {@link ClosedResourceError} if this stream was closed.
    * @example
    * ```ts
    * buffered.feedData(new TextEncoder().encode("PING\r\n"));
@@ -120,10 +120,10 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
    * holds any (without waiting), else from the wrapped stream. A
    * checkpoint, cancel-safe.
    *
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 1.
-   * @throws {EndOfStream} once the wrapped stream ended and the buffer is empty.
-   * @throws {ClosedResourceError} if this stream was closed.
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1.
+   * @throws {@link EndOfStream} once the wrapped stream ended and the buffer is empty.
+   * @throws {@link ClosedResourceError} if this stream was closed.
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const chunk = await buffered.receive(cx, 1024);
@@ -148,10 +148,10 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
    * buffer holds that many. A checkpoint; cancel-safe: if cancelled, the
    * bytes read so far stay in the buffer.
    *
-   * @throws {RangeError} if `n` is not a whole number >= 0.
-   * @throws {IncompleteRead} if the wrapped stream ended first (its `EndOfStream` is the `cause`; the partial frame stays buffered).
-   * @throws {ClosedResourceError} if this stream was closed.
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link !RangeError} if `n` is not a whole number >= 0.
+   * @throws {@link IncompleteRead} if the wrapped stream ended first (its `EndOfStream` is the `cause`; the partial frame stays buffered).
+   * @throws {@link ClosedResourceError} if this stream was closed.
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const header = await buffered.receiveExactly(cx, 4);
@@ -183,12 +183,12 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
    *
    * @param delimiter the bytes that end a frame (at least one).
    * @param maxBytes the longest frame accepted, without the delimiter.
-   * @throws {TypeError} if `delimiter` is not a `Uint8Array`.
-   * @throws {RangeError} if `delimiter` is empty or `maxBytes` is not a whole number >= 1.
-   * @throws {DelimiterNotFound} if `maxBytes` bytes arrived with no delimiter after them (they stay buffered).
-   * @throws {IncompleteRead} if the wrapped stream ended first (the partial frame stays buffered).
-   * @throws {ClosedResourceError} if this stream was closed.
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link !TypeError} if `delimiter` is not a `Uint8Array`.
+   * @throws {@link !RangeError} if `delimiter` is empty or `maxBytes` is not a whole number >= 1.
+   * @throws {@link DelimiterNotFound} if `maxBytes` bytes arrived with no delimiter after them (they stay buffered).
+   * @throws {@link IncompleteRead} if the wrapped stream ended first (the partial frame stays buffered).
+   * @throws {@link ClosedResourceError} if this stream was closed.
+   * @throws {@link BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const line = await buffered.receiveUntil(cx, new TextEncoder().encode("\r\n"), 8192);
@@ -344,7 +344,7 @@ export class BufferedByteStream extends BufferedByteReceiveStream implements Hal
 
   /**
    * @param stream the two-way stream to wrap.
-   * @throws {TypeError} if `stream` lacks `receive`, `send` or `sendEof`.
+   * @throws {@link !TypeError} if `stream` lacks `receive`, `send` or `sendEof`.
    */
   constructor(stream: HalfCloseableStream) {
     super(stream);

@@ -76,11 +76,11 @@ export interface ByteReceiveStream extends AsyncDisposable {
    * them (65536 by default); a checkpoint, and cancel-safe (a cancelled
    * receive took nothing).
    *
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 1.
-   * @throws {EndOfStream} once the peer has closed its sending side and every byte has been received.
-   * @throws {BrokenResourceError} if the peer reset the stream.
-   * @throws {ClosedResourceError} if this stream was closed (also when it is closed while waiting).
-   * @throws {BusyResourceError} if another task is receiving from this stream.
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1.
+   * @throws {@link EndOfStream} once the peer has closed its sending side and every byte has been received.
+   * @throws {@link BrokenResourceError} if the peer reset the stream.
+   * @throws {@link ClosedResourceError} if this stream was closed (also when it is closed while waiting).
+   * @throws {@link BusyResourceError} if another task is receiving from this stream.
    * @example
    * ```ts
    * const chunk = await stream.receive(cx, 1024);
@@ -118,10 +118,10 @@ export interface ByteSendStream extends AsyncDisposable {
    * or the operating system); a checkpoint. A cancelled send may have
    * delivered a prefix of `bytes`.
    *
-   * @throws {TypeError} if `bytes` is not a `Uint8Array`.
-   * @throws {BrokenResourceError} if the peer closed its receiving side or reset the stream.
-   * @throws {ClosedResourceError} if this stream was closed (also when it is closed while waiting) or `sendEof` was called.
-   * @throws {BusyResourceError} if another task is sending on this stream.
+   * @throws {@link !TypeError} if `bytes` is not a `Uint8Array`.
+   * @throws {@link BrokenResourceError} if the peer closed its receiving side or reset the stream.
+   * @throws {@link ClosedResourceError} if this stream was closed (also when it is closed while waiting) or `sendEof` was called.
+   * @throws {@link BusyResourceError} if another task is sending on this stream.
    * @example
    * ```ts
    * await stream.send(cx, new Uint8Array([1, 2, 3]));
@@ -188,8 +188,8 @@ export interface HalfCloseableStream extends ByteStream {
    * Closes the sending side only; idempotent. Later sends throw
    * `ClosedResourceError`; receiving goes on.
    *
-   * @throws {BusyResourceError} if another task is sending on this stream.
-   * @throws {ClosedResourceError} if the stream was closed.
+   * @throws {@link BusyResourceError} if another task is sending on this stream.
+   * @throws {@link ClosedResourceError} if the stream was closed.
    * @example
    * ```ts
    * await stream.sendEof(cx);

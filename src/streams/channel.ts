@@ -16,14 +16,17 @@
  *   once (O(1), see `WaiterQueue`), so an item is never handed to a
  *   cancelled receiver, and a cancelled sender's item was never accepted.
  *   `accepted` counts accepted items.
- * - Order: items are taken in the order they were accepted, and blocked
- *   senders and receivers are served first come, first served.
+ * - Order: items are taken in the order of the buffer: the order they were
+ *   accepted (a `Fifo`) unless the channel was given another buffer
+ *   (`PriorityQueue`, `LifoQueue`); blocked senders and receivers are served
+ *   first come, first served.
  * - Receivers wait only while the buffer is empty and no sender waits;
  *   senders wait only while the buffer is full and no receiver waits. So at
  *   most one of the two queues is non-empty.
  *
- * Costs: `offer` and `take` are O(1) amortized and allocate nothing (the
- * buffer is a `Fifo`); a call that has to wait allocates its waiter.
+ * Costs: `offer` and `take` are O(1) amortized and allocate nothing with
+ * the default `Fifo` buffer (O(log n) with a priority queue's heap); a call
+ * that has to wait allocates its waiter.
  *
  * @internal
  * @module
@@ -39,15 +42,31 @@ export class SendWaiter<T> extends QueuedWaiter<void> {
   }
 }
 
+/**
+ * What a channel needs of its buffer: `shift` takes the next item out (the
+ * caller checks `length` first). `Fifo` by default. @internal
+ */
+export interface ChannelBuffer<T> {
+  readonly length: number;
+  push(item: T): void;
+  shift(): T;
+  clear(): void;
+}
+
 /** Buffer plus waiting senders and receivers. @internal */
 export class Channel<T> {
-  readonly buffer: Fifo<T> = new Fifo();
+  readonly buffer: ChannelBuffer<T>;
   readonly senders: WaiterQueue<void> = new WaiterQueue();
   readonly receivers: WaiterQueue<T> = new WaiterQueue();
   /** Items accepted so far (see the invariants). */
   accepted = 0;
 
-  constructor(readonly maxBufferSize: number) {}
+  constructor(
+    readonly maxBufferSize: number,
+    buffer: ChannelBuffer<T> = new Fifo<T>(),
+  ) {
+    this.buffer = buffer;
+  }
 
   /** Whether `take` has an item to give. */
   ready(): boolean {

@@ -176,8 +176,8 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
    * until a receiver takes it). A checkpoint. Returning normally means the
    * item was delivered; `Cancelled` means it was not.
    *
-   * @throws {ClosedResourceError} (synchronously) if this end is closed.
-   * @throws {BrokenResourceError} (through the promise) if every receive end
+   * @throws {@link ClosedResourceError} (synchronously) if this end is closed.
+   * @throws {@link BrokenResourceError} (through the promise) if every receive end
    *   is closed, or becomes closed while it waits.
    * @example
    * ```ts
@@ -192,11 +192,11 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
   /**
    * Sends `item` if that needs no waiting.
    *
-   * @throws {WouldBlock} if the buffer is full and no receiver waits.
-   * @throws {ClosedResourceError} / {BrokenResourceError} as for `send`.
+   * @throws {@link WouldBlock} if the buffer is full and no receiver waits.
+   * @throws {@link ClosedResourceError} or {@link BrokenResourceError} as for `send`.
    * @example
    * ```ts
-   * try { send.sendNowait(event); } catch (e) { if (e instanceof WouldBlock) dropped++; }
+   * try { send.sendNowait(item); } catch (e) { if (e instanceof WouldBlock) dropped++; }
    * ```
    */
   sendNowait(item: T): void {
@@ -209,7 +209,7 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
    * Another send end on the same stream; the stream ends for receivers only
    * when every clone is closed.
    *
-   * @throws {ClosedResourceError} if this end is closed.
+   * @throws {@link ClosedResourceError} if this end is closed.
    * @example
    * ```ts
    * tg.startSoon(producer, send.clone());
@@ -255,9 +255,9 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
    * Receives the next item, waiting while there is none. A checkpoint; if
    * cancelled while waiting, nothing was taken.
    *
-   * @throws {EndOfStream} (through the promise) once every send end is
+   * @throws {@link EndOfStream} (through the promise) once every send end is
    *   closed and the buffer is drained.
-   * @throws {ClosedResourceError} (synchronously) if this end is closed.
+   * @throws {@link ClosedResourceError} (synchronously) if this end is closed.
    * @example
    * ```ts
    * const job = await receive.receive(cx);
@@ -271,7 +271,8 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
   /**
    * Receives an item if one is ready.
    *
-   * @throws {WouldBlock} if none is. @throws {EndOfStream} / {ClosedResourceError} as for `receive`.
+   * @throws {@link WouldBlock} if none is.
+   * @throws {@link EndOfStream} or {@link ClosedResourceError} as for `receive`.
    * @example
    * ```ts
    * const next = receive.receiveNowait();
@@ -315,7 +316,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
    * Another receive end on the same stream; senders see the stream broken
    * only when every clone is closed.
    *
-   * @throws {ClosedResourceError} if this end is closed.
+   * @throws {@link ClosedResourceError} if this end is closed.
    * @example
    * ```ts
    * for (let i = 0; i < 4; i++) tg.startSoon(worker, receive.clone());
@@ -352,7 +353,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
  *
  * @param maxBufferSize how many items may wait in the stream: 0 (the
  *   default) for rendezvous, a whole number, or `Infinity`.
- * @throws {RangeError} for a negative, fractional or NaN size.
+ * @throws {@link !RangeError} for a negative, fractional or NaN size.
  * @example
  * ```ts
  * import { createMemoryObjectStream, run } from "skein";

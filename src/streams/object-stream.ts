@@ -46,8 +46,8 @@ export interface ObjectReceiveStream<T> extends AsyncDisposable {
   /**
    * Waits for the next item and returns it; a checkpoint, and cancel-safe.
    *
-   * @throws {EndOfStream} once the peer closed its sending side and every item was received.
-   * @throws {ClosedResourceError} if this end was closed.
+   * @throws {@link EndOfStream} once the peer closed its sending side and every item was received.
+   * @throws {@link ClosedResourceError} if this end was closed.
    * @example
    * ```ts
    * const item = await stream.receive(cx);
@@ -82,8 +82,8 @@ export interface ObjectSendStream<T> extends AsyncDisposable {
   /**
    * Sends `item`, returning once it is accepted; a checkpoint.
    *
-   * @throws {BrokenResourceError} if the peer closed its receiving side.
-   * @throws {ClosedResourceError} if this end was closed.
+   * @throws {@link BrokenResourceError} if the peer closed its receiving side.
+   * @throws {@link ClosedResourceError} if this end was closed.
    * @example
    * ```ts
    * await stream.send(cx, item);

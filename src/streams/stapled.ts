@@ -115,7 +115,7 @@ export class StapledByteStream implements HalfCloseableStream {
   /**
    * @param sendStream the half `send` and `sendEof` use.
    * @param receiveStream the half `receive` uses.
-   * @throws {TypeError} if either is not a stream of the right kind.
+   * @throws {@link !TypeError} if either is not a stream of the right kind.
    */
   constructor(sendStream: ByteSendStream, receiveStream: ByteReceiveStream) {
     checkHalf("sendStream", sendStream, "send");
@@ -128,7 +128,7 @@ export class StapledByteStream implements HalfCloseableStream {
   /**
    * Sends on the send half.
    *
-   * @throws {BusyResourceError} if another task is sending.
+   * @throws {@link BusyResourceError} if another task is sending.
    * @example
    * ```ts
    * await stream.send(cx, new Uint8Array([1, 2, 3]));
@@ -153,7 +153,7 @@ export class StapledByteStream implements HalfCloseableStream {
   /**
    * Closes the send half (the peer sees the end of the stream); idempotent.
    *
-   * @throws {BusyResourceError} if a send is in progress.
+   * @throws {@link BusyResourceError} if a send is in progress.
    * @example
    * ```ts
    * await stream.sendEof(cx);
@@ -180,7 +180,7 @@ export class StapledByteStream implements HalfCloseableStream {
    *
    * @example
    * ```ts
-   * await using stream = new StapledByteStream(send, receive);
+   * await using stream = new StapledByteStream(byteSend, byteReceive);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
@@ -215,7 +215,7 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
   /**
    * @param sendStream the half `send` and `sendEof` use.
    * @param receiveStream the half `receive` uses.
-   * @throws {TypeError} if either is not a stream of the right kind.
+   * @throws {@link !TypeError} if either is not a stream of the right kind.
    */
   constructor(sendStream: ObjectSendStream<T>, receiveStream: ObjectReceiveStream<T>) {
     checkHalf("sendStream", sendStream, "send");
@@ -228,7 +228,7 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
   /**
    * Sends `item` on the send half.
    *
-   * @throws {BusyResourceError} if another task is sending.
+   * @throws {@link BusyResourceError} if another task is sending.
    * @example
    * ```ts
    * await stream.send(cx, item);
@@ -253,7 +253,7 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
   /**
    * Closes the send half; idempotent.
    *
-   * @throws {BusyResourceError} if a send is in progress.
+   * @throws {@link BusyResourceError} if a send is in progress.
    * @example
    * ```ts
    * await stream.sendEof(cx);

@@ -123,8 +123,8 @@ export class TextReceiveStream implements ObjectReceiveStream<string> {
   /**
    * @param transportStream the byte stream to decode.
    * @param options `encoding` ("utf-8" by default) and `fatal` (false by default).
-   * @throws {TypeError} if `transportStream` is not a byte receive stream, or an option has the wrong type.
-   * @throws {RangeError} if `options.encoding` is not an encoding `TextDecoder` knows.
+   * @throws {@link !TypeError} if `transportStream` is not a byte receive stream, or an option has the wrong type.
+   * @throws {@link !RangeError} if `options.encoding` is not an encoding `TextDecoder` knows.
    */
   constructor(transportStream: ByteReceiveStream, options: TextStreamOptions = {}) {
     checkStream("transportStream", transportStream, ["receive", "close"], "ByteReceiveStream");
@@ -147,9 +147,9 @@ export class TextReceiveStream implements ObjectReceiveStream<string> {
   /**
    * Receives the next piece of text; a checkpoint, cancel-safe.
    *
-   * @throws {EndOfStream} once the byte stream ended and the decoder was flushed.
-   * @throws {TypeError} with `fatal: true`, on bytes that are not valid in the encoding (the decoder's error is the `cause`).
-   * @throws {ClosedResourceError} / {BusyResourceError} / {BrokenResourceError} from the byte stream.
+   * @throws {@link EndOfStream} once the byte stream ended and the decoder was flushed.
+   * @throws {@link !TypeError} with `fatal: true`, on bytes that are not valid in the encoding (the decoder's error is the `cause`).
+   * @throws {@link ClosedResourceError}, {@link BusyResourceError} or {@link BrokenResourceError} from the byte stream.
    * @example
    * ```ts
    * const text = await stream.receive(cx);
@@ -176,7 +176,7 @@ export class TextReceiveStream implements ObjectReceiveStream<string> {
    *
    * @example
    * ```ts
-   * await using text = new TextReceiveStream(bytes);
+   * await using text = new TextReceiveStream(byteStream);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
@@ -203,7 +203,7 @@ export class TextSendStream implements ObjectSendStream<string> {
 
   /**
    * @param transportStream the byte stream to write to.
-   * @throws {TypeError} if `transportStream` is not a byte send stream.
+   * @throws {@link !TypeError} if `transportStream` is not a byte send stream.
    */
   constructor(transportStream: ByteSendStream) {
     checkStream("transportStream", transportStream, ["send", "close"], "ByteSendStream");
@@ -213,8 +213,8 @@ export class TextSendStream implements ObjectSendStream<string> {
   /**
    * Encodes `text` as UTF-8 and sends it; a checkpoint.
    *
-   * @throws {TypeError} if `text` is not a string.
-   * @throws {ClosedResourceError} / {BusyResourceError} / {BrokenResourceError} from the byte stream.
+   * @throws {@link !TypeError} if `text` is not a string.
+   * @throws {@link ClosedResourceError}, {@link BusyResourceError} or {@link BrokenResourceError} from the byte stream.
    * @example
    * ```ts
    * await stream.send(cx, "hello\n");
@@ -242,7 +242,7 @@ export class TextSendStream implements ObjectSendStream<string> {
    *
    * @example
    * ```ts
-   * await using text = new TextSendStream(bytes);
+   * await using text = new TextSendStream(byteStream);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
@@ -274,8 +274,8 @@ export class TextStream implements ObjectStream<string> {
   /**
    * @param transportStream the two-way byte stream.
    * @param options `encoding` of received bytes ("utf-8" by default) and `fatal` (false by default).
-   * @throws {TypeError} if `transportStream` is not a half-closeable byte stream, or an option has the wrong type.
-   * @throws {RangeError} if `options.encoding` is not an encoding `TextDecoder` knows.
+   * @throws {@link !TypeError} if `transportStream` is not a half-closeable byte stream, or an option has the wrong type.
+   * @throws {@link !RangeError} if `options.encoding` is not an encoding `TextDecoder` knows.
    */
   constructor(transportStream: HalfCloseableStream, options: TextStreamOptions = {}) {
     checkStream("transportStream", transportStream, ["receive", "send", "sendEof", "close"], "HalfCloseableStream");
@@ -310,7 +310,7 @@ export class TextStream implements ObjectStream<string> {
   /**
    * Sends `text` as UTF-8; see {@link TextSendStream.send}.
    *
-   * @throws {TypeError} if `text` is not a string.
+   * @throws {@link !TypeError} if `text` is not a string.
    * @example
    * ```ts
    * await stream.send(cx, "hello\n");
@@ -350,7 +350,7 @@ export class TextStream implements ObjectStream<string> {
    *
    * @example
    * ```ts
-   * await using text = new TextStream(bytes);
+   * await using text = new TextStream(byteStream);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {

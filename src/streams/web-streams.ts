@@ -194,7 +194,7 @@ class ReadableReceiveStream implements ByteReceiveStream {
  * receive leaves its read in flight for the next one.
  *
  * @param readable the stream to read; its chunks must be `Uint8Array`s.
- * @throws {TypeError} if `readable` is not a `ReadableStream` or is locked.
+ * @throws {@link !TypeError} if `readable` is not a `ReadableStream` or is locked.
  * @example
  * ```ts
  * import { fromReadableStream, run } from "skein";
@@ -232,9 +232,9 @@ export interface WritableByteSendStream extends ByteSendStream {
    * a checkpoint, and if cancelled the close still goes on. Later sends
    * throw `ClosedResourceError`; idempotent.
    *
-   * @throws {ClosedResourceError} if this stream was closed.
-   * @throws {BusyResourceError} if a send is in progress.
-   * @throws {BrokenResourceError} if the writable errored.
+   * @throws {@link ClosedResourceError} if this stream was closed.
+   * @throws {@link BusyResourceError} if a send is in progress.
+   * @throws {@link BrokenResourceError} if the writable errored.
    * @example
    * ```ts
    * await sink.sendEof(cx);
@@ -352,7 +352,7 @@ class WritableSendStream implements WritableByteSendStream {
  * the same graceful close without waiting.
  *
  * @param writable the stream to write to.
- * @throws {TypeError} if `writable` is not a `WritableStream` or is locked.
+ * @throws {@link !TypeError} if `writable` is not a `WritableStream` or is locked.
  * @example
  * ```ts
  * import { fromReadableStream, fromWritableStream, run } from "skein";
@@ -456,8 +456,8 @@ class CancelLink {
  * @param cx the context the reads run in.
  * @param receiveStream the Skein stream to read.
  * @param options `maxBytes` per read and the `highWaterMark` in chunks.
- * @throws {TypeError} if `cx` is not a `Context` or `receiveStream` not a byte receive stream.
- * @throws {RangeError} if `maxBytes` is not a whole number >= 1 or `highWaterMark` not one >= 0.
+ * @throws {@link !TypeError} if `cx` is not a `Context` or `receiveStream` not a byte receive stream.
+ * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1 or `highWaterMark` not one >= 0.
  * @example
  * ```ts
  * import { run, toReadableStream } from "skein";
@@ -526,8 +526,8 @@ export function toReadableStream(
  * @param cx the context the writes run in.
  * @param sendStream the Skein stream to write to.
  * @param options the `highWaterMark` in chunks (1 by default).
- * @throws {TypeError} if `cx` is not a `Context` or `sendStream` not a byte send stream.
- * @throws {RangeError} if `highWaterMark` is not a whole number >= 0.
+ * @throws {@link !TypeError} if `cx` is not a `Context` or `sendStream` not a byte send stream.
+ * @throws {@link !RangeError} if `highWaterMark` is not a whole number >= 0.
  * @example
  * ```ts
  * import { run, toWritableStream } from "skein";

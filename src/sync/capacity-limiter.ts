@@ -93,7 +93,7 @@ export class CapacityLimiter {
 
   /**
    * @param totalTokens a whole number >= 0, or `Infinity`.
-   * @throws {RangeError} for anything else.
+   * @throws {@link !RangeError} for anything else.
    */
   constructor(totalTokens: number) {
     checkCount("totalTokens", totalTokens, 0, true);
@@ -112,7 +112,7 @@ export class CapacityLimiter {
     return this.total;
   }
 
-  /** Sets the number of tokens. @throws {RangeError} unless a whole number >= 0 or Infinity. */
+  /** Sets the number of tokens. @throws {@link !RangeError} unless a whole number >= 0 or Infinity. */
   set totalTokens(value: number) {
     checkCount("totalTokens", value, 0, true);
     this.total = value;
@@ -132,7 +132,7 @@ export class CapacityLimiter {
   /**
    * Borrows a token for this task, waiting in line while none is free; a checkpoint.
    *
-   * @throws {UsageError} (synchronously) if this task already holds or is waiting for one.
+   * @throws {@link UsageError} (synchronously) if this task already holds or is waiting for one.
    * @example
    * ```ts
    * await limiter.acquire(cx);
@@ -147,8 +147,8 @@ export class CapacityLimiter {
    * Borrows a token for `borrower` (any object), waiting while none is
    * free; a checkpoint.
    *
-   * @throws {TypeError} (synchronously) if `borrower` is not an object.
-   * @throws {UsageError} (synchronously) if `borrower` already holds or is
+   * @throws {@link !TypeError} (synchronously) if `borrower` is not an object.
+   * @throws {@link UsageError} (synchronously) if `borrower` already holds or is
    *   waiting for a token of this limiter.
    * @example
    * ```ts
@@ -164,7 +164,8 @@ export class CapacityLimiter {
   /**
    * Borrows a token for this task if one is free.
    *
-   * @throws {WouldBlock} if none is. @throws {UsageError} if it holds or waits for one already.
+   * @throws {@link WouldBlock} if none is.
+   * @throws {@link UsageError} if it holds or waits for one already.
    * @example
    * ```ts
    * limiter.acquireNowait(cx);
@@ -177,7 +178,8 @@ export class CapacityLimiter {
   /**
    * Borrows a token for `borrower` if one is free.
    *
-   * @throws {WouldBlock} if none is. @throws {UsageError} if it holds or waits for one already.
+   * @throws {@link WouldBlock} if none is.
+   * @throws {@link UsageError} if it holds or waits for one already.
    * @example
    * ```ts
    * limiter.acquireOnBehalfOfNowait(job);
@@ -191,7 +193,7 @@ export class CapacityLimiter {
   /**
    * Gives back this task's token.
    *
-   * @throws {UsageError} if this task holds none.
+   * @throws {@link UsageError} if this task holds none.
    * @example
    * ```ts
    * limiter.release(cx);
@@ -204,7 +206,7 @@ export class CapacityLimiter {
   /**
    * Gives back `borrower`'s token, admitting the next waiter.
    *
-   * @throws {UsageError} if `borrower` holds none.
+   * @throws {@link UsageError} if `borrower` holds none.
    * @example
    * ```ts
    * limiter.releaseOnBehalfOf(job);

@@ -133,10 +133,10 @@ export class Condition {
    * Releases the lock, waits for a notification, and takes the lock back;
    * a checkpoint. Returns (or throws `Cancelled`) holding the lock.
    *
-   * @throws {UsageError} (through the promise) if this task does not hold the lock.
+   * @throws {@link UsageError} (through the promise) if this task does not hold the lock.
    * @example
    * ```ts
-   * while (queue.length === 0) await condition.wait(cx);
+   * while (items.length === 0) await condition.wait(cx);
    * ```
    */
   async wait(cx: Context): Promise<void> {
@@ -157,8 +157,8 @@ export class Condition {
    * it already holds), then after each notification. Called and returns
    * holding the lock, so `predicate` reads the state under the lock.
    *
-   * @throws {TypeError} if `predicate` is not a function.
-   * @throws {UsageError} (through the promise) if this task does not hold the lock.
+   * @throws {@link !TypeError} if `predicate` is not a function.
+   * @throws {@link UsageError} (through the promise) if this task does not hold the lock.
    * @example
    * ```ts
    * const job = await condition.withLock(cx, (cx) => condition.waitFor(cx, () => jobs.shift()));
@@ -184,9 +184,9 @@ export class Condition {
    * Wakes up to `n` waiting tasks, in the order they started waiting. The
    * caller must hold the lock.
    *
-   * @throws {TypeError} if `cx` is not a context.
-   * @throws {RangeError} if `n` is not a whole number >= 1.
-   * @throws {UsageError} if this task does not hold the lock.
+   * @throws {@link !TypeError} if `cx` is not a context.
+   * @throws {@link !RangeError} if `n` is not a whole number >= 1.
+   * @throws {@link UsageError} if this task does not hold the lock.
    * @example
    * ```ts
    * await condition.withLock(cx, async (cx) => {
@@ -207,8 +207,8 @@ export class Condition {
   /**
    * Wakes every waiting task. The caller must hold the lock.
    *
-   * @throws {TypeError} if `cx` is not a context.
-   * @throws {UsageError} if this task does not hold the lock.
+   * @throws {@link !TypeError} if `cx` is not a context.
+   * @throws {@link UsageError} if this task does not hold the lock.
    * @example
    * ```ts
    * await condition.withLock(cx, async (cx) => {

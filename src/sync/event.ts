@@ -31,7 +31,7 @@ const WAIT: BlockingOp<Event, void, void> = {
  *
  * @example
  * ```ts
- * console.log(event.statistics().waiting);
+ * console.log(done.statistics().waiting);
  * ```
  */
 export interface EventStatistics {
@@ -102,7 +102,7 @@ export class Event {
    *
    * @example
    * ```ts
-   * event.statistics(); // { waiting: 2 }
+   * done.statistics(); // { waiting: 2 }
    * ```
    */
   statistics(): EventStatistics {

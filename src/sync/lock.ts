@@ -102,7 +102,7 @@ export class Lock {
   /**
    * Takes the lock, waiting in line while another task holds it; a checkpoint.
    *
-   * @throws {UsageError} (synchronously) if this task already holds it.
+   * @throws {@link UsageError} (synchronously) if this task already holds it.
    * @returns a promise that rejects with `BrokenResourceError` if the lock's
    *   owner ended without releasing it (also while this task waits).
    * @example
@@ -120,12 +120,12 @@ export class Lock {
   /**
    * Takes the lock if it is free.
    *
-   * @throws {WouldBlock} if another task holds it.
-   * @throws {UsageError} if this task already holds it.
-   * @throws {BrokenResourceError} if its owner ended without releasing it.
+   * @throws {@link WouldBlock} if another task holds it.
+   * @throws {@link UsageError} if this task already holds it.
+   * @throws {@link BrokenResourceError} if its owner ended without releasing it.
    * @example
    * ```ts
-   * try { lock.acquireNowait(cx); } catch (e) { if (e instanceof WouldBlock) return; }
+   * try { lock.acquireNowait(cx); } catch (e) { if (e instanceof WouldBlock) console.log("busy"); else throw e; }
    * ```
    */
   acquireNowait(cx: Context): void {
@@ -137,7 +137,7 @@ export class Lock {
   /**
    * Releases the lock, handing it to the first task waiting, if any.
    *
-   * @throws {UsageError} if the lock is not held, or held by another task.
+   * @throws {@link UsageError} if the lock is not held, or held by another task.
    * @example
    * ```ts
    * lock.release(cx);

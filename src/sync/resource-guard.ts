@@ -16,12 +16,13 @@ import { checkFunction, describeValue } from "../core/validate.ts";
  *
  * @example
  * ```ts
- * import { ResourceGuard } from "skein";
+ * import { type Context, ResourceGuard } from "skein";
  * class Connection {
  *   private readonly receiving = new ResourceGuard("reading from");
  *   receive(cx: Context) {
  *     return this.receiving.use(cx, (cx) => this.readFrame(cx));
  *   }
+ *   private async readFrame(cx: Context): Promise<Uint8Array> { await cx.checkpoint(); return new Uint8Array(); }
  * }
  * ```
  */
@@ -36,7 +37,7 @@ export class ResourceGuard {
   /**
    * Runs `body`; if another use is in progress, throws instead.
    *
-   * @throws {BusyResourceError} if the resource is in use.
+   * @throws {@link BusyResourceError} if the resource is in use.
    * @example
    * ```ts
    * await guard.use(cx, (cx) => socket.read(cx));
@@ -55,7 +56,7 @@ export class ResourceGuard {
   /**
    * Marks the resource in use until the handle is disposed, for `using`.
    *
-   * @throws {BusyResourceError} if the resource is in use.
+   * @throws {@link BusyResourceError} if the resource is in use.
    * @example
    * ```ts
    * using _busy = guard.hold();

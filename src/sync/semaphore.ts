@@ -83,7 +83,7 @@ export class Semaphore {
 
   /**
    * @param initialValue permits to start with (a whole number >= 0).
-   * @throws {RangeError} for a negative or fractional value, or one above `maxValue`.
+   * @throws {@link !RangeError} for a negative or fractional value, or one above `maxValue`.
    */
   constructor(initialValue: number, options: SemaphoreOptions = {}) {
     checkCount("initialValue", initialValue, 0);
@@ -116,7 +116,7 @@ export class Semaphore {
   /**
    * Takes a permit if one is free.
    *
-   * @throws {WouldBlock} if none is.
+   * @throws {@link WouldBlock} if none is.
    * @example
    * ```ts
    * semaphore.acquireNowait();
@@ -129,7 +129,7 @@ export class Semaphore {
   /**
    * Gives a permit back, to the first task waiting if there is one.
    *
-   * @throws {UsageError} if that would exceed `maxValue`.
+   * @throws {@link UsageError} if that would exceed `maxValue`.
    * @example
    * ```ts
    * semaphore.release();
@@ -146,7 +146,7 @@ export class Semaphore {
    *
    * @example
    * ```ts
-   * await semaphore.withSemaphore(cx, (cx) => fetchOne(cx));
+   * await semaphore.withSemaphore(cx, (cx) => fetchOne(cx, url));
    * ```
    */
   withSemaphore<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {

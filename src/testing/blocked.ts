@@ -59,7 +59,7 @@ class RealTimeWaiter extends Waiter<void> {
  * Tasks waiting on a worker thread or a foreign promise count as blocked.
  *
  * @param cushion Real ms the run must stay blocked (default 0: one macrotask).
- * @throws {RangeError} if `cushion` is negative, NaN or infinite.
+ * @throws {@link !RangeError} if `cushion` is negative, NaN or infinite.
  * @example A task parked on an event, then the caller goes on
  * ```ts
  * import { run, Event } from "skein";

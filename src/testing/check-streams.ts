@@ -561,8 +561,8 @@ async function oneWayChecks(
  *
  * @param makePair makes a fresh connected `[send, receive]` pair.
  * @param makeCloggedPair makes a pair whose sends block (optional).
- * @throws {StreamCheckError} on the first rule broken, naming the check.
- * @throws {TypeError} if a factory is not a function.
+ * @throws {@link StreamCheckError} on the first rule broken, naming the check.
+ * @throws {@link !TypeError} if a factory is not a function.
  * @example
  * ```ts
  * import { run } from "skein";
@@ -643,8 +643,8 @@ async function twoWayChecks(
  *
  * @param makePair makes a fresh connected pair `[a, b]`.
  * @param makeCloggedPair makes a pair whose sends block until the peer reads (optional).
- * @throws {StreamCheckError} on the first rule broken, naming the check.
- * @throws {TypeError} if a factory is not a function.
+ * @throws {@link StreamCheckError} on the first rule broken, naming the check.
+ * @throws {@link !TypeError} if a factory is not a function.
  * @example
  * ```ts
  * import { run } from "skein";
@@ -676,8 +676,8 @@ export async function checkTwoWayStream(
  *
  * @param makePair makes a fresh connected pair `[a, b]`.
  * @param makeCloggedPair makes a pair whose sends block until the peer reads (optional).
- * @throws {StreamCheckError} on the first rule broken, naming the check.
- * @throws {TypeError} if a factory is not a function.
+ * @throws {@link StreamCheckError} on the first rule broken, naming the check.
+ * @throws {@link !TypeError} if a factory is not a function.
  * @example
  * ```ts
  * import { run } from "skein";

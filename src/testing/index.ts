@@ -21,7 +21,7 @@
  * const seq = new Sequencer();
  * ```
  *
- * @module
+ * @module skein/testing
  */
 
 export { waitAllTasksBlocked } from "./blocked.ts";

@@ -193,10 +193,10 @@ export class MemorySendStream implements ByteSendStream {
   /**
    * Sends `bytes` (copied), waiting while the buffer is full; a checkpoint.
    *
-   * @throws {TypeError} if `bytes` is not a `Uint8Array`.
-   * @throws {BrokenResourceError} if the receiving end was closed.
-   * @throws {ClosedResourceError} if this stream was closed, or its EOF sent.
-   * @throws {BusyResourceError} if another task is sending.
+   * @throws {@link !TypeError} if `bytes` is not a `Uint8Array`.
+   * @throws {@link skein!BrokenResourceError} if the receiving end was closed.
+   * @throws {@link skein!ClosedResourceError} if this stream was closed, or its EOF sent.
+   * @throws {@link skein!BusyResourceError} if another task is sending.
    * @example
    * ```ts
    * await stream.send(cx, new TextEncoder().encode("ping"));
@@ -287,8 +287,8 @@ export class MemorySendStream implements ByteSendStream {
    * `maxBytes` of them, or an empty array once the stream is closed and
    * drained; a checkpoint.
    *
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 1.
-   * @throws {BusyResourceError} if another task is getting data.
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1.
+   * @throws {@link skein!BusyResourceError} if another task is getting data.
    * @example
    * ```ts
    * const sent = await stream.getData(cx);
@@ -314,8 +314,8 @@ export class MemorySendStream implements ByteSendStream {
    * The test side, without waiting: up to `maxBytes` of the bytes sent, or
    * an empty array once the stream is closed and drained.
    *
-   * @throws {WouldBlock} if nothing was sent and the stream is open.
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 1.
+   * @throws {@link skein!WouldBlock} if nothing was sent and the stream is open.
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1.
    * @example
    * ```ts
    * const sent = stream.getDataNowait(16);
@@ -372,10 +372,10 @@ export class MemoryReceiveStream implements ByteReceiveStream {
    * Waits for bytes and returns 1 to `maxBytes` of them (65536 by default);
    * a checkpoint, cancel-safe.
    *
-   * @throws {RangeError} if `maxBytes` is not a whole number >= 1.
-   * @throws {EndOfStream} once the sending side finished and every byte was received.
-   * @throws {ClosedResourceError} if this stream was closed (also while waiting).
-   * @throws {BusyResourceError} if another task is receiving.
+   * @throws {@link !RangeError} if `maxBytes` is not a whole number >= 1.
+   * @throws {@link skein!EndOfStream} once the sending side finished and every byte was received.
+   * @throws {@link skein!ClosedResourceError} if this stream was closed (also while waiting).
+   * @throws {@link skein!BusyResourceError} if another task is receiving.
    * @example
    * ```ts
    * const chunk = await stream.receive(cx, 1024);
@@ -440,8 +440,8 @@ export class MemoryReceiveStream implements ByteReceiveStream {
    * The test side: makes `bytes` (copied) available to `receive`. Never
    * waits; ignored once the stream is closed.
    *
-   * @throws {TypeError} if `bytes` is not a `Uint8Array`.
-   * @throws {ClosedResourceError} after the end of stream was put.
+   * @throws {@link !TypeError} if `bytes` is not a `Uint8Array`.
+   * @throws {@link skein!ClosedResourceError} after the end of stream was put.
    * @example
    * ```ts
    * stream.putData(new TextEncoder().encode("hello"));
@@ -528,8 +528,8 @@ export class MemoryByteStream implements HalfCloseableStream {
    * Closes the sending half only: the peer sees end of stream, later sends
    * throw `ClosedResourceError`, receiving goes on. Idempotent.
    *
-   * @throws {BusyResourceError} if another task is sending.
-   * @throws {ClosedResourceError} if the stream was closed.
+   * @throws {@link skein!BusyResourceError} if another task is sending.
+   * @throws {@link skein!ClosedResourceError} if the stream was closed.
    * @example
    * ```ts
    * await stream.sendEof(cx);
@@ -570,7 +570,7 @@ export class MemoryByteStream implements HalfCloseableStream {
  * `memory_stream_one_way_pair`. Sends never wait unless `maxBufferSize` is
  * given.
  *
- * @throws {RangeError} if `options.maxBufferSize` is not a whole number >= 0 or Infinity.
+ * @throws {@link !RangeError} if `options.maxBufferSize` is not a whole number >= 0 or Infinity.
  * @example
  * ```ts
  * import { run } from "skein";
@@ -594,7 +594,7 @@ export function memoryStreamOneWayPair(options: MemoryStreamOptions = {}): [Memo
  * Two connected two-way in-memory streams, as trio's
  * `memory_stream_pair`: what one sends the other receives.
  *
- * @throws {RangeError} if `options.maxBufferSize` is not a whole number >= 0 or Infinity.
+ * @throws {@link !RangeError} if `options.maxBufferSize` is not a whole number >= 0 or Infinity.
  * @example
  * ```ts
  * import { run } from "skein";

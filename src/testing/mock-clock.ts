@@ -115,8 +115,8 @@ export class MockClock implements Clock {
   private lastActivity = 0;
 
   /**
-   * @throws {RangeError} if `rate` or `autojumpThreshold` is negative or NaN.
-   * @throws {TypeError} if `options` is not an object.
+   * @throws {@link !RangeError} if `rate` or `autojumpThreshold` is negative or NaN.
+   * @throws {@link !TypeError} if `options` is not an object.
    */
   constructor(options: MockClockOptions = {}) {
     if (options === null || typeof options !== "object") {
@@ -129,7 +129,7 @@ export class MockClock implements Clock {
   /**
    * Virtual ms per real ms; 0 (the default) freezes time between jumps.
    *
-   * @throws {RangeError} if negative, NaN or infinite.
+   * @throws {@link !RangeError} if negative, NaN or infinite.
    * @example
    * ```ts
    * clock.rate = 1000; // a virtual second per real millisecond
@@ -142,7 +142,7 @@ export class MockClock implements Clock {
   /**
    * Sets the rate from now on (time so far is kept).
    *
-   * @throws {RangeError} if negative, NaN or infinite.
+   * @throws {@link !RangeError} if negative, NaN or infinite.
    */
   set rate(value: number) {
     checkDelay("rate", value);
@@ -158,7 +158,7 @@ export class MockClock implements Clock {
    * deadline; `Infinity` (the default) turns autojump off, 0 jumps as soon as
    * every task is blocked.
    *
-   * @throws {RangeError} if negative or NaN.
+   * @throws {@link !RangeError} if negative or NaN.
    * @example
    * ```ts
    * clock.autojumpThreshold = 0;
@@ -171,7 +171,7 @@ export class MockClock implements Clock {
   /**
    * Sets the threshold; `Infinity` turns autojump off.
    *
-   * @throws {RangeError} if negative or NaN.
+   * @throws {@link !RangeError} if negative or NaN.
    */
   set autojumpThreshold(value: number) {
     checkDelay("autojumpThreshold", value);
@@ -198,7 +198,7 @@ export class MockClock implements Clock {
    * order on the next macrotask, so a task that jumps sees their effects
    * after its next checkpoint.
    *
-   * @throws {RangeError} if `ms` is negative or NaN.
+   * @throws {@link !RangeError} if `ms` is negative or NaN.
    * @example
    * ```ts
    * clock.jump(5_000);
@@ -242,7 +242,7 @@ export class MockClock implements Clock {
   /**
    * Part of {@link Clock}: a run starts on this clock.
    *
-   * @throws {UsageError} if another run is still using this clock.
+   * @throws {@link skein!UsageError} if another run is still using this clock.
    * @example
    * ```ts
    * await run(async (cx) => cx.sleep(10), { clock: new MockClock({ autojumpThreshold: 0 }) });

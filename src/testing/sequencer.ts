@@ -59,9 +59,9 @@ export class Sequencer {
    * Waits until the step at `position - 1` has finished, runs `body`, then
    * lets the step at `position + 1` go.
    *
-   * @throws {RangeError} if `position` is not a whole number >= 0.
-   * @throws {UsageError} if `position` was used before.
-   * @throws {BrokenResourceError} if an earlier step's wait was cancelled.
+   * @throws {@link !RangeError} if `position` is not a whole number >= 0.
+   * @throws {@link skein!UsageError} if `position` was used before.
+   * @throws {@link skein!BrokenResourceError} if an earlier step's wait was cancelled.
    * @example
    * ```ts
    * await seq.at(cx, 2, async (cx) => { await send.send(cx, "third"); });

@@ -83,9 +83,9 @@ export class TestHangError extends SkeinError {
  * {@link MockClock} (autojump on, threshold 0, by default) and fails with
  * {@link TestHangError} if the run takes more than `options.timeout` real ms.
  *
- * @throws {TypeError} if `body` is not a function, the options are not an
+ * @throws {@link !TypeError} if `body` is not a function, the options are not an
  *   object, or (from the neutral build) no adapter is given.
- * @throws {RangeError} if `timeout` is negative or NaN.
+ * @throws {@link !RangeError} if `timeout` is negative or NaN.
  * @example
  * ```ts
  * import { test, expect } from "vitest";

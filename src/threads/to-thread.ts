@@ -8,7 +8,7 @@
  * exports) and calls its functions by name; arguments and results travel by
  * structured clone (or are moved, with {@link transfer}).
  *
- * ```ts
+ * ```ts no-check
  * // hash.worker.ts
  * import type { Context } from "skein";
  * export async function sha(cx: Context, data: Uint8Array) { ... }
@@ -70,7 +70,7 @@ export type ResultOf<F> = F extends (...args: never[]) => infer R ? Awaited<R> :
  *
  * @example
  * ```ts
- * const hash = workerModule<typeof Hash>(url, { cancelGrace: 200, idleTimeout: 5000 });
+ * const hash = workerModule<typeof import("./hash.worker.ts")>(url, { cancelGrace: 200, idleTimeout: 5000 });
  * ```
  */
 export interface WorkerModuleOptions {
@@ -94,7 +94,7 @@ export interface WorkerModuleOptions {
  *
  * @example
  * ```ts
- * const math = workerModule<typeof import("../math.worker.ts")>(new URL("./math.worker.ts", import.meta.url));
+ * const math = workerModule<typeof import("./math.worker.ts")>(new URL("./math.worker.ts", import.meta.url));
  * ```
  */
 export class WorkerModule<M> {
@@ -144,10 +144,10 @@ function checkOptions(options: WorkerModuleOptions): CallOptions {
  *
  * @typeParam M the module's type (`typeof import("../x.worker.ts")`); without
  *   it any name may be called, untyped.
- * @throws {TypeError} if `url` is neither a URL nor a string.
+ * @throws {@link !TypeError} if `url` is neither a URL nor a string.
  * @example
  * ```ts
- * import type * as Math from "../math.worker.ts";
+ * import type * as Math from "./math.worker.ts";
  * const math = workerModule<typeof Math>(new URL("./math.worker.ts", import.meta.url));
  * ```
  */
@@ -166,9 +166,9 @@ export function workerModule<M = Record<string, (cx: Context, ...args: never[]) 
  * and returns its result. A checkpoint; see the module text for
  * cancellation, errors and crashes.
  *
- * @throws {TypeError} if `module` is not a WorkerModule or `name` not a string,
+ * @throws {@link !TypeError} if `module` is not a WorkerModule or `name` not a string,
  *   and (as a rejection) if an argument cannot be cloned.
- * @throws {UnsupportedError} if the runtime's adapter has no workers.
+ * @throws {@link UnsupportedError} if the runtime's adapter has no workers.
  * @example
  * ```ts
  * const n = await toThread(cx, math, "fib", 35);

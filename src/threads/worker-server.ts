@@ -184,8 +184,8 @@ export function serveWorker(parent: ParentEndpoint, adapter: Adapter): void {
  * the caller exposed for this call (`workers.with({ expose })`) on the main
  * side, and returns its result. A checkpoint.
  *
- * @throws {UsageError} outside a `toThread` call.
- * @throws {TypeError} if the caller exposed no function of that name.
+ * @throws {@link UsageError} outside a `toThread` call.
+ * @throws {@link !TypeError} if the caller exposed no function of that name.
  * @example
  * ```ts
  * // math.worker.ts
