@@ -158,6 +158,7 @@ const given = {
   done: "Event",
   seq: "Sequencer",
   math: 'WorkerModule<typeof import("./math.worker.ts")>',
+  primes: 'WorkerModule<typeof import("./primes.worker.ts")>',
 };
 /** Modules the worker examples name, next to the examples. */
 const fixtures = {
@@ -176,6 +177,7 @@ const fixtures = {
   ],
 };
 const placeholders = [
+  "codeOf", "fileErrorCodeOf", "childEnv", "isEnoent",
   "stream", "raw", "handle", "outcome", "main", "log", "port", "job", "jobs", "ws", "results",
   "pipe", "listen", "text", "signal", "signals", "room", "pollForever", "writeRecord", "workers", "id",
   "makePair", "critical", "dropped", "decode", "encode", "bar", "NEWLINE", "xs", "x", "write", "worker", "workInline", "use",

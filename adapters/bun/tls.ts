@@ -80,6 +80,7 @@ export class BunRawTlsSocket extends BunRawSocket implements RawTlsSocket {
 }
 
 const tlsHandlers: BunTlsSocketHandler = {
+  binaryType: "uint8array",
   open: (socket) => socket.data?.attach(socket),
   handshake: (socket, success, error) => (socket.data as BunRawTlsSocket | undefined)?.onHandshake(socket, success, error),
   data: (socket, data) => socket.data?.onData(data),

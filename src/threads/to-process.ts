@@ -49,16 +49,16 @@ import { WorkerPool } from "./worker-pool.ts";
  * is cancelled the function's context is cancelled, and a process that has
  * not stopped `cancelGrace` ms later is killed.
  *
- * @throws {TypeError} if `module` is not a WorkerModule or `name` not a string,
+ * @throws {@link !TypeError} if `module` is not a WorkerModule or `name` not a string,
  *   and (as a rejection) if an argument cannot be cloned.
- * @throws {UnsupportedError} if the runtime's adapter has no worker processes
+ * @throws {@link UnsupportedError} if the runtime's adapter has no worker processes
  *   (browsers).
- * @throws {WorkerCrashedError} if the process running the call died (its
+ * @throws {@link WorkerCrashedError} if the process running the call died (its
  *   exit code or signal in the message).
  * @example
  * ```ts
  * import { run, toProcess, workerModule } from "skein";
- * import type * as Math from "../math.worker.ts";
+ * import type * as Math from "./math.worker.ts";
  * const math = workerModule<typeof Math>(new URL("./math.worker.ts", import.meta.url));
  * await run(async (cx) => {
  *   const n = await toProcess(cx, math, "fib", 35); // in a child process
