@@ -338,25 +338,34 @@ describe("the blocking detector (detectBlocking)", () => {
   }
 
   it("reports a task step that holds the event loop, naming the task and where it yielded", async () => {
-    const reports: BlockingReport[] = [];
-    await run(
-      async (cx) => {
-        await cx.taskGroup(async (tg) => {
-          tg.startSoon(async function hog(cx) {
-            await cx.sleep(1);
-            hold(120);
-            await cx.checkpoint();
+    /** One run of the scenario; the reports of 100 ms or more. */
+    async function once(): Promise<BlockingReport[]> {
+      const reports: BlockingReport[] = [];
+      await run(
+        async (cx) => {
+          await cx.taskGroup(async (tg) => {
+            tg.startSoon(async function hog(cx) {
+              await cx.sleep(1);
+              hold(120);
+              await cx.checkpoint();
+            });
+            tg.startSoon(async function polite(cx) {
+              for (let i = 0; i < 5; i++) await cx.sleep(1);
+            });
           });
-          tg.startSoon(async function polite(cx) {
-            for (let i = 0; i < 5; i++) await cx.sleep(1);
-          });
-        });
-      },
-      { detectBlocking: { threshold: 60, report: (r) => reports.push(r) } },
-    );
-    // Only reports of 100 ms or more are asserted on: on a loaded machine the
-    // scheduler alone can stretch any step past the 60 ms threshold.
-    const long = reports.filter((r) => r.duration >= 100);
+        },
+        { detectBlocking: { threshold: 60, report: (r) => reports.push(r) } },
+      );
+      // On a loaded machine the scheduler alone can stretch a step past the
+      // 60 ms threshold: only long reports are this test's business.
+      return reports.filter((r) => r.duration >= 100);
+    }
+    // The detector measures real time, so a loaded machine can add a genuine
+    // stall (the process was not scheduled for 100+ ms). A detector that
+    // reported the hog twice would do so on every attempt; one clean attempt
+    // out of three shows it does not.
+    let long = await once();
+    for (let attempt = 1; attempt < 3 && long.some((r) => r.kind === "stall"); attempt++) long = await once();
     const steps = long.filter((r) => r.kind === "step");
     expect(steps.map((r) => r.task?.name)).toEqual(["hog"]);
     expect(steps[0]!.duration).toBeGreaterThanOrEqual(100);

@@ -9,6 +9,7 @@ import {
   run,
   WouldBlock,
 } from "skein";
+import { MockClock } from "skein/testing";
 
 describe("memory object streams", () => {
   it("rendezvous (buffer 0): each send waits for a receiver; items arrive in order", async () => {
@@ -228,6 +229,9 @@ describe("memory object streams", () => {
         await cx.sleep(1);
         expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i));
       }),
+      // Virtual time: the 1 ms deadlines surely come before the 20 ms sleep
+      // (on real time, starting 200 tasks on a loaded machine can take longer).
+      { clock: new MockClock({ autojumpThreshold: 0 }) },
     );
   });
 
