@@ -1,6 +1,34 @@
 // Bad input: a clear TypeError/RangeError at the call site, naming the argument.
 import { describe, expect, it } from "vitest";
-import { CancelScope, ContextVar, run } from "skein";
+import {
+  asCompleted,
+  BufferedByteReceiveStream,
+  CancelScope,
+  CapacityLimiter,
+  Condition,
+  type Context,
+  ContextVar,
+  createMemoryObjectStream,
+  Event,
+  fromReadableStream,
+  fromWritableStream,
+  gather,
+  Lock,
+  Queue,
+  ResourceGuard,
+  run,
+  Semaphore,
+  StapledObjectStream,
+  type TaskGroup,
+  TextReceiveStream,
+  TextSendStream,
+  toThread,
+  toWritableStream,
+  wait,
+  waitFor,
+  workerModule,
+} from "skein";
+import { memoryStreamOneWayPair } from "skein/testing";
 
 describe("bad input", () => {
   it("run rejects a non-function main at the call site", () => {
@@ -53,6 +81,140 @@ describe("bad input", () => {
   it("context variables check their name and their context", async () => {
     expect(() => new ContextVar(1 as never, 0)).toThrow(/name must be a string/);
     const v = new ContextVar("v", 0);
-    expect(() => v.get({} as never)).toThrow(/cx must be a Skein context/);
+    expect(() => v.get({} as never)).toThrow(/ContextVar.get\(cx\): pass the context \(cx\) as the first argument, got an object/);
+  });
+});
+
+// Issue 13: every public blocking call made without its context (or with
+// something else first) is a TypeError naming the call, never "Cannot read
+// properties of undefined".
+describe("calls without cx", () => {
+  type Call = readonly [name: string, call: (bad: unknown) => unknown];
+  const calls = (cx: Context, tg: TaskGroup): Call[] => {
+    const lock = new Lock();
+    const event = new Event();
+    const semaphore = new Semaphore(1);
+    const limiter = new CapacityLimiter(1);
+    const condition = new Condition();
+    const guard = new ResourceGuard();
+    const [send, receive] = createMemoryObjectStream<number>(1);
+    const queue = new Queue<number>();
+    const [bytesOut, bytesIn] = memoryStreamOneWayPair();
+    const buffered = new BufferedByteReceiveStream(bytesIn);
+    const textIn = new TextReceiveStream(bytesIn);
+    const textOut = new TextSendStream(bytesOut);
+    const stapled = new StapledObjectStream(send, receive);
+    const readable = fromReadableStream(new ReadableStream<Uint8Array>());
+    const writable = fromWritableStream(new WritableStream<Uint8Array<ArrayBuffer>>());
+    const handle = tg.createTask(async () => 1);
+    const v = new ContextVar("v", 0);
+    const module = workerModule<{ f(cx: Context): number }>(new URL("./never.js", import.meta.url));
+    void cx;
+    return [
+      ["Lock.acquire", (b) => lock.acquire(b as never)],
+      ["Lock.acquireNowait", (b) => lock.acquireNowait(b as never)],
+      ["Lock.release", (b) => lock.release(b as never)],
+      ["Lock.withLock", (b) => lock.withLock(b as never, async () => {})],
+      ["Lock.hold", (b) => lock.hold(b as never)],
+      ["Event.wait", (b) => event.wait(b as never)],
+      ["Semaphore.acquire", (b) => semaphore.acquire(b as never)],
+      ["Semaphore.withSemaphore", (b) => semaphore.withSemaphore(b as never, async () => {})],
+      ["Semaphore.hold", (b) => semaphore.hold(b as never)],
+      ["CapacityLimiter.acquire", (b) => limiter.acquire(b as never)],
+      ["CapacityLimiter.acquireOnBehalfOf", (b) => limiter.acquireOnBehalfOf(b as never, {})],
+      ["CapacityLimiter.acquireNowait", (b) => limiter.acquireNowait(b as never)],
+      ["CapacityLimiter.release", (b) => limiter.release(b as never)],
+      ["CapacityLimiter.withToken", (b) => limiter.withToken(b as never, async () => {})],
+      ["CapacityLimiter.hold", (b) => limiter.hold(b as never)],
+      ["Condition.acquire", (b) => condition.acquire(b as never)],
+      ["Condition.release", (b) => condition.release(b as never)],
+      ["Condition.withLock", (b) => condition.withLock(b as never, async () => {})],
+      ["Condition.wait", (b) => condition.wait(b as never)],
+      ["Condition.waitFor", (b) => condition.waitFor(b as never, () => true)],
+      ["Condition.notify", (b) => condition.notify(b as never)],
+      ["Condition.notifyAll", (b) => condition.notifyAll(b as never)],
+      ["ResourceGuard.use", (b) => guard.use(b as never, async () => {})],
+      ["MemoryObjectSendStream.send", (b) => send.send(b as never, 1)],
+      ["MemoryObjectReceiveStream.receive", (b) => receive.receive(b as never)],
+      ["MemoryObjectReceiveStream.iterate", (b) => receive.iterate(b as never)],
+      ["Queue.put", (b) => queue.put(b as never, 1)],
+      ["Queue.get", (b) => queue.get(b as never)],
+      ["Queue.join", (b) => queue.join(b as never)],
+      ["BufferedByteReceiveStream.receive", (b) => buffered.receive(b as never)],
+      ["BufferedByteReceiveStream.receiveExactly", (b) => buffered.receiveExactly(b as never, 1)],
+      ["BufferedByteReceiveStream.receiveUntil", (b) => buffered.receiveUntil(b as never, new Uint8Array([10]), 10)],
+      ["TextReceiveStream.receive", (b) => textIn.receive(b as never)],
+      ["TextSendStream.send", (b) => textOut.send(b as never, "x")],
+      ["StapledObjectStream.send", (b) => stapled.send(b as never, 1)],
+      ["StapledObjectStream.receive", (b) => stapled.receive(b as never)],
+      ["StapledObjectStream.sendEof", (b) => stapled.sendEof(b as never)],
+      ["ReadableStream receive", (b) => readable.receive(b as never)],
+      ["WritableStream send", (b) => writable.send(b as never, new Uint8Array(1))],
+      ["WritableStream sendEof", (b) => writable.sendEof(b as never)],
+      ["toThread", (b) => toThread(b as never, module, "f")],
+      ["gather", (b) => gather(b as never, [async () => 1])],
+      ["wait", (b) => wait(b as never, [async () => 1])],
+      ["asCompleted", (b) => asCompleted(b as never, tg, [async () => 1])],
+      ["TaskHandle.result", (b) => handle.result(b as never)],
+      ["ContextVar.get", (b) => v.get(b as never)],
+      ["ContextVar.set", (b) => v.set(b as never, 1)],
+      ["tg.start", (b) => tg.start(b as never, async () => {})],
+      ["toWritableStream", (b) => toWritableStream(b as never, bytesOut)],
+      ["waitFor", (b) => waitFor(b as never, 10, async () => {})],
+    ];
+  };
+
+  it("is a TypeError that names the call and what was passed, for every public blocking call", async () => {
+    const failures: string[] = [];
+    await run(async (cx) => {
+      await cx.taskGroup(async (tg) => {
+        for (const bad of [undefined, 42, {}, tg]) {
+          for (const [name, call] of calls(cx, tg)) {
+            let error: unknown;
+            try {
+              await call(bad);
+            } catch (e) {
+              error = e;
+            }
+            const message = error instanceof Error ? error.message : String(error);
+            const shown = bad === undefined ? "undefined" : bad === 42 ? "42" : bad === tg ? "a TaskGroup" : "an Object|an object";
+            if (!(error instanceof TypeError) || !/pass the context \(cx\) as the first argument, got /.test(message) ||
+              !new RegExp(`got (${shown})`).test(message) || !message.includes("(cx")) {
+              failures.push(`${name}(${String(bad)}): ${error === undefined ? "no error" : `${(error as Error).name}: ${message}`}`);
+            }
+          }
+        }
+      });
+    });
+    expect(failures).toEqual([]);
+  });
+
+  it("names the context Context, never Task, in messages", async () => {
+    await run(async (cx) => {
+      let message = "";
+      try {
+        await cx.sleep(cx as never);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/got a Context\b/);
+      expect(message).not.toMatch(/Task/);
+    });
+  });
+
+  it("startSoon and start given a promise say so and show the fix", async () => {
+    await run(async (cx) => {
+      await cx.taskGroup(async (tg) => {
+        const work = async (_cx: Context) => {};
+        const promise = work(cx);
+        expect(() => tg.startSoon(promise as never)).toThrow(TypeError);
+        expect(() => tg.startSoon(promise as never)).toThrow(
+          /startSoon: fn must be a function, got a Promise \(did you call the function\? pass it uncalled: startSoon\(fn, \.\.\.args\)\)/,
+        );
+        expect(() => tg.startSoon({ name: "x" }, promise as never)).toThrow(/got a Promise \(did you call the function/);
+        expect(() => tg.start(cx, promise as never)).toThrow(/start: fn must be a function, got a Promise \(did you call the function\? pass it uncalled: start\(cx, fn, \.\.\.args\)\)/);
+        expect(() => tg.startSoon(undefined as never)).toThrow(/startSoon: fn must be a function, got undefined$/);
+      });
+    });
   });
 });

@@ -28,7 +28,7 @@ import { type TaskInfo, viewOf } from "./instrument.ts";
 import type { Task } from "./task.ts";
 import { runTaskGroup, type TaskGroup } from "./task-group.ts";
 import { checkTimeoutOptions, failAt, type FailOptions, moveOnAt, type MoveOnOptions, type MoveOnResult, runInScope } from "./timeouts.ts";
-import { checkDelay, checkFunction, checkThenable, checkTime, describeValue } from "./validate.ts";
+import { checkDelay, checkFunction, checkThenable, checkTime, CONTEXT, describeValue } from "./validate.ts";
 import { parkWhereBlocked, SleepWaiter, Waiter } from "./waiter.ts";
 
 /**
@@ -417,4 +417,8 @@ export class Context {
   toString(): string {
     return `Context(task ${describeValue(this._task.name)})`;
   }
+
+  /** @internal The brand `checkContext` tests (one property load, on the prototype). */
+  declare readonly [CONTEXT]: true;
 }
+Object.defineProperty(Context.prototype, CONTEXT, { value: true });

@@ -15,7 +15,7 @@
 import { CancelScope, passCancelled } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, TimeoutError } from "./errors.ts";
-import { checkBoolean, describeValue } from "./validate.ts";
+import { checkBoolean, checkContext, describeValue } from "./validate.ts";
 
 /**
  * What `moveOnAfter`/`moveOnAt` report: whether the deadline cancelled the
@@ -165,5 +165,6 @@ export async function failAt<T>(
  * ```
  */
 export function waitFor<T>(cx: Context, ms: number, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+  checkContext(cx, "waitFor");
   return cx.failAfter(ms, body);
 }

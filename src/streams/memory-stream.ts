@@ -41,7 +41,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT } from "../core/waiter-queue.ts";
 import { Channel } from "./channel.ts";
 import type { ObjectReceiveStream, ObjectSendStream } from "./object-stream.ts";
@@ -185,6 +185,7 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
    * ```
    */
   send(cx: Context, item: T): Promise<void> {
+    checkContext(cx, "MemoryObjectSendStream.send");
     if (this.closed) throw new ClosedResourceError("this send stream is closed");
     return block(SEND as BlockingOp<StreamState<T>, T, void>, this._state, cx, item);
   }
@@ -264,6 +265,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
    * ```
    */
   receive(cx: Context): Promise<T> {
+    checkContext(cx, "MemoryObjectReceiveStream.receive");
     if (this.closed) throw new ClosedResourceError("this receive stream is closed");
     return block(RECEIVE as BlockingOp<StreamState<T>, void, T>, this._state, cx, undefined);
   }
@@ -295,6 +297,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
    * ```
    */
   iterate(cx: Context): AsyncIterableIterator<T> {
+    checkContext(cx, "MemoryObjectReceiveStream.iterate");
     return this.items(cx);
   }
 

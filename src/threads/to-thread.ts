@@ -37,7 +37,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { checkDelay, checkFunction, describeValue } from "../core/validate.ts";
+import { checkContext, checkDelay, checkFunction, describeValue } from "../core/validate.ts";
 import { type CallOptions, type Exposed, type Limiter, WorkerPool } from "./worker-pool.ts";
 
 /** The functions of a worker module that `toThread` can call: those taking a context first. */
@@ -180,6 +180,7 @@ export function toThread<M, K extends keyof WorkerFunctions<M> & string>(
   name: K,
   ...args: ArgsOf<WorkerFunctions<M>[K]>
 ): Promise<ResultOf<WorkerFunctions<M>[K]>> {
+  checkContext(cx, "toThread");
   if (!(module instanceof WorkerModule)) {
     throw new TypeError(`module must be a WorkerModule (from workerModule()), got ${describeValue(module)}`);
   }
