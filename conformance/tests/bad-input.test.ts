@@ -218,3 +218,40 @@ describe("calls without cx", () => {
     });
   });
 });
+
+// Issue 13: receive streams are iterated with iterate(cx) (explicit context);
+// `for await (x of stream)` is a TypeError that says so.
+describe("for await over a receive stream", () => {
+  it("is a TypeError naming the way that works, and iterate(cx) ends at the end of the stream", async () => {
+    await run(async (cx) => {
+      const [send, receive] = createMemoryObjectStream<number>(3);
+      await send.send(cx, 1);
+      await send.send(cx, 2);
+      send.close();
+      let error: unknown;
+      try {
+        for await (const _ of receive as unknown as AsyncIterable<number>) break;
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/MemoryObjectReceiveStream is not async-iterable.*for await \(const item of stream\.iterate\(cx\)\)/);
+      const got: number[] = [];
+      for await (const item of receive.iterate(cx)) got.push(item);
+      expect(got).toEqual([1, 2]);
+
+      const [bytesOut, bytesIn] = memoryStreamOneWayPair();
+      for (const stream of [new TextReceiveStream(bytesIn), new BufferedByteReceiveStream(bytesIn)]) {
+        let e2: unknown;
+        try {
+          for await (const _ of stream as unknown as AsyncIterable<unknown>) break;
+        } catch (e) {
+          e2 = e;
+        }
+        expect(e2).toBeInstanceOf(TypeError);
+        expect((e2 as Error).message).toMatch(/is not async-iterable.*receive\(cx\)/);
+      }
+      void bytesOut;
+    });
+  });
+});

@@ -90,3 +90,22 @@ export function checkCount(name: string, value: unknown, min: number, allowInfin
     throw new RangeError(`${name} must be a whole number >= ${min}${allowInfinity ? " or Infinity" : ""}, got ${value}`);
   }
 }
+
+/**
+ * Makes `for await (x of stream)` on instances of a class whose receives
+ * need the context throw a TypeError saying what to write instead. The
+ * method is defined on the prototype but not declared in the class's type,
+ * so TypeScript still reports `for await` over such a stream at compile
+ * time; plain JavaScript gets this message at run time. @internal
+ */
+export function refuseAsyncIteration(proto: object, what: string, instead: string): void {
+  Object.defineProperty(proto, Symbol.asyncIterator, {
+    value: function notAsyncIterable(): never {
+      throw new TypeError(
+        `${what} is not async-iterable: its receives take the context (cx) explicitly. Write ${instead}`,
+      );
+    },
+    configurable: true,
+    writable: true,
+  });
+}

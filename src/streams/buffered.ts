@@ -39,7 +39,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../core/errors.ts";
-import { checkContext, checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, HalfCloseableStream } from "./byte-stream.ts";
 
 const DEFAULT_MAX_BYTES = 65536;
@@ -383,3 +383,6 @@ export class BufferedByteStream extends BufferedByteReceiveStream implements Hal
     return this.stream.sendEof(cx);
   }
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(BufferedByteReceiveStream.prototype, "BufferedByteReceiveStream", "a loop over `await stream.receive(cx)` that ends at an empty chunk");

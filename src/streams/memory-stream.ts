@@ -41,7 +41,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
-import { checkContext, describeValue } from "../core/validate.ts";
+import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT } from "../core/waiter-queue.ts";
 import { Channel } from "./channel.ts";
 import type { ObjectReceiveStream, ObjectSendStream } from "./object-stream.ts";
@@ -289,7 +289,10 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
 
   /**
    * An async iterator over the items, ending quietly at the end of the
-   * stream. Each step is a `receive(cx)`.
+   * stream. Each step is a `receive(cx)`. This is the one way to iterate a
+   * receive stream: the stream itself is not async-iterable, because every
+   * receive takes the context (whose cancel scope it runs in), and
+   * `for await (x of receive)` throws a `TypeError` that points here.
    *
    * @example
    * ```ts
@@ -381,3 +384,6 @@ export function createMemoryObjectStream<T>(
   const state = new StreamState<T>(maxBufferSize);
   return [new MemoryObjectSendStream(state), new MemoryObjectReceiveStream(state)];
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(MemoryObjectReceiveStream.prototype, "MemoryObjectReceiveStream", "`for await (const item of stream.iterate(cx))`");

@@ -22,7 +22,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError } from "../core/errors.ts";
-import { checkContext, describeValue } from "../core/validate.ts";
+import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "./byte-stream.ts";
 import type { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./object-stream.ts";
 
@@ -293,3 +293,6 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
     return this.close();
   }
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(StapledObjectStream.prototype, "StapledObjectStream", "a loop over `await stream.receive(cx)` that ends at EndOfStream");

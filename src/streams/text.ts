@@ -26,7 +26,7 @@
 
 import type { Context } from "../core/context.ts";
 import { EndOfStream } from "../core/errors.ts";
-import { checkContext, describeValue } from "../core/validate.ts";
+import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "./byte-stream.ts";
 import type { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./object-stream.ts";
 
@@ -362,3 +362,7 @@ export class TextStream implements ObjectStream<string> {
     return this.close();
   }
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(TextReceiveStream.prototype, "TextReceiveStream", "a loop over `await stream.receive(cx)` that ends at EndOfStream");
+refuseAsyncIteration(TextStream.prototype, "TextStream", "a loop over `await stream.receive(cx)` that ends at EndOfStream");
