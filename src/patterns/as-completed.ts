@@ -46,7 +46,7 @@
  * @module
  */
 
-import { Context } from "../core/context.ts";
+import type { Context } from "../core/context.ts";
 import { BrokenResourceError } from "../core/errors.ts";
 import { Fifo } from "../core/fifo.ts";
 import { TaskGroup } from "../core/task-group.ts";

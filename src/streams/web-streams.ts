@@ -53,7 +53,7 @@
  * @module
  */
 
-import { Context } from "../core/context.ts";
+import type { Context } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { checkContext, checkCount, describeValue } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "./byte-stream.ts";

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { Context } from "../core/context.ts";
+import type { Context } from "../core/context.ts";
 import { UsageError } from "../core/errors.ts";
 import { Lock, type LockStatistics } from "./lock.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
