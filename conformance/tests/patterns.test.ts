@@ -378,7 +378,7 @@ describe("asCompleted", () => {
     await run((cx) =>
       cx.taskGroup(async (tg, cx) => {
         expect(() => asCompleted(cx, [async () => 1] as never, [])).toThrow(/tg must be a TaskGroup/);
-        expect(() => asCompleted({} as never, tg, [])).toThrow(/cx must be a Skein context/);
+        expect(() => asCompleted({} as never, tg, [])).toThrow(/asCompleted\(cx\): pass the context \(cx\) as the first argument/);
         expect(() => asCompleted(cx, tg, [1 as never])).toThrow(/jobs\[0\] must be a function/);
         await expect(asCompleted(cx, tg, []).next()).resolves.toEqual({ value: undefined, done: true });
       }),

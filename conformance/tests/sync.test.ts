@@ -517,7 +517,7 @@ describe("Condition", () => {
         await holding.wait(cx);
         expect(() => cond.notify(cx)).toThrow(UsageError); // held, but by another task
         expect(() => (cond.notify as unknown as (n?: number) => void)()).toThrow(TypeError);
-        expect(() => (cond.notify as unknown as (n?: number) => void)(2)).toThrow(/cx must be a Context/);
+        expect(() => (cond.notify as unknown as (n?: number) => void)(2)).toThrow(/Condition.notify\(cx\): pass the context \(cx\) as the first argument, got 2/);
         expect(() => (cond.notifyAll as unknown as () => void)()).toThrow(TypeError);
       }),
     );

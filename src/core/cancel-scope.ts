@@ -40,6 +40,14 @@
  * Deadlines are absolute times on the run's clock, or relative
  * (`relativeDeadline`): counted from the moment the scope is entered.
  *
+ * External cancellation: a scope made with `{ signal }` (an `AbortSignal`
+ * from elsewhere: a request's, a test's) is cancelled when the signal
+ * aborts, with the reason `"aborted by signal"`; every `Cancelled` it raises
+ * has `signal.reason` as its `cause`. An already-aborted signal cancels the
+ * scope on entry. The scope listens only while it is active: it adds one
+ * `abort` listener (an object, no closure) on entry and removes it on exit,
+ * so any number of scopes may come and go on one long-lived signal.
+ *
  * A context is usable only while its scope is active: once a scope has exited
  * (its body returned, its group ended, its run ended) every blocking call
  * through a context of it raises {@link ClosedResourceError}, and a call still
@@ -87,6 +95,34 @@ export interface CancelScopeOptions {
   relativeDeadline?: number;
   /** Whether the scope ignores the cancellation of its ancestors. Default `false`. */
   shield?: boolean;
+  /**
+   * An `AbortSignal` that cancels the scope when it aborts (at once on entry
+   * if it already has). The reason is `"aborted by signal"` and each
+   * {@link Cancelled} raised for it has `signal.reason` as its `cause`.
+   */
+  signal?: AbortSignal;
+}
+
+/** The reason recorded when an `AbortSignal` cancels a scope. */
+export const SIGNAL_REASON = "aborted by signal";
+
+/** The scope's `abort` listener (an EventListenerObject: no closure per scope). */
+class SignalLink {
+  constructor(readonly scope: CancelScope, readonly signal: AbortSignal) {}
+  handleEvent(): void {
+    this.scope._aborted();
+  }
+}
+
+/** Throws unless `value` is undefined or an AbortSignal. @internal */
+export function checkSignal(name: string, value: unknown): asserts value is AbortSignal | undefined {
+  if (value === undefined) return;
+  if (
+    value === null || typeof value !== "object" || typeof (value as AbortSignal).aborted !== "boolean" ||
+    typeof (value as AbortSignal).addEventListener !== "function"
+  ) {
+    throw new TypeError(`${name} must be an AbortSignal, got ${describeValue(value)}`);
+  }
 }
 
 const UNENTERED = 0;
@@ -146,12 +182,15 @@ export class CancelScope {
   _origin: CancelScope | null = null;
   /** @internal */ _controller: AbortController | null = null;
   /** @internal */ _timer: DeadlineTimer | null = null;
+  /** @internal The `{ signal }` option, and its listener while active. */ _signal: SignalLink | null = null;
+  /** @internal Cancelled by the signal: `signal.reason`, the cause of every Cancelled raised. */ _byAbort = false;
 
   /**
    * Creates a scope, not yet entered.
    *
    * @param options deadline (absolute, ms on the run's clock) or
-   *   relativeDeadline (ms from entry), and shield.
+   *   relativeDeadline (ms from entry), shield, and signal (an AbortSignal
+   *   that cancels the scope when it aborts).
    * @throws {@link !TypeError} if an option has the wrong type, or both deadlines are given.
    * @throws {@link !RangeError} if `deadline` is NaN, or `relativeDeadline` negative or NaN.
    */
@@ -159,7 +198,8 @@ export class CancelScope {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`options must be an object, got ${describeValue(options)}`);
     }
-    const { deadline = Infinity, relativeDeadline = Infinity, shield = false } = options;
+    const { deadline = Infinity, relativeDeadline = Infinity, shield = false, signal } = options;
+    checkSignal("options.signal", signal);
     checkTime("options.deadline", deadline);
     checkDelay("options.relativeDeadline", relativeDeadline);
     checkBoolean("options.shield", shield);
@@ -169,6 +209,7 @@ export class CancelScope {
     this._deadline = deadline;
     this._relative = relativeDeadline;
     this._shield = shield;
+    if (signal !== undefined) this._signal = new SignalLink(this, signal);
   }
 
   /**
@@ -344,7 +385,16 @@ export class CancelScope {
    * the exit marker: the error for using a context whose scope has exited).
    */
   _raise(): Error {
-    return new Cancelled(this._reason, this);
+    const error = new Cancelled(this._reason, this);
+    if (this._byAbort) error.cause = this._signal!.signal.reason;
+    return error;
+  }
+
+  /** @internal The signal of `{ signal }` aborted. */
+  _aborted(): void {
+    if (this._cancelCalled || this._state === EXITED) return;
+    this._byAbort = true;
+    this.cancel(SIGNAL_REASON);
   }
 
   /** @internal Effective deadline: the earliest deadline up to the nearest shield. */
@@ -380,6 +430,16 @@ export class CancelScope {
     }
     this._runner = runner;
     this._parent = parent;
+    const link = this._signal;
+    if (link !== null) {
+      if (link.signal.aborted) {
+        this._state = UNENTERED; // cancel now, before linking: it takes effect on entry
+        this._aborted();
+        this._state = ACTIVE;
+      } else {
+        link.signal.addEventListener("abort", link);
+      }
+    }
     if (this._cancelCalled && runner.instruments !== null) runner.instruments.scopeCancelled(this, this._reason);
     if (parent !== null) this._link(parent);
     if (this._deadline !== Infinity) this._syncTimer();
@@ -419,6 +479,8 @@ export class CancelScope {
     this._origin = this._parent === null ? RUN_ENDED : SCOPE_EXITED;
     this._unlink();
     if (this._timer !== null) this._runner!.timers.remove(this._timer);
+    const link = this._signal;
+    if (link !== null) link.signal.removeEventListener("abort", link);
     // Only code outside this scope's tasks can still be parked here (a web
     // stream's pull running in a captured context): wake it with the
     // exit marker's ClosedResourceError rather than leave it hanging.
@@ -524,6 +586,7 @@ export function passCancelled(error: unknown, scope: CancelScope): void {
   if (error instanceof Cancelled && origin !== null && !(origin instanceof ExitedMarker)) {
     error._scope = origin;
     error._reason = origin._reason;
+    if (origin._byAbort) error.cause = origin._signal!.signal.reason;
   }
 }
 

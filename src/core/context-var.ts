@@ -19,7 +19,7 @@
  */
 
 import type { Context } from "./context.ts";
-import { describeValue } from "./validate.ts";
+import { checkContext, describeValue } from "./validate.ts";
 
 /**
  * Returned by {@link ContextVar.set}; pass it to {@link ContextVar.reset} to
@@ -84,7 +84,7 @@ export class ContextVar<T> {
    * ```
    */
   get(cx: Context): T {
-    const vars = contextOf(cx)._task.vars;
+    const vars = contextOf(cx, "ContextVar.get")._task.vars;
     if (vars !== null && vars.has(this)) return vars.get(this) as T;
     return this.defaultValue;
   }
@@ -99,7 +99,7 @@ export class ContextVar<T> {
    * ```
    */
   set(cx: Context, value: T): ContextVarToken<T> {
-    const task = contextOf(cx)._task;
+    const task = contextOf(cx, "ContextVar.set")._task;
     const vars = task.vars;
     const had = vars !== null && vars.has(this);
     const token = new ContextVarToken(this, had, had ? (vars.get(this) as T) : undefined);
@@ -123,7 +123,7 @@ export class ContextVar<T> {
     if (!(token instanceof ContextVarToken) || token._var !== this) {
       throw new TypeError(`token must come from set() on the ContextVar ${JSON.stringify(this.name)}`);
     }
-    const task = contextOf(cx)._task;
+    const task = contextOf(cx, "ContextVar.reset")._task;
     const next = new Map(task.vars ?? undefined);
     if (token._had) next.set(this, token._old);
     else next.delete(this);
@@ -131,9 +131,7 @@ export class ContextVar<T> {
   }
 }
 
-function contextOf(cx: Context): Context {
-  if (cx === null || typeof cx !== "object" || !("_task" in cx)) {
-    throw new TypeError(`cx must be a Skein context, got ${describeValue(cx)}`);
-  }
+function contextOf(cx: Context, call: string): Context {
+  checkContext(cx, call);
   return cx;
 }

@@ -28,7 +28,7 @@ import { type TaskInfo, viewOf } from "./instrument.ts";
 import type { Task } from "./task.ts";
 import { runTaskGroup, type TaskGroup } from "./task-group.ts";
 import { checkTimeoutOptions, failAt, type FailOptions, moveOnAt, type MoveOnOptions, type MoveOnResult, runInScope } from "./timeouts.ts";
-import { checkDelay, checkFunction, checkThenable, checkTime, describeValue } from "./validate.ts";
+import { checkDelay, checkFunction, checkThenable, checkTime, CONTEXT, describeValue } from "./validate.ts";
 import { parkWhereBlocked, SleepWaiter, Waiter } from "./waiter.ts";
 
 /**
@@ -268,24 +268,45 @@ export class Context {
 
   /**
    * Runs `body` with a new task group (a trio nursery) and waits for every
-   * task started in it. Returns the body's result, or `undefined` if the
-   * group's own scope was cancelled before the body returned.
+   * task started in it, then returns what the body returned.
    *
    * If the body or any task throws, the group's scope is cancelled (stopping
    * the body and every other task), the group waits for all of them, then
    * throws: the error itself when there is exactly one, a
    * {@link TaskGroupError} holding all of them when there are several.
    *
+   * Cancellation, as trio's nursery: a cancellation of an *outer* scope
+   * passes through the group (it throws {@link Cancelled}, absorbed where
+   * that cancellation came from), so the group never returns normally
+   * without its body's value because of someone else. Only the group's *own*
+   * scope (`tg.cancelScope.cancel()`, its deadline, or a `startSoon` task
+   * calling `cx.cancelScope.cancel()`, which is the group's scope) is
+   * absorbed here: the group then returns normally, and if that cut the body
+   * short there is no value. Hence the types: a body that returns nothing
+   * gives `Promise<void>`; a body that returns a `T` gives
+   * `Promise<T | undefined>`, `undefined` meaning exactly "the group
+   * cancelled itself before its body returned". If you never cancel the
+   * group's own scope, the value is always there; to cancel from outside
+   * and get a typed answer, cancel a scope around the group instead
+   * (`moveOnAfter`, `withCancelScope`), whose result says whether it was cut.
+   *
    * @throws {@link !TypeError} if `body` is not a function.
    * @example
    * ```ts
-   * const total = await cx.taskGroup(async (tg) => {
+   * await cx.taskGroup(async (tg) => {
    *   tg.startSoon(download, "a.txt");
    *   tg.startSoon(download, "b.txt");
-   *   return 2;
    * }); // both downloads have finished here
+   *
+   * const first = await cx.taskGroup(async (tg, cx) => {
+   *   const port = await tg.start<number>(cx, serve);
+   *   tg.cancelScope.cancel(); // stop the server once we have its port
+   *   return port;
+   * }); // number | undefined (undefined only if the group cancelled itself before `return`)
    * ```
    */
+  taskGroup(body: (tg: TaskGroup, cx: Context) => void | PromiseLike<void>): Promise<void>;
+  taskGroup<T>(body: (tg: TaskGroup, cx: Context) => T | PromiseLike<T>): Promise<T | undefined>;
   taskGroup<T>(body: (tg: TaskGroup, cx: Context) => T | PromiseLike<T>): Promise<T | undefined> {
     checkFunction("body", body);
     return runTaskGroup(this, body);
@@ -417,4 +438,8 @@ export class Context {
   toString(): string {
     return `Context(task ${describeValue(this._task.name)})`;
   }
+
+  /** @internal The brand `checkContext` tests (one property load, on the prototype). */
+  declare readonly [CONTEXT]: true;
 }
+Object.defineProperty(Context.prototype, CONTEXT, { value: true });

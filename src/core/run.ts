@@ -11,7 +11,8 @@
 
 import type { Adapter } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
-import { CancelScope } from "./cancel-scope.ts";
+import { CancelScope, checkSignal } from "./cancel-scope.ts";
+import { Cancelled } from "./errors.ts";
 import type { Context } from "./context.ts";
 import { type Instrument, Instrumentation } from "./instrument.ts";
 import { BlockingDetector, type BlockingDetectorOptions, blockingDetectorOptions } from "./blocking-detector.ts";
@@ -57,6 +58,15 @@ export interface RunOptions {
    * {@link BlockingReport}.
    */
   detectBlocking?: boolean | BlockingDetectorOptions;
+  /**
+   * An `AbortSignal` that cancels the whole run when it aborts (at once if
+   * it already has): `main` and every task see {@link Cancelled} (whose
+   * `cause` is `signal.reason`) and run their `finally` blocks, then `run`
+   * rejects with `signal.reason`, as `fetch` does. If `main` returns a value
+   * anyway (it caught nothing and never reached a checkpoint), `run` returns it.
+   * The listener is removed when the run ends.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -104,9 +114,10 @@ export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOp
   if (options.trackTasks !== undefined && typeof options.trackTasks !== "boolean") {
     throw new TypeError(`options.trackTasks must be a boolean, got ${describeValue(options.trackTasks)}`);
   }
+  checkSignal("options.signal", options.signal);
   const detect = blockingDetectorOptions(options.detectBlocking);
   const tracked = instruments.length > 0 || options.trackTasks === true || detect !== null;
-  return runMain(adapter, clock, main, tracked ? [...instruments] : null, detect);
+  return runMain(adapter, clock, main, tracked ? [...instruments] : null, detect, options.signal);
 }
 
 async function runMain<T>(
@@ -115,6 +126,7 @@ async function runMain<T>(
   main: (cx: Context) => T | PromiseLike<T>,
   instruments: Instrument[] | null,
   detect: BlockingDetectorOptions | null,
+  signal: AbortSignal | undefined,
 ): Promise<T> {
   const runner = new Runner(adapter, clock);
   let detector: BlockingDetector | null = null;
@@ -125,15 +137,19 @@ async function runMain<T>(
   }
   clock.attach?.(runner);
   try {
-    return await runRoot(runner, main);
+    return await runRoot(runner, main, signal);
+  } catch (error) {
+    // The root scope was cancelled by `signal`: reject with its reason, as fetch does.
+    if (error instanceof Cancelled && error.scope?._byAbort === true && error.scope._parent === null) throw signal!.reason;
+    throw error;
   } finally {
     detector?.close();
     clock.detach?.(runner);
   }
 }
 
-async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike<T>): Promise<T> {
-  const scope = new CancelScope();
+async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
+  const scope = new CancelScope({ signal });
   scope._enter(runner, null);
   const task = new Task(runner, "main", null, scope);
   const instruments = runner.instruments;

@@ -53,7 +53,7 @@ import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
 import { TaskHandle } from "./task-handle.ts";
-import { checkFunction, describeValue } from "./validate.ts";
+import { checkContext, describeValue } from "./validate.ts";
 
 /**
  * A task body: receives its context and the arguments given to
@@ -235,7 +235,7 @@ export class TaskGroup {
   startSoon<A extends unknown[]>(fn: TaskFunction<A>, ...args: A): void;
   startSoon<A extends unknown[]>(options: TaskOptions, fn: TaskFunction<A>, ...args: A): void;
   startSoon(first: unknown, ...rest: unknown[]): void {
-    const task = this.makeTask(first, rest, this.cancelScope);
+    const task = this.makeTask("startSoon", first, rest, this.cancelScope);
     task.owner = this;
     this._pending++;
     task.runner.spawn(task);
@@ -259,7 +259,7 @@ export class TaskGroup {
   createTask<R, A extends unknown[] = []>(options: TaskOptions, fn: TaskFunction<A, R>, ...args: A): TaskHandle<R>;
   createTask(first: unknown, ...rest: unknown[]): TaskHandle<unknown> {
     const scope = new CancelScope();
-    const task = this.makeTask(first, rest, scope);
+    const task = this.makeTask("createTask", first, rest, scope);
     scope._enter(task.runner, this.cancelScope);
     const handle = new TaskHandle<unknown>(task, scope, this);
     task.owner = handle;
@@ -328,13 +328,9 @@ export class TaskGroup {
   }
 
   private startWith(cx: Context, first: unknown, rest: unknown[], withHandle: boolean): Promise<unknown> {
-    if (cx === null || typeof cx !== "object" || !(cx.cancelScope instanceof CancelScope)) {
-      throw new TypeError(
-        `cx must be the caller's context (tg.start(cx, fn, ...args)), got ${describeValue(cx)}`,
-      );
-    }
+    checkContext(cx, withHandle ? "startTask" : "start");
     const scope = new CancelScope();
-    const task = this.makeTask(first, rest, scope);
+    const task = this.makeTask(withHandle ? "startTask" : "start", first, rest, scope);
     scope._enter(task.runner, cx.cancelScope);
     const starter = new Starter(this, scope);
     starter.task = task;
@@ -346,11 +342,11 @@ export class TaskGroup {
     return starter.promise;
   }
 
-  private makeTask(first: unknown, rest: unknown[], scope: CancelScope): Task {
+  private makeTask(call: string, first: unknown, rest: unknown[], scope: CancelScope): Task {
     let name: string | undefined;
     let fn = first;
     let args = rest;
-    if (typeof first !== "function" && first !== null && typeof first === "object") {
+    if (typeof first !== "function" && first !== null && typeof first === "object" && !isThenable(first)) {
       const options = first as TaskOptions;
       if (options.name !== undefined && typeof options.name !== "string") {
         throw new TypeError(`options.name must be a string, got ${describeValue(options.name)}`);
@@ -359,7 +355,7 @@ export class TaskGroup {
       fn = rest[0];
       args = rest.slice(1);
     }
-    checkFunction("fn", fn);
+    if (typeof fn !== "function") throw notAFunction(call, fn);
     if (!this._open) {
       throw new ClosedResourceError("this task group has closed; no new tasks can be started in it");
     }
@@ -402,6 +398,19 @@ export class TaskGroup {
       onClosed();
     }
   }
+}
+
+function isThenable(value: object): boolean {
+  return typeof (value as { then?: unknown }).then === "function";
+}
+
+/** The TypeError for a task that is not a function, with the likely mistake spelt out. */
+function notAFunction(call: string, fn: unknown): TypeError {
+  const shape = call === "startSoon" || call === "createTask" ? `${call}(fn, ...args)` : `${call}(cx, fn, ...args)`;
+  const hint = fn !== null && typeof fn === "object" && isThenable(fn)
+    ? ` (did you call the function? pass it uncalled: ${shape})`
+    : "";
+  return new TypeError(`${call}: fn must be a function, got ${describeValue(fn)}${hint}`);
 }
 
 /** @internal The body of `cx.taskGroup`. */

@@ -35,6 +35,7 @@ import type { Task } from "./task.ts";
 import type { TaskGroup } from "./task-group.ts";
 import { blockedOn } from "./instrument.ts";
 import { Waiter } from "./waiter.ts";
+import { checkContext } from "./validate.ts";
 
 /**
  * Where a task is in its life: see {@link TaskHandle.status}.
@@ -139,6 +140,7 @@ export class TaskHandle<T = unknown> {
    * ```
    */
   async result(cx: Context): Promise<T> {
+    checkContext(cx, "TaskHandle.result");
     if (this._state === PENDING) {
       const waiter = new ResultWaiter(this as TaskHandle<unknown>);
       (this._waiters ??= new Set()).add(waiter);

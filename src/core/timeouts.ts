@@ -12,10 +12,10 @@
  * @module
  */
 
-import { CancelScope, passCancelled } from "./cancel-scope.ts";
+import { CancelScope, checkSignal, passCancelled } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, TimeoutError } from "./errors.ts";
-import { checkBoolean, describeValue } from "./validate.ts";
+import { checkBoolean, checkContext, describeValue } from "./validate.ts";
 
 /**
  * What `moveOnAfter`/`moveOnAt` report: whether the deadline cancelled the
@@ -97,6 +97,12 @@ export async function runInScope<T>(
 export interface MoveOnOptions {
   /** Shield the body from outer cancellation (its own deadline still applies). Default false. */
   shield?: boolean;
+  /**
+   * An `AbortSignal` that cancels the body when it aborts (at once if it
+   * already has), like the deadline: `moveOnAfter` then reports
+   * `cancelled: true`; `failAfter` rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -118,6 +124,7 @@ export function checkTimeoutOptions(options: FailOptions): void {
     throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   }
   if (options.shield !== undefined) checkBoolean("options.shield", options.shield);
+  checkSignal("options.signal", options.signal);
   if (options.message !== undefined && typeof options.message !== "string") {
     throw new TypeError(`options.message must be a string, got ${describeValue(options.message)}`);
   }
@@ -130,7 +137,7 @@ export async function moveOnAt<T>(
   body: (cx: Context) => T | PromiseLike<T>,
   options: MoveOnOptions = {},
 ): Promise<MoveOnResult<T>> {
-  const scope = new CancelScope({ deadline, shield: options.shield ?? false });
+  const scope = new CancelScope({ deadline, shield: options.shield ?? false, signal: options.signal });
   const value = await runInScope(cx, scope, body);
   return scope._cancelledCaught
     ? { cancelled: true, value: undefined, scope }
@@ -144,11 +151,12 @@ export async function failAt<T>(
   body: (cx: Context) => T | PromiseLike<T>,
   options: FailOptions = {},
 ): Promise<T> {
-  const scope = new CancelScope({ deadline, shield: options.shield ?? false });
+  const scope = new CancelScope({ deadline, shield: options.shield ?? false, signal: options.signal });
   const value = await runInScope(cx, scope, body);
   if (scope._cancelledCaught && scope._byDeadline) {
     throw new TimeoutError(options.message ?? `deadline exceeded (at ${deadline.toFixed(1)} ms on the run's clock)`);
   }
+  if (scope._cancelledCaught && scope._byAbort) throw options.signal!.reason;
   return value as T;
 }
 
@@ -165,5 +173,6 @@ export async function failAt<T>(
  * ```
  */
 export function waitFor<T>(cx: Context, ms: number, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+  checkContext(cx, "waitFor");
   return cx.failAfter(ms, body);
 }

@@ -3,9 +3,19 @@
  * `RangeError` that names the argument and shows the value, at the call site,
  * so bad input never turns into a hang.
  *
+ * The context check ({@link checkContext}) sits at the top of every public
+ * call that takes `cx`, so it is on hot paths (lock, channel, checkpoint).
+ * It costs one property load and a compare: `Context.prototype` carries the
+ * brand {@link CONTEXT}, so the test works for a task's own context (a
+ * `Task`, a subclass) and a scope's alike, and validate.ts needs no import
+ * of context.ts (which imports it). The message is built only on failure.
+ *
  * @internal
  * @module
  */
+
+/** The brand `Context.prototype` carries; see {@link checkContext}. @internal */
+export const CONTEXT: unique symbol = Symbol("skein.Context");
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -13,8 +23,10 @@ function show(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "symbol") return value.toString();
   if (value !== null && typeof value === "object") {
+    if ((value as { [CONTEXT]?: true })[CONTEXT] === true) return "a Context";
+    if (typeof (value as { then?: unknown }).then === "function") return "a Promise";
     const name = (value as object).constructor?.name;
-    return name ? `a ${name} object` : "an object";
+    return name && name !== "Object" ? `a ${name} object` : "an object";
   }
   return String(value);
 }
@@ -24,6 +36,19 @@ export function checkFunction(name: string, value: unknown): asserts value is (.
   if (typeof value !== "function") {
     throw new TypeError(`${name} must be a function, got ${show(value)}`);
   }
+}
+
+/**
+ * Throws unless `cx` is a Skein context: the first check of every public
+ * call that takes one. `call` names the call as users write it
+ * (`"Lock.acquire"`); the message shows what was passed instead. @internal
+ */
+export function checkContext(cx: unknown, call: string): void {
+  if ((cx as { [CONTEXT]?: true } | null | undefined)?.[CONTEXT] !== true) throw notAContext(cx, call);
+}
+
+function notAContext(cx: unknown, call: string): TypeError {
+  return new TypeError(`${call}(cx): pass the context (cx) as the first argument, got ${show(cx)}`);
 }
 
 /** Throws unless `value` is a number that is not NaN (Infinity allowed). @internal */
@@ -64,4 +89,23 @@ export function checkCount(name: string, value: unknown, min: number, allowInfin
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`${name} must be a whole number >= ${min}${allowInfinity ? " or Infinity" : ""}, got ${value}`);
   }
+}
+
+/**
+ * Makes `for await (x of stream)` on instances of a class whose receives
+ * need the context throw a TypeError saying what to write instead. The
+ * method is defined on the prototype but not declared in the class's type,
+ * so TypeScript still reports `for await` over such a stream at compile
+ * time; plain JavaScript gets this message at run time. @internal
+ */
+export function refuseAsyncIteration(proto: object, what: string, instead: string): void {
+  Object.defineProperty(proto, Symbol.asyncIterator, {
+    value: function notAsyncIterable(): never {
+      throw new TypeError(
+        `${what} is not async-iterable: its receives take the context (cx) explicitly. Write ${instead}`,
+      );
+    },
+    configurable: true,
+    writable: true,
+  });
 }

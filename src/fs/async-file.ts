@@ -18,7 +18,7 @@
 
 import type { Context } from "../core/context.ts";
 import { ClosedResourceError } from "../core/errors.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue } from "../core/validate.ts";
 import { FileCore, type FileMode, flagsOf } from "./file-core.ts";
 import type { FileInfo } from "./file-support.ts";
 import { checkPath, filesOf } from "./operation.ts";
@@ -98,6 +98,7 @@ export class AsyncFile implements AsyncDisposable {
    * ```
    */
   async read(cx: Context, maxBytes?: number): Promise<Uint8Array> {
+    checkContext(cx, "AsyncFile.read");
     if (maxBytes !== undefined) checkCount("maxBytes", maxBytes, 0);
     this._core.checkReadable();
     return this._core.readFully(cx, maxBytes);
@@ -123,6 +124,7 @@ export class AsyncFile implements AsyncDisposable {
    * ```
    */
   async readInto(cx: Context, buffer: Uint8Array): Promise<number> {
+    checkContext(cx, "AsyncFile.readInto");
     if (!(buffer instanceof Uint8Array)) throw new TypeError(`buffer must be a Uint8Array, got ${describeValue(buffer)}`);
     this._core.checkReadable();
     return this._core.readInto(cx, buffer);
@@ -137,6 +139,7 @@ export class AsyncFile implements AsyncDisposable {
    * ```
    */
   readAll(cx: Context): Promise<Uint8Array> {
+    checkContext(cx, "AsyncFile.readAll");
     return this.read(cx);
   }
 
@@ -157,6 +160,7 @@ export class AsyncFile implements AsyncDisposable {
    * ```
    */
   async write(cx: Context, data: Uint8Array | string): Promise<void> {
+    checkContext(cx, "AsyncFile.write");
     const bytes = toBytes("data", data);
     this._core.checkWritable();
     return this._core.write(cx, bytes, true);
@@ -177,6 +181,7 @@ export class AsyncFile implements AsyncDisposable {
    * ```
    */
   async seek(cx: Context, offset: number, whence: SeekWhence = "start"): Promise<number> {
+    checkContext(cx, "AsyncFile.seek");
     if (typeof offset !== "number") throw new TypeError(`offset must be a number, got ${describeValue(offset)}`);
     if (!Number.isSafeInteger(offset)) throw new RangeError(`offset must be a whole number, got ${offset}`);
     if (whence !== "start" && whence !== "current" && whence !== "end") {
@@ -224,6 +229,7 @@ export class AsyncFile implements AsyncDisposable {
    * ```
    */
   async truncate(cx: Context, size?: number): Promise<void> {
+    checkContext(cx, "AsyncFile.truncate");
     if (size !== undefined) checkCount("size", size, 0);
     this._core.checkWritable();
     return this._core.run(cx, "truncate", (raw) => raw.truncate(size ?? this._core.position));
@@ -239,6 +245,7 @@ export class AsyncFile implements AsyncDisposable {
    * ```
    */
   stat(cx: Context): Promise<FileInfo> {
+    checkContext(cx, "AsyncFile.stat");
     return this._core.stat(cx);
   }
 
@@ -254,6 +261,7 @@ export class AsyncFile implements AsyncDisposable {
    * ```
    */
   sync(cx: Context): Promise<void> {
+    checkContext(cx, "AsyncFile.sync");
     return this._core.run(cx, "sync", (raw) => raw.sync());
   }
 
@@ -304,6 +312,7 @@ export class AsyncFile implements AsyncDisposable {
  * ```
  */
 export async function openFile(cx: Context, path: string, mode: FileMode = "r"): Promise<AsyncFile> {
+  checkContext(cx, "openFile");
   checkPath("path", path);
   const flags = typeof mode === "string" ? flagsOf(mode) : undefined;
   if (flags === undefined) {

@@ -28,7 +28,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { checkFunction, describeValue } from "../core/validate.ts";
+import { checkContext, checkFunction, describeValue } from "../core/validate.ts";
 import { toBytes } from "./async-file.ts";
 import { FileNotFoundError, NotADirectoryError } from "./errors.ts";
 import type { DirEntry, FileInfo, FileSupport } from "./file-support.ts";
@@ -62,6 +62,7 @@ async function op<T>(cx: Context, call: string, path: string, start: (support: F
  * ```
  */
 export async function readFile(cx: Context, path: string): Promise<Uint8Array> {
+  checkContext(cx, "readFile");
   checkPath("path", path);
   return op(cx, "readFile", path, (s) => s.readFile(path));
 }
@@ -77,6 +78,7 @@ export async function readFile(cx: Context, path: string): Promise<Uint8Array> {
  * ```
  */
 export async function readTextFile(cx: Context, path: string): Promise<string> {
+  checkContext(cx, "readTextFile");
   checkPath("path", path);
   return decoder.decode(await op(cx, "readTextFile", path, (s) => s.readFile(path)));
 }
@@ -111,6 +113,7 @@ export interface WriteFileOptions {
  * ```
  */
 export async function writeFile(cx: Context, path: string, data: Uint8Array | string, options?: WriteFileOptions): Promise<void> {
+  checkContext(cx, "writeFile");
   checkPath("path", path);
   const bytes = toBytes("data", data);
   checkOptions("options", options);
@@ -128,6 +131,7 @@ export async function writeFile(cx: Context, path: string, data: Uint8Array | st
  * ```
  */
 export async function writeTextFile(cx: Context, path: string, text: string, options?: WriteFileOptions): Promise<void> {
+  checkContext(cx, "writeTextFile");
   if (typeof text !== "string") throw new TypeError(`text must be a string, got ${describeValue(text)}`);
   return writeFile(cx, path, text, options);
 }
@@ -156,6 +160,7 @@ export interface StatOptions {
  * ```
  */
 export async function stat(cx: Context, path: string, options?: StatOptions): Promise<FileInfo> {
+  checkContext(cx, "stat");
   checkPath("path", path);
   checkOptions("options", options);
   const follow = options?.followSymlinks === undefined ? true : checkFlag("options.followSymlinks", options.followSymlinks);
@@ -173,6 +178,7 @@ export async function stat(cx: Context, path: string, options?: StatOptions): Pr
  * ```
  */
 export async function exists(cx: Context, path: string): Promise<boolean> {
+  checkContext(cx, "exists");
   checkPath("path", path);
   try {
     await op(cx, "exists", path, (s) => s.stat(path, false));
@@ -209,6 +215,7 @@ export interface MkdirOptions {
  * ```
  */
 export async function mkdir(cx: Context, path: string, options?: MkdirOptions): Promise<void> {
+  checkContext(cx, "mkdir");
   checkPath("path", path);
   checkOptions("options", options);
   const recursive = checkFlag("options.recursive", options?.recursive);
@@ -234,6 +241,7 @@ export async function mkdir(cx: Context, path: string, options?: MkdirOptions): 
  * ```
  */
 export function readDir(cx: Context, path: string): AsyncGenerator<DirEntry, void, undefined> {
+  checkContext(cx, "readDir");
   checkPath("path", path);
   return entries(cx, filesOf(cx, "readDir"), path);
 }
@@ -280,6 +288,7 @@ export interface RmOptions {
  * ```
  */
 export async function rm(cx: Context, path: string, options?: RmOptions): Promise<void> {
+  checkContext(cx, "rm");
   checkPath("path", path);
   checkOptions("options", options);
   const recursive = checkFlag("options.recursive", options?.recursive);
@@ -302,6 +311,7 @@ export async function rm(cx: Context, path: string, options?: RmOptions): Promis
  * ```
  */
 export async function rename(cx: Context, from: string, to: string): Promise<void> {
+  checkContext(cx, "rename");
   checkPath("from", from);
   checkPath("to", to);
   return op(cx, "rename", from, (s) => s.rename(from, to));
@@ -318,6 +328,7 @@ export async function rename(cx: Context, from: string, to: string): Promise<voi
  * ```
  */
 export async function copyFile(cx: Context, from: string, to: string): Promise<void> {
+  checkContext(cx, "copyFile");
   checkPath("from", from);
   checkPath("to", to);
   return op(cx, "copyFile", from, (s) => s.copyFile(from, to));
@@ -358,6 +369,7 @@ function prefixOf(options: TempDirOptions | undefined): string {
  * ```
  */
 export async function makeTempDir(cx: Context, options?: TempDirOptions): Promise<string> {
+  checkContext(cx, "makeTempDir");
   const prefix = prefixOf(options);
   return op(cx, "makeTempDir", prefix, (s) => s.makeTempDir(prefix));
 }
@@ -386,6 +398,7 @@ export async function withTempDir<T>(
   body: (dir: string, cx: Context) => T | PromiseLike<T>,
   options?: TempDirOptions,
 ): Promise<T> {
+  checkContext(cx, "withTempDir");
   checkFunction("body", body);
   const prefix = prefixOf(options);
   const support = filesOf(cx, "withTempDir");

@@ -25,7 +25,7 @@
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError } from "../core/errors.ts";
 import type { TaskGroup } from "../core/task-group.ts";
-import { checkFunction, describeValue } from "../core/validate.ts";
+import { checkContext, checkFunction, describeValue } from "../core/validate.ts";
 import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
 import type { RawListener, RawSocket, SocketAddress } from "./net-support.ts";
 import { formatAddress, SocketStream } from "./socket-stream.ts";
@@ -159,6 +159,7 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
    * ```
    */
   async accept(cx: Context): Promise<T> {
+    checkContext(cx, "SocketListener.accept");
     if (this.closed) throw new ClosedResourceError(`accept on a closed ${this.label} listener`);
     if (this.accepting) throw new BusyResourceError(`another task is already accepting on this ${this.label} listener`);
     const origin = cx.cancelScope._origin;
@@ -210,6 +211,7 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
    * ```
    */
   async serve(cx: Context, handler: (stream: T, cx: Context) => unknown, taskGroup?: TaskGroup): Promise<void> {
+    checkContext(cx, "SocketListener.serve");
     checkFunction("handler", handler);
     const loop = async (tg: TaskGroup, cx: Context): Promise<void> => {
       for (;;) {

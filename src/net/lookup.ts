@@ -9,7 +9,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue } from "../core/validate.ts";
 import { awaitOwned, netOf } from "./await-raw.ts";
 import type { ResolvedAddress } from "./net-support.ts";
 
@@ -71,6 +71,7 @@ export function checkHost(name: string, host: unknown): asserts host is string {
  * ```
  */
 export function lookup(cx: Context, host: string, options: LookupOptions = {}): Promise<ResolvedAddress[]> {
+  checkContext(cx, "lookup");
   checkHost("host", host);
   if (options === null || typeof options !== "object") throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   const family = options.family ?? 0;

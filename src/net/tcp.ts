@@ -27,7 +27,7 @@
 
 import type { Context } from "../core/context.ts";
 import { Cancelled } from "../core/errors.ts";
-import { checkBoolean, checkDelay, describeValue } from "../core/validate.ts";
+import { checkBoolean, checkContext, checkDelay, describeValue } from "../core/validate.ts";
 import { Event } from "../sync/event.ts";
 import { awaitOwned, netOf } from "./await-raw.ts";
 import { ConnectError, type ConnectAttemptFailure } from "./connect-error.ts";
@@ -140,6 +140,7 @@ export function interleaveFamilies(addresses: readonly ResolvedAddress[]): Resol
 export function connectTcp(cx: Context, host: string, port: number, options: ConnectTcpOptions & { readonly tls: true | TlsClientOptions }): Promise<TlsStream>;
 export function connectTcp(cx: Context, host: string, port: number, options?: ConnectTcpOptions): Promise<SocketStream>;
 export async function connectTcp(cx: Context, host: string, port: number, options: ConnectTcpOptions = {}): Promise<SocketStream> {
+  checkContext(cx, "connectTcp");
   checkHost("host", host);
   checkPort("port", port, 1);
   checkOptions(options);
@@ -247,6 +248,7 @@ export async function connectTcp(cx: Context, host: string, port: number, option
 export function createTcpListener(cx: Context, options: TcpListenerOptions & { readonly tls: TlsServerOptions }): Promise<SocketListener<TlsStream>>;
 export function createTcpListener(cx: Context, options?: TcpListenerOptions): Promise<SocketListener>;
 export async function createTcpListener(cx: Context, options: TcpListenerOptions = {}): Promise<SocketListener<SocketStream>> {
+  checkContext(cx, "createTcpListener");
   checkOptions(options);
   const tlsOptions = options.tls === undefined ? undefined : serverTlsOptions(options.tls);
   const { host, backlog, reusePort } = options;

@@ -32,7 +32,7 @@ import type { Context } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, Cancelled, ClosedResourceError, UnsupportedError } from "../core/errors.ts";
 import { blockedOn } from "../core/instrument.ts";
 import type { Runner } from "../core/runner.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue } from "../core/validate.ts";
 import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
 import type { DatagramSupport, RawDatagram, RawDatagramSocket } from "./datagram-support.ts";
 import type { SocketAddress } from "./net-support.ts";
@@ -290,6 +290,7 @@ export class UdpSocket implements AsyncDisposable {
    * ```
    */
   async receive(cx: Context): Promise<UdpPacket> {
+    checkContext(cx, "UdpSocket.receive");
     const d = await this.core.receive(cx);
     return { data: d.data, host: d.host, port: d.port };
   }
@@ -305,6 +306,7 @@ export class UdpSocket implements AsyncDisposable {
    * ```
    */
   async sendTo(cx: Context, data: Uint8Array, host: string, port: number): Promise<void> {
+    checkContext(cx, "UdpSocket.sendTo");
     checkBytes("data", data);
     checkHost("host", host);
     checkPort("port", port, false);
@@ -324,6 +326,7 @@ export class UdpSocket implements AsyncDisposable {
    * ```
    */
   send(cx: Context, packet: UdpPacket): Promise<void> {
+    checkContext(cx, "UdpSocket.send");
     if (packet === null || typeof packet !== "object") return Promise.reject(new TypeError(`packet must be a UdpPacket, got ${describeValue(packet)}`));
     return this.sendTo(cx, packet.data, packet.host, packet.port);
   }
@@ -382,6 +385,7 @@ export class ConnectedUdpSocket implements AsyncDisposable {
    * ```
    */
   async receive(cx: Context): Promise<Uint8Array> {
+    checkContext(cx, "ConnectedUdpSocket.receive");
     return (await this.core.receive(cx)).data;
   }
 
@@ -396,6 +400,7 @@ export class ConnectedUdpSocket implements AsyncDisposable {
    * ```
    */
   async send(cx: Context, data: Uint8Array): Promise<void> {
+    checkContext(cx, "ConnectedUdpSocket.send");
     checkBytes("data", data);
     await this.core.send(cx, data);
   }
@@ -435,6 +440,7 @@ export class ConnectedUdpSocket implements AsyncDisposable {
  * ```
  */
 export async function createUdpSocket(cx: Context, options: UdpSocketOptions = {}): Promise<UdpSocket> {
+  checkContext(cx, "createUdpSocket");
   return new UdpSocket(await bind(cx, options, 4));
 }
 
@@ -455,6 +461,7 @@ export async function createUdpSocket(cx: Context, options: UdpSocketOptions = {
  * ```
  */
 export async function createConnectedUdpSocket(cx: Context, options: ConnectedUdpSocketOptions): Promise<ConnectedUdpSocket> {
+  checkContext(cx, "createConnectedUdpSocket");
   datagramsOf(cx);
   if (options === null || typeof options !== "object") throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   checkHost("options.remoteHost", options.remoteHost);

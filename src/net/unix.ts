@@ -11,7 +11,7 @@
 
 import type { Context } from "../core/context.ts";
 import { Cancelled } from "../core/errors.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue } from "../core/validate.ts";
 import { awaitOwned, netOf } from "./await-raw.ts";
 import { ConnectError } from "./connect-error.ts";
 import { SocketListener } from "./listener.ts";
@@ -54,6 +54,7 @@ function checkPath(name: string, path: unknown): asserts path is string {
  * ```
  */
 export async function connectUnix(cx: Context, path: string): Promise<SocketStream> {
+  checkContext(cx, "connectUnix");
   checkPath("path", path);
   const net = netOf(cx, "unix sockets");
   const origin = cx.cancelScope._origin;
@@ -90,6 +91,7 @@ export async function connectUnix(cx: Context, path: string): Promise<SocketStre
  * ```
  */
 export async function createUnixListener(cx: Context, options: UnixListenerOptions): Promise<SocketListener> {
+  checkContext(cx, "createUnixListener");
   if (options === null || typeof options !== "object") throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   const { path, backlog } = options;
   checkPath("options.path", path);

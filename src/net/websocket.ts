@@ -73,7 +73,7 @@ import type { Context } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream, SkeinError, UnsupportedError } from "../core/errors.ts";
 import { Fifo } from "../core/fifo.ts";
 import type { TimerQueue } from "../core/timer-queue.ts";
-import { checkCount, checkDelay, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, checkDelay, describeValue } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT } from "../core/waiter-queue.ts";
 import { RESOLVED, SleepWaiter, Waiter } from "../core/waiter.ts";
 
@@ -360,6 +360,7 @@ export class WebSocketConnection implements AsyncDisposable {
    * ```
    */
   async receive(cx: Context): Promise<WebSocketMessage> {
+    checkContext(cx, "WebSocketConnection.receive");
     this._checkOpen();
     if (this.receiving) throw new BusyResourceError("another task is already receiving from this WebSocket");
     this.receiving = true;
@@ -390,6 +391,7 @@ export class WebSocketConnection implements AsyncDisposable {
    * ```
    */
   async send(cx: Context, message: WebSocketMessage): Promise<void> {
+    checkContext(cx, "WebSocketConnection.send");
     if (typeof message !== "string" && !(message instanceof Uint8Array)) {
       throw new TypeError(`message must be a string or a Uint8Array, got ${describeValue(message)}`);
     }
@@ -646,6 +648,7 @@ function checkUrl(url: unknown): string {
  * ```
  */
 export function connectWebSocket(cx: Context, url: string | URL, options: WebSocketConnectOptions = {}): Promise<WebSocketConnection> {
+  checkContext(cx, "connectWebSocket");
   const target = checkUrl(url);
   if (options === null || typeof options !== "object") throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   const protocols = checkProtocols(options.protocols);

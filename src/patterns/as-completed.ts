@@ -46,11 +46,11 @@
  * @module
  */
 
-import { Context } from "../core/context.ts";
+import type { Context } from "../core/context.ts";
 import { BrokenResourceError } from "../core/errors.ts";
 import { Fifo } from "../core/fifo.ts";
 import { TaskGroup } from "../core/task-group.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue } from "../core/validate.ts";
 import { blockedOn } from "../core/instrument.ts";
 import { Waiter } from "../core/waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
@@ -157,7 +157,7 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
   }
 
   async next(cx: Context = this.cx): Promise<IteratorResult<Completed<T>, undefined>> {
-    if (cx !== this.cx) checkContext("cx", cx);
+    if (cx !== this.cx) checkContext(cx, "asCompleted(...).next");
     cx.checkpointIfCancelled();
     for (;;) {
       if (this.closed) return DONE;
@@ -232,9 +232,6 @@ async function asCompletedJob(cx: Context, it: AsCompleted<unknown>, index: numb
   it._deliver(index, await it.jobs[index]!(cx));
 }
 
-function checkContext(name: string, cx: unknown): asserts cx is Context {
-  if (!(cx instanceof Context)) throw new TypeError(`${name} must be a Skein context, got ${describeValue(cx)}`);
-}
 
 /**
  * Starts the jobs now, each as a task of an inner group inside `tg`, and
@@ -264,7 +261,7 @@ function checkContext(name: string, cx: unknown): asserts cx is Context {
  * ```
  */
 export function asCompleted<T>(cx: Context, tg: TaskGroup, jobs: readonly Job<T>[]): AsCompletedIterator<T> {
-  checkContext("cx", cx);
+  checkContext(cx, "asCompleted");
   if (!(tg instanceof TaskGroup)) throw new TypeError(`tg must be a TaskGroup, got ${describeValue(tg)}`);
   checkJobs("jobs", jobs);
   return new AsCompleted(cx, tg, jobs);

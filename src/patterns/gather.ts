@@ -15,7 +15,7 @@
 
 import type { Context } from "../core/context.ts";
 import { Cancelled } from "../core/errors.ts";
-import { checkFunction, describeValue } from "../core/validate.ts";
+import { checkContext, checkFunction, describeValue } from "../core/validate.ts";
 
 /**
  * A function `gather`, `wait` and `asCompleted` can run: it receives its
@@ -92,6 +92,7 @@ export function gather<const F extends readonly Job[]>(
 ): Promise<GatherSettled<F>>;
 export function gather<const F extends readonly Job[]>(cx: Context, jobs: F, options?: GatherOptions): Promise<GatherResults<F>>;
 export function gather(cx: Context, jobs: readonly Job[], options: GatherOptions = {}): Promise<unknown[]> {
+  checkContext(cx, "gather");
   checkJobs("jobs", jobs);
   const returnErrors = options.returnErrors ?? false;
   if (typeof returnErrors !== "boolean") {

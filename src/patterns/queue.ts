@@ -37,7 +37,7 @@
 
 import type { Context } from "../core/context.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 import { Channel, type ChannelBuffer } from "../streams/channel.ts";
 
@@ -159,6 +159,7 @@ export class Queue<T> {
    * ```
    */
   put(cx: Context, item: T): Promise<void> {
+    checkContext(cx, "Queue.put");
     return block(PUT as BlockingOp<Channel<T>, T, void>, this.channel, cx, item);
   }
 
@@ -185,6 +186,7 @@ export class Queue<T> {
    * ```
    */
   get(cx: Context): Promise<T> {
+    checkContext(cx, "Queue.get");
     return block(GET as BlockingOp<Channel<T>, void, T>, this.channel, cx, undefined);
   }
 
@@ -229,6 +231,7 @@ export class Queue<T> {
    * ```
    */
   join(cx: Context): Promise<void> {
+    checkContext(cx, "Queue.join");
     return block(JOIN, this, cx, undefined);
   }
 

@@ -13,7 +13,7 @@
 import type { Context } from "../core/context.ts";
 import { Cancelled } from "../core/errors.ts";
 import { checkJobs, type Job } from "./gather.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue } from "../core/validate.ts";
 
 /**
  * When {@link wait} returns: `"firstCompleted"` (any job ends, either way),
@@ -121,6 +121,7 @@ const MODES: readonly ReturnWhen[] = ["firstCompleted", "firstException", "allCo
  * ```
  */
 export function wait<T>(cx: Context, jobs: readonly Job<T>[], options: WaitOptions = {}): Promise<WaitResult<T>> {
+  checkContext(cx, "wait");
   checkJobs("jobs", jobs);
   const returnWhen = options.returnWhen ?? "allCompleted";
   if (!MODES.includes(returnWhen)) {

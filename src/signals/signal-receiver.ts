@@ -28,7 +28,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError, UnsupportedError } from "../core/errors.ts";
-import { checkFunction, describeValue } from "../core/validate.ts";
+import { checkContext, checkFunction, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
 
 const SIGNAL_NAME = /^SIG[A-Z0-9]+$/;
@@ -69,6 +69,7 @@ export class SignalReceiver {
    * ```
    */
   async receive(cx: Context): Promise<string> {
+    checkContext(cx, "SignalReceiver.receive");
     if (this.closed) throw new ClosedResourceError("receive on a signal receiver whose scope has ended");
     if (this.receiving) throw new BusyResourceError("another task is already receiving from this signal receiver");
     cx.checkpointIfCancelled();
@@ -182,3 +183,6 @@ export async function openSignalReceiver<T>(
     for (const remove of removers) remove();
   }
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(SignalReceiver.prototype, "SignalReceiver", "`for await (const name of signals.iterate(cx))`");

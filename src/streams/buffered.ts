@@ -39,7 +39,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../core/errors.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, HalfCloseableStream } from "./byte-stream.ts";
 
 const DEFAULT_MAX_BYTES = 65536;
@@ -130,6 +130,7 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
    * ```
    */
   async receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+    checkContext(cx, "BufferedByteReceiveStream.receive");
     checkCount("maxBytes", maxBytes, 1);
     this.enter();
     try {
@@ -160,6 +161,7 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
    * ```
    */
   async receiveExactly(cx: Context, n: number): Promise<Uint8Array> {
+    checkContext(cx, "BufferedByteReceiveStream.receiveExactly");
     checkCount("n", n, 0);
     this.enter();
     try {
@@ -195,6 +197,7 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
    * ```
    */
   async receiveUntil(cx: Context, delimiter: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+    checkContext(cx, "BufferedByteReceiveStream.receiveUntil");
     checkBytes("delimiter", delimiter);
     if (delimiter.length === 0) throw new RangeError("delimiter must not be empty");
     checkCount("maxBytes", maxBytes, 1);
@@ -363,6 +366,7 @@ export class BufferedByteStream extends BufferedByteReceiveStream implements Hal
    * ```
    */
   send(cx: Context, bytes: Uint8Array): Promise<void> {
+    checkContext(cx, "BufferedByteStream.send");
     return this.stream.send(cx, bytes);
   }
 
@@ -375,6 +379,10 @@ export class BufferedByteStream extends BufferedByteReceiveStream implements Hal
    * ```
    */
   sendEof(cx: Context): Promise<void> {
+    checkContext(cx, "BufferedByteStream.sendEof");
     return this.stream.sendEof(cx);
   }
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(BufferedByteReceiveStream.prototype, "BufferedByteReceiveStream", "a loop over `await stream.receive(cx)` that ends at an empty chunk");

@@ -41,7 +41,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT } from "../core/waiter-queue.ts";
 import { Channel } from "./channel.ts";
 import type { ObjectReceiveStream, ObjectSendStream } from "./object-stream.ts";
@@ -185,6 +185,7 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
    * ```
    */
   send(cx: Context, item: T): Promise<void> {
+    checkContext(cx, "MemoryObjectSendStream.send");
     if (this.closed) throw new ClosedResourceError("this send stream is closed");
     return block(SEND as BlockingOp<StreamState<T>, T, void>, this._state, cx, item);
   }
@@ -264,6 +265,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
    * ```
    */
   receive(cx: Context): Promise<T> {
+    checkContext(cx, "MemoryObjectReceiveStream.receive");
     if (this.closed) throw new ClosedResourceError("this receive stream is closed");
     return block(RECEIVE as BlockingOp<StreamState<T>, void, T>, this._state, cx, undefined);
   }
@@ -288,7 +290,10 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
 
   /**
    * An async iterator over the items, ending quietly at the end of the
-   * stream. Each step is a `receive(cx)`.
+   * stream. Each step is a `receive(cx)`. This is the one way to iterate a
+   * receive stream: the stream itself is not async-iterable, because every
+   * receive takes the context (whose cancel scope it runs in), and
+   * `for await (x of receive)` throws a `TypeError` that points here.
    *
    * @example
    * ```ts
@@ -296,6 +301,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
    * ```
    */
   iterate(cx: Context): AsyncIterableIterator<T> {
+    checkContext(cx, "MemoryObjectReceiveStream.iterate");
     return this.items(cx);
   }
 
@@ -379,3 +385,6 @@ export function createMemoryObjectStream<T>(
   const state = new StreamState<T>(maxBufferSize);
   return [new MemoryObjectSendStream(state), new MemoryObjectReceiveStream(state)];
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(MemoryObjectReceiveStream.prototype, "MemoryObjectReceiveStream", "`for await (const item of stream.iterate(cx))`");

@@ -22,7 +22,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError } from "../core/errors.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "./byte-stream.ts";
 import type { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./object-stream.ts";
 
@@ -135,6 +135,7 @@ export class StapledByteStream implements HalfCloseableStream {
    * ```
    */
   send(cx: Context, bytes: Uint8Array): Promise<void> {
+    checkContext(cx, "StapledByteStream.send");
     return this.half.send(cx, bytes);
   }
 
@@ -147,6 +148,7 @@ export class StapledByteStream implements HalfCloseableStream {
    * ```
    */
   receive(cx: Context, maxBytes?: number): Promise<Uint8Array> {
+    checkContext(cx, "StapledByteStream.receive");
     return this.receiveStream.receive(cx, maxBytes);
   }
 
@@ -160,6 +162,7 @@ export class StapledByteStream implements HalfCloseableStream {
    * ```
    */
   sendEof(cx: Context): Promise<void> {
+    checkContext(cx, "StapledByteStream.sendEof");
     return this.half.sendEof(cx);
   }
 
@@ -235,6 +238,7 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
    * ```
    */
   send(cx: Context, item: T): Promise<void> {
+    checkContext(cx, "StapledObjectStream.send");
     return this.half.send(cx, item);
   }
 
@@ -247,6 +251,7 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
    * ```
    */
   receive(cx: Context): Promise<T> {
+    checkContext(cx, "StapledObjectStream.receive");
     return this.receiveStream.receive(cx);
   }
 
@@ -260,6 +265,7 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
    * ```
    */
   sendEof(cx: Context): Promise<void> {
+    checkContext(cx, "StapledObjectStream.sendEof");
     return this.half.sendEof(cx);
   }
 
@@ -287,3 +293,6 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
     return this.close();
   }
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(StapledObjectStream.prototype, "StapledObjectStream", "a loop over `await stream.receive(cx)` that ends at EndOfStream");

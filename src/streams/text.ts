@@ -26,7 +26,7 @@
 
 import type { Context } from "../core/context.ts";
 import { EndOfStream } from "../core/errors.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "./byte-stream.ts";
 import type { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./object-stream.ts";
 
@@ -156,6 +156,7 @@ export class TextReceiveStream implements ObjectReceiveStream<string> {
    * ```
    */
   receive(cx: Context): Promise<string> {
+    checkContext(cx, "TextReceiveStream.receive");
     return receiveText(cx, this.transportStream, this.state);
   }
 
@@ -221,6 +222,7 @@ export class TextSendStream implements ObjectSendStream<string> {
    * ```
    */
   send(cx: Context, text: string): Promise<void> {
+    checkContext(cx, "TextSendStream.send");
     if (typeof text !== "string") return Promise.reject(new TypeError(`text must be a string, got ${describeValue(text)}`));
     return this.transportStream.send(cx, this.encoder.encode(text));
   }
@@ -304,6 +306,7 @@ export class TextStream implements ObjectStream<string> {
    * ```
    */
   receive(cx: Context): Promise<string> {
+    checkContext(cx, "TextStream.receive");
     return receiveText(cx, this.transportStream, this.state);
   }
 
@@ -317,6 +320,7 @@ export class TextStream implements ObjectStream<string> {
    * ```
    */
   send(cx: Context, text: string): Promise<void> {
+    checkContext(cx, "TextStream.send");
     if (typeof text !== "string") return Promise.reject(new TypeError(`text must be a string, got ${describeValue(text)}`));
     return this.transportStream.send(cx, this.encoder.encode(text));
   }
@@ -330,6 +334,7 @@ export class TextStream implements ObjectStream<string> {
    * ```
    */
   sendEof(cx: Context): Promise<void> {
+    checkContext(cx, "TextStream.sendEof");
     return this.transportStream.sendEof(cx);
   }
 
@@ -357,3 +362,7 @@ export class TextStream implements ObjectStream<string> {
     return this.close();
   }
 }
+
+// `for await (x of stream)` says what to write instead (the receives need cx).
+refuseAsyncIteration(TextReceiveStream.prototype, "TextReceiveStream", "a loop over `await stream.receive(cx)` that ends at EndOfStream");
+refuseAsyncIteration(TextStream.prototype, "TextStream", "a loop over `await stream.receive(cx)` that ends at EndOfStream");

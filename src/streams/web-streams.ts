@@ -53,9 +53,9 @@
  * @module
  */
 
-import { Context } from "../core/context.ts";
+import type { Context } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "./byte-stream.ts";
 
 const DEFAULT_MAX_BYTES = 65536;
@@ -94,9 +94,6 @@ function readFailed(error: unknown): ReadOutcome {
   return { ok: false, error };
 }
 
-function checkContext(cx: unknown): asserts cx is Context {
-  if (!(cx instanceof Context)) throw new TypeError(`cx must be a Context, got ${describeValue(cx)}`);
-}
 
 function checkWebStream(name: string, value: unknown, ctor: string, method: string): void {
   if (value === null || typeof value !== "object" || typeof (value as Record<string, unknown>)[method] !== "function") {
@@ -129,6 +126,7 @@ class ReadableReceiveStream implements ByteReceiveStream {
   }
 
   async receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+    checkContext(cx, "ReadableStream receive");
     checkCount("maxBytes", maxBytes, 1);
     if (this.closed) throw new ClosedResourceError("the stream is closed");
     if (this.receiving) throw new BusyResourceError("another task is already receiving from this stream");
@@ -275,6 +273,7 @@ class WritableSendStream implements WritableByteSendStream {
   }
 
   async send(cx: Context, bytes: Uint8Array): Promise<void> {
+    checkContext(cx, "WritableStream send");
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`);
     this.checkOpen();
     if (this.sending) throw new BusyResourceError("another task is already sending on this stream");
@@ -297,6 +296,7 @@ class WritableSendStream implements WritableByteSendStream {
   }
 
   async sendEof(cx: Context): Promise<void> {
+    checkContext(cx, "WritableStream sendEof");
     if (this.closed) throw new ClosedResourceError("the stream is closed");
     if (this.sending) throw new BusyResourceError("sendEof during a send on this stream");
     cx.checkpointIfCancelled();
@@ -476,7 +476,7 @@ export function toReadableStream(
   receiveStream: ByteReceiveStream,
   options: ToReadableStreamOptions = {},
 ): ReadableStream<Uint8Array<ArrayBuffer>> {
-  checkContext(cx);
+  checkContext(cx, "toReadableStream");
   checkSkeinStream("receiveStream", receiveStream, "receive", "ByteReceiveStream");
   checkOptions(options);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -540,7 +540,7 @@ export function toReadableStream(
  * ```
  */
 export function toWritableStream(cx: Context, sendStream: ByteSendStream, options: ToWritableStreamOptions = {}): WritableStream<Uint8Array> {
-  checkContext(cx);
+  checkContext(cx, "toWritableStream");
   checkSkeinStream("sendStream", sendStream, "send", "ByteSendStream");
   checkOptions(options);
   const highWaterMark = options.highWaterMark ?? 1;

@@ -29,7 +29,7 @@
 import type { Context } from "../core/context.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
 import { holdHandle, runHolding } from "./holding.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 class BorrowWaiter extends QueuedWaiter<void> {
@@ -140,6 +140,7 @@ export class CapacityLimiter {
    * ```
    */
   acquire(cx: Context): Promise<void> {
+    checkContext(cx, "CapacityLimiter.acquire");
     return this.acquireOnBehalfOf(cx, cx._task);
   }
 
@@ -157,6 +158,7 @@ export class CapacityLimiter {
    * ```
    */
   acquireOnBehalfOf(cx: Context, borrower: object): Promise<void> {
+    checkContext(cx, "CapacityLimiter.acquireOnBehalfOf");
     this.checkBorrower(borrower);
     return block(BORROW, this, cx, borrower);
   }
@@ -172,6 +174,7 @@ export class CapacityLimiter {
    * ```
    */
   acquireNowait(cx: Context): void {
+    checkContext(cx, "CapacityLimiter.acquireNowait");
     this.acquireOnBehalfOfNowait(cx._task);
   }
 
@@ -200,6 +203,7 @@ export class CapacityLimiter {
    * ```
    */
   release(cx: Context): void {
+    checkContext(cx, "CapacityLimiter.release");
     this.releaseOnBehalfOf(cx._task);
   }
 
@@ -226,6 +230,7 @@ export class CapacityLimiter {
    * ```
    */
   withToken<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkContext(cx, "CapacityLimiter.withToken");
     const task = cx._task;
     return runHolding(cx, body, (cx) => this.acquire(cx), () => this.releaseOnBehalfOf(task));
   }
@@ -239,6 +244,7 @@ export class CapacityLimiter {
    * ```
    */
   hold(cx: Context): Promise<AsyncDisposable> {
+    checkContext(cx, "CapacityLimiter.hold");
     const task = cx._task;
     return holdHandle(cx, (cx) => this.acquire(cx), () => this.releaseOnBehalfOf(task));
   }

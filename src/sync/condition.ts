@@ -21,11 +21,11 @@
  * @module
  */
 
-import { Context } from "../core/context.ts";
+import type { Context } from "../core/context.ts";
 import { UsageError } from "../core/errors.ts";
 import { Lock, type LockStatistics } from "./lock.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
-import { checkCount, checkFunction, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, checkFunction, describeValue } from "../core/validate.ts";
 
 /** Waiting for a notification: no fast path; queueing releases the lock. */
 const NOTIFIED: BlockingOp<Condition, void, void> = {
@@ -90,6 +90,7 @@ export class Condition {
    * ```
    */
   acquire(cx: Context): Promise<void> {
+    checkContext(cx, "Condition.acquire");
     return this.lock.acquire(cx);
   }
 
@@ -102,6 +103,7 @@ export class Condition {
    * ```
    */
   release(cx: Context): void {
+    checkContext(cx, "Condition.release");
     this.lock.release(cx);
   }
 
@@ -126,6 +128,7 @@ export class Condition {
    * ```
    */
   withLock<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkContext(cx, "Condition.withLock");
     return this.lock.withLock(cx, body);
   }
 
@@ -140,6 +143,7 @@ export class Condition {
    * ```
    */
   async wait(cx: Context): Promise<void> {
+    checkContext(cx, "Condition.wait");
     this.checkHeld(cx, "wait()");
     const notified = block(NOTIFIED, this, cx, undefined);
     // Cancelled at the call: it never released the lock, so nothing to take back.
@@ -165,6 +169,7 @@ export class Condition {
    * ```
    */
   waitFor<R>(cx: Context, predicate: () => R): Promise<R> {
+    checkContext(cx, "Condition.waitFor");
     checkFunction("predicate", predicate);
     return this.waitUntil(cx, predicate);
   }
@@ -196,7 +201,7 @@ export class Condition {
    * ```
    */
   notify(cx: Context, n = 1): void {
-    checkContext(cx);
+    checkContext(cx, "Condition.notify");
     checkCount("n", n, 1);
     this.checkHeld(cx, "notify()");
     for (let i = 0; i < n && this._waiters.wakeFirst(); i++) {
@@ -218,7 +223,7 @@ export class Condition {
    * ```
    */
   notifyAll(cx: Context): void {
-    checkContext(cx);
+    checkContext(cx, "Condition.notifyAll");
     this.checkHeld(cx, "notifyAll()");
     this._waiters.wakeAll();
   }
@@ -240,6 +245,3 @@ export class Condition {
   }
 }
 
-function checkContext(cx: unknown): asserts cx is Context {
-  if (!(cx instanceof Context)) throw new TypeError(`cx must be a Context, got ${describeValue(cx)}`);
-}

@@ -15,6 +15,7 @@
 
 import type { Context } from "../core/context.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { checkContext } from "../core/validate.ts";
 
 const WAIT: BlockingOp<Event, void, void> = {
   name: "Event.wait",
@@ -94,6 +95,7 @@ export class Event {
    * ```
    */
   wait(cx: Context): Promise<void> {
+    checkContext(cx, "Event.wait");
     return block(WAIT, this, cx, undefined);
   }
 

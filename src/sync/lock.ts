@@ -41,6 +41,7 @@ import type { Task } from "../core/task.ts";
 import { BrokenResourceError, UsageError, WouldBlock } from "../core/errors.ts";
 import { holdHandle, runHolding } from "./holding.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { checkContext } from "../core/validate.ts";
 
 class LockWaiter extends QueuedWaiter<void> {
   constructor(readonly task: Task) {
@@ -112,6 +113,7 @@ export class Lock {
    * ```
    */
   acquire(cx: Context): Promise<void> {
+    checkContext(cx, "Lock.acquire");
     const task = cx._task;
     if (this.owner === task && this.brokenBy === null) throw new UsageError("this task already holds the lock (Lock is not re-entrant)");
     return block(ACQUIRE, this, cx, task);
@@ -129,6 +131,7 @@ export class Lock {
    * ```
    */
   acquireNowait(cx: Context): void {
+    checkContext(cx, "Lock.acquireNowait");
     const task = cx._task;
     if (this.owner === task && this.brokenBy === null) throw new UsageError("this task already holds the lock (Lock is not re-entrant)");
     if (this._tryAcquire(task) === MUST_WAIT) throw new WouldBlock("the lock is held by another task");
@@ -144,6 +147,7 @@ export class Lock {
    * ```
    */
   release(cx: Context): void {
+    checkContext(cx, "Lock.release");
     const owner = this.owner;
     if (owner === null) throw new UsageError("release() of a lock that is not held");
     if (owner !== cx._task) {
@@ -184,6 +188,7 @@ export class Lock {
    * ```
    */
   withLock<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkContext(cx, "Lock.withLock");
     return runHolding(cx, body, (cx) => this.acquire(cx), () => this.release(cx));
   }
 
@@ -200,6 +205,7 @@ export class Lock {
    * ```
    */
   hold(cx: Context): Promise<AsyncDisposable> {
+    checkContext(cx, "Lock.hold");
     return holdHandle(cx, (cx) => this.acquire(cx), () => this.release(cx));
   }
 

@@ -9,7 +9,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BusyResourceError } from "../core/errors.ts";
-import { checkFunction, describeValue } from "../core/validate.ts";
+import { checkContext, checkFunction, describeValue } from "../core/validate.ts";
 
 /**
  * Guards a resource against concurrent use.
@@ -44,6 +44,7 @@ export class ResourceGuard {
    * ```
    */
   async use<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkContext(cx, "ResourceGuard.use");
     checkFunction("body", body);
     const release = this.enter();
     try {

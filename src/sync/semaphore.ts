@@ -21,7 +21,7 @@
 import type { Context } from "../core/context.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
 import { holdHandle, runHolding } from "./holding.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue } from "../core/validate.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 const ACQUIRE: BlockingOp<Semaphore, void, void> = {
@@ -110,6 +110,7 @@ export class Semaphore {
    * ```
    */
   acquire(cx: Context): Promise<void> {
+    checkContext(cx, "Semaphore.acquire");
     return block(ACQUIRE, this, cx, undefined);
   }
 
@@ -150,6 +151,7 @@ export class Semaphore {
    * ```
    */
   withSemaphore<T>(cx: Context, body: (cx: Context) => T | PromiseLike<T>): Promise<T> {
+    checkContext(cx, "Semaphore.withSemaphore");
     return runHolding(cx, body, (cx) => this.acquire(cx), () => this.release());
   }
 
@@ -162,6 +164,7 @@ export class Semaphore {
    * ```
    */
   hold(cx: Context): Promise<AsyncDisposable> {
+    checkContext(cx, "Semaphore.hold");
     return holdHandle(cx, (cx) => this.acquire(cx), () => this.release());
   }
 

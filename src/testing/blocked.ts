@@ -23,7 +23,7 @@ import type { TimerHandle } from "../core/adapter.ts";
 import type { ClockRun } from "../core/clock.ts";
 import type { Context } from "../core/context.ts";
 import type { Runner } from "../core/runner.ts";
-import { checkDelay } from "../core/validate.ts";
+import { checkContext, checkDelay } from "../core/validate.ts";
 import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
 
 /** Per run: the tasks inside {@link waitAllTasksBlocked}, and how often they were woken. @internal */
@@ -78,6 +78,7 @@ class RealTimeWaiter extends Waiter<void> {
  * ```
  */
 export async function waitAllTasksBlocked(cx: Context, cushion = 0): Promise<void> {
+    checkContext(cx, "waitAllTasksBlocked");
   checkDelay("cushion", cushion);
   if (cushion === Infinity) throw new RangeError("cushion must be finite, got Infinity");
   const runner = cx._task.runner;

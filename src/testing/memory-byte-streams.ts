@@ -41,7 +41,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "../streams/byte-stream.ts";
 import { Event } from "../sync/event.ts";
 import { ResourceGuard } from "../sync/resource-guard.ts";
@@ -203,6 +203,7 @@ export class MemorySendStream implements ByteSendStream {
    * ```
    */
   async send(cx: Context, bytes: Uint8Array): Promise<void> {
+    checkContext(cx, "MemorySendStream.send");
     checkBytes(bytes);
     this.checkOpen();
     const busy = this.sending.hold();
@@ -295,6 +296,7 @@ export class MemorySendStream implements ByteSendStream {
    * ```
    */
   async getData(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+    checkContext(cx, "MemoryReceiveStream.getData");
     checkCount("maxBytes", maxBytes, 1);
     const busy = this.getting.hold();
     try {
@@ -382,6 +384,7 @@ export class MemoryReceiveStream implements ByteReceiveStream {
    * ```
    */
   async receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+    checkContext(cx, "MemoryReceiveStream.receive");
     checkCount("maxBytes", maxBytes, 1);
     if (this.closed) throw new ClosedResourceError("the stream is closed");
     const busy = this.receiving.hold();
@@ -509,6 +512,7 @@ export class MemoryByteStream implements HalfCloseableStream {
    * ```
    */
   send(cx: Context, bytes: Uint8Array): Promise<void> {
+    checkContext(cx, "MemoryByteStream.send");
     return this.sendStream.send(cx, bytes);
   }
 
@@ -521,6 +525,7 @@ export class MemoryByteStream implements HalfCloseableStream {
    * ```
    */
   receive(cx: Context, maxBytes?: number): Promise<Uint8Array> {
+    checkContext(cx, "MemoryByteStream.receive");
     return this.receiveStream.receive(cx, maxBytes);
   }
 
@@ -536,6 +541,7 @@ export class MemoryByteStream implements HalfCloseableStream {
    * ```
    */
   sendEof(cx: Context): Promise<void> {
+    checkContext(cx, "MemoryByteStream.sendEof");
     return this.sendStream._sendEof(cx);
   }
 

@@ -9,18 +9,23 @@
  * structured clone (or are moved, with {@link transfer}).
  *
  * ```ts no-check
- * // hash.worker.ts
+ * // hash.worker.ts, built to hash.worker.js
  * import type { Context } from "skein";
  * export async function sha(cx: Context, data: Uint8Array) { ... }
  *
  * // main.ts
  * import { run, toThread, workerModule } from "skein";
- * import type * as Hash from "../hash.worker.ts";
- * const hash = workerModule<typeof Hash>(new URL("./hash.worker.ts", import.meta.url));
+ * import type * as Hash from "./hash.worker.js"; // the types of hash.worker.ts
+ * const hash = workerModule<typeof Hash>(new URL("./hash.worker.js", import.meta.url));
  * await run(async (cx) => {
  *   const digest = await toThread(cx, hash, "sha", bytes); // typed from the module
  * });
  * ```
+ *
+ * The URL is loaded by the runtime's own loader: a `.ts` URL works on
+ * Node 24 / 22.18+, Deno and Bun (type stripping), not on Node 20 nor in
+ * browsers; a `.js` URL (the worker built with the rest of the code) works
+ * everywhere. See the guide, "Worker threads".
  *
  * The call is a checkpoint: if the caller's scope is cancelled, the worker
  * function's own context is cancelled too (its `cx.signal` aborts), and the
@@ -37,7 +42,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { checkDelay, checkFunction, describeValue } from "../core/validate.ts";
+import { checkContext, checkDelay, checkFunction, describeValue } from "../core/validate.ts";
 import { type CallOptions, type Exposed, type Limiter, WorkerPool } from "./worker-pool.ts";
 
 /** The functions of a worker module that `toThread` can call: those taking a context first. */
@@ -94,7 +99,7 @@ export interface WorkerModuleOptions {
  *
  * @example
  * ```ts
- * const math = workerModule<typeof import("./math.worker.ts")>(new URL("./math.worker.ts", import.meta.url));
+ * const math = workerModule<typeof import("./math.worker.js")>(new URL("./math.worker.js", import.meta.url));
  * ```
  */
 export class WorkerModule<M> {
@@ -142,13 +147,13 @@ function checkOptions(options: WorkerModuleOptions): CallOptions {
  * Names a worker module for {@link toThread}. Pass the module's type for
  * typed calls.
  *
- * @typeParam M the module's type (`typeof import("../x.worker.ts")`); without
+ * @typeParam M the module's type (`typeof import("./x.worker.js")`); without
  *   it any name may be called, untyped.
  * @throws {@link !TypeError} if `url` is neither a URL nor a string.
  * @example
  * ```ts
- * import type * as Math from "./math.worker.ts";
- * const math = workerModule<typeof Math>(new URL("./math.worker.ts", import.meta.url));
+ * import type * as Math from "./math.worker.js"; // a .ts URL needs type stripping (not Node 20, not browsers)
+ * const math = workerModule<typeof Math>(new URL("./math.worker.js", import.meta.url));
  * ```
  */
 export function workerModule<M = Record<string, (cx: Context, ...args: never[]) => unknown>>(
@@ -180,6 +185,7 @@ export function toThread<M, K extends keyof WorkerFunctions<M> & string>(
   name: K,
   ...args: ArgsOf<WorkerFunctions<M>[K]>
 ): Promise<ResultOf<WorkerFunctions<M>[K]>> {
+  checkContext(cx, "toThread");
   if (!(module instanceof WorkerModule)) {
     throw new TypeError(`module must be a WorkerModule (from workerModule()), got ${describeValue(module)}`);
   }
