@@ -3,9 +3,9 @@
 // summary table of issue 14's targets (measured ratio, met or missed).
 //
 //   npm run bench                                  node: every bench
-//   npm run bench -- --runtime deno                spawn/stream/sync/memory/thread on Deno
+//   npm run bench -- --runtime deno                spawn/cancel/stream/sync/memory/thread on Deno
 //   npm run bench -- --runtime node,deno,bun       each runtime in turn, one table at the end
-//   npm run bench -- --only spawn,stream           a subset (spawn stream sync memory thread cpu tcp process)
+//   npm run bench -- --only spawn,stream           a subset (spawn cancel stream sync memory thread cpu tcp process)
 //
 // Launched from Node, this file re-runs itself once per runtime in a child
 // process with the flags that let it force a GC (node --expose-gc, deno
@@ -22,13 +22,14 @@ const opt = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 };
-const PORTABLE = ["spawn", "stream", "sync", "memory", "thread"];
+const PORTABLE = ["spawn", "cancel", "stream", "sync", "memory", "thread"];
 const NODE_ONLY = ["cpu", "tcp", "process"];
 
 async function bench(only: string[] | undefined): Promise<void> {
   const want = (name: string) => (only ? only.includes(name) : true) && (runtime === "node" || PORTABLE.includes(name));
   console.log(`Skein benchmarks on ${runtimeVersion}`);
   if (want("spawn")) await (await import("./spawn.ts")).benchSpawn();
+  if (want("cancel")) await (await import("./spawn.ts")).benchCancel();
   if (want("stream")) await (await import("./stream.ts")).benchStream();
   if (want("sync")) await (await import("./sync.ts")).benchSync();
   if (want("memory")) await (await import("./memory.ts")).benchMemory();

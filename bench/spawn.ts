@@ -114,6 +114,9 @@ export async function benchSpawn(): Promise<void> {
     target(`spawn + join, ${n / 1000}k tasks`, "<= 2x raw", us(rows, "skein") / us(rows, "raw"), "lower", 2);
     target(`spawn + join, ${n / 1000}k tasks, vs Effect`, ">= 5x faster", us(rows, "effect") / us(rows, "skein"), "higher", 5);
   }
+}
+
+export async function benchCancel(): Promise<void> {
   for (const n of [10_000, 100_000]) {
     report(`cancel ${n} sleeping tasks (spawn, sleep, cancel, join)`, await measure(cancelSleepers, n, 3), "raw", "skein");
   }
