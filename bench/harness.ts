@@ -1,6 +1,9 @@
 // Tiny benchmark harness: warm up, then take the median of several timed
 // rounds. Times are wall-clock on a shared machine: read the ratios (all
 // contenders run in the same process, interleaved), not the absolute numbers.
+// Each bench also records its issue-14 targets with `target`; `summary()`
+// returns them for the one table `npm run bench` ends with.
+import { runtime } from "./runtime.ts";
 
 export interface Contender {
   name: string;
@@ -37,4 +40,50 @@ export function report(title: string, rows: Row[], base: string, subject: string
     const rel = r.name === subject ? "" : `  ${subject} is ${(r.usPerOp / ref.usPerOp).toFixed(2)}x faster`;
     console.log(`  ${r.name.padEnd(12)} ${r.usPerOp.toFixed(3).padStart(9)} µs/op${vsBase}${rel}`);
   }
+}
+
+/** µs per op of one contender in a measured set. */
+export function us(rows: Row[], name: string): number {
+  return rows.find((r) => r.name === name)!.usPerOp;
+}
+
+/** One line of the summary table: a target of issue 14 and what this run measured. */
+export interface Target {
+  runtime: string;
+  what: string;
+  /** Human form of the target, e.g. "<= 2x raw". */
+  goal: string;
+  measured: number;
+  /** Whether smaller or larger is better for `measured`. */
+  better: "lower" | "higher";
+  limit: number;
+}
+
+const targets: Target[] = [];
+
+/** Records a target: `measured` against `limit` (met when at or below it for "lower", at or above it for "higher"). */
+export function target(what: string, goal: string, measured: number, better: "lower" | "higher", limit: number): void {
+  targets.push({ runtime, what, goal, measured, better, limit });
+}
+
+export function summary(): Target[] {
+  return targets;
+}
+
+export function met(t: Target): boolean {
+  return t.better === "lower" ? t.measured <= t.limit : t.measured >= t.limit;
+}
+
+export function printSummary(all: Target[]): void {
+  const w = Math.max(4, ...all.map((t) => t.what.length));
+  const gw = Math.max(6, ...all.map((t) => t.goal.length));
+  console.log(`\nSummary: issue 14 targets (ratios measured in one process; medians of interleaved rounds)`);
+  console.log(`  ${"runtime".padEnd(8)} ${"what".padEnd(w)}  ${"target".padEnd(gw)}  ${"measured".padStart(9)}  result`);
+  for (const t of all) {
+    console.log(
+      `  ${t.runtime.padEnd(8)} ${t.what.padEnd(w)}  ${t.goal.padEnd(gw)}  ${(t.measured.toFixed(2) + "x").padStart(9)}  ${met(t) ? "met" : "MISSED"}`,
+    );
+  }
+  const n = all.filter(met).length;
+  console.log(`  ${n} of ${all.length} met`);
 }

@@ -3,7 +3,7 @@
 import { Effect, Fiber } from "effect";
 import * as effection from "effection";
 import { run } from "skein";
-import { type Contender, measure, report } from "./harness.ts";
+import { type Contender, measure, report, target, us } from "./harness.ts";
 
 const noop = async (): Promise<void> => {};
 
@@ -64,7 +64,7 @@ const cancelSleepers: Contender[] = [
         });
       const ps: Promise<void>[] = new Array(n);
       for (let i = 0; i < n; i++) ps[i] = sleep().catch(() => {});
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 0));
       controller.abort();
       await Promise.all(ps);
     },
@@ -109,8 +109,14 @@ const cancelSleepers: Contender[] = [
 
 export async function benchSpawn(): Promise<void> {
   for (const n of [10_000, 100_000]) {
-    report(`spawn + join of ${n} tasks`, await measure(spawnJoin, n, n > 10_000 ? 3 : 5), "raw", "skein");
+    const rows = await measure(spawnJoin, n, 5);
+    report(`spawn + join of ${n} tasks`, rows, "raw", "skein");
+    target(`spawn + join, ${n / 1000}k tasks`, "<= 2x raw", us(rows, "skein") / us(rows, "raw"), "lower", 2);
+    target(`spawn + join, ${n / 1000}k tasks, vs Effect`, ">= 5x faster", us(rows, "effect") / us(rows, "skein"), "higher", 5);
   }
+}
+
+export async function benchCancel(): Promise<void> {
   for (const n of [10_000, 100_000]) {
     report(`cancel ${n} sleeping tasks (spawn, sleep, cancel, join)`, await measure(cancelSleepers, n, 3), "raw", "skein");
   }

@@ -5,7 +5,7 @@
 import { Effect, Queue } from "effect";
 import * as effection from "effection";
 import { createMemoryObjectStream, run } from "skein";
-import { type Contender, measure, report } from "./harness.ts";
+import { type Contender, measure, report, target, us } from "./harness.ts";
 
 /** The smallest correct bounded async queue: what you would write by hand. */
 class RawQueue<T> {
@@ -129,6 +129,7 @@ export async function benchStream(): Promise<void> {
     const n = 100_000;
     const rows = await measure(contenders(buffer), n, 5);
     report(`one producer, one consumer, ${n} items, buffer ${buffer} (raw/effect use max(1, buffer))`, rows, "raw", "skein");
+    target(`memory stream 1P/1C, buffer ${buffer}`, ">= 0.85x raw queue", us(rows, "raw") / us(rows, "skein"), "higher", 0.85);
     const mps = (name: string) => (1 / rows.find((r) => r.name === name)!.usPerOp).toFixed(2);
     console.log(`  throughput M msg/s: raw ${mps("raw")}, skein ${mps("skein")}, effect ${mps("effect")}, effection ${mps("effection")}`);
   }

@@ -3,7 +3,7 @@
 // on Node tinypool and piscina, in the same process. Runs on Node, Deno and
 // Bun (`npm run bench:thread -- deno`); benchmark code may look at globals.
 import { CapacityLimiter, type Context, run, toThread, workerModule } from "skein";
-import { type Contender, measure, report } from "./harness.ts";
+import { type Contender, measure, report, type Row, target, us } from "./harness.ts";
 
 const IN_FLIGHT = 64;
 const echoModule = workerModule<{ echo(cx: Context, v: number): Promise<number> }>(
@@ -99,11 +99,22 @@ function inFlight(list: Contender[]): Contender[] {
   }));
 }
 
+function targets(what: string, goal: string, limit: number, rows: Row[]): void {
+  target(what, goal, us(rows, "skein") / us(rows, "raw"), "lower", limit);
+  for (const pool of ["tinypool", "piscina"])
+    if (rows.some((r) => r.name === pool))
+      target(`${what} vs ${pool}`, ">= 1x (faster)", us(rows, pool) / us(rows, "skein"), "higher", 1);
+}
+
 export async function benchThread(): Promise<void> {
   const { list, close } = await contenders();
   try {
-    report(`toThread sequential round trip on ${runtime} (trivial function)`, await measure(list, 5_000), "raw", "skein");
-    report(`toThread throughput with ${IN_FLIGHT} calls in flight on ${runtime}`, await measure(inFlight(list), 20_000), "raw", "skein");
+    const seq = await measure(list, 5_000);
+    report(`toThread sequential round trip on ${runtime} (trivial function)`, seq, "raw", "skein");
+    targets("toThread sequential", "<= 1.3x raw", 1.3, seq);
+    const wide = await measure(inFlight(list), 20_000);
+    report(`toThread throughput with ${IN_FLIGHT} calls in flight on ${runtime}`, wide, "raw", "skein");
+    targets(`toThread ${IN_FLIGHT} in flight`, "<= 1.5x raw", 1.5, wide);
   } finally {
     await close();
   }

@@ -21,7 +21,9 @@
  *   rejected promise (the checkpoint raises) and `onCancel` is not called.
  *
  * Subclasses (a sleeping waiter, a lock's queued acquirer) add fields rather
- * than closures, so the hot path allocates the waiter and its promise only.
+ * than closures, so the hot path allocates the waiter, its promise and the
+ * promise's two resolving functions; `park` passes one shared executor, so
+ * no closure (nor its context) is made per park.
  *
  * @internal
  * @module
@@ -32,6 +34,13 @@ import type { TimerEntry, TimerQueue } from "./timer-queue.ts";
 
 /** An already-resolved promise, returned by fast paths that did not need to wait. @internal */
 export const RESOLVED: Promise<void> = Promise.resolve();
+
+let capturedResolve: ((value: never) => void) | null = null;
+let capturedReject: ((error: unknown) => void) | null = null;
+function captureResolvers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
 
 /** What a cancel scope keeps in its list of parked waiters. @internal */
 export interface Parked {
@@ -60,10 +69,13 @@ export class Waiter<T = void> implements Parked {
       return Promise.reject(origin._raise());
     }
     scope._addParked(this);
-    return new Promise<T>((resolve, reject) => {
-      this.resolveFn = resolve;
-      this.rejectFn = reject;
-    });
+    // One shared executor, not a closure per park: it hands the resolving
+    // functions over through two module variables, read back at once.
+    const promise = new Promise<T>(captureResolvers);
+    this.resolveFn = capturedResolve as (value: T) => void;
+    this.rejectFn = capturedReject;
+    capturedResolve = capturedReject = null;
+    return promise;
   }
 
   /** Resolves the waiter. Returns false if it had already settled. */
