@@ -37,6 +37,9 @@ import {
   createUnixListener,
   exists,
   lookup,
+  openProcess,
+  runProcess,
+  toProcess,
   makeTempDir,
   mkdir,
   openFile,
@@ -205,6 +208,9 @@ describe("calls without cx", () => {
       ["createConnectedUdpSocket", (b) => createConnectedUdpSocket(b as never, { remoteHost: "127.0.0.1", remotePort: 1 })],
       ["connectWebSocket", (b) => connectWebSocket(b as never, "ws://127.0.0.1:1")],
       ["lookup", (b) => lookup(b as never, "localhost")],
+      ["openProcess", (b) => openProcess(b as never, ["true"])],
+      ["runProcess", (b) => runProcess(b as never, ["true"])],
+      ["toProcess", (b) => toProcess(b as never, module, "f")],
     ];
   };
 

@@ -325,6 +325,23 @@ describe("TCP streams", () => {
     await server.close();
   });
 
+  netIt("receive, send and sendEof without cx: a TypeError saying to pass the context", async (cx) => {
+    const [client, server] = await tcpPair(cx);
+    try {
+      for (const [name, call] of [
+        ["SocketStream.receive", () => client.receive(undefined as never)],
+        ["SocketStream.send", () => client.send(42 as never, new Uint8Array(1))],
+        ["SocketStream.sendEof", () => client.sendEof({} as never)],
+      ] as const) {
+        expect(call).toThrow(TypeError);
+        expect(call).toThrow(`${name}(cx): pass the context (cx) as the first argument`);
+      }
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   it("a task blocked in receive, send or accept shows in the task tree as such (\"receive on tcp 127.0.0.1:PORT\")", async () => {
     if (noSockets) {
       await run(async (cx) => {

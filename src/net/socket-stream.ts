@@ -30,6 +30,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../core/errors.ts";
+import { checkContext } from "../core/validate.ts";
 import type { HalfCloseableStream } from "../streams/byte-stream.ts";
 import { DEFAULT_MAX_BYTES, RawReceiver, type RawReceiveWords } from "../streams/raw-receive.ts";
 import { RawSender, type RawSendWords } from "../streams/raw-send.ts";
@@ -146,6 +147,7 @@ export class SocketStream implements HalfCloseableStream {
    * ```
    */
   receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+    checkContext(cx, "SocketStream.receive");
     return this.rx.receive(cx, maxBytes);
   }
 
@@ -166,6 +168,7 @@ export class SocketStream implements HalfCloseableStream {
    * ```
    */
   send(cx: Context, bytes: Uint8Array): Promise<void> {
+    checkContext(cx, "SocketStream.send");
     return this.tx.send(cx, bytes);
   }
 
@@ -183,6 +186,7 @@ export class SocketStream implements HalfCloseableStream {
    * ```
    */
   sendEof(cx: Context): Promise<void> {
+    checkContext(cx, "SocketStream.sendEof");
     return this.tx.sendEof(cx);
   }
 

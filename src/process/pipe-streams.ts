@@ -28,6 +28,7 @@
  */
 
 import type { Context } from "../core/context.ts";
+import { checkContext } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream } from "../streams/byte-stream.ts";
 import { DEFAULT_MAX_BYTES, RawReceiver, type RawReceiveWords } from "../streams/raw-receive.ts";
 import { RawSender, type RawSendWords } from "../streams/raw-send.ts";
@@ -98,6 +99,7 @@ export class ProcessReceiveStream implements ByteReceiveStream {
    * ```
    */
   receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+    checkContext(cx, "ProcessReceiveStream.receive");
     return this.rx.receive(cx, maxBytes);
   }
 
@@ -179,6 +181,7 @@ export class ProcessSendStream implements ByteSendStream {
    * ```
    */
   send(cx: Context, bytes: Uint8Array): Promise<void> {
+    checkContext(cx, "ProcessSendStream.send");
     return this.tx.send(cx, bytes);
   }
 

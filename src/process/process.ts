@@ -31,7 +31,7 @@
 import type { Context } from "../core/context.ts";
 import { Cancelled, UnsupportedError } from "../core/errors.ts";
 import type { Runner } from "../core/runner.ts";
-import { checkBoolean, checkCount, describeValue } from "../core/validate.ts";
+import { checkBoolean, checkContext, checkCount, describeValue } from "../core/validate.ts";
 import { parkWhereBlocked, Waiter } from "../core/waiter.ts";
 import { ExecutableNotFoundError } from "./errors.ts";
 import { ProcessReceiveStream, ProcessSendStream } from "./pipe-streams.ts";
@@ -249,6 +249,7 @@ export class Process implements AsyncDisposable {
    * ```
    */
   async wait(cx: Context): Promise<number | null> {
+    checkContext(cx, "Process.wait");
     if (this.status === null) {
       try {
         await this.waitExited(cx);
@@ -406,6 +407,7 @@ export function checkSignalName(name: string, value: unknown): asserts value is 
  * ```
  */
 export async function openProcess(cx: Context, command: string | readonly string[], options: OpenProcessOptions = {}): Promise<Process> {
+  checkContext(cx, "openProcess");
   const { raw, grace } = checkCommon(options);
   const argv = checkCommand(command, raw.shell);
   const spawnOptions: RawSpawnOptions = {

@@ -22,7 +22,7 @@
 
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, EndOfStream } from "../core/errors.ts";
-import { checkBoolean, describeValue } from "../core/validate.ts";
+import { checkBoolean, checkContext, describeValue } from "../core/validate.ts";
 import { ProcessError } from "./errors.ts";
 import type { ProcessReceiveStream } from "./pipe-streams.ts";
 import { type CommonProcessOptions, openProcess } from "./process.ts";
@@ -116,6 +116,7 @@ async function collect(cx: Context, stream: ProcessReceiveStream): Promise<Uint8
  * ```
  */
 export async function runProcess(cx: Context, command: string | readonly string[], options: RunProcessOptions = {}): Promise<ProcessResult> {
+  checkContext(cx, "runProcess");
   if (options === null || typeof options !== "object") throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   const check = options.check ?? true;
   checkBoolean("options.check", check);

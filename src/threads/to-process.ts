@@ -36,7 +36,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { describeValue } from "../core/validate.ts";
+import { checkContext, describeValue } from "../core/validate.ts";
 import { type ArgsOf, type ResultOf, type WorkerFunctions, WorkerModule } from "./to-thread.ts";
 import { WorkerPool } from "./worker-pool.ts";
 
@@ -71,6 +71,7 @@ export function toProcess<M, K extends keyof WorkerFunctions<M> & string>(
   name: K,
   ...args: ArgsOf<WorkerFunctions<M>[K]>
 ): Promise<ResultOf<WorkerFunctions<M>[K]>> {
+  checkContext(cx, "toProcess");
   if (!(module instanceof WorkerModule)) {
     throw new TypeError(`module must be a WorkerModule (from workerModule()), got ${describeValue(module)}`);
   }
