@@ -89,16 +89,35 @@ function redirectFlow(tls: TLSSocket, flow: TlsFlow | undefined): void {
 
 /** Runs a `node:tls` client handshake over `raw`, a {@link NodeRawSocket}; see the module text. @internal */
 export function startNodeTls(raw: RawSocket, options: RawTlsClientOptions, signal: AbortSignal): Promise<RawTlsSocket> {
+  const socket = detachForTls(raw, " (an outgoing TCP connection)");
+  if (socket instanceof Error) return Promise.reject(socket);
+  return startNodeTlsOver(socket, [raw.localAddress, raw.remoteAddress], options, signal);
+}
+
+/**
+ * Takes the `node:net` socket out of `raw` for a TLS handshake over it, or
+ * closes `raw` and returns the error to reject with (not a node:net socket;
+ * closed, ended, failed or busy).
+ */
+function detachForTls(raw: RawSocket, what: string): Socket | Error {
   if (!(raw instanceof NodeRawSocket)) {
     raw.close();
-    return Promise.reject(new UnsupportedError("tls over this socket is not supported: only a node:net socket (an outgoing TCP connection) can start TLS here"));
+    return new UnsupportedError(`tls over this socket is not supported: only a node:net socket${what} can start TLS here`);
   }
   const socket = raw.detach();
   if (socket === null) {
     raw.close();
-    return Promise.reject(new Error("this socket cannot start TLS: it is closed, ended, failed or busy"));
+    return new Error("this socket cannot start TLS: it is closed, ended, failed or busy");
   }
-  return startNodeTlsOver(socket, [raw.localAddress, raw.remoteAddress], options, signal);
+  return socket;
+}
+
+/** An aborted `signal` before a handshake starts: destroys `socket`, rejects, and says so. */
+function rejectIfAborted(socket: Duplex, signal: AbortSignal, reject: (error: unknown) => void): boolean {
+  if (!signal.aborted) return false;
+  socket.destroy();
+  reject(abortError(signal));
+  return true;
 }
 
 /**
@@ -114,11 +133,7 @@ export function startNodeTlsOver(
   flow?: TlsFlow,
 ): Promise<RawTlsSocket> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      socket.destroy();
-      reject(abortError(signal));
-      return;
-    }
+    if (rejectIfAborted(socket, signal, reject)) return;
     const name = options.serverName;
     const tls = tlsConnect({
       socket,
@@ -164,11 +179,7 @@ export function startNodeTlsServerOver(
   flow?: TlsFlow,
 ): Promise<RawTlsSocket> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      socket.destroy();
-      reject(abortError(signal));
-      return;
-    }
+    if (rejectIfAborted(socket, signal, reject)) return;
     let tls: TLSSocket;
     try {
       tls = new TLSSocket(socket as Socket, {
@@ -210,15 +221,8 @@ export function startNodeTlsServerOver(
 
 /** Server-side STARTTLS over `raw`, a {@link NodeRawSocket}; see the module text. @internal */
 export function startNodeTlsServer(raw: RawSocket, options: RawTlsServerOptions, signal: AbortSignal): Promise<RawTlsSocket> {
-  if (!(raw instanceof NodeRawSocket)) {
-    raw.close();
-    return Promise.reject(new UnsupportedError("tls over this socket is not supported: only a node:net socket can start TLS here"));
-  }
-  const socket = raw.detach();
-  if (socket === null) {
-    raw.close();
-    return Promise.reject(new Error("this socket cannot start TLS: it is closed, ended, failed or busy"));
-  }
+  const socket = detachForTls(raw, "");
+  if (socket instanceof Error) return Promise.reject(socket);
   return startNodeTlsServerOver(socket, [raw.localAddress, raw.remoteAddress], options, signal);
 }
 
