@@ -237,6 +237,22 @@ describe("cancel scopes", () => {
     });
   });
 
+  it("failAfter whose own scope is cancelled explicitly throws TimeoutError, as trio's fail_after does (never a missing value)", async () => {
+    await run(async (cx) => {
+      const e = await cx
+        .failAfter(60_000, async (cx): Promise<number> => {
+          cx.cancelScope.cancel();
+          await cx.checkpoint();
+          return 1;
+        })
+        .catch((e: unknown) => e);
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect((e as Error).message).toMatch(/cancelled/);
+      // Cancelled without a checkpoint after it: the body's value stands.
+      expect(await cx.failAfter(60_000, async (cx) => (cx.cancelScope.cancel(), 2))).toBe(2);
+    });
+  });
+
   it("a body that finishes without a checkpoint after the deadline is not reported cancelled", async () => {
     await run(async (cx) => {
       const r = await cx.moveOnAfter(0, async () => "sync result");

@@ -376,11 +376,15 @@ export class Context {
    * Runs `body` with a deadline `ms` from now; when it passes, the body is
    * cancelled and this throws {@link TimeoutError}.
    *
-   * (If the body cancels its own scope explicitly, `cx.cancelScope.cancel()`,
-   * this resolves with `undefined`, as in anyio.)
+   * If the body cancels its own scope explicitly (`cx.cancelScope.cancel()`)
+   * and that cuts it short, this also throws {@link TimeoutError}, as trio's
+   * `fail_after` raises `TooSlowError` for any cancellation it catches (anyio
+   * returns without a value there; a `Promise<T>` cannot). An aborted
+   * `options.signal` rejects with `signal.reason`.
    *
    * @param options `message` for the {@link TimeoutError}; `shield: true`
    *   keeps outer cancellation out.
+   * @throws {@link TimeoutError} when the deadline passes, or the body's own scope was cancelled before it returned.
    * @throws {@link !RangeError} if `ms` is negative or NaN.
    * @example
    * ```ts

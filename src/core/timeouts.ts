@@ -157,6 +157,10 @@ export async function failAt<T>(
     throw new TimeoutError(options.message ?? `deadline exceeded (at ${deadline.toFixed(1)} ms on the run's clock)`);
   }
   if (scope._cancelledCaught && scope._byAbort) throw options.signal!.reason;
+  // Cancelled by hand (`cx.cancelScope.cancel()` in the body): trio's
+  // fail_after raises TooSlowError for any cancellation it caught, and there
+  // is no value to return, so the same error (the type stays `Promise<T>`).
+  if (scope._cancelledCaught) throw new TimeoutError(options.message ?? "the failAfter scope was cancelled before its body returned");
   return value as T;
 }
 
