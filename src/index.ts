@@ -23,7 +23,7 @@ export type { Adapter, TimerHandle, WorkerPort, WorkerPortHandlers, WorkerSuppor
 export type { TransferableObject } from "./core/adapter.ts";
 export { CancelScope, type CancelScopeOptions } from "./core/cancel-scope.ts";
 export type { Clock, ClockRun } from "./core/clock.ts";
-export { Context } from "./core/context.ts";
+export { Context, type TaskGroupResult } from "./core/context.ts";
 export {
   formatTaskTree,
   type Instrument,

@@ -4,8 +4,9 @@
 //
 // The rule: a call that can absorb a cancellation (end normally without its
 // body's value) says so in its type; one that cannot returns the body's type.
-// - taskGroup: void body -> void; a body returning T -> T | undefined
-//   (undefined only when the group cancelled its own scope before the body returned).
+// - taskGroup: a body without parameters -> T (it has no handle on the group's scope); a void body -> void;
+//   a body taking tg returning T -> T | undefined (undefined only when the group cancelled its own scope
+//   before the body returned). See TaskGroupResult.
 // - withCancelScope: T | undefined (the scope absorbs its own cancellation).
 // - moveOnAfter/moveOnAt: MoveOnResult<T>, a union on `cancelled`.
 // - failAfter/failAt: T (the deadline throws TimeoutError; a signal rejects with its reason).
@@ -24,9 +25,15 @@ describe("result types", () => {
       expectTypeOf(syncNothing).toEqualTypeOf<Promise<void>>();
       await syncNothing;
 
-      const five = await cx.taskGroup(async () => 5);
-      expectTypeOf(five).toEqualTypeOf<number | undefined>();
+      // A body without parameters has no handle on the group's own scope: nothing can cut it short but an
+      // outer cancellation, which throws. So the value is always there.
+      const five: number = await cx.taskGroup(async () => 5);
+      expectTypeOf(five).toEqualTypeOf<number>();
       expect(five).toBe(5);
+
+      const six = await cx.taskGroup(async (tg) => (tg.startSoon(async () => {}), 6));
+      expectTypeOf(six).toEqualTypeOf<number | undefined>();
+      expect(six).toBe(6);
 
       const cut = await cx.taskGroup(async (tg, cx) => {
         tg.cancelScope.cancel();
@@ -36,7 +43,7 @@ describe("result types", () => {
       expectTypeOf(cut).toEqualTypeOf<string | undefined>();
       expect(cut).toBeUndefined();
 
-      expectTypeOf(cx.taskGroup).parameter(0).parameters.toEqualTypeOf<[TaskGroup, Context]>();
+      expectTypeOf(cx.taskGroup).parameter(0).parameters.toEqualTypeOf<[tg: TaskGroup, cx: Context]>();
 
       const scoped = await cx.withCancelScope({}, async () => "x");
       expectTypeOf(scoped).toEqualTypeOf<string | undefined>();

@@ -32,6 +32,29 @@ import { checkDelay, checkFunction, checkThenable, checkTime, CONTEXT, describeV
 import { parkWhereBlocked, SleepWaiter, Waiter } from "./waiter.ts";
 
 /**
+ * What `cx.taskGroup(body)` resolves to, from the body's type: the body's
+ * value when nothing can cut it short, `undefined` added where the group can
+ * absorb its own cancellation.
+ *
+ * - `() => T` (no parameters: no handle on the group's scope): `T`.
+ * - `(tg, cx) => void`: `void`.
+ * - `(tg, cx) => T`: `T | undefined` (`undefined` only if the group
+ *   cancelled its own scope before the body returned).
+ *
+ * @example
+ * ```ts
+ * type A = TaskGroupResult<() => Promise<number>>; // number
+ * type B = TaskGroupResult<(tg: TaskGroup) => Promise<number>>; // number | undefined
+ * type C = TaskGroupResult<(tg: TaskGroup) => Promise<void>>; // void
+ * ```
+ */
+export type TaskGroupResult<B> = B extends () => infer R
+  ? Awaited<R>
+  : B extends (...args: never[]) => infer R
+    ? [Awaited<R>] extends [void] ? void : Awaited<R> | undefined
+    : never;
+
+/**
  * The context handed to every task body. See the module text above for the
  * model; each method has its own example.
  *
@@ -283,9 +306,14 @@ export class Context {
    * calling `cx.cancelScope.cancel()`, which is the group's scope) is
    * absorbed here: the group then returns normally, and if that cut the body
    * short there is no value. Hence the types: a body that returns nothing
-   * gives `Promise<void>`; a body that returns a `T` gives
+   * gives `Promise<void>`; a body that takes `tg` and returns a `T` gives
    * `Promise<T | undefined>`, `undefined` meaning exactly "the group
-   * cancelled itself before its body returned". If you never cancel the
+   * cancelled itself before its body returned"; a body that takes no
+   * parameters holds no handle on the group (no `tg`, no `cx`), so nothing
+   * can cancel the group's own scope and it gives `Promise<T>`
+   * ({@link TaskGroupResult}).
+   *
+   * @typeParam B the body's type, from which the result type is read. If you never cancel the
    * group's own scope, the value is always there; to cancel from outside
    * and get a typed answer, cancel a scope around the group instead
    * (`moveOnAfter`, `withCancelScope`), whose result says whether it was cut.
@@ -305,11 +333,9 @@ export class Context {
    * }); // number | undefined (undefined only if the group cancelled itself before `return`)
    * ```
    */
-  taskGroup(body: (tg: TaskGroup, cx: Context) => void | PromiseLike<void>): Promise<void>;
-  taskGroup<T>(body: (tg: TaskGroup, cx: Context) => T | PromiseLike<T>): Promise<T | undefined>;
-  taskGroup<T>(body: (tg: TaskGroup, cx: Context) => T | PromiseLike<T>): Promise<T | undefined> {
+  taskGroup<B extends (tg: TaskGroup, cx: Context) => unknown>(body: B): Promise<TaskGroupResult<B>> {
     checkFunction("body", body);
-    return runTaskGroup(this, body);
+    return runTaskGroup(this, body) as Promise<TaskGroupResult<B>>;
   }
 
   /**
