@@ -13,8 +13,9 @@ import type { Adapter } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
 import { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
-import { type Instrument, Instrumentation } from "./instrument.ts";
-import { BlockingDetector, type BlockingDetectorOptions, blockingDetectorOptions } from "./blocking-detector.ts";
+import type { Instrument } from "./instrument.ts";
+import type { BlockingDetector, BlockingDetectorOptions } from "./blocking-detector.ts";
+import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
 import { checkFunction, describeValue } from "./validate.ts";
@@ -119,9 +120,14 @@ async function runMain<T>(
   const runner = new Runner(adapter, clock);
   let detector: BlockingDetector | null = null;
   if (instruments !== null) {
+    // Loaded only by tracked runs, so that an untracked program does not carry them (issue 13).
+    const [{ Instrumentation }, blocking] = await Promise.all([
+      import("./instrumentation.ts"),
+      detect === null ? null : import("./blocking-detector.ts"),
+    ]);
     const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner));
     runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
-    if (detect !== null) detector = tracked.detector = new BlockingDetector(adapter, detect);
+    if (blocking !== null) detector = tracked.detector = new blocking.BlockingDetector(adapter, detect!);
   }
   clock.attach?.(runner);
   try {
