@@ -9,7 +9,8 @@
  * result, only adds a few microtasks before the first call.
  * `errorCode` is synchronous: before the module has loaded, no OPFS call
  * has run, so no error can be one of its own and the answer is
- * `undefined`. Costs: one closure per method, once per page.
+ * `undefined`. Costs: one closure per method, once per page; per call, one more
+ * promise.
  *
  * @module
  */
@@ -23,17 +24,25 @@ function load(): Promise<FileSupport> {
   return (loading ??= import("./files.ts").then((m) => (loaded = m.opfsFiles)));
 }
 
+/** Forwards the async method `name` to the loaded implementation. */
+function forward<K extends keyof FileSupport>(name: K): FileSupport[K] {
+  return (async (...args: unknown[]) => {
+    const files = await load();
+    return (files[name] as (...a: unknown[]) => unknown).apply(files, args);
+  }) as FileSupport[K];
+}
+
 /** `files` for the browser adapter: OPFS, imported on first use. @internal */
 export const lazyOpfsFiles: FileSupport = {
-  open: async (path, flags) => (await load()).open(path, flags),
-  readFile: async (path) => (await load()).readFile(path),
-  writeFile: async (path, bytes, append) => (await load()).writeFile(path, bytes, append),
-  stat: async (path, followSymlinks) => (await load()).stat(path, followSymlinks),
-  mkdir: async (path, recursive) => (await load()).mkdir(path, recursive),
-  openDir: async (path) => (await load()).openDir(path),
-  remove: async (path, recursive) => (await load()).remove(path, recursive),
-  rename: async (from, to) => (await load()).rename(from, to),
-  copyFile: async (from, to) => (await load()).copyFile(from, to),
-  makeTempDir: async (prefix) => (await load()).makeTempDir(prefix),
+  open: forward("open"),
+  readFile: forward("readFile"),
+  writeFile: forward("writeFile"),
+  stat: forward("stat"),
+  mkdir: forward("mkdir"),
+  openDir: forward("openDir"),
+  remove: forward("remove"),
+  rename: forward("rename"),
+  copyFile: forward("copyFile"),
+  makeTempDir: forward("makeTempDir"),
   errorCode: (error) => loaded?.errorCode(error),
 };
