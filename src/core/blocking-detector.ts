@@ -25,8 +25,9 @@
  * just before the stretch began; it is never shorter. Time is real time (the
  * adapter's clock), also under a mock clock: stalls are real.
  *
- * Costs: nothing unless enabled: `run` imports this module (with `import()`)
- * only when the option is set (its check is in `blocking-options.ts`). Enabled, the run is tracked (as with
+ * Costs: nothing unless enabled; an untracked run does not even load this
+ * module (`run` imports it, with the rest of `instrumentation.ts`, only for
+ * a tracked run; the option's check is in `blocking-options.ts`). Enabled, the run is tracked (as with
  * instruments) and pays one clock read per step boundary, one native timer
  * every `threshold / 4` ms, and a stack capture per report.
  *

@@ -1,7 +1,7 @@
 /**
  * The check of `run`'s `detectBlocking` option, apart from the detector
- * itself (`blocking-detector.ts`), which `run` imports only when the option
- * is set: an untracked program carries this check and not the detector.
+ * itself (`blocking-detector.ts`), which `run` imports only for a tracked
+ * run: an untracked program carries this check and not the detector.
  *
  * @internal
  * @module

@@ -22,6 +22,9 @@ import { Cancelled } from "./errors.ts";
 import { groupOf, type Instrument, TaskView, viewOf } from "./instrument.ts";
 import type { Task } from "./task.ts";
 
+/** The detector, loaded with the rest of a tracked run's bookkeeping. @internal */
+export { BlockingDetector } from "./blocking-detector.ts";
+
 type Hook = Exclude<keyof Instrument, never>;
 
 /**

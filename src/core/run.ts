@@ -121,13 +121,10 @@ async function runMain<T>(
   let detector: BlockingDetector | null = null;
   if (instruments !== null) {
     // Loaded only by tracked runs, so that an untracked program does not carry them (issue 13).
-    const [{ Instrumentation }, blocking] = await Promise.all([
-      import("./instrumentation.ts"),
-      detect === null ? null : import("./blocking-detector.ts"),
-    ]);
+    const { Instrumentation, BlockingDetector } = await import("./instrumentation.ts");
     const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner));
     runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
-    if (blocking !== null) detector = tracked.detector = new blocking.BlockingDetector(adapter, detect!);
+    if (detect !== null) detector = tracked.detector = new BlockingDetector(adapter, detect);
   }
   clock.attach?.(runner);
   try {
