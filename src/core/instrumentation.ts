@@ -7,6 +7,10 @@
  * the run is tracked, so a program that never asks for instruments, the
  * task tree or the blocking detector does not carry it (issue 13). The hot
  * paths reach it through `runner.instruments`, null in an untracked run.
+ * So a tracked run's `main` begins once that import has settled (a few
+ * microtasks when the module is loaded already; in a browser, the first
+ * time, a fetch of its chunk), not synchronously inside the `run()` call as
+ * an untracked run's `main` does.
  *
  * Invariants and costs: those of `instrument.ts`; per task, one view and
  * one map insertion and deletion; per blocking call, one promise reaction.
