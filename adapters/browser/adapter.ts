@@ -12,7 +12,7 @@ import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { macrotaskQueue } from "./macrotask.ts";
-import { opfsFiles } from "./files.ts";
+import { lazyOpfsFiles } from "./lazy-files.ts";
 
 /**
  * The adapter for browsers and other Web-API runtimes.
@@ -37,5 +37,6 @@ export const browserAdapter: Adapter = {
       }, 0);
   },
   workers: webWorkers(workerEntry(import.meta.url, "browser")),
-  files: opfsFiles,
+  // OPFS, imported on first use (see lazy-files.ts).
+  files: lazyOpfsFiles,
 };

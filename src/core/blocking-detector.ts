@@ -25,7 +25,9 @@
  * just before the stretch began; it is never shorter. Time is real time (the
  * adapter's clock), also under a mock clock: stalls are real.
  *
- * Costs: nothing unless enabled. Enabled, the run is tracked (as with
+ * Costs: nothing unless enabled; an untracked run does not even load this
+ * module (`run` imports it, with the rest of `instrumentation.ts`, only for
+ * a tracked run; the option's check is in `blocking-options.ts`). Enabled, the run is tracked (as with
  * instruments) and pays one clock read per step boundary, one native timer
  * every `threshold / 4` ms, and a stack capture per report.
  *
@@ -34,7 +36,6 @@
 
 import type { Adapter, TimerHandle } from "./adapter.ts";
 import type { TaskInfo } from "./instrument.ts";
-import { describeValue } from "./validate.ts";
 
 /**
  * One report of the blocking detector.
@@ -170,24 +171,4 @@ export class BlockingDetector {
 
 function defaultReport(report: BlockingReport): void {
   console.warn(report.stack === undefined ? report.message : `${report.message}\n${report.stack}`);
-}
-
-/**
- * Checks `run`'s `detectBlocking` option and returns its options, or null when
- * off. @internal
- */
-export function blockingDetectorOptions(value: unknown): BlockingDetectorOptions | null {
-  if (value === undefined || value === false) return null;
-  if (value === true) return {};
-  if (value === null || typeof value !== "object") {
-    throw new TypeError(`options.detectBlocking must be a boolean or { threshold?, report? }, got ${describeValue(value)}`);
-  }
-  const { threshold, report } = value as BlockingDetectorOptions;
-  if (threshold !== undefined && (typeof threshold !== "number" || !(threshold > 0) || !Number.isFinite(threshold))) {
-    throw new RangeError(`options.detectBlocking.threshold must be a finite number of milliseconds > 0, got ${describeValue(threshold)}`);
-  }
-  if (report !== undefined && typeof report !== "function") {
-    throw new TypeError(`options.detectBlocking.report must be a function, got ${describeValue(report)}`);
-  }
-  return { threshold, report };
 }

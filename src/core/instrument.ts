@@ -19,7 +19,9 @@
  * paths (spawn, task start and exit, checkpoint, park, timer firing) test
  * that one field and nothing more. A tracked run pays, per task, one view
  * object and one map insertion and deletion (the live map, keyed by task),
- * and per blocking call one promise reaction. Views handed out otherwise
+ * and per blocking call one promise reaction. The bookkeeping itself
+ * (`instrumentation.ts`) is imported by `run` only for a tracked run, so an
+ * untracked program does not carry it. Views handed out otherwise
  * (`cx.currentTask()` in an untracked run) live in a `WeakMap` on the
  * runner, made on first use.
  *
@@ -37,11 +39,9 @@
  * @module
  */
 
-import type { Adapter } from "./adapter.ts";
-import type { BlockingDetector } from "./blocking-detector.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
-import { Cancelled, UsageError } from "./errors.ts";
+import { type Cancelled, UsageError } from "./errors.ts";
 import type { Task } from "./task.ts";
 import type { TaskGroup } from "./task-group.ts";
 
@@ -152,8 +152,6 @@ export interface Instrument {
   runIdle?(nextDeadline: number): void;
 }
 
-type Hook = Exclude<keyof Instrument, never>;
-
 /** The {@link TaskInfo} of one task. @internal */
 export class TaskView implements TaskInfo {
   /** @internal */ _blockedOn: string | null = null;
@@ -182,8 +180,8 @@ export class TaskView implements TaskInfo {
   }
 }
 
-/** The group a task belongs to, from its owner. */
-function groupOf(task: Task): TaskGroup | null {
+/** The group a task belongs to, from its owner. @internal */
+export function groupOf(task: Task): TaskGroup | null {
   return task.owner === null ? null : task.owner._ownerGroup;
 }
 
@@ -202,139 +200,6 @@ export function viewOf(task: Task): TaskView {
     views.set(task, view);
   }
   return view;
-}
-
-/**
- * A tracked run's bookkeeping: its instruments and its live tasks. The
- * runner holds one (`runner.instruments`) only when the run is tracked.
- * @internal
- */
-export class Instrumentation {
-  instruments: Instrument[];
-  /** Live tasks of the run, in spawn order (the root task first). */
-  readonly live: Map<Task, TaskView> = new Map();
-  /** The blocking detector, when `run` was given `detectBlocking`. */
-  detector: BlockingDetector | null = null;
-  /** Live tasks parked in a blocking call. */
-  private blocked = 0;
-  /** Whether `runIdle` was reported and no task has woken since. */
-  private idle = false;
-  /**
-   * The runner's activity count when a task last resumed. A different count
-   * means some waiter was woken (or a tick or start taken) whose task has not
-   * resumed yet: the run is not idle, whatever the blocked count says.
-   */
-  private seen = 0;
-  constructor(
-    instruments: Instrument[],
-    private readonly adapter: Adapter,
-    private readonly now: () => number,
-    /** The runner: whether a tick or start is pending, its activity counter, its next deadline. */
-    private readonly run: { readonly busy: boolean; readonly activity: number; nextDeadline(): number },
-  ) {
-    this.instruments = instruments;
-  }
-
-  private emit(hook: Hook, a?: unknown, b?: unknown): void {
-    for (const instrument of this.instruments) {
-      const fn = instrument[hook] as ((a: unknown, b: unknown) => void) | undefined;
-      if (fn === undefined) continue;
-      try {
-        fn.call(instrument, a, b);
-      } catch (error) {
-        this.instruments = this.instruments.filter((i) => i !== instrument);
-        this.adapter.reportError(error);
-      }
-    }
-  }
-
-  spawned(task: Task): void {
-    this.idle = false;
-    const view = new TaskView(task, groupOf(task));
-    this.live.set(task, view);
-    this.emit("taskSpawned", view);
-  }
-
-  started(task: Task): void {
-    let view = this.live.get(task);
-    if (view === undefined) this.live.set(task, (view = viewOf(task))); // the root task is never spawned
-    this.emit("taskStarted", view);
-    this.seen = this.run.activity;
-    if (this.detector !== null) this.detector.resumed();
-  }
-
-  exited(task: Task, failed: boolean, outcome: unknown): void {
-    const view = viewOf(task);
-    if (this.detector !== null) this.detector.yielded(view);
-    this.live.delete(task);
-    if (view._blockedOn !== null) this.blocked--;
-    view.blockedOn = view.blockedSince = null;
-    this.emit(
-      "taskExited",
-      view,
-      !failed
-        ? { kind: "returned", value: outcome }
-        : outcome instanceof Cancelled
-        ? { kind: "cancelled", error: outcome }
-        : { kind: "failed", error: outcome },
-    );
-  }
-
-  scopeCancelled(scope: CancelScope, reason: string | undefined): void {
-    this.emit("scopeCancelled", scope, reason);
-  }
-
-  checkpoint(task: Task): void {
-    const view = viewOf(task);
-    if (this.detector !== null) this.detector.yielded(view);
-    this.emit("checkpoint", view);
-  }
-
-  /** A task has exited (its group has heard of it), or a batch of tasks has begun: the run may be idle now. */
-  settled(): void {
-    this.checkIdle();
-  }
-
-  /** Reports `runIdle` if every live task is blocked and nothing is about to wake one. */
-  private checkIdle(): void {
-    const run = this.run;
-    if (this.idle || this.blocked !== this.live.size || this.live.size === 0 || run.busy || run.activity !== this.seen) return;
-    this.idle = true;
-    this.emit("runIdle", run.nextDeadline());
-  }
-
-  /** `task` resumed after its checkpoint tick. */
-  resumed(_task: Task): void {
-    this.idle = false;
-    this.seen = this.run.activity;
-    if (this.detector !== null) this.detector.resumed();
-  }
-
-  timerFired(deadline: number): void {
-    this.emit("timerFired", deadline);
-  }
-
-  /** Reports `task` blocked on `what` (described afresh by `describe`, if given) until `parked` settles; returns `parked`. */
-  block<T>(task: Task, what: string, parked: Promise<T>, describe: (() => string) | null = null): Promise<T> {
-    const view = viewOf(task);
-    if (this.detector !== null) this.detector.yielded(view);
-    view.blockedOn = what;
-    view._describe = describe;
-    view.blockedSince = this.now();
-    this.blocked++;
-    this.emit("beforeBlocking", view, what);
-    this.checkIdle();
-    const after = (): void => {
-      if (view._blockedOn !== null) this.blocked--;
-      view.blockedOn = view.blockedSince = null;
-      this.idle = false;
-      this.seen = this.run.activity;
-      this.emit("afterBlocking", view);
-      if (this.detector !== null) this.detector.resumed();
-    };
-    parked.then(after, after);
-    return parked;
-  }
 }
 
 /**

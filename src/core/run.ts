@@ -14,8 +14,9 @@ import type { Clock } from "./clock.ts";
 import { CancelScope, checkSignal } from "./cancel-scope.ts";
 import { Cancelled } from "./errors.ts";
 import type { Context } from "./context.ts";
-import { type Instrument, Instrumentation } from "./instrument.ts";
-import { BlockingDetector, type BlockingDetectorOptions, blockingDetectorOptions } from "./blocking-detector.ts";
+import type { Instrument } from "./instrument.ts";
+import type { BlockingDetector, BlockingDetectorOptions } from "./blocking-detector.ts";
+import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
 import { checkFunction, describeValue } from "./validate.ts";
@@ -131,6 +132,8 @@ async function runMain<T>(
   const runner = new Runner(adapter, clock);
   let detector: BlockingDetector | null = null;
   if (instruments !== null) {
+    // Loaded only by tracked runs, so that an untracked program does not carry them (issue 13).
+    const { Instrumentation, BlockingDetector } = await import("./instrumentation.ts");
     const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner));
     runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
     if (detect !== null) detector = tracked.detector = new BlockingDetector(adapter, detect);

@@ -40,7 +40,8 @@ import type { Adapter } from "./adapter.ts";
 import type { Clock, ClockRun } from "./clock.ts";
 import type { Task } from "./task.ts";
 import { ClosedResourceError } from "./errors.ts";
-import type { Instrumentation, TaskView } from "./instrument.ts";
+import type { TaskView } from "./instrument.ts";
+import type { Instrumentation } from "./instrumentation.ts";
 import { TimerQueue } from "./timer-queue.ts";
 
 /**

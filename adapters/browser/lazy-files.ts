@@ -1,0 +1,48 @@
+/**
+ * The browser adapter's `files`, loaded on first use: a stub whose async
+ * methods import the OPFS implementation (`files.ts`, about 5.5 KB
+ * minified) the first time one is called, then forward to it. A page that
+ * never touches a file never loads it (issue 13: the minimal program).
+ *
+ * Invariants: the module is imported at most once (one shared promise);
+ * every method but `errorCode` is async anyway, so the stub changes no
+ * result, only adds a few microtasks before the first call.
+ * `errorCode` is synchronous: before the module has loaded, no OPFS call
+ * has run, so no error can be one of its own and the answer is
+ * `undefined`. Costs: one closure per method, once per page; per call, one more
+ * promise.
+ *
+ * @module
+ */
+
+import type { FileSupport } from "../../src/fs/file-support.ts";
+
+let loaded: FileSupport | null = null;
+let loading: Promise<FileSupport> | null = null;
+
+function load(): Promise<FileSupport> {
+  return (loading ??= import("./files.ts").then((m) => (loaded = m.opfsFiles)));
+}
+
+/** Forwards the async method `name` to the loaded implementation. */
+function forward<K extends keyof FileSupport>(name: K): FileSupport[K] {
+  return (async (...args: unknown[]) => {
+    const files = await load();
+    return (files[name] as (...a: unknown[]) => unknown).apply(files, args);
+  }) as FileSupport[K];
+}
+
+/** `files` for the browser adapter: OPFS, imported on first use. @internal */
+export const lazyOpfsFiles: FileSupport = {
+  open: forward("open"),
+  readFile: forward("readFile"),
+  writeFile: forward("writeFile"),
+  stat: forward("stat"),
+  mkdir: forward("mkdir"),
+  openDir: forward("openDir"),
+  remove: forward("remove"),
+  rename: forward("rename"),
+  copyFile: forward("copyFile"),
+  makeTempDir: forward("makeTempDir"),
+  errorCode: (error) => loaded?.errorCode(error),
+};
