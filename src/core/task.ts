@@ -70,7 +70,7 @@ export class Task extends Context {
   status: StartStatus | null = null;
   owner: TaskOwner | null = null;
   fn: ((cx: Context, ...args: never[]) => unknown) | null = null;
-  args: unknown[] | null = null;
+  args: readonly unknown[] | null = null;
   /**
    * An array, not a Set: a contended Lock adds and removes one per hand-over;
    * a task has few. `ENDED` once the body has ended (one field for both, to
