@@ -263,7 +263,7 @@ export class TaskGroup {
     const rest = arguments.length < 2 ? NO_ARGS : restOf(arguments);
     const scope = new CancelScope();
     const task = this.makeTask("createTask", first, rest, scope);
-    scope._enter(task.runner, this.cancelScope);
+    scope._enter(this._owner.runner, this.cancelScope);
     const handle = new TaskHandle<unknown>(task, scope, this);
     task.owner = handle;
     this._pending++;
@@ -334,7 +334,7 @@ export class TaskGroup {
     checkContext(cx, withHandle ? "startTask" : "start");
     const scope = new CancelScope();
     const task = this.makeTask(withHandle ? "startTask" : "start", first, rest, scope);
-    scope._enter(task.runner, cx.cancelScope);
+    scope._enter(this._owner.runner, cx.cancelScope);
     const starter = new Starter(this, scope);
     starter.task = task;
     if (withHandle) starter.handle = new TaskHandle<unknown>(task, scope, this);
