@@ -234,7 +234,9 @@ export class TaskGroup {
    */
   startSoon<A extends unknown[]>(fn: TaskFunction<A>, ...args: A): void;
   startSoon<A extends unknown[]>(options: TaskOptions, fn: TaskFunction<A>, ...args: A): void;
-  startSoon(first: unknown, ...rest: unknown[]): void {
+  startSoon(first: unknown): void {
+    // `arguments`, not a rest parameter: no array per spawn without arguments.
+    const rest = arguments.length < 2 ? NO_ARGS : restOf(arguments);
     const task = this.makeTask("startSoon", first, rest, this.cancelScope);
     task.owner = this;
     this._pending++;
@@ -257,10 +259,11 @@ export class TaskGroup {
    */
   createTask<R, A extends unknown[] = []>(fn: TaskFunction<A, R>, ...args: A): TaskHandle<R>;
   createTask<R, A extends unknown[] = []>(options: TaskOptions, fn: TaskFunction<A, R>, ...args: A): TaskHandle<R>;
-  createTask(first: unknown, ...rest: unknown[]): TaskHandle<unknown> {
+  createTask(first: unknown): TaskHandle<unknown> {
+    const rest = arguments.length < 2 ? NO_ARGS : restOf(arguments);
     const scope = new CancelScope();
     const task = this.makeTask("createTask", first, rest, scope);
-    scope._enter(task.runner, this.cancelScope);
+    scope._enter(this._owner.runner, this.cancelScope);
     const handle = new TaskHandle<unknown>(task, scope, this);
     task.owner = handle;
     this._pending++;
@@ -293,8 +296,8 @@ export class TaskGroup {
    */
   start<T = unknown, A extends unknown[] = []>(cx: Context, fn: TaskFunction<A>, ...args: A): Promise<T>;
   start<T = unknown, A extends unknown[] = []>(cx: Context, options: TaskOptions, fn: TaskFunction<A>, ...args: A): Promise<T>;
-  start(cx: Context, first: unknown, ...rest: unknown[]): Promise<unknown> {
-    return this.startWith(cx, first, rest, false);
+  start(cx: Context, first: unknown): Promise<unknown> {
+    return this.startWith(cx, first, arguments.length < 3 ? NO_ARGS : restOf(arguments, 2), false);
   }
 
   /**
@@ -323,15 +326,15 @@ export class TaskGroup {
     fn: TaskFunction<A, R>,
     ...args: A
   ): Promise<StartedTask<T, R>>;
-  startTask(cx: Context, first: unknown, ...rest: unknown[]): Promise<unknown> {
-    return this.startWith(cx, first, rest, true);
+  startTask(cx: Context, first: unknown): Promise<unknown> {
+    return this.startWith(cx, first, arguments.length < 3 ? NO_ARGS : restOf(arguments, 2), true);
   }
 
-  private startWith(cx: Context, first: unknown, rest: unknown[], withHandle: boolean): Promise<unknown> {
+  private startWith(cx: Context, first: unknown, rest: readonly unknown[], withHandle: boolean): Promise<unknown> {
     checkContext(cx, withHandle ? "startTask" : "start");
     const scope = new CancelScope();
     const task = this.makeTask(withHandle ? "startTask" : "start", first, rest, scope);
-    scope._enter(task.runner, cx.cancelScope);
+    scope._enter(this._owner.runner, cx.cancelScope);
     const starter = new Starter(this, scope);
     starter.task = task;
     if (withHandle) starter.handle = new TaskHandle<unknown>(task, scope, this);
@@ -342,7 +345,7 @@ export class TaskGroup {
     return starter.promise;
   }
 
-  private makeTask(call: string, first: unknown, rest: unknown[], scope: CancelScope): Task {
+  private makeTask(call: string, first: unknown, rest: readonly unknown[], scope: CancelScope): Task {
     let name: string | undefined;
     let fn = first;
     let args = rest;
@@ -353,7 +356,7 @@ export class TaskGroup {
       }
       name = options.name;
       fn = rest[0];
-      args = rest.slice(1);
+      args = rest.length < 2 ? NO_ARGS : rest.slice(1);
     }
     if (typeof fn !== "function") throw notAFunction(call, fn);
     if (!this._open) {
@@ -398,6 +401,14 @@ export class TaskGroup {
       onClosed();
     }
   }
+}
+
+/** The arguments of a task started without any: shared, so a spawn allocates no array for them. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/** The arguments after the first `from` of a call, as a new array. */
+function restOf(args: IArguments, from = 1): unknown[] {
+  return Array.prototype.slice.call(args, from) as unknown[];
 }
 
 function isThenable(value: object): boolean {
