@@ -162,10 +162,7 @@ export class Task extends Context {
     void followResult(this, result);
   }
 
-  /**
-   * Runs the exit hooks and reports the end.
-   */
-  /** @internal Called by the handlers of {@link followResult}. */
+  /** Runs the exit hooks and reports the end; called by `begin` and by the handlers of `followResult`. @internal */
   end(failed: boolean, outcome: unknown): void {
     const hooks = this.exitHooks;
     this.exitHooks = ENDED;
