@@ -36,9 +36,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { checkContext, describeValue } from "../core/validate.ts";
-import { type ArgsOf, type ResultOf, type WorkerFunctions, WorkerModule } from "./to-thread.ts";
-import { WorkerPool } from "./worker-pool.ts";
+import { type ArgsOf, callInPool, type ResultOf, type WorkerFunctions, type WorkerModule } from "./to-thread.ts";
 
 /**
  * Runs the worker module's function `name` in a pooled worker process (a
@@ -71,22 +69,11 @@ export function toProcess<M, K extends keyof WorkerFunctions<M> & string>(
   name: K,
   ...args: ArgsOf<WorkerFunctions<M>[K]>
 ): Promise<ResultOf<WorkerFunctions<M>[K]>> {
-  checkContext(cx, "toProcess");
-  if (!(module instanceof WorkerModule)) {
-    throw new TypeError(`module must be a WorkerModule (from workerModule()), got ${describeValue(module)}`);
-  }
-  if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
-  const url = module.url;
-  const pool = cx._task.runner.service(`skein.processes:${url}`, (runner) => {
-    const support = runner.adapter.processWorkers;
-    const slots = support?.hardwareConcurrency() ?? 1;
-    return new WorkerPool(runner, url, Math.max(1, slots), {
-      call: "toProcess",
-      what: "worker process",
-      plural: "worker processes",
-      support,
-      awaitTermination: true,
-    });
-  });
-  return pool.call(cx, name, args, module._options) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
+  return callInPool(cx, "toProcess", "skein.processes", module, name, args, (adapter) => ({
+    call: "toProcess",
+    what: "worker process",
+    plural: "worker processes",
+    support: adapter.processWorkers,
+    awaitTermination: true,
+  })) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
 }

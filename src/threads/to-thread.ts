@@ -43,7 +43,8 @@
 
 import type { Context } from "../core/context.ts";
 import { checkContext, checkDelay, checkFunction, describeValue } from "../core/validate.ts";
-import { type CallOptions, type Exposed, type Limiter, WorkerPool } from "./worker-pool.ts";
+import type { Adapter } from "../core/adapter.ts";
+import { type CallOptions, type Exposed, type Limiter, type WorkerKind, WorkerPool } from "./worker-pool.ts";
 
 /** The functions of a worker module that `toThread` can call: those taking a context first. */
 export type WorkerFunctions<M> = {
@@ -185,16 +186,38 @@ export function toThread<M, K extends keyof WorkerFunctions<M> & string>(
   name: K,
   ...args: ArgsOf<WorkerFunctions<M>[K]>
 ): Promise<ResultOf<WorkerFunctions<M>[K]>> {
-  checkContext(cx, "toThread");
+  return callInPool(cx, "toThread", "skein.threads", module, name, args, (adapter) => ({
+    call: "toThread",
+    what: "worker",
+    plural: "worker threads",
+    support: adapter.workers,
+    awaitTermination: false,
+  })) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
+}
+
+/**
+ * The body of `toThread` and `toProcess`: checks the call's arguments, then
+ * runs it in this run's pool of `kindOf(adapter)` workers for `module` (one
+ * pool per run, key and module URL, made on first use). @internal
+ */
+export function callInPool(
+  cx: Context,
+  call: string,
+  key: string,
+  module: unknown,
+  name: unknown,
+  args: unknown[],
+  kindOf: (adapter: Adapter) => WorkerKind,
+): Promise<unknown> {
+  checkContext(cx, call);
   if (!(module instanceof WorkerModule)) {
     throw new TypeError(`module must be a WorkerModule (from workerModule()), got ${describeValue(module)}`);
   }
   if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
   const url = module.url;
-  const pool = cx._task.runner.service(`skein.threads:${url}`, (runner) => {
-    const support = runner.adapter.workers;
-    const slots = support?.hardwareConcurrency() ?? 1;
-    return new WorkerPool(runner, url, Math.max(1, slots), { call: "toThread", what: "worker", plural: "worker threads", support, awaitTermination: false });
+  const pool = cx._task.runner.service(`${key}:${url}`, (runner) => {
+    const kind = kindOf(runner.adapter);
+    return new WorkerPool(runner, url, Math.max(1, kind.support?.hardwareConcurrency() ?? 1), kind);
   });
-  return pool.call(cx, name, args, module._options) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
+  return pool.call(cx, name, args, module._options);
 }
