@@ -1,5 +1,6 @@
 // Synchronization primitives: FIFO fairness, statistics, cancel-safety, misuse, bad input.
 import { describe, expect, it } from "vitest";
+import { MockClock } from "skein/testing";
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -154,6 +155,7 @@ describe("Lock", () => {
         await cx.sleep(1);
         expect(() => quiet2.acquireNowait(cx)).toThrow(BrokenResourceError);
       }),
+      { clock: new MockClock({ autojumpThreshold: 0 }) }, // virtual time: the sleeps end in deadline order
     );
   });
 
@@ -186,6 +188,7 @@ describe("Lock", () => {
         expect(log).toEqual(["broken"]);
         await expect(lock.acquire(cx)).rejects.toThrow(BrokenResourceError);
       }),
+      { clock: new MockClock({ autojumpThreshold: 0 }) }, // virtual time: the sleeps end in deadline order
     );
   });
 
