@@ -418,11 +418,8 @@ export class CancelScope {
   /** @internal */
   _enter(runner: Runner, parent: CancelScope | null): void {
     this._checkUnentered();
-    if (parent !== null && parent._state !== ACTIVE) {
-      throw new ClosedResourceError(
-        "this context's cancel scope has exited (its body, task group or run has ended); a context is usable only inside the body it was given to",
-      );
-    }
+    // An exited parent's `_origin` is its exit marker: the ClosedResourceError of its kind.
+    if (parent !== null && parent._state !== ACTIVE) throw parent._origin!._raise();
     this._state = ACTIVE;
     if (this._relative !== Infinity) {
       this._deadline = runner.clock.now() + this._relative;
