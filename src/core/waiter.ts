@@ -35,6 +35,13 @@ import type { TimerEntry, TimerQueue } from "./timer-queue.ts";
 /** An already-resolved promise, returned by fast paths that did not need to wait. @internal */
 export const RESOLVED: Promise<void> = Promise.resolve();
 
+/**
+ * `Promise.withResolvers` where the runtime has it (not Node 20): its
+ * resolving functions keep 16 bytes fewer per blocked task on
+ * JavaScriptCore than those handed to an executor (the same on V8).
+ */
+const withResolvers: (() => unknown) | undefined = (Promise as unknown as { withResolvers?: () => unknown }).withResolvers;
+
 let capturedResolve: ((value: never) => void) | null = null;
 let capturedReject: ((error: unknown) => void) | null = null;
 function captureResolvers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
@@ -60,8 +67,14 @@ export class Waiter<T = void> implements Parked {
   prevParked: Parked | null = null;
   nextParked: Parked | null = null;
   parkedIn: CancelScope | null = null;
-  /** Reject a cancellation with its origin, for {@link parkWhereBlocked} to raise. */
-  raiseWhereBlocked = false;
+  /**
+   * Reject a cancellation with its origin, for {@link parkWhereBlocked} to
+   * raise. Not a field: `false` on the prototype, made an own property only
+   * by `parkWhereBlocked` (a sleep declares it), so a queued waiter (locks,
+   * events, channels: most blocked tasks) carries one field fewer (8 bytes
+   * on node; 112 -> 80 on JavaScriptCore, whose objects grow in steps).
+   */
+  declare raiseWhereBlocked: boolean;
   private resolveFn: ((value: T) => void) | null = null;
   /**
    * `notParked` until it parks, null once it has settled: the settled flag,
@@ -83,6 +96,12 @@ export class Waiter<T = void> implements Parked {
       return Promise.reject(origin._raise());
     }
     scope._addParked(this);
+    if (withResolvers !== undefined) {
+      const parts = withResolvers.call(Promise) as { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void };
+      this.resolveFn = parts.resolve;
+      this.rejectFn = parts.reject;
+      return parts.promise;
+    }
     // One shared executor, not a closure per park: it hands the resolving
     // functions over through two module variables, read back at once.
     const promise = new Promise<T>(captureResolvers);
@@ -125,8 +144,12 @@ export class Waiter<T = void> implements Parked {
   protected onCancel(): void {}
 }
 
+Waiter.prototype.raiseWhereBlocked = false;
+
 /** A waiter that also wakes at a point in time. @internal */
 export class SleepWaiter extends Waiter<void> implements TimerEntry {
+  /** Always parked through `parkWhereBlocked`: a field, so setting it there adds no property. */
+  override raiseWhereBlocked = true;
   deadline: number;
   heapIndex = -1;
   timerSeq = 0;
