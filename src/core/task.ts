@@ -70,23 +70,35 @@ function followResult(task: Task, result: unknown): Promise<void> {
   );
 }
 
-/** `exitHooks` of a task whose body has ended. */
-const ENDED: ExitHook[] = [];
+/** `fn` of a task whose body has ended (never called). */
+function ENDED(): void {}
+
+/**
+ * What most tasks never need, kept out of the task itself (a field is 8
+ * bytes on node, and a 9-field object is 48 bytes larger than a 6-field
+ * one on JavaScriptCore): context variables, arguments, the readiness
+ * handshake and exit hooks. @internal
+ */
+class TaskRare {
+  vars: VarMap | null = null;
+  args: readonly unknown[] | null = null;
+  status: StartStatus | null = null;
+  /** An array, not a Set: a contended Lock adds and removes one per hand-over; a task has few. */
+  hooks: ExitHook[] | null = null;
+}
 
 /** A task, which is also the root context of its body. @internal */
 export class Task extends Context {
   readonly name: string;
-  vars: VarMap | null;
-  status: StartStatus | null = null;
   owner: TaskOwner | null = null;
-  fn: ((cx: Context, ...args: never[]) => unknown) | null = null;
-  args: readonly unknown[] | null = null;
   /**
-   * An array, not a Set: a contended Lock adds and removes one per hand-over;
-   * a task has few. `ENDED` once the body has ended (one field for both, to
-   * keep a task small: spawning 100k tasks is bound by their size).
+   * The body: the function until it begins, null while it runs, `ENDED`
+   * once it has ended (one field for the three states, to keep a task
+   * small: spawning 100k tasks is bound by their size).
    */
-  private exitHooks: ExitHook[] | null = null;
+  fn: ((cx: Context, ...args: never[]) => unknown) | null = null;
+  /** Context variables, arguments, `start` handshake, exit hooks: null until one is set. */
+  private rare: TaskRare | null = null;
 
   /**
    * `scope` is the task's first scope: entered in `runner` now, or (for
@@ -96,7 +108,42 @@ export class Task extends Context {
   constructor(_runner: Runner, name: string, vars: VarMap | null, scope: CancelScope) {
     super(null, scope);
     this.name = name;
-    this.vars = vars;
+    if (vars !== null) this.vars = vars;
+  }
+
+  private get rareFields(): TaskRare {
+    return (this.rare ??= new TaskRare());
+  }
+
+  /** The context variables visible to the task (replaced, never mutated: see the module text). */
+  get vars(): VarMap | null {
+    const rare = this.rare;
+    return rare === null ? null : rare.vars;
+  }
+
+  set vars(vars: VarMap | null) {
+    this.rareFields.vars = vars;
+  }
+
+  /** The arguments the body is called with after `cx` (none when null). */
+  get args(): readonly unknown[] | null {
+    const rare = this.rare;
+    return rare === null ? null : rare.args;
+  }
+
+  set args(args: readonly unknown[] | null) {
+    if (args !== null && args.length === 0 && this.rare === null) return;
+    this.rareFields.args = args;
+  }
+
+  /** The readiness handshake of a task made by `start`, else null. */
+  get status(): StartStatus | null {
+    const rare = this.rare;
+    return rare === null ? null : rare.status;
+  }
+
+  set status(status: StartStatus | null) {
+    this.rareFields.status = status;
   }
 
   /**
@@ -114,20 +161,21 @@ export class Task extends Context {
 
   /** True once the body has ended. */
   get ended(): boolean {
-    return this.exitHooks === ENDED;
+    return this.fn === ENDED;
   }
 
   /** Registers `hook` to run when this task ends (never, once it has ended). */
   addExitHook(hook: ExitHook): void {
-    const hooks = (this.exitHooks ??= []);
-    if (hooks === ENDED) return;
+    if (this.fn === ENDED) return;
+    const rare = this.rareFields;
+    const hooks = (rare.hooks ??= []);
     if (!hooks.includes(hook)) hooks.push(hook);
   }
 
   /** Unregisters `hook`. */
   removeExitHook(hook: ExitHook): void {
-    const hooks = this.exitHooks;
-    if (hooks === null || hooks === ENDED) return;
+    const hooks = this.rare?.hooks;
+    if (hooks == null) return;
     const at = hooks.lastIndexOf(hook);
     if (at < 0) return;
     hooks[at] = hooks[hooks.length - 1]!;
@@ -149,12 +197,16 @@ export class Task extends Context {
    */
   begin(): void {
     const fn = this.fn as (cx: Context, ...args: unknown[]) => unknown;
-    const args = this.args!;
+    const rare = this.rare;
+    const args = rare === null ? null : rare.args;
     this.fn = null;
-    this.args = null;
     let result: unknown;
     try {
-      result = args.length === 0 ? fn(this) : fn(this, ...args);
+      if (args === null) result = fn(this);
+      else {
+        rare!.args = null;
+        result = fn(this, ...args);
+      }
     } catch (e) {
       this.end(true, e);
       return;
@@ -164,9 +216,13 @@ export class Task extends Context {
 
   /** Runs the exit hooks and reports the end; called by `begin` and by the handlers of `followResult`. @internal */
   end(failed: boolean, outcome: unknown): void {
-    const hooks = this.exitHooks;
-    this.exitHooks = ENDED;
-    if (hooks !== null) for (const hook of hooks) hook.onTaskExit(this);
+    this.fn = ENDED;
+    const rare = this.rare;
+    const hooks = rare === null ? null : rare.hooks;
+    if (hooks !== null) {
+      rare!.hooks = null;
+      for (const hook of hooks) hook.onTaskExit(this);
+    }
     const instruments = this.runner.instruments;
     if (instruments !== null) instruments.exited(this, failed, outcome);
     this.owner!._taskDone(this, failed, outcome);
