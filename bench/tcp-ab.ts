@@ -21,15 +21,28 @@ const raw = await rawEcho();
 const median = (s: number[]) => [...s].sort((x, y) => x - y)[s.length >> 1]!;
 const range = (s: number[]) => `${Math.min(...s).toFixed(2)}..${Math.max(...s).toFixed(2)}`;
 
+/** CPU time (user + system, ms) of the process, where the runtime has `process.cpuUsage`. */
+const cpuUsage = (globalThis as { process?: { cpuUsage?(): { user: number; system: number } } }).process?.cpuUsage;
+const cpuMs = (): number => {
+  const u = cpuUsage?.();
+  return u === undefined ? Number.NaN : (u.user + u.system) / 1000;
+};
+
 async function ab(name: string, run: (e: Echo) => Promise<void>, per: (ms: number) => number, unit: string): Promise<void> {
   await run(raw);
   await run(a);
   await run(b);
   const t: Record<"raw" | "a" | "b", number[]> = { raw: [], a: [], b: [] };
+  const cpu: Record<"raw" | "a" | "b", number[]> = { raw: [], a: [], b: [] };
+  const one = async (key: "raw" | "a" | "b", e: Echo) => {
+    const c0 = cpuMs();
+    t[key].push(await time(() => run(e)));
+    cpu[key].push(cpuMs() - c0);
+  };
   for (let r = 0; r < rounds; r++) {
-    t.raw.push(await time(() => run(raw)));
-    t.a.push(await time(() => run(a)));
-    t.b.push(await time(() => run(b)));
+    await one("raw", raw);
+    await one("a", a);
+    await one("b", b);
   }
   const ra = t.raw.map((x, i) => x / t.a[i]!);
   const rb = t.raw.map((x, i) => x / t.b[i]!);
@@ -37,6 +50,11 @@ async function ab(name: string, run: (e: Echo) => Promise<void>, per: (ms: numbe
   console.log(
     `${name}: raw ${per(median(t.raw)).toFixed(0)} ${unit}  A ${per(median(t.a)).toFixed(0)}  B ${per(median(t.b)).toFixed(0)}` +
       `  | A/raw ${median(ra).toFixed(2)} (${range(ra)})  B/raw ${median(rb).toFixed(2)} (${range(rb)})  B/A ${median(ba).toFixed(2)} (${range(ba)})`,
+  );
+  // CPU time per run: less noisy than wall time on a shared machine (the ratio is raw CPU / Skein CPU).
+  console.log(
+    `${name} CPU ms per run: raw ${median(cpu.raw).toFixed(0)}  A ${median(cpu.a).toFixed(0)}  B ${median(cpu.b).toFixed(0)}` +
+      `  | raw/A ${(median(cpu.raw) / median(cpu.a)).toFixed(2)}  raw/B ${(median(cpu.raw) / median(cpu.b)).toFixed(2)}`,
   );
 }
 
