@@ -68,47 +68,47 @@ async function skeinEcho(cx: Context, stream: SocketStream): Promise<void> {
 export function skeinEchoOf(mod: typeof skeinModule): Echo {
   const { connectTcp, createTcpListener, run } = mod;
   return {
-  bulk: (bytes) =>
-    run(async (cx) => {
-      const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
-      await cx.taskGroup(async (tg, cx) => {
-        tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
-        const client = await connectTcp(cx, "127.0.0.1", listener.port!);
+    bulk: (bytes) =>
+      run(async (cx) => {
+        const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
         await cx.taskGroup(async (tg, cx) => {
-          tg.startSoon(async (cx: Context) => {
-            const chunk = new Uint8Array(CHUNK);
-            for (let sent = 0; sent < bytes; sent += CHUNK) await client.send(cx, chunk);
-            await client.sendEof(cx);
-          });
-          let got = 0;
-          while (got < bytes) got += (await client.receive(cx)).byteLength;
-        });
-        await client.close();
-        await listener.close();
-      });
-    }),
-  pingPong: (connections, rounds) =>
-    run(async (cx) => {
-      const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
-      await cx.taskGroup(async (tg, cx) => {
-        tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
-        await cx.taskGroup(async (clients) => {
-          for (let c = 0; c < connections; c++) {
-            clients.startSoon(async (cx: Context) => {
-              const stream = await connectTcp(cx, "127.0.0.1", listener.port!);
-              const message = new Uint8Array(MESSAGE);
-              for (let r = 0; r < rounds; r++) {
-                await stream.send(cx, message);
-                let got = 0;
-                while (got < MESSAGE) got += (await stream.receive(cx)).byteLength;
-              }
-              await stream.close();
+          tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
+          const client = await connectTcp(cx, "127.0.0.1", listener.port!);
+          await cx.taskGroup(async (tg, cx) => {
+            tg.startSoon(async (cx: Context) => {
+              const chunk = new Uint8Array(CHUNK);
+              for (let sent = 0; sent < bytes; sent += CHUNK) await client.send(cx, chunk);
+              await client.sendEof(cx);
             });
-          }
+            let got = 0;
+            while (got < bytes) got += (await client.receive(cx)).byteLength;
+          });
+          await client.close();
+          await listener.close();
         });
-        await listener.close();
-      });
-    }),
+      }),
+    pingPong: (connections, rounds) =>
+      run(async (cx) => {
+        const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
+        await cx.taskGroup(async (tg, cx) => {
+          tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
+          await cx.taskGroup(async (clients) => {
+            for (let c = 0; c < connections; c++) {
+              clients.startSoon(async (cx: Context) => {
+                const stream = await connectTcp(cx, "127.0.0.1", listener.port!);
+                const message = new Uint8Array(MESSAGE);
+                for (let r = 0; r < rounds; r++) {
+                  await stream.send(cx, message);
+                  let got = 0;
+                  while (got < MESSAGE) got += (await stream.receive(cx)).byteLength;
+                }
+                await stream.close();
+              });
+            }
+          });
+          await listener.close();
+        });
+      }),
   };
 }
 
