@@ -13,15 +13,16 @@
 // (ping-pong messages per connection, 200), SKEIN_BENCH_TCP_REPEAT (timed
 // rounds per contender, 5). Each line gives the medians, their ratio and the
 // range of the per-round ratios (the machine's noise).
-import { connectTcp, type Context, createTcpListener, run, type SocketStream } from "skein";
+import * as skeinModule from "skein";
+import type { Context, SocketStream } from "skein";
 
 const BULK_MIB = Number(globalThis.process?.env?.SKEIN_BENCH_TCP_MIB ?? 256);
 const CHUNK = 64 * 1024;
-const CONNECTIONS = 100;
-const ROUNDS = Number(globalThis.process?.env?.SKEIN_BENCH_TCP_ROUNDS ?? 200);
+export const CONNECTIONS = 100;
+export const ROUNDS = Number(globalThis.process?.env?.SKEIN_BENCH_TCP_ROUNDS ?? 200);
 const MESSAGE = 1024;
 
-interface Echo {
+export interface Echo {
   /** Starts an echo server on 127.0.0.1, returns its port and a stop function. */
   bulk(bytes: number): Promise<void>;
   pingPong(connections: number, rounds: number): Promise<void>;
@@ -63,49 +64,55 @@ async function skeinEcho(cx: Context, stream: SocketStream): Promise<void> {
   await stream.sendEof(cx).catch(() => {});
 }
 
-const skein: Echo = {
-  bulk: (bytes) =>
-    run(async (cx) => {
-      const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
-      await cx.taskGroup(async (tg, cx) => {
-        tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
-        const client = await connectTcp(cx, "127.0.0.1", listener.port!);
+/** The Skein contender on a given build of the package (`skein`, or another dist for A/B runs: bench/tcp-ab.ts). */
+export function skeinEchoOf(mod: typeof skeinModule): Echo {
+  const { connectTcp, createTcpListener, run } = mod;
+  return {
+    bulk: (bytes) =>
+      run(async (cx) => {
+        const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
         await cx.taskGroup(async (tg, cx) => {
-          tg.startSoon(async (cx: Context) => {
-            const chunk = new Uint8Array(CHUNK);
-            for (let sent = 0; sent < bytes; sent += CHUNK) await client.send(cx, chunk);
-            await client.sendEof(cx);
-          });
-          let got = 0;
-          while (got < bytes) got += (await client.receive(cx)).byteLength;
-        });
-        await client.close();
-        await listener.close();
-      });
-    }),
-  pingPong: (connections, rounds) =>
-    run(async (cx) => {
-      const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
-      await cx.taskGroup(async (tg, cx) => {
-        tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
-        await cx.taskGroup(async (clients) => {
-          for (let c = 0; c < connections; c++) {
-            clients.startSoon(async (cx: Context) => {
-              const stream = await connectTcp(cx, "127.0.0.1", listener.port!);
-              const message = new Uint8Array(MESSAGE);
-              for (let r = 0; r < rounds; r++) {
-                await stream.send(cx, message);
-                let got = 0;
-                while (got < MESSAGE) got += (await stream.receive(cx)).byteLength;
-              }
-              await stream.close();
+          tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
+          const client = await connectTcp(cx, "127.0.0.1", listener.port!);
+          await cx.taskGroup(async (tg, cx) => {
+            tg.startSoon(async (cx: Context) => {
+              const chunk = new Uint8Array(CHUNK);
+              for (let sent = 0; sent < bytes; sent += CHUNK) await client.send(cx, chunk);
+              await client.sendEof(cx);
             });
-          }
+            let got = 0;
+            while (got < bytes) got += (await client.receive(cx)).byteLength;
+          });
+          await client.close();
+          await listener.close();
         });
-        await listener.close();
-      });
-    }),
-};
+      }),
+    pingPong: (connections, rounds) =>
+      run(async (cx) => {
+        const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
+        await cx.taskGroup(async (tg, cx) => {
+          tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEcho(cx, stream)));
+          await cx.taskGroup(async (clients) => {
+            for (let c = 0; c < connections; c++) {
+              clients.startSoon(async (cx: Context) => {
+                const stream = await connectTcp(cx, "127.0.0.1", listener.port!);
+                const message = new Uint8Array(MESSAGE);
+                for (let r = 0; r < rounds; r++) {
+                  await stream.send(cx, message);
+                  let got = 0;
+                  while (got < MESSAGE) got += (await stream.receive(cx)).byteLength;
+                }
+                await stream.close();
+              });
+            }
+          });
+          await listener.close();
+        });
+      }),
+  };
+}
+
+const skein: Echo = skeinEchoOf(skeinModule);
 
 // ---------------------------------------------------------------- Node
 
@@ -360,7 +367,12 @@ function bunRaw(): Echo {
 
 // ---------------------------------------------------------------- driver
 
-async function time(fn: () => Promise<void>): Promise<number> {
+/** The runtime's own raw contender. */
+export async function rawEcho(): Promise<Echo> {
+  return typeof Deno !== "undefined" ? denoRaw() : typeof Bun !== "undefined" ? bunRaw() : await nodeRaw();
+}
+
+export async function time(fn: () => Promise<void>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
@@ -407,4 +419,14 @@ export async function benchTcp(rounds = Number(globalThis.process?.env?.SKEIN_BE
   const pingPongRatio = pp.raw / pp.skein;
   console.log(`  ping-pong  raw ${rate(pp.raw)} msg/s   skein ${rate(pp.skein)} msg/s   skein/raw ${pingPongRatio.toFixed(2)}x ${spread(pp.ratios)} (target >= 0.7)`);
   return { runtime, bulkRatio, pingPongRatio };
+}
+
+/** Ping-pong of one contender only, `repeats` times (for a CPU profile: `bun --cpu-prof bench/tcp-pp-only.ts skein`). */
+export async function benchTcpPingPong(which: "skein" | "raw", repeats: number): Promise<void> {
+  const runtime = typeof Deno !== "undefined" ? "deno" : typeof Bun !== "undefined" ? "bun" : "node";
+  const echo = which === "skein" ? skein : runtime === "deno" ? denoRaw() : runtime === "bun" ? bunRaw() : await nodeRaw();
+  for (let r = 0; r < repeats; r++) {
+    const ms = await time(() => echo.pingPong(CONNECTIONS, ROUNDS));
+    console.log(`${which} ping-pong ${((CONNECTIONS * ROUNDS) / (ms / 1000)).toFixed(0)} msg/s`);
+  }
 }

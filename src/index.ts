@@ -163,3 +163,4 @@ export type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport
 export { TlsHandshakeError, type TlsClientOptions, type TlsServerOptions, wrapTls } from "./net/tls.ts";
 export type { TlsWrapClientOptions, TlsWrapOptions, TlsWrapServerOptions } from "./net/tls.ts";
 export { TlsStream } from "./net/tls-stream.ts";
+export type { RawReadTarget, RawWriteTarget } from "./streams/raw-half.ts";

@@ -16,8 +16,13 @@
  * let `close` drop bytes a send had reported accepted). Errors are Node's
  * own.
  *
+ * `readTo`/`writeTo` are the callback forms the stream halves use (no
+ * promise: the `data` event hands the chunk to the parked receiver's
+ * `readDone`); `read`/`write` wrap them in a promise.
+ *
  * Costs: per read, at most one chunk split (a view, no copy); per socket, a
- * handful of listeners.
+ * handful of listeners; per `read`/`write` call (not `readTo`/`writeTo`), a
+ * promise and its target.
  *
  * @module
  */
@@ -25,6 +30,7 @@
 import { connect, createServer, type NetConnectOpts, type Server, type Socket } from "node:net";
 import process from "node:process";
 import { UnsupportedError } from "../../src/core/errors.ts";
+import type { RawReadTarget, RawWriteTarget } from "../../src/streams/raw-half.ts";
 import { nodeLookup } from "./node-lookup.ts";
 import type {
   NetSupport,
@@ -46,9 +52,6 @@ export function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
-/** What a write that Node took synchronously returns: nothing to wait for. */
-const DONE: Promise<void> = Promise.resolve();
-
 /** How many unread bytes make a socket pause (on top of Node's own buffer and the OS's). */
 const QUEUE_LIMIT = 65536;
 
@@ -63,8 +66,12 @@ export class NodeRawSocket implements RawSocket {
   private ended = false;
   private closed = false;
   private error: unknown = undefined;
-  private reader: { max: number; resolve: (chunk: Uint8Array | null) => void; reject: (error: unknown) => void } | null = null;
-  private writer: { seq: number; resolve: () => void; reject: (error: unknown) => void } | null = null;
+  /** Who hears the read in flight, and its size. */
+  private reader: RawReadTarget | null = null;
+  private readerMax = 0;
+  /** Who hears the write in flight, and its number. */
+  private writer: RawWriteTarget | null = null;
+  private writerSeq = 0;
   /** Writes started and writes whose callback ran: the writer's write is done once `writesDone` reaches its `seq`. */
   private writesStarted = 0;
   private writesDone = 0;
@@ -72,7 +79,7 @@ export class NodeRawSocket implements RawSocket {
     this.writesDone++;
     if (error) this.error ??= error;
     const writer = this.writer;
-    if (writer !== null && (error || this.writesDone >= writer.seq)) this.settleWriter();
+    if (writer !== null && (error || this.writesDone >= this.writerSeq)) this.settleWriter();
   };
   private readonly onDataEvent = (buffer: Buffer): void => this.onData(buffer);
   private readonly onEndEvent = (): void => {
@@ -141,30 +148,47 @@ export class NodeRawSocket implements RawSocket {
   }
 
   read(maxBytes: number): Promise<Uint8Array | null> {
+    return new Promise((resolve, reject) => this.readTo(maxBytes, new PromiseTarget(resolve, reject)));
+  }
+
+  readTo(maxBytes: number, target: RawReadTarget): void {
     const chunk = this.take(maxBytes);
-    if (chunk !== null) return Promise.resolve(chunk);
-    if (this.error !== undefined) return Promise.reject(this.error);
-    if (this.ended || this.closed) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      this.reader = { max: maxBytes, resolve, reject };
-    });
+    if (chunk !== null) return target.readDone(chunk);
+    if (this.error !== undefined) return target.readFailed(this.error);
+    if (this.ended || this.closed) return target.readDone(null);
+    this.readerMax = maxBytes;
+    this.reader = target;
   }
 
   write(bytes: Uint8Array): Promise<void> {
     if (this.error !== undefined) return Promise.reject(this.error);
     if (this.closed) return Promise.reject(new Error("the socket is closed"));
-    // Settled once the bytes are with the OS, so a `close` (destroy) right
+    return new Promise((resolve, reject) => {
+      if (this.writeTo(bytes, new PromiseTarget(resolve, reject))) resolve();
+    });
+  }
+
+  writeTo(bytes: Uint8Array, target: RawWriteTarget): boolean {
+    if (this.error !== undefined) {
+      target.writeFailed(this.error);
+      return false;
+    }
+    if (this.closed) {
+      target.writeFailed(new Error("the socket is closed"));
+      return false;
+    }
+    // Done once the bytes are with the OS, so a `close` (destroy) right
     // after cannot drop them from Node's buffer: at once if Node wrote them
     // synchronously (nothing left buffered), else when the write's callback
     // runs. One callback for every write (callbacks run in write order, so
     // counting them says which write finished), no closure per write.
     const seq = ++this.writesStarted;
     this.socket.write(bytes, this.onWrittenEvent);
-    if (this.socket.writableLength === 0 && this.error === undefined) return DONE;
-    return new Promise((resolve, reject) => {
-      this.writer = { seq, resolve, reject };
-      if (this.writesDone >= seq) this.settleWriter(); // its callback already ran
-    });
+    if (this.socket.writableLength === 0 && this.error === undefined) return true;
+    this.writerSeq = seq;
+    this.writer = target;
+    if (this.writesDone >= seq) this.settleWriter(); // its callback already ran
+    return false;
   }
 
   shutdown(): Promise<void> {
@@ -215,16 +239,16 @@ export class NodeRawSocket implements RawSocket {
   private settleReader(): void {
     const reader = this.reader;
     if (reader === null) return;
-    const chunk = this.take(reader.max);
+    const chunk = this.take(this.readerMax);
     if (chunk !== null) {
       this.reader = null;
-      reader.resolve(chunk);
+      reader.readDone(chunk);
     } else if (this.error !== undefined) {
       this.reader = null;
-      reader.reject(this.error);
+      reader.readFailed(this.error);
     } else if (this.ended || this.closed) {
       this.reader = null;
-      reader.resolve(null);
+      reader.readDone(null);
     }
   }
 
@@ -232,9 +256,22 @@ export class NodeRawSocket implements RawSocket {
     const writer = this.writer;
     if (writer === null) return;
     this.writer = null;
-    if (this.error !== undefined) writer.reject(this.error);
-    else if (this.closed) writer.reject(new Error("the socket is closed"));
-    else writer.resolve();
+    if (this.error !== undefined) writer.writeFailed(this.error);
+    else if (this.closed) writer.writeFailed(new Error("the socket is closed"));
+    else writer.writeDone();
+  }
+}
+
+/** The callback target of a `read` or `write` called in promise form: settles its promise (also used by the Bun adapter). @internal */
+export class PromiseTarget implements RawReadTarget, RawWriteTarget {
+  readonly readDone: (chunk: Uint8Array | null) => void;
+  readonly writeDone: () => void;
+  readonly readFailed: (error: unknown) => void;
+  readonly writeFailed: (error: unknown) => void;
+
+  constructor(resolve: (value: never) => void, reject: (error: unknown) => void) {
+    this.readDone = this.writeDone = resolve as () => void;
+    this.readFailed = this.writeFailed = reject;
   }
 }
 

@@ -193,6 +193,44 @@ describe("TCP streams", () => {
     }
   });
 
+  netIt("a send cancelled while blocked keeps writing; the next send waits for it, then sends its own bytes", async (cx) => {
+    const [client, server] = await tcpPair(cx);
+    try {
+      const first = pattern(32 * MB, 3); // more than the kernel buffers take: the send blocks
+      const second = pattern(1000, 5);
+      let cancelled = false;
+      const sending = new CancelScope();
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon((cx) =>
+          cx.withCancelScope(sending, async (cx) => {
+            try {
+              await client.send(cx, first);
+            } catch (error) {
+              cancelled = error instanceof Cancelled;
+              throw error;
+            }
+          }),
+        );
+        for (let i = 0; i < 10; i++) await cx.checkpoint(); // the send has started and blocked
+        sending.cancel();
+      });
+      expect(cancelled).toBe(true);
+      let got: Uint8Array | null = null;
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          got = await receiveAll(cx, server);
+        });
+        await client.send(cx, second);
+        await client.sendEof(cx);
+      });
+      expect(got!.length).toBe(first.length + second.length);
+      expect(sameBytes(got!, concat([first, second]))).toBe(true);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   netIt("a stalled reader keeps the sender blocked (backpressure), with bounded buffering", async (cx) => {
     const [client, server] = await tcpPair(cx);
     try {

@@ -39,6 +39,8 @@
  * @module
  */
 
+import type { RawReadTarget, RawWriteTarget } from "../streams/raw-half.ts";
+
 /**
  * The address of one end of a socket.
  *
@@ -134,6 +136,20 @@ export interface RawSocket {
   read(maxBytes: number): Promise<Uint8Array | null>;
   /** Writes every byte; resolves when the runtime has handed them to the OS. */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional callback form of `read` (same contract, one read in flight
+   * counting either form): the outcome goes to `target`, maybe before this
+   * returns when bytes (or the end, or an error) are already there. Lets the
+   * runtime's data callback hand bytes to a parked receive directly.
+   */
+  readTo?(maxBytes: number, target: RawReadTarget): void;
+  /**
+   * Optional callback form of `write` (same contract): true if the runtime
+   * took every byte at once (`target` is not called), else false and
+   * `target` hears when the write ends. Lets a send the OS takes at once
+   * finish without a promise.
+   */
+  writeTo?(bytes: Uint8Array, target: RawWriteTarget): boolean;
   /** Half-closes: sends end-of-stream after pending writes; reading goes on. */
   shutdown(): Promise<void>;
   /** Closes at once and releases the handle. Idempotent. */

@@ -51,6 +51,47 @@ export interface RawHalfWords {
   broken(label: string, message: string): string;
 }
 
+/**
+ * Who hears the outcome of a read started by `RawSocket.readTo`: the
+ * callback form of `read`, for the receiving half (`RawReceiver`), which
+ * implements it, so a runtime's data callback hands the bytes over directly
+ * (no promise, no closure, no microtask in between).
+ *
+ * @example
+ * ```ts
+ * const target: RawReadTarget = {
+ *   readDone: (chunk) => console.log(chunk === null ? "end of stream" : chunk.length),
+ *   readFailed: (error) => console.error(error),
+ * };
+ * ```
+ */
+export interface RawReadTarget {
+  /** The read took 1 to `maxBytes` bytes; `null` at end of stream. */
+  readDone(chunk: Uint8Array | null): void;
+  /** The read failed with the runtime's error. */
+  readFailed(error: unknown): void;
+}
+
+/**
+ * Who hears the end of a write started by `RawSocket.writeTo` that the
+ * runtime could not take at once: the callback form of `write`, for the
+ * sending half (`RawSender`), which implements it.
+ *
+ * @example
+ * ```ts
+ * const target: RawWriteTarget = {
+ *   writeDone: () => console.log("every byte is with the OS"),
+ *   writeFailed: (error) => console.error(error),
+ * };
+ * ```
+ */
+export interface RawWriteTarget {
+  /** Every byte was handed to the operating system. */
+  writeDone(): void;
+  /** The write failed with the runtime's error. */
+  writeFailed(error: unknown): void;
+}
+
 /** The message of a runtime error, for `BrokenResourceError`. @internal */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

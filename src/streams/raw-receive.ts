@@ -35,9 +35,12 @@
  *
  * Costs: a receive that finds bytes waiting allocates nothing but its result
  * view (and its checkpoint); one that waits allocates one waiter and one
- * promise (plus the source's read). Reads ask the source for at least
+ * promise (plus the source's read: nothing more when the source has
+ * `readTo`, the callback form whose data callback calls `readDone` directly;
+ * else a promise and two callbacks). Reads ask the source for at least
  * 64 KiB, so small `maxBytes` do not mean small system calls; the rest waits
- * in `leftover`. Fields, no closures, except the two callbacks of a read.
+ * in `leftover`. Fields, no closures, except the two callbacks of a
+ * promise read.
  *
  * @internal
  * @module
@@ -46,7 +49,7 @@
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { checkCount } from "../core/validate.ts";
-import { RawHalf, type RawHalfWords } from "./raw-half.ts";
+import { RawHalf, type RawHalfWords, type RawReadTarget } from "./raw-half.ts";
 
 /** How many bytes a receive returns at most when not told. @internal */
 export const DEFAULT_MAX_BYTES = 65536;
@@ -57,6 +60,8 @@ const READ_SIZE = 65536;
 export interface RawByteSource {
   /** Reads between 1 and `maxBytes` bytes; `null` at end of stream. */
   read(maxBytes: number): Promise<Uint8Array | null>;
+  /** Optional callback form of `read` (`RawSocket.readTo`): the outcome goes to `target`, maybe at once. */
+  readTo?(maxBytes: number, target: RawReadTarget): void;
 }
 
 /** The words of a receiver's messages, one shared table per kind of stream. @internal */
@@ -70,7 +75,7 @@ export interface RawReceiveWords extends RawHalfWords {
 }
 
 /** The receiving half over a raw source; see the module comment. @internal */
-export class RawReceiver extends RawHalf<RawReceiveWords> {
+export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarget {
   /** Bytes read but not yet received. */
   leftover: Uint8Array | null = null;
   /** A `source.read` is in flight. */
@@ -116,7 +121,10 @@ export class RawReceiver extends RawHalf<RawReceiveWords> {
         }
         if (this.failure !== null) throw this.broken();
         if (this.eof) throw new EndOfStream(this.words.eof(this.label));
-        if (!this.reading) this.startRead(maxBytes);
+        if (!this.reading) {
+          this.startRead(maxBytes);
+          if (!this.reading) continue; // `readTo` answered at once
+        }
         await this.park(cx);
         waited = true;
       }
@@ -133,13 +141,19 @@ export class RawReceiver extends RawHalf<RawReceiveWords> {
 
   private startRead(maxBytes: number): void {
     this.reading = true;
-    this.source.read(maxBytes > READ_SIZE ? maxBytes : READ_SIZE).then(
-      (chunk) => this.readDone(chunk),
-      (error: unknown) => this.readFailed(error),
-    );
+    const source = this.source;
+    const size = maxBytes > READ_SIZE ? maxBytes : READ_SIZE;
+    // The callback form where the source has it: the runtime's data callback calls `readDone` directly.
+    if (source.readTo !== undefined) source.readTo(size, this);
+    else
+      source.read(size).then(
+        (chunk) => this.readDone(chunk),
+        (error: unknown) => this.readFailed(error),
+      );
   }
 
-  private readDone(chunk: Uint8Array | null): void {
+  /** The read in flight ended (`RawReadTarget`). @internal */
+  readDone(chunk: Uint8Array | null): void {
     this.reading = false;
     if (this.closed) return;
     if (chunk === null) this.eof = true;
@@ -147,7 +161,8 @@ export class RawReceiver extends RawHalf<RawReceiveWords> {
     this.wake();
   }
 
-  private readFailed(error: unknown): void {
+  /** The read in flight failed (`RawReadTarget`). @internal */
+  readFailed(error: unknown): void {
     this.reading = false;
     this.fail(error);
     this.wake();

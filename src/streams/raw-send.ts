@@ -28,9 +28,16 @@
  *
  * The sender never closes its sink: the stream that owns it does.
  *
- * Costs: a send allocates its write's promise and callbacks, and one waiter
- * and one promise for the wait (two when a cancelled send's write is still
- * in flight).
+ * - **Fast path.** When no write is in flight and the sink has `writeTo`
+ *   (the callback form of `write`, `RawSocket.writeTo`) and takes every
+ *   byte at once, `send` returns the shared resolved promise: it checked
+ *   cancellation first, and the caller's `await` still yields.
+ *
+ * Costs: a send the sink takes at once allocates nothing (no async frame,
+ * waiter, promise or callback); one that must wait allocates an async frame,
+ * one waiter and its promise (plus the sink's promise and two callbacks when
+ * the sink has no `writeTo`); two waits when a cancelled send's write is
+ * still in flight.
  *
  * @internal
  * @module
@@ -39,12 +46,15 @@
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError } from "../core/errors.ts";
 import { describeValue } from "../core/validate.ts";
-import { RawHalf, type RawHalfWords } from "./raw-half.ts";
+import { RESOLVED } from "../core/waiter.ts";
+import { RawHalf, type RawHalfWords, type RawWriteTarget } from "./raw-half.ts";
 
 /** What a {@link RawSender} writes to (`RawSocket`, `RawWritePipe`). @internal */
 export interface RawByteSink {
   /** Writes every byte; resolves when the runtime has taken them. */
   write(bytes: Uint8Array): Promise<void>;
+  /** Optional callback form of `write`: true if taken at once, else `target` hears the end (`RawSocket.writeTo`). */
+  writeTo?(bytes: Uint8Array, target: RawWriteTarget): boolean;
   /** Sends end of stream after pending writes (sockets only: `sendEof` needs it). */
   shutdown?(): Promise<void>;
 }
@@ -60,7 +70,7 @@ export interface RawSendWords extends RawHalfWords {
 }
 
 /** The sending half over a raw sink; see the module comment. @internal */
-export class RawSender extends RawHalf<RawSendWords> {
+export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
   /** A `sink.write` (or `shutdown`) is in flight. */
   writing = false;
   /** A `send` or `sendEof` is running. */
@@ -74,21 +84,41 @@ export class RawSender extends RawHalf<RawSendWords> {
     this.sink = sink;
   }
 
-  /** Sends every byte of `bytes`, returning once the runtime has taken them; a checkpoint. */
-  async send(cx: Context, bytes: Uint8Array): Promise<void> {
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`);
-    if (this.closed) throw new ClosedResourceError(this.words.closedAtCall("send", this.label));
-    if (this.sending) throw new BusyResourceError(this.words.busy(this.label));
-    if (this.eofSent) throw new ClosedResourceError(this.words.afterEof(this.label));
+  /**
+   * Sends every byte of `bytes`, returning once the runtime has taken them; a
+   * checkpoint (cancellation is checked first; the caller's `await` yields).
+   * When nothing is in flight and the sink takes every byte at once
+   * (`writeTo` returns true), it returns the shared resolved promise: no
+   * async frame, no waiter, no callback.
+   */
+  send(cx: Context, bytes: Uint8Array): Promise<void> {
+    if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`));
+    if (this.closed) return Promise.reject(new ClosedResourceError(this.words.closedAtCall("send", this.label)));
+    if (this.sending) return Promise.reject(new BusyResourceError(this.words.busy(this.label)));
+    if (this.eofSent) return Promise.reject(new ClosedResourceError(this.words.afterEof(this.label)));
     const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
+    if (origin !== null) return Promise.reject(origin._raise());
+    const sink = this.sink;
+    if (this.writing || this.failure !== null || bytes.length === 0 || sink.writeTo === undefined) return this.sendSlow(cx, bytes, false);
+    this.writing = true;
+    if (sink.writeTo(bytes, this)) {
+      this.writing = false;
+      return this.failure === null ? RESOLVED : Promise.reject(this.broken());
+    }
+    return this.sendSlow(cx, bytes, true);
+  }
+
+  /** `send` when it must wait: for a cancelled send's write before starting ours, or for ours (`started`). */
+  private async sendSlow(cx: Context, bytes: Uint8Array, started: boolean): Promise<void> {
     this.sending = true;
     try {
-      await this.waitWritten(cx); // a cancelled send's write, if any
-      if (this.failure !== null) throw this.broken();
-      if (bytes.length === 0) return;
-      this.writing = true;
-      this.track(this.sink.write(bytes));
+      if (!started) {
+        // Not started yet: wait for a cancelled send's write first.
+        await this.waitWritten(cx);
+        if (this.failure !== null) throw this.broken();
+        if (bytes.length === 0) return;
+        this.start(bytes);
+      }
       await this.waitWritten(cx);
       if (this.failure !== null) throw this.broken();
     } finally {
@@ -120,20 +150,30 @@ export class RawSender extends RawHalf<RawSendWords> {
     }
   }
 
+  /** Starts writing `bytes` (`writing` until it ends), through `writeTo` where the sink has it. */
+  private start(bytes: Uint8Array): void {
+    this.writing = true;
+    const sink = this.sink;
+    if (sink.writeTo === undefined) this.track(sink.write(bytes));
+    else if (sink.writeTo(bytes, this)) this.writing = false;
+  }
+
   /** Ends the write in flight (`writing`) when `write` settles. */
   private track(write: Promise<void>): void {
     write.then(
-      () => this.wroteOk(),
-      (error: unknown) => this.wroteFailed(error),
+      () => this.writeDone(),
+      (error: unknown) => this.writeFailed(error),
     );
   }
 
-  private wroteOk(): void {
+  /** The write in flight ended (`RawWriteTarget`). @internal */
+  writeDone(): void {
     this.writing = false;
     this.wake();
   }
 
-  private wroteFailed(error: unknown): void {
+  /** The write in flight failed (`RawWriteTarget`). @internal */
+  writeFailed(error: unknown): void {
     this.writing = false;
     this.fail(error);
     this.wake();

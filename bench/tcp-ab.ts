@@ -1,0 +1,65 @@
+// A/B run of the TCP benchmark: raw, build A and build B interleaved in one
+// process (raw/A/B each round), so the machine's noise hits all three alike.
+//   bun bench/tcp-ab.ts <dist dir A> <dist dir B> [pp|bulk|both] [rounds]
+// (node and `deno run -A` too). Prints per contender the median and range,
+// and the medians of the per-round ratios A/raw and B/raw.
+import { CONNECTIONS, type Echo, ROUNDS, rawEcho, skeinEchoOf, time } from "./tcp.ts";
+
+const args = (globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ?? [];
+const [pathA, pathB, what = "both", roundsArg = "9"] = args;
+if (pathA === undefined || pathB === undefined) throw new TypeError("usage: tcp-ab.ts <dist dir A> <dist dir B> [pp|bulk|both] [rounds]");
+const rounds = Number(roundsArg);
+declare const Deno: unknown;
+declare const Bun: unknown;
+const entry = typeof Deno !== "undefined" ? "deno.js" : typeof Bun !== "undefined" ? "bun.js" : "node.js";
+const cwd = (globalThis as { process?: { cwd(): string } }).process!.cwd();
+const toUrl = (dir: string) => new URL(`${dir.replace(/\/$/, "")}/${entry}`, `file://${cwd}/`).href;
+const a = skeinEchoOf(await import(toUrl(pathA)));
+const b = skeinEchoOf(await import(toUrl(pathB)));
+const raw = await rawEcho();
+
+const median = (s: number[]) => [...s].sort((x, y) => x - y)[s.length >> 1]!;
+const range = (s: number[]) => `${Math.min(...s).toFixed(2)}..${Math.max(...s).toFixed(2)}`;
+
+/** CPU time (user + system, ms) of the process, where the runtime has `process.cpuUsage`. */
+const cpuUsage = (globalThis as { process?: { cpuUsage?(): { user: number; system: number } } }).process?.cpuUsage;
+const cpuMs = (): number => {
+  const u = cpuUsage?.();
+  return u === undefined ? Number.NaN : (u.user + u.system) / 1000;
+};
+
+async function ab(name: string, run: (e: Echo) => Promise<void>, per: (ms: number) => number, unit: string): Promise<void> {
+  await run(raw);
+  await run(a);
+  await run(b);
+  const t: Record<"raw" | "a" | "b", number[]> = { raw: [], a: [], b: [] };
+  const cpu: Record<"raw" | "a" | "b", number[]> = { raw: [], a: [], b: [] };
+  const one = async (key: "raw" | "a" | "b", e: Echo) => {
+    const c0 = cpuMs();
+    t[key].push(await time(() => run(e)));
+    cpu[key].push(cpuMs() - c0);
+  };
+  for (let r = 0; r < rounds; r++) {
+    await one("raw", raw);
+    await one("a", a);
+    await one("b", b);
+  }
+  const ra = t.raw.map((x, i) => x / t.a[i]!);
+  const rb = t.raw.map((x, i) => x / t.b[i]!);
+  const ba = t.a.map((x, i) => x / t.b[i]!);
+  console.log(
+    `${name}: raw ${per(median(t.raw)).toFixed(0)} ${unit}  A ${per(median(t.a)).toFixed(0)}  B ${per(median(t.b)).toFixed(0)}` +
+      `  | A/raw ${median(ra).toFixed(2)} (${range(ra)})  B/raw ${median(rb).toFixed(2)} (${range(rb)})  B/A ${median(ba).toFixed(2)} (${range(ba)})`,
+  );
+  // CPU time per run: less noisy than wall time on a shared machine (the ratio is raw CPU / Skein CPU).
+  console.log(
+    `${name} CPU ms per run: raw ${median(cpu.raw).toFixed(0)}  A ${median(cpu.a).toFixed(0)}  B ${median(cpu.b).toFixed(0)}` +
+      `  | raw/A ${(median(cpu.raw) / median(cpu.a)).toFixed(2)}  raw/B ${(median(cpu.raw) / median(cpu.b)).toFixed(2)}`,
+  );
+}
+
+if (what !== "bulk") await ab("ping-pong", (e) => e.pingPong(CONNECTIONS, ROUNDS), (ms) => (CONNECTIONS * ROUNDS) / (ms / 1000), "msg/s");
+if (what !== "pp") {
+  const mib = 128;
+  await ab("bulk", (e) => e.bulk(mib * 1024 * 1024), (ms) => mib / (ms / 1000), "MiB/s");
+}
