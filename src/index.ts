@@ -80,6 +80,7 @@ export {
   type UdpSocketOptions,
 } from "./net/udp.ts";
 export type { ByteReceiveStream, ByteSendStream, ByteStream, HalfCloseableStream } from "./streams/byte-stream.ts";
+export type { ReceiveIntoStream } from "./streams/byte-stream.ts";
 export { type ArgsOf, type ResultOf, toThread, type WorkerFunctions, WorkerModule, workerModule, type WorkerModuleOptions } from "./threads/to-thread.ts";
 export type { Exposed, Limiter } from "./threads/worker-pool.ts";
 export { transfer } from "./threads/worker-protocol.ts";

@@ -26,6 +26,8 @@
  * Costs: a read that fills at least a quarter of its 256 KiB buffer
  * allocates that buffer and copies nothing (the caller gets views of it);
  * a shorter read copies its bytes out of a buffer kept for the next read.
+ * `readInto` (for `receiveInto`) is one `conn.read` into the receiver's
+ * reused buffer: no allocation, no copy.
  *
  * @module
  */
@@ -132,6 +134,30 @@ export class DenoRawSocket implements RawSocket {
     }
     this.ahead = ahead.subarray(maxBytes);
     return Promise.resolve(ahead.subarray(0, maxBytes));
+  }
+
+  /**
+   * Reads straight into `buffer` (the receiver's reused scratch, for
+   * `receiveInto`): one `conn.read`, no allocation, no copy; or copies from
+   * the bytes a `read` left ahead.
+   */
+  readInto(buffer: Uint8Array): Promise<number | null> {
+    const ahead = this.ahead;
+    if (ahead === null) return this.readConnInto(buffer);
+    if (ahead.length <= buffer.length) {
+      this.ahead = null;
+      buffer.set(ahead);
+      return Promise.resolve(ahead.length);
+    }
+    buffer.set(ahead.subarray(0, buffer.length));
+    this.ahead = ahead.subarray(buffer.length);
+    return Promise.resolve(buffer.length);
+  }
+
+  private async readConnInto(buffer: Uint8Array): Promise<number | null> {
+    if (this.closed) return null;
+    const n = await this.conn.read(buffer);
+    return this.closed ? null : n;
   }
 
   private async readConn(maxBytes: number): Promise<Uint8Array | null> {

@@ -87,6 +87,16 @@ class DenoRawTlsSocket extends DenoRawSocket implements RawTlsSocket {
       throw error;
     }
   }
+
+  /** As {@link DenoRawTlsSocket.read}, for `receiveInto`. */
+  override async readInto(buffer: Uint8Array): Promise<number | null> {
+    try {
+      return await super.readInto(buffer);
+    } catch (error) {
+      if (this.lenient && (error as { name?: unknown } | null)?.name === "UnexpectedEof") return null;
+      throw error;
+    }
+  }
 }
 
 let nodeTls: Promise<typeof import("../shared/node-tls.ts")> | null = null;

@@ -134,6 +134,14 @@ export interface RawTcpListenOptions {
 export interface RawSocket {
   /** Reads between 1 and `maxBytes` bytes; `null` at end of stream. */
   read(maxBytes: number): Promise<Uint8Array | null>;
+  /**
+   * Optional (for `receiveInto`): reads between 1 and `buffer.length` bytes
+   * into `buffer` from its start and returns their count; `null` at end of
+   * stream. The caller reuses `buffer` after the promise settles. Adapters
+   * whose runtime reads into a given buffer (Deno's `conn.read`) have it;
+   * without it `receiveInto` copies out of `read`'s chunks.
+   */
+  readInto?(buffer: Uint8Array): Promise<number | null>;
   /** Writes every byte; resolves when the runtime has handed them to the OS. */
   write(bytes: Uint8Array): Promise<void>;
   /**

@@ -23,7 +23,9 @@
  *
  * Costs: those of the halves (a receive that finds bytes waiting allocates
  * nothing but its result view; one that waits, one waiter and one promise
- * plus the adapter's read, of at least 64 KiB), plus one forwarding call.
+ * plus the adapter's read, of at least 64 KiB; `receiveInto` copies into
+ * the caller's buffer and, on adapters that read into a buffer, reuses one
+ * scratch buffer per stream), plus one forwarding call.
  *
  * @module
  */
@@ -31,7 +33,7 @@
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../core/errors.ts";
 import { checkContext } from "../core/validate.ts";
-import type { HalfCloseableStream } from "../streams/byte-stream.ts";
+import type { HalfCloseableStream, ReceiveIntoStream } from "../streams/byte-stream.ts";
 import { DEFAULT_MAX_BYTES, RawReceiver, type RawReceiveWords } from "../streams/raw-receive.ts";
 import { RawSender, type RawSendWords } from "../streams/raw-send.ts";
 import type { RawSocket, SocketAddress } from "./net-support.ts";
@@ -86,7 +88,7 @@ export function formatAddress(address: SocketAddress): string {
  * });
  * ```
  */
-export class SocketStream implements HalfCloseableStream {
+export class SocketStream implements HalfCloseableStream, ReceiveIntoStream {
   private readonly raw: RawSocket;
   /** "tcp 127.0.0.1:5000": what a blocked task waits on, for instruments and messages. */
   private readonly label: string;
@@ -149,6 +151,32 @@ export class SocketStream implements HalfCloseableStream {
   receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
     checkContext(cx, "SocketStream.receive");
     return this.rx.receive(cx, maxBytes);
+  }
+
+  /**
+   * Waits for bytes, copies 1 to `buffer.length` of them into `buffer` from
+   * its start and returns how many (trio's `recv_into`); a checkpoint,
+   * cancel-safe (a cancelled call took nothing and wrote nothing into
+   * `buffer`). Bytes that do not fit stay for the next receive. For bulk
+   * reads into one reused buffer: nothing is allocated per call, where
+   * `receive` returns fresh bytes. See {@link ReceiveIntoStream}.
+   *
+   * @throws {@link !TypeError} if `buffer` is not a `Uint8Array`.
+   * @throws {@link !RangeError} if `buffer` is empty.
+   * @throws {@link EndOfStream} once the peer closed its sending side and every byte was received.
+   * @throws {@link BrokenResourceError} if the connection failed (reset by the peer, say); `cause` is the runtime's error.
+   * @throws {@link ClosedResourceError} if this stream was closed (also while waiting).
+   * @throws {@link BusyResourceError} if another task is receiving.
+   * @example
+   * ```ts
+   * const buffer = new Uint8Array(65536);
+   * const n = await stream.receiveInto(cx, buffer);
+   * await stream.send(cx, buffer.subarray(0, n));
+   * ```
+   */
+  receiveInto(cx: Context, buffer: Uint8Array): Promise<number> {
+    checkContext(cx, "SocketStream.receiveInto");
+    return this.rx.receiveInto(cx, buffer);
   }
 
   /**

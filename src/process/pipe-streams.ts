@@ -29,7 +29,7 @@
 
 import type { Context } from "../core/context.ts";
 import { checkContext } from "../core/validate.ts";
-import type { ByteReceiveStream, ByteSendStream } from "../streams/byte-stream.ts";
+import type { ByteReceiveStream, ByteSendStream, ReceiveIntoStream } from "../streams/byte-stream.ts";
 import { DEFAULT_MAX_BYTES, RawReceiver, type RawReceiveWords } from "../streams/raw-receive.ts";
 import { RawSender, type RawSendWords } from "../streams/raw-send.ts";
 import type { RawReadPipe, RawWritePipe } from "./process-support.ts";
@@ -71,7 +71,7 @@ const SEND_WORDS: RawSendWords = {
  * });
  * ```
  */
-export class ProcessReceiveStream implements ByteReceiveStream {
+export class ProcessReceiveStream implements ReceiveIntoStream {
   private readonly raw: RawReadPipe;
   /** "stdout of pid 1234": what a blocked task waits on. */
   private readonly label: string;
@@ -101,6 +101,29 @@ export class ProcessReceiveStream implements ByteReceiveStream {
   receive(cx: Context, maxBytes: number = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
     checkContext(cx, "ProcessReceiveStream.receive");
     return this.rx.receive(cx, maxBytes);
+  }
+
+  /**
+   * Waits for bytes, copies 1 to `buffer.length` of them into `buffer` from
+   * its start and returns how many; a checkpoint, cancel-safe (a cancelled
+   * call took nothing and wrote nothing into `buffer`). See
+   * {@link ReceiveIntoStream}.
+   *
+   * @throws {@link !TypeError} if `buffer` is not a `Uint8Array`.
+   * @throws {@link !RangeError} if `buffer` is empty.
+   * @throws {@link EndOfStream} once the child closed the pipe (usually: exited) and every byte was received.
+   * @throws {@link BrokenResourceError} if reading failed; `cause` is the runtime's error.
+   * @throws {@link ClosedResourceError} if this stream was closed (also while waiting).
+   * @throws {@link BusyResourceError} if another task is receiving.
+   * @example
+   * ```ts
+   * const buffer = new Uint8Array(4096);
+   * const n = await proc.stdout!.receiveInto(cx, buffer);
+   * ```
+   */
+  receiveInto(cx: Context, buffer: Uint8Array): Promise<number> {
+    checkContext(cx, "ProcessReceiveStream.receiveInto");
+    return this.rx.receiveInto(cx, buffer);
   }
 
   /**

@@ -197,3 +197,60 @@ export interface HalfCloseableStream extends ByteStream {
    */
   sendEof(cx: Context): Promise<void>;
 }
+
+/**
+ * A byte receive stream that can also receive into a buffer the caller owns
+ * and reuses (trio's `socket.recv_into`; anyio has no such method):
+ * {@link SocketStream} (TCP, Unix, TLS) and a child process's stdout and
+ * stderr. A bulk reader that only looks at each chunk before the next
+ * (hashing, counting, echoing, writing to a file) allocates nothing per
+ * chunk this way, where `receive` must return fresh bytes the caller keeps.
+ *
+ * Only the streams that read from the runtime have it. Wrappers (buffered,
+ * text, TLS over a memory stream, stapled) and memory streams do not: their
+ * `receive` already hands over bytes they hold (often without a copy), so a
+ * `receiveInto` would add a copy, not save an allocation. Use
+ * `"receiveInto" in stream` to test for it.
+ *
+ * The rules are those of `receive` in {@link ByteReceiveStream}, plus: a
+ * `receiveInto` writes into `buffer` only in the step that returns the
+ * count, so a cancelled (or failed) one wrote nothing there, and the bytes
+ * it would have copied go to the next `receive` or `receiveInto`.
+ *
+ * @example
+ * ```ts
+ * import { EndOfStream, type Context, type ReceiveIntoStream } from "skein";
+ * async function countBytes(cx: Context, stream: ReceiveIntoStream): Promise<number> {
+ *   const buffer = new Uint8Array(65536);
+ *   let total = 0;
+ *   try {
+ *     for (;;) total += await stream.receiveInto(cx, buffer);
+ *   } catch (error) {
+ *     if (!(error instanceof EndOfStream)) throw error;
+ *   }
+ *   return total;
+ * }
+ * ```
+ */
+export interface ReceiveIntoStream extends ByteReceiveStream {
+  /**
+   * Waits until bytes have arrived, copies between 1 and `buffer.length` of
+   * them into `buffer` from its start and returns how many; a checkpoint,
+   * and cancel-safe (a cancelled call took nothing and wrote nothing into
+   * `buffer`). Bytes that do not fit stay for the next call.
+   *
+   * @throws {@link !TypeError} if `buffer` is not a `Uint8Array`.
+   * @throws {@link !RangeError} if `buffer` is empty.
+   * @throws {@link EndOfStream} once the peer has closed its sending side and every byte has been received.
+   * @throws {@link BrokenResourceError} if the peer reset the stream.
+   * @throws {@link ClosedResourceError} if this stream was closed (also when it is closed while waiting).
+   * @throws {@link BusyResourceError} if another task is receiving from this stream (`receive` or `receiveInto`).
+   * @example
+   * ```ts
+   * const buffer = new Uint8Array(4096);
+   * const n = await stream.receiveInto(cx, buffer);
+   * console.log(buffer.subarray(0, n));
+   * ```
+   */
+  receiveInto(cx: Context, buffer: Uint8Array): Promise<number>;
+}

@@ -31,6 +31,16 @@
  *   cancellation, instruments and the task tree see the task blocked on
  *   "receive on tcp 127.0.0.1:5000".
  *
+ * - **`receiveInto` writes only when it returns.** It copies bytes into the
+ *   caller's buffer in the same synchronous step as it returns their count;
+ *   a raw read never targets the caller's buffer (a cancelled call's read
+ *   goes on, and would write into a buffer the caller has reused). When the
+ *   source can read into a buffer (`readInto`), the receiver reads into its
+ *   own `scratch`, reused from read to read, and `leftover` is then a view
+ *   of it (`borrowed`): `receiveInto` copies out of it, a plain `receive`
+ *   returns a copy (the caller must own what it gets), and no read starts
+ *   while `leftover` is set, so the scratch is never overwritten unread.
+ *
  * The receiver never closes its source: the stream that owns both does.
  *
  * Costs: a receive that finds bytes waiting allocates nothing but its result
@@ -39,7 +49,10 @@
  * `readTo`, the callback form whose data callback calls `readDone` directly;
  * else a promise and two callbacks). Reads ask the source for at least
  * 64 KiB, so small `maxBytes` do not mean small system calls; the rest waits
- * in `leftover`. Fields, no closures, except the two callbacks of a
+ * in `leftover`. A `receiveInto` allocates no bytes once the scratch exists
+ * (64 KiB, or the caller's buffer size up to 1 MiB, kept until `close`) and
+ * copies each byte once; over a source without `readInto` it copies out of
+ * the source's chunk. Fields, no closures, except the two callbacks of a
  * promise read.
  *
  * @internal
@@ -48,13 +61,15 @@
 
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
-import { checkCount } from "../core/validate.ts";
+import { checkCount, describeValue } from "../core/validate.ts";
 import { RawHalf, type RawHalfWords, type RawReadTarget } from "./raw-half.ts";
 
 /** How many bytes a receive returns at most when not told. @internal */
 export const DEFAULT_MAX_BYTES = 65536;
 /** The least a raw read asks for. @internal */
 const READ_SIZE = 65536;
+/** The largest scratch a `receiveInto` makes (a bigger caller buffer is filled up to this). */
+const MAX_SCRATCH = 1048576;
 
 /** What a {@link RawReceiver} reads from (`RawSocket`, `RawReadPipe`). @internal */
 export interface RawByteSource {
@@ -62,6 +77,22 @@ export interface RawByteSource {
   read(maxBytes: number): Promise<Uint8Array | null>;
   /** Optional callback form of `read` (`RawSocket.readTo`): the outcome goes to `target`, maybe at once. */
   readTo?(maxBytes: number, target: RawReadTarget): void;
+  /**
+   * Optional: reads between 1 and `buffer.length` bytes into `buffer` from
+   * its start and returns their count; `null` at end of stream. `buffer`
+   * belongs to the receiver, which reuses it once it has taken the bytes:
+   * the source must not keep it after the promise settles.
+   */
+  readInto?(buffer: Uint8Array): Promise<number | null>;
+}
+
+/**
+ * Throws unless `buffer` is a non-empty `Uint8Array` (the argument of a
+ * `receiveInto`). @internal
+ */
+export function checkReceiveBuffer(buffer: unknown): asserts buffer is Uint8Array {
+  if (!(buffer instanceof Uint8Array)) throw new TypeError(`buffer must be a Uint8Array, got ${describeValue(buffer)}`);
+  if (buffer.length === 0) throw new RangeError("buffer must have a length >= 1, got 0");
 }
 
 /** The words of a receiver's messages, one shared table per kind of stream. @internal */
@@ -78,6 +109,10 @@ export interface RawReceiveWords extends RawHalfWords {
 export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarget {
   /** Bytes read but not yet received. */
   leftover: Uint8Array | null = null;
+  /** `leftover` is a view of `scratch` (a plain receive must copy it). */
+  borrowed = false;
+  /** The buffer `source.readInto` fills, reused; made by the first `receiveInto`. */
+  private scratch: Uint8Array | null = null;
   /** A `source.read` is in flight. */
   reading = false;
   /** The source reached end of stream. */
@@ -114,10 +149,10 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
           }
           if (leftover.length <= maxBytes) {
             this.leftover = null;
-            return leftover;
+            return this.borrowed ? leftover.slice() : leftover;
           }
           this.leftover = leftover.subarray(maxBytes);
-          return leftover.subarray(0, maxBytes);
+          return this.borrowed ? leftover.slice(0, maxBytes) : leftover.subarray(0, maxBytes);
         }
         if (this.failure !== null) throw this.broken();
         if (this.eof) throw new EndOfStream(this.words.eof(this.label));
@@ -133,10 +168,83 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
     }
   }
 
+  /**
+   * Waits for bytes, copies 1 to `buffer.length` of them into `buffer` from
+   * its start and returns their count; a checkpoint, cancel-safe (a
+   * cancelled call took nothing and wrote nothing into `buffer`).
+   */
+  async receiveInto(cx: Context, buffer: Uint8Array): Promise<number> {
+    checkReceiveBuffer(buffer);
+    if (this.closed) throw new ClosedResourceError(this.words.closedAtCall(this.label));
+    if (this.receiving) throw new BusyResourceError(this.words.busy(this.label));
+    const origin = cx.cancelScope._origin;
+    if (origin !== null) throw origin._raise();
+    this.receiving = true;
+    let waited = false;
+    try {
+      for (;;) {
+        if (this.closed) throw new ClosedResourceError(this.words.closed(this.label));
+        const leftover = this.leftover;
+        if (leftover !== null) {
+          if (!waited) {
+            waited = true;
+            await cx.checkpoint();
+            continue;
+          }
+          const size = buffer.length;
+          if (leftover.length <= size) {
+            this.leftover = null;
+            buffer.set(leftover);
+            return leftover.length;
+          }
+          this.leftover = leftover.subarray(size);
+          buffer.set(leftover.subarray(0, size));
+          return size;
+        }
+        if (this.failure !== null) throw this.broken();
+        if (this.eof) throw new EndOfStream(this.words.eof(this.label));
+        if (!this.reading) {
+          if (this.source.readInto === undefined) this.startRead(buffer.length);
+          else this.startReadInto(buffer.length);
+          if (!this.reading) continue; // `readTo` answered at once
+        }
+        await this.park(cx);
+        waited = true;
+      }
+    } finally {
+      this.receiving = false;
+    }
+  }
+
   /** Also drops the bytes read but not received. */
   override close(): void {
     this.leftover = null;
+    this.scratch = null;
     super.close();
+  }
+
+  /** Starts `source.readInto` on the scratch (free: nothing is left over and no read runs). */
+  private startReadInto(size: number): void {
+    this.reading = true;
+    if (size < READ_SIZE) size = READ_SIZE;
+    else if (size > MAX_SCRATCH) size = MAX_SCRATCH;
+    let scratch = this.scratch;
+    if (scratch === null || scratch.length < size) scratch = this.scratch = new Uint8Array(size);
+    this.source.readInto!(scratch).then(
+      (n) => this.readIntoDone(scratch, n),
+      (error: unknown) => this.readFailed(error),
+    );
+  }
+
+  private readIntoDone(scratch: Uint8Array, n: number | null): void {
+    this.reading = false;
+    if (this.closed) return;
+    if (n === null) this.eof = true;
+    else if (n > 0) {
+      this.leftover = scratch.subarray(0, n);
+      this.borrowed = true;
+    }
+    this.wake();
   }
 
   private startRead(maxBytes: number): void {
@@ -157,7 +265,10 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
     this.reading = false;
     if (this.closed) return;
     if (chunk === null) this.eof = true;
-    else if (chunk.length > 0) this.leftover = chunk;
+    else if (chunk.length > 0) {
+      this.leftover = chunk;
+      this.borrowed = false;
+    }
     this.wake();
   }
 
