@@ -45,7 +45,7 @@ import type { CancelScope } from "../core/cancel-scope.ts";
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
 import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
-import type { Waiter } from "../core/waiter.ts";
+import { RESOLVED, type Waiter } from "../core/waiter.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter } from "../core/waiter-queue.ts";
 import { Channel } from "./channel.ts";
 import type { ObjectReceiveStream, ObjectSendStream } from "./object-stream.ts";
@@ -273,7 +273,11 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
   send(cx: Context, item: T): Promise<void> {
     checkContext(cx, "MemoryObjectSendStream.send");
     if (this.closed) throw new ClosedResourceError("this send stream is closed");
-    return block(SEND as BlockingOp<StreamState<T>, T, void>, this._state, cx, item);
+    const state = this._state;
+    // The fast path of `block`, inlined (no op call, no try): not cancelled,
+    // and the item accepted at once. Otherwise `block` does it all again.
+    if (cx.cancelScope._origin === null && state.openReceive !== 0 && state.offer(item)) return RESOLVED;
+    return block(SEND as BlockingOp<StreamState<T>, T, void>, state, cx, item);
   }
 
   /**
@@ -353,7 +357,10 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
   receive(cx: Context): Promise<T> {
     checkContext(cx, "MemoryObjectReceiveStream.receive");
     if (this.closed) throw new ClosedResourceError("this receive stream is closed");
-    return block(RECEIVE as BlockingOp<StreamState<T>, void, T>, this._state, cx, undefined);
+    const state = this._state;
+    // The fast path of `block`, inlined: not cancelled, and an item ready.
+    if (cx.cancelScope._origin === null && state.ready()) return Promise.resolve(state.take());
+    return block(RECEIVE as BlockingOp<StreamState<T>, void, T>, state, cx, undefined);
   }
 
   /**
