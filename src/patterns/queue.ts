@@ -38,6 +38,7 @@
 import type { Context } from "../core/context.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
 import { checkContext, describeValue } from "../core/validate.ts";
+import { RESOLVED } from "../core/waiter.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 import { Channel, type ChannelBuffer } from "../streams/channel.ts";
 
@@ -160,7 +161,11 @@ export class Queue<T> {
    */
   put(cx: Context, item: T): Promise<void> {
     checkContext(cx, "Queue.put");
-    return block(PUT as BlockingOp<Channel<T>, T, void>, this.channel, cx, item);
+    const channel = this.channel;
+    // The fast path of `block`, inlined (no op call, no try): not cancelled,
+    // and the item accepted at once. Otherwise `block` does it all again.
+    if (cx.cancelScope._origin === null && channel.offer(item)) return RESOLVED;
+    return block(PUT as BlockingOp<Channel<T>, T, void>, channel, cx, item);
   }
 
   /**
@@ -187,7 +192,10 @@ export class Queue<T> {
    */
   get(cx: Context): Promise<T> {
     checkContext(cx, "Queue.get");
-    return block(GET as BlockingOp<Channel<T>, void, T>, this.channel, cx, undefined);
+    const channel = this.channel;
+    // The fast path of `block`, inlined: not cancelled, and an item ready.
+    if (cx.cancelScope._origin === null && channel.ready()) return Promise.resolve(channel.take());
+    return block(GET as BlockingOp<Channel<T>, void, T>, channel, cx, undefined);
   }
 
   /**
