@@ -6,6 +6,9 @@
  * Worker → main: `ready` / `initFailed`, `result`, `callback` (a `fromThread`
  * call into a function the caller exposed).
  *
+ * Messages posted in one microtask checkpoint travel together: a message
+ * that is an array is that many messages, in order (both directions).
+ *
  * Errors do not survive structured clone with their class, `cause` and extra
  * fields on every runtime, so they travel as plain {@link SerializedError}
  * records and are rebuilt on the other side with the same name, message,
@@ -27,7 +30,7 @@ export interface SerializedError {
 /** Main → worker. @internal */
 export type ToWorker =
   | { t: "init"; module: string }
-  | { t: "call"; id: number; name: string; args: unknown[]; callbacks: string[] }
+  | { t: "call"; id: number; name: string; args: unknown[]; callbacks?: string[] }
   | { t: "cancel"; id: number }
   | { t: "reply"; id: number; cb: number; ok: boolean; value?: unknown; error?: SerializedError };
 
