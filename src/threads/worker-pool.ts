@@ -97,7 +97,9 @@ import type { TimerEntry } from "../core/timer-queue.ts";
 import { blockedOn } from "../core/instrument.ts";
 import { Waiter } from "../core/waiter.ts";
 import {
+  decode,
   deserializeError,
+  encode,
   type FromWorker,
   serializeError,
   type ToWorker,
@@ -175,17 +177,15 @@ class PooledWorker {
   /** The transfer list of each outbox message (same index), or undefined. */
   private outboxTransfer: (Transferable[] | undefined)[] = [];
   private readonly flushOutbox = (): void => this.flush();
+  private readonly onMessageFn = (message: FromWorker): void => this.onMessage(message);
 
   constructor(
     readonly pool: WorkerPool,
     readonly port: WorkerPort,
   ) {
     port.listen({
-      message: (data) => {
-        // Several messages posted in one macrotask arrive as one array (see `send`).
-        if (Array.isArray(data)) for (let i = 0; i < data.length; i++) this.onMessage(data[i] as FromWorker);
-        else this.onMessage(data as FromWorker);
-      },
+      // Several messages posted together arrive as one (see `send` and the wire format in worker-protocol).
+      message: (data) => decode(data, this.onMessageFn),
       error: (error) => this.end(new WorkerCrashedError(`${pool.what} for ${pool.module} crashed: ${describe(error)}`, { cause: error })),
       exit: (code, signal) => this.end(new WorkerCrashedError(`${pool.what} for ${pool.module} ${exitText(code, signal)}`)),
     });
@@ -262,7 +262,7 @@ class PooledWorker {
     let transfer: Transferable[] | undefined;
     for (const t of transfers) if (t !== undefined && t.length > 0) (transfer ??= []).push(...t);
     try {
-      this.port.post(outbox, transfer);
+      this.port.post(encode(outbox), transfer);
     } catch {
       for (let i = 0; i < outbox.length; i++) this.postOne(outbox[i]!, transfers[i]);
     }
@@ -270,7 +270,7 @@ class PooledWorker {
 
   private postOne(message: ToWorker, transfer: Transferable[] | undefined): void {
     try {
-      this.port.post(message, transfer);
+      this.port.post(encode([message]), transfer);
     } catch (error) {
       if (message.t !== "call") throw error;
       const call = this.calls.get(message.id);
@@ -299,7 +299,7 @@ class PooledWorker {
       }
       if (!this.dead) {
         this.flush();
-        this.port.post(reply, transfer);
+        this.port.post(encode([reply]), transfer);
       }
     });
   }

@@ -30,7 +30,9 @@ import type { TaskGroup } from "../core/task-group.ts";
 import { describeValue } from "../core/validate.ts";
 import { Waiter } from "../core/waiter.ts";
 import {
+  decode,
   deserializeError,
+  encode,
   type FromWorker,
   serializeError,
   type ToWorker,
@@ -40,8 +42,10 @@ import {
 
 /** How a worker talks to the run that started it. @internal */
 export interface ParentEndpoint {
-  post(message: FromWorker | FromWorker[], transfer?: Transferable[]): void;
-  listen(onMessage: (message: ToWorker | ToWorker[]) => void): void;
+  /** Posts what `encode` made of one or more messages. */
+  post(data: unknown, transfer?: Transferable[]): void;
+  /** `onMessage` gets what the parent posted; `decode` takes it apart. */
+  listen(onMessage: (data: unknown) => void): void;
 }
 
 interface CallInfo {
@@ -95,7 +99,7 @@ class WorkerServer {
       let transfer: Transferable[] | undefined;
       for (const t of transfers) if (t !== undefined && t.length > 0) (transfer ??= []).push(...t);
       try {
-        this.parent.post(outbox, transfer);
+        this.parent.post(encode(outbox), transfer);
         return;
       } catch {
         // one of them cannot be cloned: post each alone below
@@ -104,7 +108,7 @@ class WorkerServer {
     for (let i = 0; i < outbox.length; i++) {
       const message = outbox[i]!;
       try {
-        this.parent.post(message, transfers[i]);
+        this.parent.post(encode([message]), transfers[i]);
       } catch (error) {
         if (message.t !== "result") throw error;
         const value = message.ok ? message.value : undefined;
@@ -222,11 +226,9 @@ class CallbackWaiter extends Waiter<unknown> {
  */
 export function serveWorker(parent: ParentEndpoint, adapter: Adapter): void {
   const server = new WorkerServer(parent);
-  parent.listen((message) => {
-    // Several messages posted in one microtask checkpoint arrive as one array.
-    if (Array.isArray(message)) for (let i = 0; i < message.length; i++) server.onMessage(message[i] as ToWorker);
-    else server.onMessage(message);
-  });
+  // Several messages posted together arrive as one (the wire format is in worker-protocol).
+  const onMessage = (message: ToWorker): void => server.onMessage(message);
+  parent.listen((data) => decode(data, onMessage));
   void run(
     (cx) =>
       cx.taskGroup(async (tg, cx) => {
