@@ -87,7 +87,7 @@ async function contenders(): Promise<{ list: Contender[]; session: ReturnType<ty
  * in that run, so the run's worker pool stays warm between rounds (as the raw
  * worker and the pools do). `close` ends the run (and its workers).
  */
-function skeinSession(): { round(body: (cx: Context) => Promise<void>): Promise<void>; close(): Promise<void> } {
+export function skeinSession(): { round(body: (cx: Context) => Promise<void>): Promise<void>; close(): Promise<void> } {
   let next: ((job: { body: (cx: Context) => Promise<void>; done: () => void } | null) => void) | null = null;
   let readyResolve!: () => void;
   let ready = new Promise<void>((resolve) => (readyResolve = resolve));
