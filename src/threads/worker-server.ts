@@ -222,9 +222,11 @@ class CallbackWaiter extends Waiter<unknown> {
 
 /**
  * Serves `toThread` calls in a worker. Called by each runtime's worker entry
- * with an endpoint built from how that entry was spawned. @internal
+ * with an endpoint built from how that entry was spawned. Returns a function
+ * that posts the results still queued at once (for a worker about to close).
+ * @internal
  */
-export function serveWorker(parent: ParentEndpoint, adapter: Adapter): void {
+export function serveWorker(parent: ParentEndpoint, adapter: Adapter): () => void {
   const server = new WorkerServer(parent);
   // Several messages posted together arrive as one (the wire format is in worker-protocol).
   const onMessage = (message: ToWorker): void => server.onMessage(message);
@@ -237,6 +239,7 @@ export function serveWorker(parent: ParentEndpoint, adapter: Adapter): void {
       }),
     { adapter },
   );
+  return () => server.flush();
 }
 
 /**
