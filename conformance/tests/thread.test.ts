@@ -182,6 +182,12 @@ describe("toThread", () => {
     expect(result).toEqual([0, 10, 20]);
   });
 
+  it("fromThread in a call that exposed nothing is a TypeError naming the function", async () => {
+    const error = await run((cx) => toThread(cx, math, "progress", 1).catch((e: unknown) => e));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/the caller exposed no function named "report" \(exposed: none\)/);
+  });
+
   it("fromThread outside a worker call is a UsageError", async () => {
     await run(async (cx) => {
       expect(() => fromThread(cx, "report")).toThrow(UsageError);

@@ -172,7 +172,9 @@ class WorkerServer {
     }
     const scope = new CancelScope();
     this.calls.set(id, scope);
-    currentCall.set(cx, { server: this, id, callbacks: message.callbacks ?? NO_CALLBACKS });
+    // A call without callbacks keeps the server's shared "no callbacks" info
+    // (set once on the run's root, inherited by every call task): no Map copy per call.
+    if (message.callbacks !== undefined) currentCall.set(cx, { server: this, id, callbacks: message.callbacks });
     try {
       const value = await cx.withCancelScope(scope, (cx) => (fn as (cx: Context, ...a: unknown[]) => unknown)(cx, ...message.args));
       if (scope.cancelledCaught) {
@@ -232,11 +234,13 @@ export function serveWorker(parent: ParentEndpoint, adapter: Adapter): () => voi
   const onMessage = (message: ToWorker): void => server.onMessage(message);
   parent.listen((data) => decode(data, onMessage));
   void run(
-    (cx) =>
-      cx.taskGroup(async (tg, cx) => {
+    (cx) => {
+      currentCall.set(cx, { server, id: -1, callbacks: NO_CALLBACKS });
+      return cx.taskGroup(async (tg, cx) => {
         server.start(tg);
         await cx.sleepForever();
-      }),
+      });
+    },
     { adapter },
   );
   return () => server.flush();
