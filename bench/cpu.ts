@@ -2,9 +2,11 @@
 // pool of width W = 1..cores, Skein's toThread (a CapacityLimiter of W, so
 // at most W workers) against tinypool and piscina with min = max = W
 // threads, alternating in one process. Target: Skein at least as fast as
-// both at every W.
-import { CapacityLimiter, type Context, run, toThread, workerModule } from "skein";
+// both at every W. As the pools keep their threads between rounds, Skein's
+// rounds at one W all run in one run (its workers start in the warm-up round).
+import { CapacityLimiter, type Context, toThread, workerModule } from "skein";
 import { type Contender, measure, report, target, us } from "./harness.ts";
+import { skeinSession } from "./thread.ts";
 import { cores, runtime } from "./runtime.ts";
 
 const TASKS = 512;
@@ -24,17 +26,17 @@ export async function benchCpu(): Promise<void> {
     const all = (call: (v: number) => Promise<unknown>) => async (n: number) => {
       await Promise.all(Array.from({ length: n }, () => call(WORK)));
     };
+    const session = skeinSession();
+    const m = spinModule.with({ limiter: new CapacityLimiter(w) });
     const list: Contender[] = [
       {
         name: "skein",
-        async round(n) {
-          await run((cx) =>
+        round: (n) =>
+          session.round((cx) =>
             cx.taskGroup(async (tg) => {
-              const m = spinModule.with({ limiter: new CapacityLimiter(w) });
               for (let i = 0; i < n; i++) tg.startSoon((cx) => toThread(cx, m, "spin", WORK));
             }),
-          );
-        },
+          ),
       },
       { name: "tinypool", round: all((v) => tiny.run(v)) },
       { name: "piscina", round: all((v) => pisc.run(v)) },
@@ -45,7 +47,7 @@ export async function benchCpu(): Promise<void> {
       const best = Math.min(us(rows, "tinypool"), us(rows, "piscina"));
       target(`CPU-bound ${TASKS} tasks, pool of ${w}`, ">= 1x best pool", best / us(rows, "skein"), "higher", 1);
     } finally {
-      await Promise.all([tiny.destroy(), pisc.destroy()]);
+      await Promise.all([tiny.destroy(), pisc.destroy(), session.close()]);
     }
   }
 }

@@ -2,6 +2,13 @@
 // flight for a trivial function, against raw postMessage on one worker, and
 // on Node tinypool and piscina, in the same process. Runs on Node, Deno and
 // Bun (`npm run bench:thread -- deno`); benchmark code may look at globals.
+//
+// Every contender is made once and measured warm: the raw worker and the
+// pools are created before the warm-up round, and Skein's rounds all run in
+// ONE run (its pool starts its workers in the warm-up round and keeps them),
+// so no contender pays worker start-up or a cold JIT in a timed round. What a
+// fresh run costs (worker start-up, its first calls) is the separate "first
+// call of a run" line.
 import { CapacityLimiter, type Context, run, toThread, workerModule } from "skein";
 import { type Contender, measure, report, type Row, target, us } from "./harness.ts";
 
@@ -47,20 +54,21 @@ async function rawWorker(): Promise<Raw> {
   };
 }
 
-async function contenders(): Promise<{ list: Contender[]; close(): Promise<void> }> {
+async function contenders(): Promise<{ list: Contender[]; session: ReturnType<typeof skeinSession>; close(): Promise<void> }> {
   const raw = await rawWorker();
   const closers: Array<() => Promise<void>> = [() => raw.close()];
   const seq = (call: (v: number) => Promise<number>): Contender["round"] => async (n) => {
     for (let i = 0; i < n; i++) await call(i);
   };
   const list: Contender[] = [{ name: "raw", round: seq((v) => raw.call(v)) }];
+  const session = skeinSession();
+  closers.push(() => session.close());
   list.push({
     name: "skein",
-    async round(n) {
-      await run(async (cx) => {
+    round: (n) =>
+      session.round(async (cx) => {
         for (let i = 0; i < n; i++) await toThread(cx, echoModule, "echo", i);
-      });
-    },
+      }),
   });
   if (runtime === "node") {
     const { default: Tinypool } = await import("tinypool");
@@ -71,17 +79,51 @@ async function contenders(): Promise<{ list: Contender[]; close(): Promise<void>
     closers.push(() => tiny.destroy(), () => pisc.destroy());
     list.push({ name: "tinypool", round: seq((v) => tiny.run(v)) }, { name: "piscina", round: seq((v) => pisc.run(v)) });
   }
-  return { list, close: async () => void (await Promise.all(closers.map((c) => c()))) };
+  return { list, session, close: async () => void (await Promise.all(closers.map((c) => c()))) };
+}
+
+/**
+ * One Skein run kept open for a whole measurement: each `round` runs its body
+ * in that run, so the run's worker pool stays warm between rounds (as the raw
+ * worker and the pools do). `close` ends the run (and its workers).
+ */
+export function skeinSession(): { round(body: (cx: Context) => Promise<void>): Promise<void>; close(): Promise<void> } {
+  let next: ((job: { body: (cx: Context) => Promise<void>; done: () => void } | null) => void) | null = null;
+  let readyResolve!: () => void;
+  let ready = new Promise<void>((resolve) => (readyResolve = resolve));
+  const ended = run(async (cx) => {
+    for (;;) {
+      const job = await new Promise<{ body: (cx: Context) => Promise<void>; done: () => void } | null>((resolve) => {
+        next = resolve;
+        readyResolve();
+      });
+      if (job === null) return;
+      await job.body(cx);
+      job.done();
+    }
+  });
+  const post = async (job: { body: (cx: Context) => Promise<void>; done: () => void } | null) => {
+    await ready;
+    ready = new Promise<void>((resolve) => (readyResolve = resolve));
+    next!(job);
+  };
+  return {
+    round: (body) => new Promise<void>((done) => void post({ body, done })),
+    close: async () => {
+      await post(null);
+      await ended;
+    },
+  };
 }
 
 /** The same contenders with IN_FLIGHT calls outstanding at all times. */
-function inFlight(list: Contender[]): Contender[] {
+function inFlight(list: Contender[], session: ReturnType<typeof skeinSession>): Contender[] {
   return list.map((c) => ({
     name: c.name,
     round:
       c.name === "skein"
-        ? async (n: number) => {
-            await run((cx) =>
+        ? (n: number) =>
+            session.round((cx) =>
               cx.taskGroup(async (tg) => {
                 // A limiter with a token per lane, so all 64 calls are in flight.
                 const wide = echoModule.with({ limiter: new CapacityLimiter(IN_FLIGHT) });
@@ -90,8 +132,7 @@ function inFlight(list: Contender[]): Contender[] {
                     for (let i = t; i < n; i += IN_FLIGHT) await toThread(cx, wide, "echo", i);
                   });
               }),
-            );
-          }
+            )
         : async (n: number) => {
             // Each lane runs its share sequentially through the contender's own call.
             await Promise.all(Array.from({ length: IN_FLIGHT }, () => c.round(Math.ceil(n / IN_FLIGHT))));
@@ -107,14 +148,23 @@ function targets(what: string, goal: string, limit: number, rows: Row[]): void {
 }
 
 export async function benchThread(): Promise<void> {
-  const { list, close } = await contenders();
+  const { list, session, close } = await contenders();
   try {
     const seq = await measure(list, 5_000);
     report(`toThread sequential round trip on ${runtime} (trivial function)`, seq, "raw", "skein");
     targets("toThread sequential", "<= 1.3x raw", 1.3, seq);
-    const wide = await measure(inFlight(list), 20_000);
+    const wide = await measure(inFlight(list, session), 20_000);
     report(`toThread throughput with ${IN_FLIGHT} calls in flight on ${runtime}`, wide, "raw", "skein");
     targets(`toThread ${IN_FLIGHT} in flight`, "<= 1.5x raw", 1.5, wide);
+    // A fresh run's first call: its worker starts and loads the module (not in the rounds above).
+    const cold: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      await run((cx) => toThread(cx, echoModule, "echo", i));
+      cold.push(performance.now() - start);
+    }
+    cold.sort((a, b) => a - b);
+    console.log(`\ntoThread first call of a new run on ${runtime} (worker start-up): ${cold[2]!.toFixed(1)} ms (median of 5)`);
   } finally {
     await close();
   }

@@ -118,9 +118,9 @@ export function serveProcessWorker(adapter: Adapter, options: ProcessWorkerOptio
   process.on("disconnect", () => process.exit(0));
   serveWorker(
     {
-      post: (message: FromWorker) => {
+      post: (message: unknown) => {
         if (checkClone) structuredClone(message);
-        send(message);
+        send(message as FromWorker);
       },
       listen: (onMessage) => process.on("message", (data) => onMessage(data as ToWorker)),
     },

@@ -33,12 +33,13 @@ export function serveWebWorker(adapter: Adapter): void {
   const close = scope.close;
   if (typeof close === "function") {
     scope.close = () => {
+      flush(); // results already computed go before the exit
       const exiting: FromWorker = { t: "exiting", code: undefined };
       postMessage(exiting);
       close.call(scope);
     };
   }
-  serveWorker(
+  const flush = serveWorker(
     {
       post: (message, transfer) => postMessage(message, (transfer ?? []) as Transferable[]),
       listen: (onMessage) => addEventListener("message", (event) => onMessage(event.data)),

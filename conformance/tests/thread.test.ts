@@ -182,6 +182,12 @@ describe("toThread", () => {
     expect(result).toEqual([0, 10, 20]);
   });
 
+  it("fromThread in a call that exposed nothing is a TypeError naming the function", async () => {
+    const error = await run((cx) => toThread(cx, math, "progress", 1).catch((e: unknown) => e));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/the caller exposed no function named "report" \(exposed: none\)/);
+  });
+
   it("fromThread outside a worker call is a UsageError", async () => {
     await run(async (cx) => {
       expect(() => fromThread(cx, "report")).toThrow(UsageError);
@@ -197,6 +203,57 @@ describe("toThread", () => {
       expect(e2).toBeInstanceOf(TypeError);
       expect((e2 as Error).message).toMatch(/the result of "nonClonable" cannot be sent back/);
     });
+  });
+
+  it("calls started together travel in one message; one that cannot be cloned fails alone, both ways", async () => {
+    // Count what the pool posts to its one worker.
+    const name = Object.keys(skein).find((k) => k.endsWith("Adapter"))!;
+    const base = (skein as unknown as Record<string, skein.Adapter>)[name]!;
+    const posts: unknown[] = [];
+    const adapter: skein.Adapter = {
+      ...base,
+      workers: {
+        hardwareConcurrency: () => 1,
+        spawn() {
+          const port = base.workers!.spawn();
+          return { ...port, post: (message, transfer) => (posts.push(message), port.post(message, transfer)) };
+        },
+      },
+    };
+    const wide = math.with({ limiter: new CapacityLimiter(8) });
+    const order: string[] = [];
+    await run(
+      async (cx) => {
+        expect(await toThread(cx, wide, "add", 0, 0)).toBe(0); // the worker is loaded
+        const before = posts.length;
+        await cx.taskGroup(async (tg) => {
+          for (let i = 0; i < 8; i++) tg.startSoon(async (cx) => order.push(`add ${await toThread(cx, wide, "add", i, 10)}`));
+        });
+        expect(posts.length - before).toBe(1); // eight calls, one post
+        expect(order).toEqual(["add 10", "add 11", "add 12", "add 13", "add 14", "add 15", "add 16", "add 17"]);
+        order.length = 0;
+        await cx.taskGroup(async (tg) => {
+          for (let i = 0; i < 4; i++) {
+            tg.startSoon(async (cx) => {
+              const bad = i === 1 ? ((() => 1) as never) : i;
+              order[i] = await toThread(cx, wide, "add", bad, 1).then(String, (e: Error) => `${e.name}: ${e.message.split(" to a worker")[0]}`);
+            });
+          }
+        });
+        expect(order).toEqual(["1", "TypeError: an argument of \"add\" cannot be sent", "3", "4"]);
+        order.length = 0;
+        await cx.taskGroup(async (tg) => {
+          for (let i = 0; i < 4; i++) {
+            tg.startSoon(async (cx) => {
+              const call = i === 2 ? toThread(cx, untyped, "nonClonable") : toThread(cx, wide, "add", i, 1);
+              order[i] = await call.then(String, (e: Error) => `${e.name}: ${e.message.split(" back")[0]}`);
+            });
+          }
+        });
+        expect(order).toEqual(["1", "2", "TypeError: the result of \"nonClonable\" cannot be sent", "4"]);
+      },
+      { adapter },
+    );
   });
 
   it("transfer moves ArrayBuffers instead of copying them", async () => {

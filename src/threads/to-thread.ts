@@ -108,6 +108,9 @@ export class WorkerModule<M> {
   readonly url: string;
   /** @internal */ readonly _options: CallOptions;
   /** @internal Only for typing. */ declare readonly _type?: M;
+  /** @internal The run-service key of this module's pool (`kind:url`), made once, and the kind it is for. */
+  _poolKey: string | undefined = undefined;
+  /** @internal */ _poolKind: string | undefined = undefined;
 
   /** @internal Use {@link workerModule}. */
   constructor(url: string, options: CallOptions) {
@@ -215,7 +218,11 @@ export function callInPool(
   }
   if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
   const url = module.url;
-  const pool = cx._task.runner.service(`${key}:${url}`, (runner) => {
+  if (module._poolKind !== key) {
+    module._poolKey = `${key}:${url}`;
+    module._poolKind = key;
+  }
+  const pool = cx._task.runner.service(module._poolKey, (runner) => {
     const kind = kindOf(runner.adapter);
     return new WorkerPool(runner, url, Math.max(1, kind.support?.hardwareConcurrency() ?? 1), kind);
   });

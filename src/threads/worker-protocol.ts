@@ -6,6 +6,9 @@
  * Worker → main: `ready` / `initFailed`, `result`, `callback` (a `fromThread`
  * call into a function the caller exposed).
  *
+ * Messages posted in one microtask checkpoint travel together: a message
+ * that is an array is that many messages, in order (both directions).
+ *
  * Errors do not survive structured clone with their class, `cause` and extra
  * fields on every runtime, so they travel as plain {@link SerializedError}
  * records and are rebuilt on the other side with the same name, message,
@@ -27,7 +30,7 @@ export interface SerializedError {
 /** Main → worker. @internal */
 export type ToWorker =
   | { t: "init"; module: string }
-  | { t: "call"; id: number; name: string; args: unknown[]; callbacks: string[] }
+  | { t: "call"; id: number; name: string; args: unknown[]; callbacks?: string[] }
   | { t: "cancel"; id: number }
   | { t: "reply"; id: number; cb: number; ok: boolean; value?: unknown; error?: SerializedError };
 
@@ -114,4 +117,64 @@ export function unwrapTransfer(value: unknown, into: Transferable[]): unknown {
     return marked.value;
   }
   return value;
+}
+
+// Wire format. Structured clone of a nested object (a message holding an
+// `args` array) costs several times a flat array of primitives on some
+// runtimes (JSC: ~1.5 µs against ~0.2 µs), so what is posted is one flat
+// array of entries, each starting with a tag: a call without callbacks is
+// `CALL, id, name, argc, ...args`, a successful result `RESULT, id, value`,
+// anything else `OBJECT, message`. Several messages queued together are
+// simply several entries. A message posted alone that has no flat form is
+// posted as the object itself.
+const CALL = 0;
+const RESULT = 1;
+const OBJECT = 2;
+
+/** Appends `message` to a wire array. @internal */
+export function encodeEntry(message: ToWorker | FromWorker, out: unknown[]): void {
+  if (message.t === "call" && message.callbacks === undefined) {
+    const args = message.args;
+    out.push(CALL, message.id, message.name, args.length);
+    for (let i = 0; i < args.length; i++) out.push(args[i]);
+  } else if (message.t === "result" && message.ok) {
+    out.push(RESULT, message.id, message.value);
+  } else {
+    out.push(OBJECT, message);
+  }
+}
+
+/** What to post for `messages` (one or more, in order). @internal */
+export function encode(messages: readonly (ToWorker | FromWorker)[]): unknown {
+  if (messages.length === 1) {
+    const m = messages[0]!;
+    if (!(m.t === "call" && m.callbacks === undefined) && !(m.t === "result" && m.ok)) return m;
+  }
+  const out: unknown[] = [];
+  for (let i = 0; i < messages.length; i++) encodeEntry(messages[i]!, out);
+  return out;
+}
+
+/** Calls `each` with every message in what {@link encode} posted, in order. @internal */
+export function decode<M>(data: unknown, each: (message: M) => void): void {
+  if (!Array.isArray(data)) {
+    each(data as M);
+    return;
+  }
+  let i = 0;
+  while (i < data.length) {
+    const tag = data[i] as number;
+    if (tag === CALL) {
+      const argc = data[i + 3] as number;
+      const args = data.slice(i + 4, i + 4 + argc);
+      each({ t: "call", id: data[i + 1], name: data[i + 2], args } as M);
+      i += 4 + argc;
+    } else if (tag === RESULT) {
+      each({ t: "result", id: data[i + 1], ok: true, value: data[i + 2] } as M);
+      i += 3;
+    } else {
+      each(data[i + 1] as M);
+      i += 2;
+    }
+  }
 }

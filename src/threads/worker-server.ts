@@ -13,6 +13,10 @@
  * exposed for this call; which call a context belongs to travels in a
  * context variable, so concurrent calls in one worker never mix.
  *
+ * Results go through an outbox: those ready before the next microtask
+ * checkpoint are posted together (one array), and a result that cannot be
+ * cloned is replaced by a `TypeError` for its call alone.
+ *
  * @module
  */
 
@@ -26,17 +30,22 @@ import type { TaskGroup } from "../core/task-group.ts";
 import { describeValue } from "../core/validate.ts";
 import { Waiter } from "../core/waiter.ts";
 import {
+  decode,
   deserializeError,
+  encode,
   type FromWorker,
   serializeError,
   type ToWorker,
+  TRANSFER,
   unwrapTransfer,
 } from "./worker-protocol.ts";
 
 /** How a worker talks to the run that started it. @internal */
 export interface ParentEndpoint {
-  post(message: FromWorker, transfer?: Transferable[]): void;
-  listen(onMessage: (message: ToWorker) => void): void;
+  /** Posts what `encode` made of one or more messages. */
+  post(data: unknown, transfer?: Transferable[]): void;
+  /** `onMessage` gets what the parent posted; `decode` takes it apart. */
+  listen(onMessage: (data: unknown) => void): void;
 }
 
 interface CallInfo {
@@ -46,6 +55,7 @@ interface CallInfo {
 }
 
 const currentCall = new ContextVar<CallInfo | null>("skein.workerCall", null);
+const NO_CALLBACKS: readonly string[] = Object.freeze([]);
 
 class WorkerServer {
   private module: Record<string, unknown> | null = null;
@@ -54,8 +64,62 @@ class WorkerServer {
   private readonly calls = new Map<number, CancelScope>();
   private readonly callbacks = new Map<number, Waiter<unknown>>();
   private nextCallback = 0;
+  /** Results not posted yet: flushed once per microtask checkpoint, several in one array (see worker-protocol). */
+  private outbox: FromWorker[] | null = null;
+  /** Per outbox message (same index): its transfer list, or undefined. */
+  private outboxTransfer: (Transferable[] | undefined)[] = [];
+  /** Per outbox message (same index): the function whose result it is (for the message if it cannot be sent). */
+  private outboxName: string[] = [];
+  private readonly flushOutbox = (): void => this.flush();
 
   constructor(readonly parent: ParentEndpoint) {}
+
+  /** Queues a result for the parent; every result queued before the next microtask checkpoint goes in one post. */
+  private sendResult(message: FromWorker, transfer: Transferable[] | undefined, name: string): void {
+    let outbox = this.outbox;
+    if (outbox === null) {
+      outbox = this.outbox = [];
+      queueMicrotask(this.flushOutbox);
+    }
+    outbox.push(message);
+    this.outboxTransfer.push(transfer);
+    this.outboxName.push(name);
+  }
+
+  /** Posts the outbox; if it cannot be cloned, posts each result alone, replacing those that cannot be sent by an error. */
+  flush(): void {
+    const outbox = this.outbox;
+    if (outbox === null) return;
+    const transfers = this.outboxTransfer;
+    const names = this.outboxName;
+    this.outbox = null;
+    this.outboxTransfer = [];
+    this.outboxName = [];
+    if (outbox.length > 1) {
+      let transfer: Transferable[] | undefined;
+      for (const t of transfers) if (t !== undefined && t.length > 0) (transfer ??= []).push(...t);
+      try {
+        this.parent.post(encode(outbox), transfer);
+        return;
+      } catch {
+        // one of them cannot be cloned: post each alone below
+      }
+    }
+    for (let i = 0; i < outbox.length; i++) {
+      const message = outbox[i]!;
+      try {
+        this.parent.post(encode([message]), transfers[i]);
+      } catch (error) {
+        if (message.t !== "result") throw error;
+        const value = message.ok ? message.value : undefined;
+        const reason = new TypeError(
+          `the result of ${JSON.stringify(names[i])} cannot be sent back from the worker (${describeValue(value)}): ${(error as Error).message}`,
+          { cause: error },
+        );
+        this.parent.post({ t: "result", id: message.id, ok: false, error: serializeError(reason), cancelled: false });
+      }
+    }
+  }
 
   start(group: TaskGroup): void {
     this.group = group;
@@ -103,31 +167,26 @@ class WorkerServer {
     const fn = this.module?.[name];
     if (typeof fn !== "function") {
       const error = new TypeError(`the worker module exports no function named ${JSON.stringify(name)}`);
-      this.parent.post({ t: "result", id, ok: false, error: serializeError(error), cancelled: false });
+      this.sendResult({ t: "result", id, ok: false, error: serializeError(error), cancelled: false }, undefined, name);
       return;
     }
     const scope = new CancelScope();
     this.calls.set(id, scope);
-    currentCall.set(cx, { server: this, id, callbacks: message.callbacks });
+    // A call without callbacks keeps the server's shared "no callbacks" info
+    // (set once on the run's root, inherited by every call task): no Map copy per call.
+    if (message.callbacks !== undefined) currentCall.set(cx, { server: this, id, callbacks: message.callbacks });
     try {
       const value = await cx.withCancelScope(scope, (cx) => (fn as (cx: Context, ...a: unknown[]) => unknown)(cx, ...message.args));
       if (scope.cancelledCaught) {
-        this.parent.post({ t: "result", id, ok: false, error: serializeError(new Cancelled("cancelled by the caller")), cancelled: true });
+        this.sendResult({ t: "result", id, ok: false, error: serializeError(new Cancelled("cancelled by the caller")), cancelled: true }, undefined, name);
         return;
       }
-      const transfer: Transferable[] = [];
-      const plain = unwrapTransfer(value, transfer);
-      try {
-        this.parent.post({ t: "result", id, ok: true, value: plain }, transfer);
-      } catch (error) {
-        const reason = new TypeError(
-          `the result of ${JSON.stringify(name)} cannot be sent back from the worker (${describeValue(plain)}): ${(error as Error).message}`,
-          { cause: error },
-        );
-        this.parent.post({ t: "result", id, ok: false, error: serializeError(reason), cancelled: false });
-      }
+      let transfer: Transferable[] | undefined;
+      let plain = value;
+      if (value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[TRANSFER] === true) plain = unwrapTransfer(value, (transfer = []));
+      this.sendResult({ t: "result", id, ok: true, value: plain }, transfer, name);
     } catch (error) {
-      this.parent.post({ t: "result", id, ok: false, error: serializeError(error), cancelled: error instanceof Cancelled });
+      this.sendResult({ t: "result", id, ok: false, error: serializeError(error), cancelled: error instanceof Cancelled }, undefined, name);
     } finally {
       this.calls.delete(id);
     }
@@ -142,6 +201,7 @@ class WorkerServer {
     const transfer: Transferable[] = [];
     const plain = args.map((a) => unwrapTransfer(a, transfer));
     try {
+      this.flush(); // results queued before it go first
       this.parent.post({ t: "callback", id: call.id, cb, name, args: plain }, transfer);
     } catch (error) {
       waiter.fail(new TypeError(`an argument of fromThread ${JSON.stringify(name)} cannot be sent: ${(error as Error).message}`, { cause: error }));
@@ -164,19 +224,26 @@ class CallbackWaiter extends Waiter<unknown> {
 
 /**
  * Serves `toThread` calls in a worker. Called by each runtime's worker entry
- * with an endpoint built from how that entry was spawned. @internal
+ * with an endpoint built from how that entry was spawned. Returns a function
+ * that posts the results still queued at once (for a worker about to close).
+ * @internal
  */
-export function serveWorker(parent: ParentEndpoint, adapter: Adapter): void {
+export function serveWorker(parent: ParentEndpoint, adapter: Adapter): () => void {
   const server = new WorkerServer(parent);
-  parent.listen((message) => server.onMessage(message));
+  // Several messages posted together arrive as one (the wire format is in worker-protocol).
+  const onMessage = (message: ToWorker): void => server.onMessage(message);
+  parent.listen((data) => decode(data, onMessage));
   void run(
-    (cx) =>
-      cx.taskGroup(async (tg, cx) => {
+    (cx) => {
+      currentCall.set(cx, { server, id: -1, callbacks: NO_CALLBACKS });
+      return cx.taskGroup(async (tg, cx) => {
         server.start(tg);
         await cx.sleepForever();
-      }),
+      });
+    },
     { adapter },
   );
+  return () => server.flush();
 }
 
 /**
