@@ -138,11 +138,11 @@ async function skeinEchoInto(cx: Context, stream: SocketStream): Promise<void> {
 
 const skeinInto = {
   bulk: (bytes: number) =>
-    run(async (cx) => {
-      const listener = await createTcpListener(cx, { host: "127.0.0.1", port: 0 });
+    skeinModule.run(async (cx) => {
+      const listener = await skeinModule.createTcpListener(cx, { host: "127.0.0.1", port: 0 });
       await cx.taskGroup(async (tg, cx) => {
         tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEchoInto(cx, stream)));
-        const client = await connectTcp(cx, "127.0.0.1", listener.port!);
+        const client = await skeinModule.connectTcp(cx, "127.0.0.1", listener.port!);
         await cx.taskGroup(async (tg, cx) => {
           tg.startSoon(async (cx: Context) => {
             const chunk = new Uint8Array(CHUNK);
