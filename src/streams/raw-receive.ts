@@ -127,8 +127,31 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
   }
 
   /** Waits for bytes and returns 1 to `maxBytes` of them; a checkpoint, cancel-safe. */
-  async receive(cx: Context, maxBytes: number): Promise<Uint8Array> {
-    checkCount("maxBytes", maxBytes, 1);
+  receive(cx: Context, maxBytes: number): Promise<Uint8Array> {
+    return this.take(cx, maxBytes, false) as Promise<Uint8Array>;
+  }
+
+  /**
+   * Waits for bytes, copies 1 to `buffer.length` of them into `buffer` from
+   * its start and returns their count; a checkpoint, cancel-safe (a
+   * cancelled call took nothing and wrote nothing into `buffer`).
+   */
+  receiveInto(cx: Context, buffer: Uint8Array): Promise<number> {
+    return this.take(cx, buffer, true) as Promise<number>;
+  }
+
+  /**
+   * The body of both: waits until bytes are here (a schedule point either
+   * way), then takes up to `arg` bytes (`maxBytes`), returned as owned
+   * bytes; or, when `copy`, up to `arg.length` (the buffer), copied into it
+   * and counted.
+   */
+  private async take(cx: Context, arg: number | Uint8Array, copy: boolean): Promise<Uint8Array | number> {
+    // The argument checks reject, as an `async` receive always did.
+    let into: Uint8Array | null = null;
+    if (copy) checkReceiveBuffer((into = arg as Uint8Array));
+    else checkCount("maxBytes", arg, 1);
+    const size = into === null ? (arg as number) : into.length;
     if (this.closed) throw new ClosedResourceError(this.words.closedAtCall(this.label));
     if (this.receiving) throw new BusyResourceError(this.words.busy(this.label));
     const origin = cx.cancelScope._origin;
@@ -147,65 +170,20 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
             await cx.checkpoint();
             continue;
           }
-          if (leftover.length <= maxBytes) {
-            this.leftover = null;
-            return this.borrowed ? leftover.slice() : leftover;
+          const whole = leftover.length <= size;
+          this.leftover = whole ? null : leftover.subarray(size);
+          if (into !== null) {
+            into.set(whole ? leftover : leftover.subarray(0, size));
+            return whole ? leftover.length : size;
           }
-          this.leftover = leftover.subarray(maxBytes);
-          return this.borrowed ? leftover.slice(0, maxBytes) : leftover.subarray(0, maxBytes);
+          if (whole) return this.borrowed ? leftover.slice() : leftover;
+          return this.borrowed ? leftover.slice(0, size) : leftover.subarray(0, size);
         }
         if (this.failure !== null) throw this.broken();
         if (this.eof) throw new EndOfStream(this.words.eof(this.label));
         if (!this.reading) {
-          this.startRead(maxBytes);
-          if (!this.reading) continue; // `readTo` answered at once
-        }
-        await this.park(cx);
-        waited = true;
-      }
-    } finally {
-      this.receiving = false;
-    }
-  }
-
-  /**
-   * Waits for bytes, copies 1 to `buffer.length` of them into `buffer` from
-   * its start and returns their count; a checkpoint, cancel-safe (a
-   * cancelled call took nothing and wrote nothing into `buffer`).
-   */
-  async receiveInto(cx: Context, buffer: Uint8Array): Promise<number> {
-    checkReceiveBuffer(buffer);
-    if (this.closed) throw new ClosedResourceError(this.words.closedAtCall(this.label));
-    if (this.receiving) throw new BusyResourceError(this.words.busy(this.label));
-    const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
-    this.receiving = true;
-    let waited = false;
-    try {
-      for (;;) {
-        if (this.closed) throw new ClosedResourceError(this.words.closed(this.label));
-        const leftover = this.leftover;
-        if (leftover !== null) {
-          if (!waited) {
-            waited = true;
-            await cx.checkpoint();
-            continue;
-          }
-          const size = buffer.length;
-          if (leftover.length <= size) {
-            this.leftover = null;
-            buffer.set(leftover);
-            return leftover.length;
-          }
-          this.leftover = leftover.subarray(size);
-          buffer.set(leftover.subarray(0, size));
-          return size;
-        }
-        if (this.failure !== null) throw this.broken();
-        if (this.eof) throw new EndOfStream(this.words.eof(this.label));
-        if (!this.reading) {
-          if (this.source.readInto === undefined) this.startRead(buffer.length);
-          else this.startReadInto(buffer.length);
+          if (into !== null && this.source.readInto !== undefined) this.startReadInto(size);
+          else this.startRead(size);
           if (!this.reading) continue; // `readTo` answered at once
         }
         await this.park(cx);
