@@ -101,6 +101,7 @@ import {
   deserializeError,
   encode,
   type FromWorker,
+  Outbox,
   serializeError,
   type ToWorker,
   TRANSFER,
@@ -172,11 +173,8 @@ class PooledWorker {
   readonly calls = new Map<number, CallWaiter>();
   private readonly readyEvent = new Event();
   private readyError: unknown = undefined;
-  /** `call` and `cancel` messages not posted yet: the outbox, flushed once per microtask checkpoint. */
-  private outbox: ToWorker[] | null = null;
-  /** The transfer list of each outbox message (same index), or undefined. */
-  private outboxTransfer: (Transferable[] | undefined)[] = [];
-  private readonly flushOutbox = (): void => this.flush();
+  /** `call` and `cancel` messages not posted yet, flushed once per microtask checkpoint. */
+  private readonly outbox = new Outbox<ToWorker>(() => this.flush());
   private readonly onMessageFn = (message: FromWorker): void => this.onMessage(message);
 
   constructor(
@@ -238,31 +236,22 @@ class PooledWorker {
    * event on each side instead of 64. Order is kept.
    */
   send(message: ToWorker, transfer: Transferable[] | undefined): void {
-    let outbox = this.outbox;
-    if (outbox === null) {
-      outbox = this.outbox = [];
-      queueMicrotask(this.flushOutbox);
-    }
-    outbox.push(message);
-    this.outboxTransfer.push(transfer);
+    this.outbox.push(message, transfer);
   }
 
   /** Posts the outbox. If it cannot be cloned, posts each message alone and fails the calls whose arguments cannot be sent. */
   flush(): void {
-    const outbox = this.outbox;
+    const box = this.outbox;
+    const outbox = box.take();
     if (outbox === null) return;
-    const transfers = this.outboxTransfer;
-    this.outbox = null;
-    this.outboxTransfer = [];
+    const transfers = box.taken;
     if (this.dead) return; // its calls have settled already
     if (outbox.length === 1) {
       this.postOne(outbox[0]!, transfers[0]);
       return;
     }
-    let transfer: Transferable[] | undefined;
-    for (const t of transfers) if (t !== undefined && t.length > 0) (transfer ??= []).push(...t);
     try {
-      this.port.post(encode(outbox), transfer);
+      this.port.post(encode(outbox), box.takenTransfer());
     } catch {
       for (let i = 0; i < outbox.length; i++) this.postOne(outbox[i]!, transfers[i]);
     }

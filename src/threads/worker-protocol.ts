@@ -178,3 +178,48 @@ export function decode<M>(data: unknown, each: (message: M) => void): void {
     }
   }
 }
+
+/**
+ * The messages one end has queued but not posted yet, with each message's
+ * transfer list (same index). The first message of a batch schedules
+ * `flush` at the next microtask checkpoint, so everything queued before it
+ * goes in one post; `take` hands the batch over and starts a new one. Both
+ * ends use it: the pool for `call`/`cancel`, the worker for results. @internal
+ */
+export class Outbox<M> {
+  messages: M[] | null = null;
+  transfers: (Transferable[] | undefined)[] = [];
+  /** The transfer lists of the last batch `take` returned (same index). */
+  taken: (Transferable[] | undefined)[] = [];
+
+  constructor(private readonly flush: () => void) {}
+
+  /** Queues `message` (and what it transfers) for the next post. */
+  push(message: M, transfer: Transferable[] | undefined): void {
+    let messages = this.messages;
+    if (messages === null) {
+      messages = this.messages = [];
+      queueMicrotask(this.flush);
+    }
+    messages.push(message);
+    this.transfers.push(transfer);
+  }
+
+  /** The queued messages (`null` when none), their transfer lists left in `taken`; the outbox is empty after. */
+  take(): M[] | null {
+    const messages = this.messages;
+    if (messages === null) return null;
+    this.taken = this.transfers;
+    this.messages = null;
+    this.transfers = [];
+    return messages;
+  }
+
+
+  /** Every transfer list of the last batch taken, joined (`undefined` when nothing is transferred). */
+  takenTransfer(): Transferable[] | undefined {
+    let transfer: Transferable[] | undefined;
+    for (const t of this.taken) if (t !== undefined && t.length > 0) (transfer ??= []).push(...t);
+    return transfer;
+  }
+}

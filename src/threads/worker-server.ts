@@ -34,6 +34,7 @@ import {
   deserializeError,
   encode,
   type FromWorker,
+  Outbox,
   serializeError,
   type ToWorker,
   TRANSFER,
@@ -65,41 +66,29 @@ class WorkerServer {
   private readonly callbacks = new Map<number, Waiter<unknown>>();
   private nextCallback = 0;
   /** Results not posted yet: flushed once per microtask checkpoint, several in one array (see worker-protocol). */
-  private outbox: FromWorker[] | null = null;
-  /** Per outbox message (same index): its transfer list, or undefined. */
-  private outboxTransfer: (Transferable[] | undefined)[] = [];
+  private readonly outbox = new Outbox<FromWorker>(() => this.flush());
   /** Per outbox message (same index): the function whose result it is (for the message if it cannot be sent). */
   private outboxName: string[] = [];
-  private readonly flushOutbox = (): void => this.flush();
 
   constructor(readonly parent: ParentEndpoint) {}
 
   /** Queues a result for the parent; every result queued before the next microtask checkpoint goes in one post. */
   private sendResult(message: FromWorker, transfer: Transferable[] | undefined, name: string): void {
-    let outbox = this.outbox;
-    if (outbox === null) {
-      outbox = this.outbox = [];
-      queueMicrotask(this.flushOutbox);
-    }
-    outbox.push(message);
-    this.outboxTransfer.push(transfer);
+    this.outbox.push(message, transfer);
     this.outboxName.push(name);
   }
 
   /** Posts the outbox; if it cannot be cloned, posts each result alone, replacing those that cannot be sent by an error. */
   flush(): void {
-    const outbox = this.outbox;
+    const box = this.outbox;
+    const outbox = box.take();
     if (outbox === null) return;
-    const transfers = this.outboxTransfer;
+    const transfers = box.taken;
     const names = this.outboxName;
-    this.outbox = null;
-    this.outboxTransfer = [];
     this.outboxName = [];
     if (outbox.length > 1) {
-      let transfer: Transferable[] | undefined;
-      for (const t of transfers) if (t !== undefined && t.length > 0) (transfer ??= []).push(...t);
       try {
-        this.parent.post(encode(outbox), transfer);
+        this.parent.post(encode(outbox), box.takenTransfer());
         return;
       } catch {
         // one of them cannot be cloned: post each alone below
