@@ -1,6 +1,11 @@
 // Tiny benchmark harness: warm up, then take the median of several timed
-// rounds. Times are wall-clock on a shared machine: read the ratios (all
-// contenders run in the same process, interleaved), not the absolute numbers.
+// rounds. Times are wall-clock by default: read the ratios (all contenders run
+// in the same process, interleaved), not the absolute numbers. On a loaded
+// machine, `--clock cpu` (or SKEIN_BENCH_CLOCK=cpu) times rounds by the
+// process's CPU time (user + system, `process.cpuUsage`) instead: time spent
+// waiting for a core no longer counts, so ratios hold under load. CPU time
+// counts every thread of the process (GC helpers, workers), so use it for
+// single-threaded benches (spawn, stream, sync), not for thread pools.
 // Each bench also records its issue-14 targets with `target`; `summary()`
 // returns them for the one table `npm run bench` ends with.
 import { runtime } from "./runtime.ts";
@@ -16,14 +21,26 @@ export interface Row {
   usPerOp: number;
 }
 
+const g = globalThis as Record<string, any>;
+
+/** "cpu" when rounds are timed by process CPU time, else "wall". */
+export const clock: "cpu" | "wall" = g.process?.env?.SKEIN_BENCH_CLOCK === "cpu" ? "cpu" : "wall";
+
+/** Milliseconds now on the chosen clock. */
+export function now(): number {
+  if (clock === "wall") return performance.now();
+  const u = g.process.cpuUsage() as { user: number; system: number };
+  return (u.user + u.system) / 1000;
+}
+
 export async function measure(contenders: Contender[], n: number, rounds = 5): Promise<Row[]> {
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) await c.round(n); // warm-up at full size: JIT and heap growth
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
-      const start = performance.now();
+      const start = now();
       await c.round(n);
-      samples.get(c.name)!.push(performance.now() - start);
+      samples.get(c.name)!.push(now() - start);
     }
   }
   return contenders.map((c) => {

@@ -6,6 +6,7 @@
 //   npm run bench -- --runtime deno                spawn/cancel/stream/sync/memory/thread on Deno
 //   npm run bench -- --runtime node,deno,bun       each runtime in turn, one table at the end
 //   npm run bench -- --only spawn,stream           a subset (spawn cancel stream sync memory thread cpu tcp process process-worker)
+//   npm run bench -- --clock cpu                   time rounds by process CPU time (a loaded machine; see harness.ts)
 //
 // Launched from Node, this file re-runs itself once per runtime in a child
 // process with the flags that let it force a GC (node --expose-gc, deno
@@ -13,7 +14,7 @@
 // as JSON lines to a temp file that the launcher prints as the table. Run
 // directly under deno or bun (deno run -A bench/index.ts) it benches that
 // runtime in-process. Only the launcher branch touches node: modules.
-import { printSummary, summary, type Target } from "./harness.ts";
+import { clock, printSummary, summary, type Target } from "./harness.ts";
 import { runtime, runtimeVersion } from "./runtime.ts";
 
 const g = globalThis as Record<string, any>;
@@ -27,7 +28,7 @@ const NODE_ONLY = ["cpu", "tcp", "process", "process-worker"];
 
 async function bench(only: string[] | undefined): Promise<void> {
   const want = (name: string) => (only ? only.includes(name) : true) && (runtime === "node" || PORTABLE.includes(name));
-  console.log(`Skein benchmarks on ${runtimeVersion}`);
+  console.log(`Skein benchmarks on ${runtimeVersion}${clock === "cpu" ? " (rounds timed by process CPU time)" : ""}`);
   if (want("spawn")) await (await import("./spawn.ts")).benchSpawn();
   if (want("cancel")) await (await import("./spawn.ts")).benchCancel();
   if (want("stream")) await (await import("./stream.ts")).benchStream();
@@ -76,7 +77,7 @@ if (out !== undefined || runtime !== "node") {
       const passOn = only ? ["--only", only.join(",")] : [];
       const r = spawnSync(cmd[0]!, [...cmd.slice(1), ...passOn], {
         stdio: "inherit",
-        env: { ...g.process.env, SKEIN_BENCH_SUMMARY: file },
+        env: { ...g.process.env, SKEIN_BENCH_SUMMARY: file, ...(opt("--clock") === "cpu" ? { SKEIN_BENCH_CLOCK: "cpu" } : {}) },
       });
       if (r.status !== 0) console.log(`\n${rt}: the bench exited with ${r.status ?? r.signal}`);
     }
