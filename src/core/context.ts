@@ -377,9 +377,7 @@ export class Context {
    */
   moveOnAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>, options: MoveOnOptions = {}): Promise<MoveOnResult<T>> {
     checkDelay("ms", ms);
-    checkFunction("body", body);
-    checkTimeoutOptions(options);
-    return moveOnAt(this, this.currentTime() + ms, body, options);
+    return this.moveOnAt(this.currentTime() + ms, body, options);
   }
 
   /**
@@ -423,9 +421,7 @@ export class Context {
    */
   failAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>, options: FailOptions = {}): Promise<T> {
     checkDelay("ms", ms);
-    checkFunction("body", body);
-    checkTimeoutOptions(options);
-    return failAt(this, this.currentTime() + ms, body, options);
+    return this.failAt(this.currentTime() + ms, body, options);
   }
 
   /**

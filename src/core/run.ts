@@ -14,12 +14,12 @@ import type { Clock } from "./clock.ts";
 import { CancelScope, checkSignal } from "./cancel-scope.ts";
 import { Cancelled } from "./errors.ts";
 import type { Context } from "./context.ts";
-import type { Instrument } from "./instrument.ts";
+import { groupOf, type Instrument, TaskView, viewOf } from "./instrument.ts";
 import type { BlockingDetector, BlockingDetectorOptions } from "./blocking-detector.ts";
 import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
-import { checkFunction, describeValue } from "./validate.ts";
+import { checkFunction, checkObject, checkOptional, mustBe } from "./validate.ts";
 
 /**
  * Options for {@link run}.
@@ -89,9 +89,7 @@ export interface RunOptions {
  */
 export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
   checkFunction("main", main);
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
-  }
+  checkObject(options);
   const adapter = options.adapter;
   if (adapter === undefined) {
     throw new TypeError(
@@ -99,22 +97,20 @@ export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOp
     );
   }
   if (adapter === null || typeof adapter !== "object" || typeof adapter.now !== "function") {
-    throw new TypeError(`options.adapter must be an Adapter, got ${describeValue(adapter)}`);
+    throw mustBe("options.adapter", "an Adapter", adapter);
   }
   const clock = options.clock ?? adapter;
   if (
     clock === null || typeof clock !== "object" || typeof clock.now !== "function" ||
     typeof clock.setTimer !== "function" || typeof clock.clearTimer !== "function"
   ) {
-    throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
+    throw mustBe("options.clock", "a Clock", clock);
   }
   const instruments = options.instruments ?? [];
   if (!Array.isArray(instruments) || instruments.some((i) => i === null || typeof i !== "object")) {
-    throw new TypeError(`options.instruments must be an array of objects, got ${describeValue(instruments)}`);
+    throw mustBe("options.instruments", "an array of objects", instruments);
   }
-  if (options.trackTasks !== undefined && typeof options.trackTasks !== "boolean") {
-    throw new TypeError(`options.trackTasks must be a boolean, got ${describeValue(options.trackTasks)}`);
-  }
+  checkOptional("options.trackTasks", options.trackTasks, "boolean");
   checkSignal("options.signal", options.signal);
   const detect = blockingDetectorOptions(options.detectBlocking);
   const tracked = instruments.length > 0 || options.trackTasks === true || detect !== null;
@@ -134,7 +130,9 @@ async function runMain<T>(
   if (instruments !== null) {
     // Loaded only by tracked runs, so that an untracked program does not carry them (issue 13).
     const { Instrumentation, BlockingDetector } = await import("./instrumentation.ts");
-    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner));
+    // What it needs of modules loaded at start comes in `kit` (see instrumentation.ts).
+    const kit = { _Cancelled: Cancelled, _TaskView: TaskView, _viewOf: viewOf, _groupOf: groupOf };
+    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner, kit));
     runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
     if (detect !== null) detector = tracked.detector = new BlockingDetector(adapter, detect);
   }
