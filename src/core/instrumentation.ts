@@ -27,14 +27,12 @@
  */
 
 import type { Adapter } from "./adapter.ts";
-import type { BlockingDetector } from "./blocking-detector.ts";
+import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import type { Cancelled } from "./errors.ts";
 import type { groupOf, Instrument, TaskView, viewOf } from "./instrument.ts";
 import type { Task } from "./task.ts";
 
-/** The detector, loaded with the rest of a tracked run's bookkeeping. @internal */
-export { BlockingDetector } from "./blocking-detector.ts";
 
 type Hook = Exclude<keyof Instrument, never>;
 
@@ -59,8 +57,13 @@ export class Instrumentation {
   instruments: Instrument[];
   /** Live tasks of the run, in spawn order (the root task first). */
   readonly live: Map<Task, TaskView> = new Map();
-  /** The blocking detector, when `run` was given `detectBlocking`. */
-  detector: BlockingDetector | null = null;
+  /**
+   * See {@link InstrumentationKit}. (A field, not a parameter property:
+   * esbuild emits a parameter property's declaration unmangled.)
+   */
+  private readonly _kit: InstrumentationKit;
+  /** The blocking detector, when `run` was given `detectBlocking`; `run` closes it. */
+  readonly detector: BlockingDetector | null = null;
   /** Live tasks parked in a blocking call. */
   private blocked = 0;
   /** Whether `runIdle` was reported and no task has woken since. */
@@ -77,10 +80,13 @@ export class Instrumentation {
     private readonly now: () => number,
     /** The runner: whether a tick or start is pending, its activity counter, its next deadline. */
     private readonly run: { readonly busy: boolean; readonly activity: number; nextDeadline(): number },
-    /** See {@link InstrumentationKit}. */
-    private readonly _kit: InstrumentationKit,
+    kit: InstrumentationKit,
+    /** `run`'s `detectBlocking` options, or null for no detector. */
+    detect: BlockingDetectorOptions | null,
   ) {
     this.instruments = instruments;
+    this._kit = kit;
+    if (detect !== null) this.detector = new BlockingDetector(adapter, detect);
   }
 
   private emit(hook: Hook, a?: unknown, b?: unknown): void {

@@ -15,7 +15,7 @@ import { CancelScope, checkSignal } from "./cancel-scope.ts";
 import { Cancelled } from "./errors.ts";
 import type { Context } from "./context.ts";
 import { groupOf, type Instrument, TaskView, viewOf } from "./instrument.ts";
-import type { BlockingDetector, BlockingDetectorOptions } from "./blocking-detector.ts";
+import type { BlockingDetectorOptions } from "./blocking-detector.ts";
 import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
@@ -126,15 +126,13 @@ async function runMain<T>(
   signal: AbortSignal | undefined,
 ): Promise<T> {
   const runner = new Runner(adapter, clock);
-  let detector: BlockingDetector | null = null;
   if (instruments !== null) {
     // Loaded only by tracked runs, so that an untracked program does not carry them (issue 13).
-    const { Instrumentation, BlockingDetector } = await import("./instrumentation.ts");
+    const { Instrumentation } = await import("./instrumentation.ts");
     // What it needs of modules loaded at start comes in `kit` (see instrumentation.ts).
     const kit = { _Cancelled: Cancelled, _TaskView: TaskView, _viewOf: viewOf, _groupOf: groupOf };
-    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner, kit));
+    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner, kit, detect));
     runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
-    if (detect !== null) detector = tracked.detector = new BlockingDetector(adapter, detect);
   }
   clock.attach?.(runner);
   try {
@@ -144,7 +142,7 @@ async function runMain<T>(
     if (error instanceof Cancelled && error.scope?._byAbort === true && error.scope._parent === null) throw signal!.reason;
     throw error;
   } finally {
-    detector?.close();
+    runner.instruments?.detector?.close();
     clock.detach?.(runner);
   }
 }
@@ -154,26 +152,17 @@ async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike
   scope._enter(runner, null);
   const task = new Task(runner, "main", null, scope);
   const instruments = runner.instruments;
-  if (instruments === null) {
-    try {
-      return await main(task);
-    } finally {
-      scope._exit();
-      await runner.close();
-    }
-  }
-  instruments.started(task);
+  instruments?.started(task);
   let failed = false;
   let outcome: unknown;
   try {
-    outcome = await main(task);
-    return outcome as T;
+    return (outcome = await main(task)) as T;
   } catch (error) {
     failed = true;
     outcome = error;
     throw error;
   } finally {
-    instruments.exited(task, failed, outcome);
+    instruments?.exited(task, failed, outcome);
     scope._exit();
     await runner.close();
   }
