@@ -589,11 +589,13 @@ export function passCancelled(error: unknown, scope: CancelScope): void {
 
 /** The `_origin` of an exited scope: raising through it reports the misuse. */
 class ExitedMarker extends CancelScope {
-  constructor(private readonly message: string) {
+  private readonly _message: string;
+  constructor(message: string) {
     super();
+    this._message = message;
   }
   override _raise(): Error {
-    return new ClosedResourceError(this.message);
+    return new ClosedResourceError(this._message);
   }
 }
 

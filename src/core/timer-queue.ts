@@ -60,7 +60,7 @@ export class TimerQueue {
   private readonly _heap: TimerEntry[] = [];
   private readonly _clock: Clock;
   private readonly _adapter: Adapter;
-  private _handle: TimerHandle = undefined;
+  private _native: TimerHandle = undefined;
   private armedAt = Infinity;
   private _seq = 0;
   private readonly _fire = (): void => this.onNativeTimer();
@@ -125,7 +125,7 @@ export class TimerQueue {
    * between the two still re-arms it.
    */
   private _arm(at: number): void {
-    if (this._handle !== undefined) this._clock.clearTimer(this._handle);
+    if (this._native !== undefined) this._clock.clearTimer(this._native);
     const now = this._clock.now();
     let delay = at - now;
     if (delay > MAX_NATIVE_DELAY) {
@@ -135,17 +135,17 @@ export class TimerQueue {
       delay = 0;
     }
     this.armedAt = at;
-    this._handle = this._clock.setTimer(this._fire, delay);
+    this._native = this._clock.setTimer(this._fire, delay);
   }
 
   private _disarm(): void {
-    if (this._handle !== undefined) this._clock.clearTimer(this._handle);
-    this._handle = undefined;
+    if (this._native !== undefined) this._clock.clearTimer(this._native);
+    this._native = undefined;
     this.armedAt = Infinity;
   }
 
   private onNativeTimer(): void {
-    this._handle = undefined;
+    this._native = undefined;
     this.armedAt = Infinity;
     const heap = this._heap;
     const now = this._clock.now();
@@ -159,7 +159,7 @@ export class TimerQueue {
         this._adapter.reportError(error);
       }
     }
-    if (heap.length > 0 && this._handle === undefined) this._arm(heap[0]!.deadline);
+    if (heap.length > 0 && this._native === undefined) this._arm(heap[0]!.deadline);
   }
 
   private siftUp(i: number): void {
