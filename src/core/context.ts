@@ -378,7 +378,9 @@ export class Context {
    */
   moveOnAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>, options: MoveOnOptions = {}): Promise<MoveOnResult<T>> {
     checkDelay("ms", ms);
-    return this.moveOnAt(this.currentTime() + ms, body, options);
+    checkFunction("body", body);
+    checkTimeoutOptions(options);
+    return moveOnAt(this, this.currentTime() + ms, body, options);
   }
 
   /**
@@ -422,7 +424,9 @@ export class Context {
    */
   failAfter<T>(ms: number, body: (cx: Context) => T | PromiseLike<T>, options: FailOptions = {}): Promise<T> {
     checkDelay("ms", ms);
-    return this.failAt(this.currentTime() + ms, body, options);
+    checkFunction("body", body);
+    checkTimeoutOptions(options);
+    return failAt(this, this.currentTime() + ms, body, options);
   }
 
   /**
