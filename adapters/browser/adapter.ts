@@ -10,9 +10,9 @@
 
 import type { Adapter } from "../../src/core/adapter.ts";
 import { webTimers } from "../shared/web-timers.ts";
-import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { macrotaskQueue } from "./macrotask.ts";
 import { lazyOpfsFiles } from "./lazy-files.ts";
+import { lazyWebWorkers } from "./lazy-workers.ts";
 
 /**
  * The adapter for browsers and other Web-API runtimes.
@@ -36,7 +36,8 @@ export const browserAdapter: Adapter = {
         throw error;
       }, 0);
   },
-  workers: webWorkers(workerEntry(import.meta.url, "browser")),
+  // Web Workers, their code imported on first spawn (see lazy-workers.ts).
+  workers: lazyWebWorkers(import.meta.url),
   // OPFS, imported on first use (see lazy-files.ts).
   files: lazyOpfsFiles,
 };

@@ -31,7 +31,7 @@
  * @module
  */
 
-import { UnsupportedError } from "../../src/core/errors.ts";
+import type { UnsupportedError } from "../../src/core/errors.ts";
 import type { DirEntry, FileErrorCode, FileInfo, FileSupport, RawDir, RawFile, RawOpenFlags } from "../../src/fs/file-support.ts";
 
 /** Kinds recorded by call sites for errors whose name is ambiguous. */
@@ -51,11 +51,19 @@ function made(code: FileErrorCode, message: string): Error {
   return tagged(new DOMException(message, code === "ENOENT" ? "NotFoundError" : "InvalidModificationError"), code) as Error;
 }
 
+/**
+ * `UnsupportedError`, passed by lazy-files.ts ({@link opfsFilesWith}) rather
+ * than imported: a module imported both by this lazy chunk and by the start
+ * path would make an app's bundler split it into a shared chunk, which
+ * costs the minimal program ~0.1 KB min+gzip (issue 13).
+ */
+let Unsupported: typeof UnsupportedError;
+
 let rootPromise: Promise<FileSystemDirectoryHandle> | null = null;
 function root(): Promise<FileSystemDirectoryHandle> {
   const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<FileSystemDirectoryHandle> } } }).navigator?.storage;
   if (typeof storage?.getDirectory !== "function") {
-    return Promise.reject(new UnsupportedError("files are not supported here: this browser has no origin private file system"));
+    return Promise.reject(new Unsupported("files are not supported here: this browser has no origin private file system"));
   }
   rootPromise ??= storage.getDirectory();
   return rootPromise;
@@ -343,8 +351,16 @@ const DOM_CODES: Record<string, FileErrorCode> = {
   InvalidModificationError: "ENOTEMPTY",
 };
 
-/** Files over the origin private file system. */
-export const opfsFiles: FileSupport = {
+/**
+ * Files over the origin private file system; `unsupported` is the
+ * `UnsupportedError` class (see {@link Unsupported}).
+ */
+export function opfsFilesWith(unsupported: typeof UnsupportedError): FileSupport {
+  Unsupported = unsupported;
+  return opfsFiles;
+}
+
+const opfsFiles: FileSupport = {
   open,
   readFile: async (path) => new Uint8Array(await (await (await fileAt(path)).getFile()).arrayBuffer()),
   writeFile: async (path, bytes, append) => {

@@ -15,34 +15,29 @@
  * @module
  */
 
+import { UnsupportedError } from "../../src/core/errors.ts";
 import type { FileSupport } from "../../src/fs/file-support.ts";
 
 let loaded: FileSupport | null = null;
 let loading: Promise<FileSupport> | null = null;
 
 function load(): Promise<FileSupport> {
-  return (loading ??= import("./files.ts").then((m) => (loaded = m.opfsFiles)));
+  return (loading ??= import("./files.ts").then((m) => (loaded = m.opfsFilesWith(UnsupportedError))));
 }
 
-/** Forwards the async method `name` to the loaded implementation. */
-function forward<K extends keyof FileSupport>(name: K): FileSupport[K] {
-  return (async (...args: unknown[]) => {
-    const files = await load();
-    return (files[name] as (...a: unknown[]) => unknown).apply(files, args);
-  }) as FileSupport[K];
-}
+/** The async methods of {@link FileSupport}, each forwarded to the loaded implementation. */
+const methods = ["open", "readFile", "writeFile", "stat", "mkdir", "openDir", "remove", "rename", "copyFile", "makeTempDir"] as const;
 
 /** `files` for the browser adapter: OPFS, imported on first use. @internal */
 export const lazyOpfsFiles: FileSupport = {
-  open: forward("open"),
-  readFile: forward("readFile"),
-  writeFile: forward("writeFile"),
-  stat: forward("stat"),
-  mkdir: forward("mkdir"),
-  openDir: forward("openDir"),
-  remove: forward("remove"),
-  rename: forward("rename"),
-  copyFile: forward("copyFile"),
-  makeTempDir: forward("makeTempDir"),
+  ...(Object.fromEntries(
+    methods.map((name) => [
+      name,
+      async (...args: unknown[]) => {
+        const files = await load();
+        return (files[name] as (...a: unknown[]) => unknown).apply(files, args);
+      },
+    ]),
+  ) as Omit<FileSupport, "errorCode">),
   errorCode: (error) => loaded?.errorCode(error),
 };

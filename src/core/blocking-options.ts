@@ -8,7 +8,7 @@
  */
 
 import type { BlockingDetectorOptions } from "./blocking-detector.ts";
-import { describeValue } from "./validate.ts";
+import { checkOptional, describeValue, mustBe } from "./validate.ts";
 
 /**
  * Checks `run`'s `detectBlocking` option and returns its options, or null when
@@ -18,14 +18,12 @@ export function blockingDetectorOptions(value: unknown): BlockingDetectorOptions
   if (value === undefined || value === false) return null;
   if (value === true) return {};
   if (value === null || typeof value !== "object") {
-    throw new TypeError(`options.detectBlocking must be a boolean or { threshold?, report? }, got ${describeValue(value)}`);
+    throw mustBe("options.detectBlocking", "a boolean or { threshold?, report? }", value);
   }
   const { threshold, report } = value as BlockingDetectorOptions;
   if (threshold !== undefined && (typeof threshold !== "number" || !(threshold > 0) || !Number.isFinite(threshold))) {
     throw new RangeError(`options.detectBlocking.threshold must be a finite number of milliseconds > 0, got ${describeValue(threshold)}`);
   }
-  if (report !== undefined && typeof report !== "function") {
-    throw new TypeError(`options.detectBlocking.report must be a function, got ${describeValue(report)}`);
-  }
+  checkOptional("options.detectBlocking.report", report, "function");
   return { threshold, report };
 }

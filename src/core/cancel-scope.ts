@@ -73,7 +73,7 @@
 import { Cancelled, ClosedResourceError, UsageError } from "./errors.ts";
 import type { Runner } from "./runner.ts";
 import type { TimerEntry } from "./timer-queue.ts";
-import { checkBoolean, checkDelay, checkTime, describeValue } from "./validate.ts";
+import { checkBoolean, checkDelay, checkObject, checkTime, mustBe } from "./validate.ts";
 import type { Parked } from "./waiter.ts";
 
 /**
@@ -108,9 +108,16 @@ export const SIGNAL_REASON = "aborted by signal";
 
 /** The scope's `abort` listener (an EventListenerObject: no closure per scope). */
 class SignalLink {
-  constructor(readonly scope: CancelScope, readonly signal: AbortSignal) {}
+  // Fields, not parameter properties: esbuild emits a parameter property's
+  // field declaration unmangled, so a `_x` one would cost its name twice.
+  _scope: CancelScope;
+  _signal: AbortSignal;
+  constructor(scope: CancelScope, signal: AbortSignal) {
+    this._scope = scope;
+    this._signal = signal;
+  }
   handleEvent(): void {
-    this.scope._aborted();
+    this._scope._cancelBy(true);
   }
 }
 
@@ -121,7 +128,7 @@ export function checkSignal(name: string, value: unknown): asserts value is Abor
     value === null || typeof value !== "object" || typeof (value as AbortSignal).aborted !== "boolean" ||
     typeof (value as AbortSignal).addEventListener !== "function"
   ) {
-    throw new TypeError(`${name} must be an AbortSignal, got ${describeValue(value)}`);
+    throw mustBe(name, "an AbortSignal", value);
   }
 }
 
@@ -136,9 +143,12 @@ class DeadlineTimer implements TimerEntry {
   deadline = Infinity;
   heapIndex = -1;
   timerSeq = 0;
-  constructor(readonly scope: CancelScope) {}
+  _scope: CancelScope;
+  constructor(scope: CancelScope) {
+    this._scope = scope;
+  }
   onTimer(): void {
-    this.scope._deadlineReached();
+    this._scope._cancelBy(false);
   }
 }
 
@@ -195,9 +205,7 @@ export class CancelScope {
    * @throws {@link !RangeError} if `deadline` is NaN, or `relativeDeadline` negative or NaN.
    */
   constructor(options: CancelScopeOptions = {}) {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(`options must be an object, got ${describeValue(options)}`);
-    }
+    checkObject(options);
     const { deadline = Infinity, relativeDeadline = Infinity, shield = false, signal } = options;
     checkSignal("options.signal", signal);
     checkTime("options.deadline", deadline);
@@ -227,9 +235,7 @@ export class CancelScope {
    * ```
    */
   cancel(reason?: string): void {
-    if (reason !== undefined && typeof reason !== "string") {
-      throw new TypeError(`reason must be a string or undefined, got ${describeValue(reason)}`);
-    }
+    if (reason !== undefined && typeof reason !== "string") throw mustBe("reason", "a string or undefined", reason);
     if (this._cancelCalled) return;
     this._cancelCalled = true;
     this._reason = reason;
@@ -246,10 +252,7 @@ export class CancelScope {
    * later deadline that has passed is noticed on entry).
    */
   get cancelCalled(): boolean {
-    if (!this._cancelCalled && this._state === UNENTERED && this._deadline <= 0) {
-      this._byDeadline = true;
-      this.cancel(DEADLINE_REASON);
-    }
+    if (this._state === UNENTERED && this._deadline <= 0) this._cancelBy(false);
     return this._cancelCalled;
   }
 
@@ -386,15 +389,19 @@ export class CancelScope {
    */
   _raise(): Error {
     const error = new Cancelled(this._reason, this);
-    if (this._byAbort) error.cause = this._signal!.signal.reason;
+    if (this._byAbort) error.cause = this._signal!._signal.reason;
     return error;
   }
 
-  /** @internal The signal of `{ signal }` aborted. */
-  _aborted(): void {
+  /**
+   * @internal Cancels the scope for its signal (`byAbort`) or its deadline,
+   * unless it is cancelled already or has exited.
+   */
+  _cancelBy(byAbort: boolean): void {
     if (this._cancelCalled || this._state === EXITED) return;
-    this._byAbort = true;
-    this.cancel(SIGNAL_REASON);
+    if (byAbort) this._byAbort = true;
+    else this._byDeadline = true;
+    this.cancel(byAbort ? SIGNAL_REASON : DEADLINE_REASON);
   }
 
   /** @internal Effective deadline: the earliest deadline up to the nearest shield. */
@@ -429,12 +436,12 @@ export class CancelScope {
     this._parent = parent;
     const link = this._signal;
     if (link !== null) {
-      if (link.signal.aborted) {
+      if (link._signal.aborted) {
         this._state = UNENTERED; // cancel now, before linking: it takes effect on entry
-        this._aborted();
+        this._cancelBy(true);
         this._state = ACTIVE;
       } else {
-        link.signal.addEventListener("abort", link);
+        link._signal.addEventListener("abort", link);
       }
     }
     if (this._cancelCalled && runner.instruments !== null) runner.instruments.scopeCancelled(this, this._reason);
@@ -477,7 +484,7 @@ export class CancelScope {
     this._unlink();
     if (this._timer !== null) this._runner!.timers.remove(this._timer);
     const link = this._signal;
-    if (link !== null) link.signal.removeEventListener("abort", link);
+    if (link !== null) link._signal.removeEventListener("abort", link);
     // Only code outside this scope's tasks can still be parked here (a web
     // stream's pull running in a captured context): wake it with the
     // exit marker's ClosedResourceError rather than leave it hanging.
@@ -492,18 +499,11 @@ export class CancelScope {
     if (this._deadline === Infinity) {
       runner.timers.remove(timer);
     } else if (this._deadline <= runner.clock.now()) {
-      this._deadlineReached();
+      this._cancelBy(false);
     } else {
       timer.deadline = this._deadline;
       runner.timers.schedule(timer);
     }
-  }
-
-  /** @internal */
-  _deadlineReached(): void {
-    if (this._cancelCalled || this._state !== ACTIVE) return;
-    this._byDeadline = true;
-    this.cancel(DEADLINE_REASON);
   }
 
   /** @internal */
@@ -583,17 +583,19 @@ export function passCancelled(error: unknown, scope: CancelScope): void {
   if (error instanceof Cancelled && origin !== null && !(origin instanceof ExitedMarker)) {
     error._scope = origin;
     error._reason = origin._reason;
-    if (origin._byAbort) error.cause = origin._signal!.signal.reason;
+    if (origin._byAbort) error.cause = origin._signal!._signal.reason;
   }
 }
 
 /** The `_origin` of an exited scope: raising through it reports the misuse. */
 class ExitedMarker extends CancelScope {
-  constructor(private readonly message: string) {
+  private readonly _message: string;
+  constructor(message: string) {
     super();
+    this._message = message;
   }
   override _raise(): Error {
-    return new ClosedResourceError(this.message);
+    return new ClosedResourceError(this._message);
   }
 }
 

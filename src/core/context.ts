@@ -220,7 +220,7 @@ export class Context {
     checkDelay("ms", ms);
     if (ms === 0) return this.checkpoint();
     if (ms === Infinity) return this.sleepForever();
-    return this.sleepTo(this.currentTime() + ms);
+    return this._sleepTo(this.currentTime() + ms);
   }
 
   /**
@@ -237,7 +237,7 @@ export class Context {
     checkTime("deadline", deadline);
     if (deadline === Infinity) return this.sleepForever();
     if (deadline <= this.currentTime()) return this.checkpoint();
-    return this.sleepTo(deadline);
+    return this._sleepTo(deadline);
   }
 
   /**
@@ -249,18 +249,19 @@ export class Context {
    * ```
    */
   sleepForever(): Promise<void> {
-    return this.blockedOn("sleepForever", parkWhereBlocked(new Waiter<void>(), this.cancelScope));
+    return this._block("sleepForever", parkWhereBlocked(new Waiter<void>(), this.cancelScope));
   }
 
-  private sleepTo(deadline: number): Promise<void> {
+  /** @internal Sleeps until `deadline` (a time still to come). */
+  _sleepTo(deadline: number): Promise<void> {
     const runner = this._task.runner;
     const parked = parkWhereBlocked(new SleepWaiter(runner.timers, deadline), this.cancelScope);
     const instruments = runner.instruments;
     return instruments === null ? parked : instruments.block(this._task, `sleep until ${deadline}`, parked);
   }
 
-  /** Reports the task blocked on `what` until `parked` settles, in a tracked run. */
-  private blockedOn<T>(what: string, parked: Promise<T>): Promise<T> {
+  /** @internal Reports the task blocked on `what` until `parked` settles, in a tracked run. */
+  _block<T>(what: string, parked: Promise<T>): Promise<T> {
     const instruments = this._task.runner.instruments;
     return instruments === null ? parked : instruments.block(this._task, what, parked);
   }
@@ -281,7 +282,7 @@ export class Context {
   abandonOnCancel<T>(promise: PromiseLike<T>): Promise<T> {
     checkThenable("promise", promise);
     const waiter = new Waiter<T>();
-    const parked = this.blockedOn("abandonOnCancel", parkWhereBlocked(waiter, this.cancelScope));
+    const parked = this._block("abandonOnCancel", parkWhereBlocked(waiter, this.cancelScope));
     promise.then(
       (value) => waiter.wake(value),
       (error: unknown) => waiter.fail(error),

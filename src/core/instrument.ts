@@ -165,10 +165,15 @@ export class TaskView implements TaskInfo {
     this._describe = null;
   }
   blockedSince: number | null = null;
+  // A field, not a parameter property: esbuild emits a parameter property's
+  // field declaration unmangled (an own `_task` property, undefined, besides the mangled one).
+  /** @internal */ readonly _task: Task;
   constructor(
-    /** @internal */ readonly _task: Task,
+    task: Task,
     readonly group: TaskGroup | null,
-  ) {}
+  ) {
+    this._task = task;
+  }
   get name(): string {
     return this._task.name;
   }

@@ -12,6 +12,13 @@
  * time, a fetch of its chunk), not synchronously inside the `run()` call as
  * an untracked run's `main` does.
  *
+ * It imports no module an untracked run loads too (only types): what it
+ * needs of them, `run` passes in ({@link InstrumentationKit}). A module
+ * imported both by the start path and by this lazy one would make an app's
+ * bundler split it into a chunk of its own, shared by both, and the
+ * imports and exports between chunks cost the minimal program ~0.18 KB
+ * min+gzip (issue 13).
+ *
  * Invariants and costs: those of `instrument.ts`; per task, one view and
  * one map insertion and deletion; per blocking call, one promise reaction.
  *
@@ -20,16 +27,26 @@
  */
 
 import type { Adapter } from "./adapter.ts";
-import type { BlockingDetector } from "./blocking-detector.ts";
+import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";
 import type { CancelScope } from "./cancel-scope.ts";
-import { Cancelled } from "./errors.ts";
-import { groupOf, type Instrument, TaskView, viewOf } from "./instrument.ts";
+import type { Cancelled } from "./errors.ts";
+import type { groupOf, Instrument, TaskView, viewOf } from "./instrument.ts";
 import type { Task } from "./task.ts";
 
-/** The detector, loaded with the rest of a tracked run's bookkeeping. @internal */
-export { BlockingDetector } from "./blocking-detector.ts";
 
 type Hook = Exclude<keyof Instrument, never>;
+
+/**
+ * What the bookkeeping needs of modules that every run loads (errors.ts,
+ * instrument.ts), passed by `run` rather than imported (see the module
+ * comment). @internal
+ */
+export interface InstrumentationKit {
+  readonly _Cancelled: typeof Cancelled;
+  readonly _TaskView: typeof TaskView;
+  readonly _viewOf: typeof viewOf;
+  readonly _groupOf: typeof groupOf;
+}
 
 /**
  * A tracked run's bookkeeping: its instruments and its live tasks. The
@@ -40,8 +57,13 @@ export class Instrumentation {
   instruments: Instrument[];
   /** Live tasks of the run, in spawn order (the root task first). */
   readonly live: Map<Task, TaskView> = new Map();
-  /** The blocking detector, when `run` was given `detectBlocking`. */
-  detector: BlockingDetector | null = null;
+  /**
+   * See {@link InstrumentationKit}. (A field, not a parameter property:
+   * esbuild emits a parameter property's declaration unmangled.)
+   */
+  private readonly _kit: InstrumentationKit;
+  /** The blocking detector, when `run` was given `detectBlocking`; `run` closes it. */
+  readonly detector: BlockingDetector | null = null;
   /** Live tasks parked in a blocking call. */
   private blocked = 0;
   /** Whether `runIdle` was reported and no task has woken since. */
@@ -58,8 +80,13 @@ export class Instrumentation {
     private readonly now: () => number,
     /** The runner: whether a tick or start is pending, its activity counter, its next deadline. */
     private readonly run: { readonly busy: boolean; readonly activity: number; nextDeadline(): number },
+    kit: InstrumentationKit,
+    /** `run`'s `detectBlocking` options, or null for no detector. */
+    detect: BlockingDetectorOptions | null,
   ) {
     this.instruments = instruments;
+    this._kit = kit;
+    if (detect !== null) this.detector = new BlockingDetector(adapter, detect);
   }
 
   private emit(hook: Hook, a?: unknown, b?: unknown): void {
@@ -77,21 +104,21 @@ export class Instrumentation {
 
   spawned(task: Task): void {
     this.idle = false;
-    const view = new TaskView(task, groupOf(task));
+    const view = new this._kit._TaskView(task, this._kit._groupOf(task));
     this.live.set(task, view);
     this.emit("taskSpawned", view);
   }
 
   started(task: Task): void {
     let view = this.live.get(task);
-    if (view === undefined) this.live.set(task, (view = viewOf(task))); // the root task is never spawned
+    if (view === undefined) this.live.set(task, (view = this._kit._viewOf(task))); // the root task is never spawned
     this.emit("taskStarted", view);
     this.seen = this.run.activity;
     if (this.detector !== null) this.detector.resumed();
   }
 
   exited(task: Task, failed: boolean, outcome: unknown): void {
-    const view = viewOf(task);
+    const view = this._kit._viewOf(task);
     if (this.detector !== null) this.detector.yielded(view);
     this.live.delete(task);
     if (view._blockedOn !== null) this.blocked--;
@@ -101,7 +128,7 @@ export class Instrumentation {
       view,
       !failed
         ? { kind: "returned", value: outcome }
-        : outcome instanceof Cancelled
+        : outcome instanceof this._kit._Cancelled
         ? { kind: "cancelled", error: outcome }
         : { kind: "failed", error: outcome },
     );
@@ -112,7 +139,7 @@ export class Instrumentation {
   }
 
   checkpoint(task: Task): void {
-    const view = viewOf(task);
+    const view = this._kit._viewOf(task);
     if (this.detector !== null) this.detector.yielded(view);
     this.emit("checkpoint", view);
   }
@@ -143,7 +170,7 @@ export class Instrumentation {
 
   /** Reports `task` blocked on `what` (described afresh by `describe`, if given) until `parked` settles; returns `parked`. */
   block<T>(task: Task, what: string, parked: Promise<T>, describe: (() => string) | null = null): Promise<T> {
-    const view = viewOf(task);
+    const view = this._kit._viewOf(task);
     if (this.detector !== null) this.detector.yielded(view);
     view.blockedOn = what;
     view._describe = describe;

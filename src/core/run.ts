@@ -14,12 +14,12 @@ import type { Clock } from "./clock.ts";
 import { CancelScope, checkSignal } from "./cancel-scope.ts";
 import { Cancelled } from "./errors.ts";
 import type { Context } from "./context.ts";
-import type { Instrument } from "./instrument.ts";
-import type { BlockingDetector, BlockingDetectorOptions } from "./blocking-detector.ts";
+import { groupOf, type Instrument, TaskView, viewOf } from "./instrument.ts";
+import type { BlockingDetectorOptions } from "./blocking-detector.ts";
 import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
-import { checkFunction, describeValue } from "./validate.ts";
+import { checkFunction, checkObject, checkOptional, mustBe } from "./validate.ts";
 
 /**
  * Options for {@link run}.
@@ -89,9 +89,7 @@ export interface RunOptions {
  */
 export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
   checkFunction("main", main);
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
-  }
+  checkObject(options);
   const adapter = options.adapter;
   if (adapter === undefined) {
     throw new TypeError(
@@ -99,22 +97,20 @@ export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOp
     );
   }
   if (adapter === null || typeof adapter !== "object" || typeof adapter.now !== "function") {
-    throw new TypeError(`options.adapter must be an Adapter, got ${describeValue(adapter)}`);
+    throw mustBe("options.adapter", "an Adapter", adapter);
   }
   const clock = options.clock ?? adapter;
   if (
     clock === null || typeof clock !== "object" || typeof clock.now !== "function" ||
     typeof clock.setTimer !== "function" || typeof clock.clearTimer !== "function"
   ) {
-    throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
+    throw mustBe("options.clock", "a Clock", clock);
   }
   const instruments = options.instruments ?? [];
   if (!Array.isArray(instruments) || instruments.some((i) => i === null || typeof i !== "object")) {
-    throw new TypeError(`options.instruments must be an array of objects, got ${describeValue(instruments)}`);
+    throw mustBe("options.instruments", "an array of objects", instruments);
   }
-  if (options.trackTasks !== undefined && typeof options.trackTasks !== "boolean") {
-    throw new TypeError(`options.trackTasks must be a boolean, got ${describeValue(options.trackTasks)}`);
-  }
+  checkOptional("options.trackTasks", options.trackTasks, "boolean");
   checkSignal("options.signal", options.signal);
   const detect = blockingDetectorOptions(options.detectBlocking);
   const tracked = instruments.length > 0 || options.trackTasks === true || detect !== null;
@@ -130,13 +126,13 @@ async function runMain<T>(
   signal: AbortSignal | undefined,
 ): Promise<T> {
   const runner = new Runner(adapter, clock);
-  let detector: BlockingDetector | null = null;
   if (instruments !== null) {
     // Loaded only by tracked runs, so that an untracked program does not carry them (issue 13).
-    const { Instrumentation, BlockingDetector } = await import("./instrumentation.ts");
-    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner));
+    const { Instrumentation } = await import("./instrumentation.ts");
+    // What it needs of modules loaded at start comes in `kit` (see instrumentation.ts).
+    const kit = { _Cancelled: Cancelled, _TaskView: TaskView, _viewOf: viewOf, _groupOf: groupOf };
+    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner, kit, detect));
     runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
-    if (detect !== null) detector = tracked.detector = new BlockingDetector(adapter, detect);
   }
   clock.attach?.(runner);
   try {
@@ -146,7 +142,7 @@ async function runMain<T>(
     if (error instanceof Cancelled && error.scope?._byAbort === true && error.scope._parent === null) throw signal!.reason;
     throw error;
   } finally {
-    detector?.close();
+    runner.instruments?.detector?.close();
     clock.detach?.(runner);
   }
 }
@@ -156,26 +152,17 @@ async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike
   scope._enter(runner, null);
   const task = new Task(runner, "main", null, scope);
   const instruments = runner.instruments;
-  if (instruments === null) {
-    try {
-      return await main(task);
-    } finally {
-      scope._exit();
-      await runner.close();
-    }
-  }
-  instruments.started(task);
+  instruments?.started(task);
   let failed = false;
   let outcome: unknown;
   try {
-    outcome = await main(task);
-    return outcome as T;
+    return (outcome = await main(task)) as T;
   } catch (error) {
     failed = true;
     outcome = error;
     throw error;
   } finally {
-    instruments.exited(task, failed, outcome);
+    instruments?.exited(task, failed, outcome);
     scope._exit();
     await runner.close();
   }

@@ -15,7 +15,7 @@
 import { CancelScope, checkSignal, passCancelled } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, TimeoutError } from "./errors.ts";
-import { checkBoolean, checkContext, describeValue } from "./validate.ts";
+import { checkContext, checkObject, checkOptional } from "./validate.ts";
 
 /**
  * What `moveOnAfter`/`moveOnAt` report: whether the deadline cancelled the
@@ -120,14 +120,10 @@ export interface FailOptions extends MoveOnOptions {
 
 /** @internal Validates moveOn/fail options. */
 export function checkTimeoutOptions(options: FailOptions): void {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
-  }
-  if (options.shield !== undefined) checkBoolean("options.shield", options.shield);
+  checkObject(options);
+  checkOptional("options.shield", options.shield, "boolean");
   checkSignal("options.signal", options.signal);
-  if (options.message !== undefined && typeof options.message !== "string") {
-    throw new TypeError(`options.message must be a string, got ${describeValue(options.message)}`);
-  }
+  checkOptional("options.message", options.message, "string");
 }
 
 /** @internal */

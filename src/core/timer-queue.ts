@@ -50,31 +50,36 @@ export interface TimerEntry {
   onTimer(): void;
 }
 
+/** Whether `a` is due before `b`: earlier deadline, else added earlier. */
+function less(a: TimerEntry, b: TimerEntry): boolean {
+  return a.deadline < b.deadline || (a.deadline === b.deadline && a.timerSeq < b.timerSeq);
+}
+
 /** One run's timers. @internal */
 export class TimerQueue {
-  private readonly heap: TimerEntry[] = [];
-  private readonly clock: Clock;
-  private readonly adapter: Adapter;
-  private handle: TimerHandle = undefined;
+  private readonly _heap: TimerEntry[] = [];
+  private readonly _clock: Clock;
+  private readonly _adapter: Adapter;
+  private _native: TimerHandle = undefined;
   private armedAt = Infinity;
-  private seq = 0;
-  private readonly fire = (): void => this.onNativeTimer();
+  private _seq = 0;
+  private readonly _fire = (): void => this.onNativeTimer();
   /** Told the deadline of each entry fired (a tracked run's instruments), or null. */
   onFired: ((deadline: number) => void) | null = null;
 
   constructor(adapter: Adapter, clock: Clock = adapter) {
-    this.clock = clock;
-    this.adapter = adapter;
+    this._clock = clock;
+    this._adapter = adapter;
   }
 
   /** Number of queued entries. */
   get size(): number {
-    return this.heap.length;
+    return this._heap.length;
   }
 
   /** The earliest queued deadline, or `Infinity` when none is queued. */
   nextDeadline(): number {
-    const first = this.heap[0];
+    const first = this._heap[0];
     return first === undefined ? Infinity : first.deadline;
   }
 
@@ -84,12 +89,12 @@ export class TimerQueue {
       this.siftUp(entry.heapIndex);
       this.siftDown(entry.heapIndex);
     } else {
-      entry.timerSeq = this.seq++;
-      entry.heapIndex = this.heap.length;
-      this.heap.push(entry);
+      entry.timerSeq = this._seq++;
+      entry.heapIndex = this._heap.length;
+      this._heap.push(entry);
       this.siftUp(entry.heapIndex);
     }
-    if (entry.deadline < this.armedAt) this.arm(entry.deadline);
+    if (entry.deadline < this.armedAt) this._arm(entry.deadline);
   }
 
   /** Removes `entry` if it is queued. */
@@ -97,21 +102,21 @@ export class TimerQueue {
     const i = entry.heapIndex;
     if (i < 0) return;
     entry.heapIndex = -1;
-    const last = this.heap.pop()!;
+    const last = this._heap.pop()!;
     if (last !== entry) {
-      this.heap[i] = last;
+      this._heap[i] = last;
       last.heapIndex = i;
       this.siftUp(i);
       this.siftDown(last.heapIndex);
     }
-    if (this.heap.length === 0) this.disarm();
+    if (this._heap.length === 0) this._disarm();
   }
 
   /** Drops every entry and the native timer. */
   close(): void {
-    for (const entry of this.heap) entry.heapIndex = -1;
-    this.heap.length = 0;
-    this.disarm();
+    for (const entry of this._heap) entry.heapIndex = -1;
+    this._heap.length = 0;
+    this._disarm();
   }
 
   /**
@@ -119,9 +124,9 @@ export class TimerQueue {
    * if that is sooner; `armedAt` is when it will really fire, so an entry due
    * between the two still re-arms it.
    */
-  private arm(at: number): void {
-    if (this.handle !== undefined) this.clock.clearTimer(this.handle);
-    const now = this.clock.now();
+  private _arm(at: number): void {
+    if (this._native !== undefined) this._clock.clearTimer(this._native);
+    const now = this._clock.now();
     let delay = at - now;
     if (delay > MAX_NATIVE_DELAY) {
       delay = MAX_NATIVE_DELAY;
@@ -130,20 +135,20 @@ export class TimerQueue {
       delay = 0;
     }
     this.armedAt = at;
-    this.handle = this.clock.setTimer(this.fire, delay);
+    this._native = this._clock.setTimer(this._fire, delay);
   }
 
-  private disarm(): void {
-    if (this.handle !== undefined) this.clock.clearTimer(this.handle);
-    this.handle = undefined;
+  private _disarm(): void {
+    if (this._native !== undefined) this._clock.clearTimer(this._native);
+    this._native = undefined;
     this.armedAt = Infinity;
   }
 
   private onNativeTimer(): void {
-    this.handle = undefined;
+    this._native = undefined;
     this.armedAt = Infinity;
-    const heap = this.heap;
-    const now = this.clock.now();
+    const heap = this._heap;
+    const now = this._clock.now();
     while (heap.length > 0 && heap[0]!.deadline <= now) {
       const entry = heap[0]!;
       this.remove(entry);
@@ -151,23 +156,19 @@ export class TimerQueue {
       try {
         entry.onTimer();
       } catch (error) {
-        this.adapter.reportError(error);
+        this._adapter.reportError(error);
       }
     }
-    if (heap.length > 0 && this.handle === undefined) this.arm(heap[0]!.deadline);
-  }
-
-  private less(a: TimerEntry, b: TimerEntry): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.timerSeq < b.timerSeq);
+    if (heap.length > 0 && this._native === undefined) this._arm(heap[0]!.deadline);
   }
 
   private siftUp(i: number): void {
-    const heap = this.heap;
+    const heap = this._heap;
     const entry = heap[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = heap[p]!;
-      if (!this.less(entry, parent)) break;
+      if (!less(entry, parent)) break;
       heap[i] = parent;
       parent.heapIndex = i;
       i = p;
@@ -177,16 +178,16 @@ export class TimerQueue {
   }
 
   private siftDown(i: number): void {
-    const heap = this.heap;
+    const heap = this._heap;
     const n = heap.length;
     const entry = heap[i]!;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.less(heap[r]!, heap[l]!) ? r : l;
+      const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
       const child = heap[c]!;
-      if (!this.less(child, entry)) break;
+      if (!less(child, entry)) break;
       heap[i] = child;
       child.heapIndex = i;
       i = c;

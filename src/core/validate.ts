@@ -31,11 +31,27 @@ function show(value: unknown): string {
   return String(value);
 }
 
+/**
+ * The TypeError for `name` that is not `what` (`"a boolean"`), showing
+ * `value`: one body for every "must be ..., got ..." message. @internal
+ */
+export function mustBe(name: string, what: string, value: unknown): TypeError {
+  return new TypeError(`${name} must be ${what}, got ${show(value)}`);
+}
+
 /** Throws unless `value` is a function. @internal */
 export function checkFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
-  if (typeof value !== "function") {
-    throw new TypeError(`${name} must be a function, got ${show(value)}`);
-  }
+  if (typeof value !== "function") throw mustBe(name, "a function", value);
+}
+
+/** Throws unless `value` is undefined or of `typeof` `type` (`"string"`, `"boolean"`, `"function"`). @internal */
+export function checkOptional(name: string, value: unknown, type: "string" | "boolean" | "function"): void {
+  if (value !== undefined && typeof value !== type) throw mustBe(name, `a ${type}`, value);
+}
+
+/** Throws unless `value` is a non-null object (`options` when `name` is omitted). @internal */
+export function checkObject(value: unknown, name = "options"): asserts value is object {
+  if (value === null || typeof value !== "object") throw mustBe(name, "an object", value);
 }
 
 /**
@@ -53,7 +69,7 @@ function notAContext(cx: unknown, call: string): TypeError {
 
 /** Throws unless `value` is a number that is not NaN (Infinity allowed). @internal */
 export function checkTime(name: string, value: unknown): asserts value is number {
-  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${show(value)}`);
+  if (typeof value !== "number") throw mustBe(name, "a number", value);
   if (Number.isNaN(value)) throw new RangeError(`${name} must not be NaN`);
 }
 
@@ -65,7 +81,7 @@ export function checkDelay(name: string, value: unknown): asserts value is numbe
 
 /** Throws unless `value` is a boolean. @internal */
 export function checkBoolean(name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== "boolean") throw new TypeError(`${name} must be a boolean, got ${show(value)}`);
+  if (typeof value !== "boolean") throw mustBe(name, "a boolean", value);
 }
 
 /** Throws unless `value` is a thenable. @internal */
@@ -75,7 +91,7 @@ export function checkThenable(name: string, value: unknown): asserts value is Pr
     (typeof value !== "object" && typeof value !== "function") ||
     typeof (value as { then?: unknown }).then !== "function"
   ) {
-    throw new TypeError(`${name} must be a promise (a thenable), got ${show(value)}`);
+    throw mustBe(name, "a promise (a thenable)", value);
   }
 }
 
@@ -84,7 +100,7 @@ export const describeValue = show;
 
 /** Throws unless `value` is a whole number >= `min` (or Infinity when allowed). @internal */
 export function checkCount(name: string, value: unknown, min: number, allowInfinity = false): asserts value is number {
-  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${show(value)}`);
+  if (typeof value !== "number") throw mustBe(name, "a number", value);
   if (allowInfinity && value === Infinity) return;
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`${name} must be a whole number >= ${min}${allowInfinity ? " or Infinity" : ""}, got ${value}`);
