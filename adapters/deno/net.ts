@@ -34,6 +34,7 @@
 
 import { UnsupportedError } from "../../src/core/errors.ts";
 import { nodeLookup } from "../shared/node-lookup.ts";
+import type { RawReadTarget, RawWriteTarget } from "../../src/streams/raw-half.ts";
 import type {
   NetSupport,
   RawListener,
@@ -115,6 +116,13 @@ export class DenoRawSocket implements RawSocket {
   private scratch: Uint8Array | null = null;
   /** Bytes read ahead that no read returned yet (the tail of the last handed-over buffer). */
   private ahead: Uint8Array | null = null;
+  /** Who hears the `readTo` in flight, and its `maxBytes`. */
+  private readTarget: RawReadTarget | null = null;
+  private readMax = 0;
+  /** Who hears the `writeTo` in flight, its bytes, and how many of them are written. */
+  private writeTarget: RawWriteTarget | null = null;
+  private writing: Uint8Array | null = null;
+  private written = 0;
 
   /**
    * Bytes read from the connection that no `read` returned yet (the TLS
@@ -137,13 +145,58 @@ export class DenoRawSocket implements RawSocket {
   }
 
   /**
+   * The callback form of {@link DenoRawSocket.read}: one `conn.read` whose
+   * settlement calls `target` through two handlers made once per socket
+   * (no async frame, no closure per read); at once from the bytes read
+   * ahead, or at the end once closed.
+   */
+  readTo(maxBytes: number, target: RawReadTarget): void {
+    const ahead = this.ahead;
+    if (ahead !== null) {
+      if (ahead.length <= maxBytes) {
+        this.ahead = null;
+        return target.readDone(ahead);
+      }
+      this.ahead = ahead.subarray(maxBytes);
+      return target.readDone(ahead.subarray(0, maxBytes));
+    }
+    if (this.closed) return target.readDone(null);
+    this.readTarget = target;
+    this.readMax = maxBytes;
+    this.conn.read(this.readBuffer(maxBytes)).then(this.onRead, this.onReadError);
+  }
+
+  /** `conn.read` of a `readTo` settled with `n`. */
+  private readonly onRead = (n: number | null): void => {
+    const target = this.readTarget!;
+    this.readTarget = null;
+    target.readDone(n === null || this.closed ? null : this.took(n, this.readMax));
+  };
+
+  /** `conn.read` of a `readTo` failed. */
+  private readonly onReadError = (error: unknown): void => {
+    const target = this.readTarget!;
+    this.readTarget = null;
+    if (this.endsStream(error)) target.readDone(null);
+    else target.readFailed(error);
+  };
+
+  /**
+   * Whether a read's `error` means end of stream (the TLS socket's lenient
+   * mode says so of a close without `close_notify`).
+   */
+  protected endsStream(_error: unknown): boolean {
+    return false;
+  }
+
+  /**
    * Reads straight into `buffer` (the receiver's reused scratch, for
-   * `receiveInto`): one `conn.read`, no allocation, no copy; or copies from
-   * the bytes a `read` left ahead.
+   * `receiveInto`): `conn.read` itself, no allocation, no copy, no frame of
+   * its own; or copies from the bytes a `read` left ahead.
    */
   readInto(buffer: Uint8Array): Promise<number | null> {
     const ahead = this.ahead;
-    if (ahead === null) return this.readConnInto(buffer);
+    if (ahead === null) return this.closed ? Promise.resolve(null) : this.conn.read(buffer);
     if (ahead.length <= buffer.length) {
       this.ahead = null;
       buffer.set(ahead);
@@ -154,18 +207,20 @@ export class DenoRawSocket implements RawSocket {
     return Promise.resolve(buffer.length);
   }
 
-  private async readConnInto(buffer: Uint8Array): Promise<number | null> {
-    if (this.closed) return null;
-    const n = await this.conn.read(buffer);
-    return this.closed ? null : n;
+  /** The buffer the next read fills: the kept scratch, or a fresh one of at least {@link READ_AHEAD} bytes. */
+  private readBuffer(maxBytes: number): Uint8Array {
+    const buffer = this.scratch;
+    if (buffer !== null && buffer.length >= maxBytes) return buffer;
+    return (this.scratch = new Uint8Array(maxBytes > READ_AHEAD ? maxBytes : READ_AHEAD));
   }
 
-  private async readConn(maxBytes: number): Promise<Uint8Array | null> {
-    if (this.closed) return null;
-    let buffer = this.scratch;
-    if (buffer === null || buffer.length < maxBytes) buffer = this.scratch = new Uint8Array(maxBytes > READ_AHEAD ? maxBytes : READ_AHEAD);
-    const n = await this.conn.read(buffer);
-    if (n === null || this.closed) return null;
+  /**
+   * The bytes of a read that put `n` bytes into the scratch: handed over
+   * (views, no copy) when it filled a quarter of it or more, else copied out;
+   * beyond `maxBytes`, kept ahead for the next reads.
+   */
+  private took(n: number, maxBytes: number): Uint8Array {
+    const buffer = this.scratch!;
     let bytes: Uint8Array;
     if (n * 4 < buffer.length) bytes = buffer.slice(0, n);
     else {
@@ -177,10 +232,51 @@ export class DenoRawSocket implements RawSocket {
     return bytes.subarray(0, maxBytes);
   }
 
+  private async readConn(maxBytes: number): Promise<Uint8Array | null> {
+    if (this.closed) return null;
+    const n = await this.conn.read(this.readBuffer(maxBytes));
+    if (n === null || this.closed) return null;
+    return this.took(n, maxBytes);
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     let at = 0;
     while (at < bytes.length) at += await this.conn.write(at === 0 ? bytes : bytes.subarray(at));
   }
+
+  /**
+   * The callback form of {@link DenoRawSocket.write}: `conn.write` until
+   * every byte is taken, through two handlers made once per socket, then
+   * `target.writeDone()`. Never done at once (a `conn.write` settles
+   * later), so it returns false.
+   */
+  writeTo(bytes: Uint8Array, target: RawWriteTarget): boolean {
+    this.writeTarget = target;
+    this.writing = bytes;
+    this.written = 0;
+    this.conn.write(bytes).then(this.onWrite, this.onWriteError);
+    return false;
+  }
+
+  /** `conn.write` of a `writeTo` took `n` bytes: write the rest, or tell the target. */
+  private readonly onWrite = (n: number): void => {
+    const bytes = this.writing!;
+    const at = (this.written += n);
+    if (at < bytes.length) {
+      this.conn.write(bytes.subarray(at)).then(this.onWrite, this.onWriteError);
+      return;
+    }
+    const target = this.writeTarget!;
+    this.writeTarget = this.writing = null;
+    target.writeDone();
+  };
+
+  /** `conn.write` of a `writeTo` failed. */
+  private readonly onWriteError = (error: unknown): void => {
+    const target = this.writeTarget!;
+    this.writeTarget = this.writing = null;
+    target.writeFailed(error);
+  };
 
   async shutdown(): Promise<void> {
     if (!this.closed) await this.conn.closeWrite();
