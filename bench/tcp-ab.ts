@@ -59,6 +59,11 @@ async function ab<E extends Bulk>(name: string, run: (e: E) => Promise<void>, pe
     `${name} CPU ms per run: raw ${median(cpu.raw).toFixed(0)}  A ${median(cpu.a).toFixed(0)}  B ${median(cpu.b).toFixed(0)}` +
       `  | raw/A ${(median(cpu.raw) / median(cpu.a)).toFixed(2)}  raw/B ${(median(cpu.raw) / median(cpu.b)).toFixed(2)}`,
   );
+  // Per-round CPU ratios (the three runs of a round share the machine's load): their medians.
+  const cra = cpu.raw.map((x, i) => x / cpu.a[i]!);
+  const crb = cpu.raw.map((x, i) => x / cpu.b[i]!);
+  const cba = cpu.a.map((x, i) => x / cpu.b[i]!);
+  console.log(`${name} CPU per-round ratios: raw/A ${median(cra).toFixed(2)} (${range(cra)})  raw/B ${median(crb).toFixed(2)} (${range(crb)})  A/B ${median(cba).toFixed(2)} (${range(cba)})`);
 }
 
 const mib = Number((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.SKEIN_BENCH_TCP_MIB ?? 128);
