@@ -16,18 +16,28 @@
  * `Deno.listen` takes no backlog:
  * the option is ignored (the runtime default is used).
  *
- * Reads ask the runtime for 256 KiB (or `maxBytes` if more) and keep what
- * exceeds `maxBytes` for the next reads, which then return at once: fewer
- * reads, each a promise round trip through the runtime, for a bulk transfer.
- * This buffers at most one read's worth (256 KiB) beyond the kernel's socket
+ * Reads ask the runtime for 64 KiB at first, and for 256 KiB once a read
+ * filled its buffer (or `maxBytes` if more), and keep what exceeds
+ * `maxBytes` for the next reads, which then return a microtask later:
+ * fewer reads, each a promise round trip through the runtime, for a bulk
+ * transfer, and no 256 KiB buffer for a connection of small messages. This
+ * buffers at most one read's worth (256 KiB) beyond the kernel's socket
  * buffer, and only while the caller keeps reading (nothing is read from the
  * OS while no read is in flight).
  *
- * Costs: a read that fills at least a quarter of its 256 KiB buffer
- * allocates that buffer and copies nothing (the caller gets views of it);
- * a shorter read copies its bytes out of a buffer kept for the next read.
- * `readInto` (for `receiveInto`) is one `conn.read` into the receiver's
- * reused buffer: no allocation, no copy.
+ * The stream halves use the callback forms, `readTo` and `writeTo`: one
+ * `conn.read` / `conn.write` settled through two handlers made once per
+ * socket, calling the receiver or sender directly (no async frame, no
+ * closure, no extra promise per call). Deno completes a read or write at
+ * once when the kernel can (its promise is already settled), yet a
+ * `conn.write`'s bytes are only known to be taken when its promise settles,
+ * so `writeTo` always answers later (returns false).
+ *
+ * Costs: a read that fills at least a quarter of its buffer allocates that
+ * buffer and copies nothing (the caller gets views of it); a shorter read
+ * copies its bytes out of a buffer kept for the next read. `readInto` (for
+ * `receiveInto`) is `conn.read` itself into the receiver's reused buffer:
+ * no allocation, no copy, no frame of its own. Per socket: four handlers.
  *
  * @module
  */
@@ -73,8 +83,10 @@ interface DenoNetApi {
 }
 const Deno = (globalThis as unknown as { Deno: DenoNetApi }).Deno;
 
-/** How many bytes one read asks the runtime for (at least): 256 KiB. */
+/** How many bytes one read asks the runtime for at most, once reads fill their buffers: 256 KiB. */
 const READ_AHEAD = 262144;
+/** How many bytes the first read asks the runtime for (unless asked for more): 64 KiB. */
+const READ_START = 65536;
 
 /** @internal */
 export function addressOf(addr: DenoAddr, unixPath?: string): SocketAddress {
@@ -114,6 +126,13 @@ export class DenoRawSocket implements RawSocket {
    * alive.
    */
   private scratch: Uint8Array | null = null;
+  /**
+   * The least size of a fresh scratch: 64 KiB at first (a connection of
+   * small messages never makes a bigger one), four times the size of a read
+   * that filled its buffer after that, up to {@link READ_AHEAD}, so a bulk
+   * transfer reaches 256 KiB reads by its second read.
+   */
+  private readSize = READ_START;
   /** Bytes read ahead that no read returned yet (the tail of the last handed-over buffer). */
   private ahead: Uint8Array | null = null;
   /** Who hears the `readTo` in flight, and its `maxBytes`. */
@@ -134,37 +153,42 @@ export class DenoRawSocket implements RawSocket {
   }
 
   read(maxBytes: number): Promise<Uint8Array | null> {
-    const ahead = this.ahead;
-    if (ahead === null) return this.readConn(maxBytes);
+    return this.ahead === null ? this.readConn(maxBytes) : Promise.resolve(this.fromAhead(maxBytes));
+  }
+
+  /** Up to `maxBytes` of the bytes read ahead (there must be some). */
+  private fromAhead(maxBytes: number): Uint8Array {
+    const ahead = this.ahead!;
     if (ahead.length <= maxBytes) {
       this.ahead = null;
-      return Promise.resolve(ahead);
+      return ahead;
     }
     this.ahead = ahead.subarray(maxBytes);
-    return Promise.resolve(ahead.subarray(0, maxBytes));
+    return ahead.subarray(0, maxBytes);
   }
 
   /**
    * The callback form of {@link DenoRawSocket.read}: one `conn.read` whose
    * settlement calls `target` through two handlers made once per socket
-   * (no async frame, no closure per read); at once from the bytes read
-   * ahead, or at the end once closed.
+   * (no async frame, no closure per read). Bytes read ahead go to `target`
+   * a microtask later, as the promise form gives them (and as a `conn.read`
+   * that the runtime completes at once does): not at once, which would make
+   * the receiver take a checkpoint, a macrotask, for each of them.
    */
   readTo(maxBytes: number, target: RawReadTarget): void {
-    const ahead = this.ahead;
-    if (ahead !== null) {
-      if (ahead.length <= maxBytes) {
-        this.ahead = null;
-        return target.readDone(ahead);
-      }
-      this.ahead = ahead.subarray(maxBytes);
-      return target.readDone(ahead.subarray(0, maxBytes));
-    }
-    if (this.closed) return target.readDone(null);
+    if (this.ahead === null && this.closed) return target.readDone(null);
     this.readTarget = target;
     this.readMax = maxBytes;
-    this.conn.read(this.readBuffer(maxBytes)).then(this.onRead, this.onReadError);
+    if (this.ahead !== null) queueMicrotask(this.onAhead);
+    else this.conn.read(this.readBuffer(maxBytes)).then(this.onRead, this.onReadError);
   }
+
+  /** A `readTo` served from the bytes read ahead (none left if closed since). */
+  private readonly onAhead = (): void => {
+    const target = this.readTarget!;
+    this.readTarget = null;
+    target.readDone(this.ahead === null ? null : this.fromAhead(this.readMax));
+  };
 
   /** `conn.read` of a `readTo` settled with `n`. */
   private readonly onRead = (n: number | null): void => {
@@ -207,11 +231,15 @@ export class DenoRawSocket implements RawSocket {
     return Promise.resolve(buffer.length);
   }
 
-  /** The buffer the next read fills: the kept scratch, or a fresh one of at least {@link READ_AHEAD} bytes. */
+  /**
+   * The buffer the next read fills: the kept scratch, or a fresh one of
+   * `maxBytes` or {@link DenoRawSocket.readSize} bytes, whichever is more.
+   */
   private readBuffer(maxBytes: number): Uint8Array {
     const buffer = this.scratch;
     if (buffer !== null && buffer.length >= maxBytes) return buffer;
-    return (this.scratch = new Uint8Array(maxBytes > READ_AHEAD ? maxBytes : READ_AHEAD));
+    const size = this.readSize;
+    return (this.scratch = new Uint8Array(maxBytes > size ? maxBytes : size));
   }
 
   /**
@@ -224,6 +252,8 @@ export class DenoRawSocket implements RawSocket {
     let bytes: Uint8Array;
     if (n * 4 < buffer.length) bytes = buffer.slice(0, n);
     else {
+      // A full read: the next fresh buffer is larger, up to READ_AHEAD.
+      if (n === buffer.length && n < READ_AHEAD) this.readSize = n * 4 < READ_AHEAD ? n * 4 : READ_AHEAD;
       this.scratch = null;
       bytes = n === buffer.length ? buffer : buffer.subarray(0, n);
     }
