@@ -1,8 +1,12 @@
 // A/B run of the TCP benchmark: raw, build A and build B interleaved in one
 // process (raw/A/B each round), so the machine's noise hits all three alike.
 //   bun bench/tcp-ab.ts <dist dir A> <dist dir B> [pp|bulk|into|both|all] [rounds]
-// (node and `deno run -A` too). Prints per contender the median and range,
-// and the medians of the per-round ratios A/raw and B/raw.
+// (node and `deno run -A` too). pp: ping-pong; bulk: the bulk echo with
+// `receive`; into: with `receiveInto`; both: pp and bulk; all: the three.
+// SKEIN_BENCH_TCP_MIB sets the bulk size (128). Prints per contender the
+// median and range, the medians of the per-round ratios A/raw and B/raw,
+// and the same for process CPU time (`process.cpuUsage`, on every runtime):
+// the per-round CPU ratios are the steadiest figure on a loaded machine.
 import { CONNECTIONS, type Echo, ROUNDS, rawEcho, skeinEchoOf, skeinIntoOf, time } from "./tcp.ts";
 
 const args = (globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ?? [];
