@@ -136,28 +136,33 @@ async function skeinEchoInto(cx: Context, stream: SocketStream): Promise<void> {
   await stream.sendEof(cx).catch(() => {});
 }
 
-const skeinInto = {
-  bulk: (bytes: number) =>
-    skeinModule.run(async (cx) => {
-      const listener = await skeinModule.createTcpListener(cx, { host: "127.0.0.1", port: 0 });
-      await cx.taskGroup(async (tg, cx) => {
-        tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEchoInto(cx, stream)));
-        const client = await skeinModule.connectTcp(cx, "127.0.0.1", listener.port!);
+/** The `receiveInto` bulk contender on a given build of the package (bench/tcp-ab.ts `into`). */
+export function skeinIntoOf(mod: typeof skeinModule): Pick<Echo, "bulk"> {
+  return {
+    bulk: (bytes: number) =>
+      mod.run(async (cx) => {
+        const listener = await mod.createTcpListener(cx, { host: "127.0.0.1", port: 0 });
         await cx.taskGroup(async (tg, cx) => {
-          tg.startSoon(async (cx: Context) => {
-            const chunk = new Uint8Array(CHUNK);
-            for (let sent = 0; sent < bytes; sent += CHUNK) await client.send(cx, chunk);
-            await client.sendEof(cx);
+          tg.startSoon((cx: Context) => listener.serve(cx, (stream, cx) => skeinEchoInto(cx, stream)));
+          const client = await mod.connectTcp(cx, "127.0.0.1", listener.port!);
+          await cx.taskGroup(async (tg, cx) => {
+            tg.startSoon(async (cx: Context) => {
+              const chunk = new Uint8Array(CHUNK);
+              for (let sent = 0; sent < bytes; sent += CHUNK) await client.send(cx, chunk);
+              await client.sendEof(cx);
+            });
+            const buffer = new Uint8Array(CHUNK);
+            let got = 0;
+            while (got < bytes) got += await client.receiveInto(cx, buffer);
           });
-          const buffer = new Uint8Array(CHUNK);
-          let got = 0;
-          while (got < bytes) got += await client.receiveInto(cx, buffer);
+          await client.close();
+          await listener.close();
         });
-        await client.close();
-        await listener.close();
-      });
-    }),
-};
+      }),
+  };
+}
+
+const skeinInto = skeinIntoOf(skeinModule);
 
 // ---------------------------------------------------------------- Node
 

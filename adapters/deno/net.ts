@@ -16,24 +16,35 @@
  * `Deno.listen` takes no backlog:
  * the option is ignored (the runtime default is used).
  *
- * Reads ask the runtime for 256 KiB (or `maxBytes` if more) and keep what
- * exceeds `maxBytes` for the next reads, which then return at once: fewer
- * reads, each a promise round trip through the runtime, for a bulk transfer.
- * This buffers at most one read's worth (256 KiB) beyond the kernel's socket
+ * Reads ask the runtime for 64 KiB at first, and for 256 KiB once a read
+ * filled its buffer (or `maxBytes` if more), and keep what exceeds
+ * `maxBytes` for the next reads, which then return a microtask later:
+ * fewer reads, each a promise round trip through the runtime, for a bulk
+ * transfer, and no 256 KiB buffer for a connection of small messages. This
+ * buffers at most one read's worth (256 KiB) beyond the kernel's socket
  * buffer, and only while the caller keeps reading (nothing is read from the
  * OS while no read is in flight).
  *
- * Costs: a read that fills at least a quarter of its 256 KiB buffer
- * allocates that buffer and copies nothing (the caller gets views of it);
- * a shorter read copies its bytes out of a buffer kept for the next read.
- * `readInto` (for `receiveInto`) is one `conn.read` into the receiver's
- * reused buffer: no allocation, no copy.
+ * The stream halves use the callback forms, `readTo` and `writeTo`: one
+ * `conn.read` / `conn.write` settled through two handlers made once per
+ * socket, calling the receiver or sender directly (no async frame, no
+ * closure, no extra promise per call). Deno completes a read or write at
+ * once when the kernel can (its promise is already settled), yet a
+ * `conn.write`'s bytes are only known to be taken when its promise settles,
+ * so `writeTo` always answers later (returns false).
+ *
+ * Costs: a read that fills at least a quarter of its buffer allocates that
+ * buffer and copies nothing (the caller gets views of it); a shorter read
+ * copies its bytes out of a buffer kept for the next read. `readInto` (for
+ * `receiveInto`) is `conn.read` itself into the receiver's reused buffer:
+ * no allocation, no copy, no frame of its own. Per socket: four handlers.
  *
  * @module
  */
 
 import { UnsupportedError } from "../../src/core/errors.ts";
 import { nodeLookup } from "../shared/node-lookup.ts";
+import type { RawReadTarget, RawWriteTarget } from "../../src/streams/raw-half.ts";
 import type {
   NetSupport,
   RawListener,
@@ -72,8 +83,10 @@ interface DenoNetApi {
 }
 const Deno = (globalThis as unknown as { Deno: DenoNetApi }).Deno;
 
-/** How many bytes one read asks the runtime for (at least): 256 KiB. */
+/** How many bytes one read asks the runtime for at most, once reads fill their buffers: 256 KiB. */
 const READ_AHEAD = 262144;
+/** How many bytes the first read asks the runtime for (unless asked for more): 64 KiB. */
+const READ_START = 65536;
 
 /** @internal */
 export function addressOf(addr: DenoAddr, unixPath?: string): SocketAddress {
@@ -113,8 +126,22 @@ export class DenoRawSocket implements RawSocket {
    * alive.
    */
   private scratch: Uint8Array | null = null;
+  /**
+   * The least size of a fresh scratch: 64 KiB at first (a connection of
+   * small messages never makes a bigger one), four times the size of a read
+   * that filled its buffer after that, up to {@link READ_AHEAD}, so a bulk
+   * transfer reaches 256 KiB reads by its second read.
+   */
+  private readSize = READ_START;
   /** Bytes read ahead that no read returned yet (the tail of the last handed-over buffer). */
   private ahead: Uint8Array | null = null;
+  /** Who hears the `readTo` in flight, and its `maxBytes`. */
+  private readTarget: RawReadTarget | null = null;
+  private readMax = 0;
+  /** Who hears the `writeTo` in flight, its bytes, and how many of them are written. */
+  private writeTarget: RawWriteTarget | null = null;
+  private writing: Uint8Array | null = null;
+  private written = 0;
 
   /**
    * Bytes read from the connection that no `read` returned yet (the TLS
@@ -126,24 +153,74 @@ export class DenoRawSocket implements RawSocket {
   }
 
   read(maxBytes: number): Promise<Uint8Array | null> {
-    const ahead = this.ahead;
-    if (ahead === null) return this.readConn(maxBytes);
+    return this.ahead === null ? this.readConn(maxBytes) : Promise.resolve(this.fromAhead(maxBytes));
+  }
+
+  /** Up to `maxBytes` of the bytes read ahead (there must be some). */
+  private fromAhead(maxBytes: number): Uint8Array {
+    const ahead = this.ahead!;
     if (ahead.length <= maxBytes) {
       this.ahead = null;
-      return Promise.resolve(ahead);
+      return ahead;
     }
     this.ahead = ahead.subarray(maxBytes);
-    return Promise.resolve(ahead.subarray(0, maxBytes));
+    return ahead.subarray(0, maxBytes);
+  }
+
+  /**
+   * The callback form of {@link DenoRawSocket.read}: one `conn.read` whose
+   * settlement calls `target` through two handlers made once per socket
+   * (no async frame, no closure per read). Bytes read ahead go to `target`
+   * a microtask later, as the promise form gives them (and as a `conn.read`
+   * that the runtime completes at once does): not at once, which would make
+   * the receiver take a checkpoint, a macrotask, for each of them.
+   */
+  readTo(maxBytes: number, target: RawReadTarget): void {
+    if (this.ahead === null && this.closed) return target.readDone(null);
+    this.readTarget = target;
+    this.readMax = maxBytes;
+    if (this.ahead !== null) queueMicrotask(this.onAhead);
+    else this.conn.read(this.readBuffer(maxBytes)).then(this.onRead, this.onReadError);
+  }
+
+  /** A `readTo` served from the bytes read ahead (none left if closed since). */
+  private readonly onAhead = (): void => {
+    const target = this.readTarget!;
+    this.readTarget = null;
+    target.readDone(this.ahead === null ? null : this.fromAhead(this.readMax));
+  };
+
+  /** `conn.read` of a `readTo` settled with `n`. */
+  private readonly onRead = (n: number | null): void => {
+    const target = this.readTarget!;
+    this.readTarget = null;
+    target.readDone(n === null || this.closed ? null : this.took(n, this.readMax));
+  };
+
+  /** `conn.read` of a `readTo` failed. */
+  private readonly onReadError = (error: unknown): void => {
+    const target = this.readTarget!;
+    this.readTarget = null;
+    if (this.endsStream(error)) target.readDone(null);
+    else target.readFailed(error);
+  };
+
+  /**
+   * Whether a read's `error` means end of stream (the TLS socket's lenient
+   * mode says so of a close without `close_notify`).
+   */
+  protected endsStream(_error: unknown): boolean {
+    return false;
   }
 
   /**
    * Reads straight into `buffer` (the receiver's reused scratch, for
-   * `receiveInto`): one `conn.read`, no allocation, no copy; or copies from
-   * the bytes a `read` left ahead.
+   * `receiveInto`): `conn.read` itself, no allocation, no copy, no frame of
+   * its own; or copies from the bytes a `read` left ahead.
    */
   readInto(buffer: Uint8Array): Promise<number | null> {
     const ahead = this.ahead;
-    if (ahead === null) return this.readConnInto(buffer);
+    if (ahead === null) return this.closed ? Promise.resolve(null) : this.conn.read(buffer);
     if (ahead.length <= buffer.length) {
       this.ahead = null;
       buffer.set(ahead);
@@ -154,21 +231,29 @@ export class DenoRawSocket implements RawSocket {
     return Promise.resolve(buffer.length);
   }
 
-  private async readConnInto(buffer: Uint8Array): Promise<number | null> {
-    if (this.closed) return null;
-    const n = await this.conn.read(buffer);
-    return this.closed ? null : n;
+  /**
+   * The buffer the next read fills: the kept scratch, or a fresh one of
+   * `maxBytes` or {@link DenoRawSocket.readSize} bytes, whichever is more.
+   */
+  private readBuffer(maxBytes: number): Uint8Array {
+    const buffer = this.scratch;
+    if (buffer !== null && buffer.length >= maxBytes) return buffer;
+    const size = this.readSize;
+    return (this.scratch = new Uint8Array(maxBytes > size ? maxBytes : size));
   }
 
-  private async readConn(maxBytes: number): Promise<Uint8Array | null> {
-    if (this.closed) return null;
-    let buffer = this.scratch;
-    if (buffer === null || buffer.length < maxBytes) buffer = this.scratch = new Uint8Array(maxBytes > READ_AHEAD ? maxBytes : READ_AHEAD);
-    const n = await this.conn.read(buffer);
-    if (n === null || this.closed) return null;
+  /**
+   * The bytes of a read that put `n` bytes into the scratch: handed over
+   * (views, no copy) when it filled a quarter of it or more, else copied out;
+   * beyond `maxBytes`, kept ahead for the next reads.
+   */
+  private took(n: number, maxBytes: number): Uint8Array {
+    const buffer = this.scratch!;
     let bytes: Uint8Array;
     if (n * 4 < buffer.length) bytes = buffer.slice(0, n);
     else {
+      // A full read: the next fresh buffer is larger, up to READ_AHEAD.
+      if (n === buffer.length && n < READ_AHEAD) this.readSize = n * 4 < READ_AHEAD ? n * 4 : READ_AHEAD;
       this.scratch = null;
       bytes = n === buffer.length ? buffer : buffer.subarray(0, n);
     }
@@ -177,10 +262,51 @@ export class DenoRawSocket implements RawSocket {
     return bytes.subarray(0, maxBytes);
   }
 
+  private async readConn(maxBytes: number): Promise<Uint8Array | null> {
+    if (this.closed) return null;
+    const n = await this.conn.read(this.readBuffer(maxBytes));
+    if (n === null || this.closed) return null;
+    return this.took(n, maxBytes);
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     let at = 0;
     while (at < bytes.length) at += await this.conn.write(at === 0 ? bytes : bytes.subarray(at));
   }
+
+  /**
+   * The callback form of {@link DenoRawSocket.write}: `conn.write` until
+   * every byte is taken, through two handlers made once per socket, then
+   * `target.writeDone()`. Never done at once (a `conn.write` settles
+   * later), so it returns false.
+   */
+  writeTo(bytes: Uint8Array, target: RawWriteTarget): boolean {
+    this.writeTarget = target;
+    this.writing = bytes;
+    this.written = 0;
+    this.conn.write(bytes).then(this.onWrite, this.onWriteError);
+    return false;
+  }
+
+  /** `conn.write` of a `writeTo` took `n` bytes: write the rest, or tell the target. */
+  private readonly onWrite = (n: number): void => {
+    const bytes = this.writing!;
+    const at = (this.written += n);
+    if (at < bytes.length) {
+      this.conn.write(bytes.subarray(at)).then(this.onWrite, this.onWriteError);
+      return;
+    }
+    const target = this.writeTarget!;
+    this.writeTarget = this.writing = null;
+    target.writeDone();
+  };
+
+  /** `conn.write` of a `writeTo` failed. */
+  private readonly onWriteError = (error: unknown): void => {
+    const target = this.writeTarget!;
+    this.writeTarget = this.writing = null;
+    target.writeFailed(error);
+  };
 
   async shutdown(): Promise<void> {
     if (!this.closed) await this.conn.closeWrite();

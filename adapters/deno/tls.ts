@@ -79,11 +79,16 @@ class DenoRawTlsSocket extends DenoRawSocket implements RawTlsSocket {
   }
 
   /** With `standardCompatible: false`, rustls's "closed without close_notify" (`UnexpectedEof`) is end of stream. */
+  protected override endsStream(error: unknown): boolean {
+    return this.lenient && (error as { name?: unknown } | null)?.name === "UnexpectedEof";
+  }
+
+  /** As {@link DenoRawTlsSocket.endsStream}, for the promise form. */
   override async read(maxBytes: number): Promise<Uint8Array | null> {
     try {
       return await super.read(maxBytes);
     } catch (error) {
-      if (this.lenient && (error as { name?: unknown } | null)?.name === "UnexpectedEof") return null;
+      if (this.endsStream(error)) return null;
       throw error;
     }
   }
@@ -93,7 +98,7 @@ class DenoRawTlsSocket extends DenoRawSocket implements RawTlsSocket {
     try {
       return await super.readInto(buffer);
     } catch (error) {
-      if (this.lenient && (error as { name?: unknown } | null)?.name === "UnexpectedEof") return null;
+      if (this.endsStream(error)) return null;
       throw error;
     }
   }

@@ -204,6 +204,49 @@ for (const [kind, makePair] of Object.entries(kinds)) {
       expect(untouched.every((b) => b === SENTINEL)).toBe(true);
     });
 
+    pairIt("bulk, calls mixed: large and small receives, receiveInto and cancelled calls between them take every byte in order; a received chunk never changes after", async (cx, pair) => {
+      const data = pattern(3 * 1024 * 1024, 5);
+      const parts: Uint8Array[] = [];
+      const owned: Uint8Array[] = [];
+      const copies: Uint8Array[] = [];
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          for (let at = 0; at < data.length; at += 262144) await pair.send(cx, data.subarray(at, at + 262144));
+        });
+        const buffers = [new Uint8Array(7), new Uint8Array(100_000), new Uint8Array(65536)];
+        const sizes = [65536, 1, 300_000, 1_048_576, 65536, 3];
+        let got = 0;
+        for (let round = 0; got < data.length; round++) {
+          if (round % 5 === 4) {
+            // A call in a cancelled scope: Cancelled, nothing taken.
+            const scope = new CancelScope();
+            scope.cancel();
+            await cx.withCancelScope(scope, async (cx) => {
+              await expect(round % 2 === 0 ? pair.rx.receive(cx) : pair.rx.receiveInto(cx, buffers[0]!)).rejects.toBeInstanceOf(Cancelled);
+            });
+          }
+          let chunk: Uint8Array;
+          if (round % 3 === 1) {
+            const buffer = buffers[round % buffers.length]!;
+            chunk = buffer.slice(0, await pair.rx.receiveInto(cx, buffer));
+          } else {
+            const size = sizes[round % sizes.length]!;
+            chunk = await pair.rx.receive(cx, size);
+            expect(chunk.length).toBeLessThanOrEqual(size);
+            owned.push(chunk);
+            chunk = chunk.slice();
+            copies.push(chunk);
+          }
+          parts.push(chunk);
+          got += chunk.length;
+        }
+      });
+      expect(sameBytes(concat(parts), data)).toBe(true);
+      // The chunks `receive` returned belong to the caller: later reads did not write into them.
+      expect(owned.length).toBeGreaterThan(0);
+      expect(owned.every((chunk, i) => sameBytes(chunk, copies[i]!))).toBe(true);
+    });
+
     pairIt("busy: a second receiveInto or receive during a receiveInto (and a receiveInto during a receive) is BusyResourceError", async (cx, pair) => {
       const buffer = new Uint8Array(64);
       let n = 0;
