@@ -123,6 +123,71 @@ describe("TCP streams", () => {
     );
   });
 
+  for (const how of ["receive", "receiveInto"] as const) {
+    netIt(`every ${how} is a schedule point, also when the runtime's read completes at once (64 KiB reads of buffered bytes)`, async (cx) => {
+      const [client, server] = await tcpPair(cx);
+      try {
+        let ticks = 0;
+        const stalls: number[] = [];
+        await cx.taskGroup(async (tg, cx) => {
+          tg.startSoon(async (cx: Context) => {
+            for (let i = 0; i < 16; i++) await client.send(cx, new Uint8Array(64 * 1024));
+          });
+          await cx.sleep(50); // the kernel's buffers fill; the sender waits
+          tg.startSoon(async (cx: Context) => {
+            for (;;) {
+              await cx.checkpoint();
+              ticks++;
+            }
+          });
+          await cx.checkpoint();
+          const buffer = new Uint8Array(64 * 1024);
+          let got = 0;
+          for (let i = 0; got < 16 * 64 * 1024; i++) {
+            const before = ticks;
+            got += how === "receive" ? (await server.receive(cx, 64 * 1024)).length : await server.receiveInto(cx, buffer);
+            if (ticks === before) stalls.push(i); // the other task did not run during this receive
+          }
+          tg.cancelScope.cancel();
+        });
+        expect(stalls).toEqual([]);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    });
+  }
+
+  netIt("every send is a schedule point, also when the runtime takes the bytes at once", async (cx) => {
+    const [client, server] = await tcpPair(cx);
+    try {
+      let ticks = 0;
+      const stalls: number[] = [];
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx: Context) => {
+          for (;;) await server.receive(cx);
+        });
+        tg.startSoon(async (cx: Context) => {
+          for (;;) {
+            await cx.checkpoint();
+            ticks++;
+          }
+        });
+        await cx.checkpoint();
+        for (let i = 0; i < 200; i++) {
+          const before = ticks;
+          await client.send(cx, new Uint8Array(1024));
+          if (ticks === before) stalls.push(i);
+        }
+        tg.cancelScope.cancel();
+      });
+      expect(stalls).toEqual([]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   netIt("every receive is a schedule point, also when the bytes are already buffered", async (cx) => {
     const [client, server] = await tcpPair(cx);
     try {

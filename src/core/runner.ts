@@ -8,7 +8,11 @@
  * Checkpoint tick: every checkpoint taken during one macrotask awaits the same
  * promise, resolved by one `adapter.yieldMacrotask` call, so a thousand tasks
  * checkpointing together cost one native callback and one promise, and resume
- * in the order they checkpointed (round-robin fairness).
+ * in the order they checkpointed (round-robin fairness). `ticks` counts the
+ * ticks taken: an operation that must be a schedule point whatever its wait
+ * (a byte stream's receive or send, whose runtime may answer without a
+ * macrotask passing) arms the tick before it waits (`armTick`, no promise)
+ * and takes one after only if none passed meanwhile.
  *
  * Services: whatever lives as long as the run and must be shut down with it
  * (worker pools today; sockets, processes and signal handlers later)
@@ -73,16 +77,22 @@ export class Runner implements ClockRun {
   instruments: Instrumentation | null = null;
   /** Task views handed out (`cx.currentTask()`, instruments), made on first use. */
   views: WeakMap<Task, TaskView> | null = null;
+  /** Checkpoint ticks taken so far in this run. */
+  ticks = 0;
   private tickPromise: Promise<void> | null = null;
   private tickResolve: (() => void) | null = null;
+  /** The tick's native callback is scheduled. */
+  private tickArmed = false;
   private readonly ready: Task[] = [];
   private readyQueued = false;
   private readonly flushTick = (): void => {
-    const resolve = this.tickResolve!;
+    const resolve = this.tickResolve;
     this.tickPromise = null;
     this.tickResolve = null;
+    this.tickArmed = false;
+    this.ticks++;
     this.activity++;
-    resolve();
+    if (resolve !== null) resolve();
   };
   private readonly flushReady = (): void => {
     const ready = this.ready;
@@ -122,9 +132,17 @@ export class Runner implements ClockRun {
       promise = this.tickPromise = new Promise<void>((resolve) => {
         this.tickResolve = resolve;
       });
-      this.adapter.yieldMacrotask(this.flushTick);
+      this.armTick();
     }
     return promise;
+  }
+
+  /** Schedules the next tick (bumping `ticks`) unless it is scheduled already; allocates nothing. */
+  armTick(): void {
+    if (!this.tickArmed) {
+      this.tickArmed = true;
+      this.adapter.yieldMacrotask(this.flushTick);
+    }
   }
 
   /** Queues `task` to begin on the next microtask. */

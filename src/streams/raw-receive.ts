@@ -15,10 +15,12 @@
  * - **Bytes are handed over synchronously.** A receive takes bytes out of
  *   `leftover` in the same synchronous step as it returns them, after its
  *   last `await`.
- * - **Every receive is a schedule point**, as in trio: one that finds bytes
- *   waiting takes a checkpoint first (one that waited for the source has
- *   yielded already), so a task draining a full buffer in small receives
- *   cannot starve the others.
+ * - **Every receive is a schedule point**, as in trio: unless a checkpoint
+ *   tick passed while it waited (`runner.ticks`; a wait arms the tick), it
+ *   takes a checkpoint before it takes bytes, so a task draining a full
+ *   buffer in small receives, or reading from a runtime that answers reads
+ *   at once (Deno, when the kernel has the bytes), cannot starve the others
+ *   or the run's timers.
  * - **Errors.** A runtime error on read is remembered (`failure`, shared
  *   with a `RawSender` of the same stream through `peer`: see raw-half.ts);
  *   that receive and every later one throws `BrokenResourceError` with it
@@ -157,16 +159,16 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
     const origin = cx.cancelScope._origin;
     if (origin !== null) throw origin._raise();
     this.receiving = true;
-    let waited = false;
+    const runner = cx._task.runner;
+    const ticks = runner.ticks;
     try {
       for (;;) {
         if (this.closed) throw new ClosedResourceError(this.words.closed(this.label));
         const leftover = this.leftover;
         if (leftover !== null) {
-          if (!waited) {
-            // Bytes are already here: still a schedule point (as in trio), so
-            // a task draining a full buffer in small receives lets others run.
-            waited = true;
+          if (runner.ticks === ticks) {
+            // No macrotask passed (the bytes were here, or the runtime
+            // answered at once): still a schedule point, as in trio.
             await cx.checkpoint();
             continue;
           }
@@ -187,7 +189,6 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
           if (!this.reading) continue; // `readTo` answered at once
         }
         await this.park(cx);
-        waited = true;
       }
     } finally {
       this.receiving = false;

@@ -28,13 +28,19 @@
  *
  * The sender never closes its sink: the stream that owns it does.
  *
+ * - **Every send is a schedule point**, as in trio: cancellation is checked
+ *   first, and a send returns on a checkpoint tick (`runner.ticks`) passed
+ *   since it began, taking one after its write unless it waited across one
+ *   (trio's `cancel_shielded_checkpoint`: the bytes are gone, so it does not
+ *   raise `Cancelled` then). A send loop to a peer that keeps up cannot
+ *   starve the other tasks or the run's timers.
  * - **Fast path.** When no write is in flight and the sink has `writeTo`
  *   (the callback form of `write`, `RawSocket.writeTo`) and takes every
- *   byte at once, `send` returns the shared resolved promise: it checked
- *   cancellation first, and the caller's `await` still yields.
+ *   byte at once, `send` returns the run's shared tick promise: no async
+ *   frame, waiter or callback of its own.
  *
- * Costs: a send the sink takes at once allocates nothing (no async frame,
- * waiter, promise or callback); one that must wait allocates an async frame,
+ * Costs: a send the sink takes at once allocates nothing of its own (the
+ * tick promise is shared by every checkpoint of that macrotask); one that must wait allocates an async frame,
  * one waiter and its promise (plus the sink's promise and two callbacks when
  * the sink has no `writeTo`); two waits when a cancelled send's write is
  * still in flight.
@@ -46,7 +52,6 @@
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError } from "../core/errors.ts";
 import { describeValue } from "../core/validate.ts";
-import { RESOLVED } from "../core/waiter.ts";
 import { RawHalf, type RawHalfWords, type RawWriteTarget } from "./raw-half.ts";
 
 /** What a {@link RawSender} writes to (`RawSocket`, `RawWritePipe`). @internal */
@@ -85,11 +90,11 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
   }
 
   /**
-   * Sends every byte of `bytes`, returning once the runtime has taken them; a
-   * checkpoint (cancellation is checked first; the caller's `await` yields).
-   * When nothing is in flight and the sink takes every byte at once
-   * (`writeTo` returns true), it returns the shared resolved promise: no
-   * async frame, no waiter, no callback.
+   * Sends every byte of `bytes`, returning once the runtime has taken them
+   * and a checkpoint tick has passed; a checkpoint (cancellation is checked
+   * first). When nothing is in flight and the sink takes every byte at once
+   * (`writeTo` returns true), it returns the run's tick promise: no async
+   * frame, no waiter, no callback.
    */
   send(cx: Context, bytes: Uint8Array): Promise<void> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`));
@@ -103,7 +108,7 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
     this.writing = true;
     if (sink.writeTo(bytes, this)) {
       this.writing = false;
-      return this.failure === null ? RESOLVED : Promise.reject(this.broken());
+      return this.failure === null ? cx._task.runner.tick() : Promise.reject(this.broken());
     }
     return this.sendSlow(cx, bytes, true);
   }
@@ -111,13 +116,14 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
   /** `send` when it must wait: for a cancelled send's write before starting ours, or for ours (`started`). */
   private async sendSlow(cx: Context, bytes: Uint8Array, started: boolean): Promise<void> {
     this.sending = true;
+    const runner = cx._task.runner;
+    const ticks = runner.ticks;
     try {
       if (!started) {
         // Not started yet: wait for a cancelled send's write first.
         await this.waitWritten(cx);
         if (this.failure !== null) throw this.broken();
-        if (bytes.length === 0) return;
-        this.start(bytes);
+        if (bytes.length !== 0) this.start(bytes);
       }
       // `waitWritten` inlined: one async frame less per send that waits.
       for (;;) {
@@ -126,6 +132,8 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
         await this.park(cx);
       }
       if (this.failure !== null) throw this.broken();
+      // The bytes are taken: a schedule point that does not raise (no tick passed while waiting).
+      if (runner.ticks === ticks) await runner.tick();
     } finally {
       this.sending = false;
     }
@@ -142,6 +150,8 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
     const origin = cx.cancelScope._origin;
     if (origin !== null) throw origin._raise();
     this.sending = true;
+    const runner = cx._task.runner;
+    const ticks = runner.ticks;
     try {
       await this.waitWritten(cx);
       if (this.failure !== null) throw this.broken();
@@ -150,6 +160,7 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
       this.track(this.sink.shutdown!());
       await this.waitWritten(cx);
       if (this.failure !== null) throw this.broken();
+      if (runner.ticks === ticks) await runner.tick();
     } finally {
       this.sending = false;
     }
