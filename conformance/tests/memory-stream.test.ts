@@ -401,6 +401,33 @@ describe("memory object streams", () => {
     expect(got).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it("with a buffer, a consumer woken by a send resumes after the producer's next send: the pair then runs without waiting", async () => {
+    // Consumer first: it waits for the first item. Had it resumed before the
+    // producer's next step, it would find the buffer empty and wait for
+    // every item; resuming after it, it finds the next item buffered.
+    for (const size of [1, 100, Infinity]) {
+      let handedToWaiting = 0;
+      const got: number[] = [];
+      await run((cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          const [send, receive] = createMemoryObjectStream<number>(size);
+          tg.startSoon(async (cx) => {
+            for await (const n of receive.iterate(cx)) got.push(n);
+          });
+          tg.startSoon(async (cx) => {
+            for (let i = 0; i < 50; i++) {
+              if (send.statistics().tasksWaitingReceive > 0) handedToWaiting++;
+              await send.send(cx, i);
+            }
+            send.close();
+          });
+        }),
+      );
+      expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(handedToWaiting).toBe(1);
+    }
+  });
+
   it("rejects bad buffer sizes", () => {
     expect(() => createMemoryObjectStream(-1)).toThrow(RangeError);
     expect(() => createMemoryObjectStream(1.5)).toThrow(/maxBufferSize must be a whole number >= 0 or Infinity, got 1.5/);

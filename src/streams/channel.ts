@@ -33,6 +33,16 @@
  * allocate only the promise each wait returns. (On Bun a waiter made per
  * wait cost about a quarter of a consumer-first stream's time.)
  *
+ * Wake order: with a buffer (`maxBufferSize > 0`), `offer` hands the item to
+ * a waiting receiver at once (it is accepted, and the receiver left its
+ * line) but wakes it with `wakeSoon`, so it resumes after the sender's next
+ * step. Woken at once, a consumer that starts first would resume before the
+ * producer's next send, find the buffer empty and wait again, for every
+ * item (a promise and a waiter each); resuming after it, it finds the next
+ * item buffered and the pair stops waiting (the buffer-100 consumer-first
+ * stream ran about 20% faster on Bun and Node). A rendezvous wakes at once:
+ * there is no buffer to run ahead into.
+ *
  * @internal
  * @module
  */
@@ -93,7 +103,10 @@ export class Channel<T> {
     const receiver = this.receivers.shift();
     if (receiver !== null) {
       this.accepted++;
-      receiver.wake(item);
+      // With a buffer the receiver resumes after this sender's next step
+      // (see the costs); a rendezvous has nowhere to run ahead into.
+      if (this.maxBufferSize === 0) receiver.wake(item);
+      else receiver.wakeSoon(item);
       // One of ours (not a subclass such as a stream iterator's step): done
       // with, since a woken waiter is in no queue and no scope.
       if (receiver.constructor === QueuedWaiter) this.spareReceiver = receiver;

@@ -29,7 +29,10 @@
  * yield (they only reject with `Cancelled` in a cancelled scope), which
  * keeps a producer/consumer pair fast; a task that only ever sends into a
  * buffer with room should `await cx.checkpoint()` now and then to let
- * others run.
+ * others run. With a buffer, a receiver woken by a `send` gets its item at
+ * once but resumes a few microtask turns later, after the sender's next
+ * step (see channel.ts), so a fast producer and consumer settle into taking
+ * turns through the buffer without waiting.
  *
  * Costs: a `send` or `receive` that need not wait is O(1) and allocates
  * no waiter: a `send` returns the shared resolved promise, a `receive` one
@@ -124,6 +127,13 @@ class NextWaiter<T> extends QueuedWaiter<T> {
   /** Only the channel wakes it (`offer`), after which it is in no queue and no scope: the iterator keeps it for its next step. */
   override wake(item: T): boolean {
     if (!super.wake({ done: false, value: item } as IteratorResult<T, undefined> as T)) return false;
+    this.iterator.spare = this;
+    return true;
+  }
+
+  override wakeSoon(item: T): boolean {
+    const result = Promise.resolve({ done: false, value: item } as IteratorResult<T, undefined>);
+    if (!super.wake(result as unknown as T)) return false;
     this.iterator.spare = this;
     return true;
   }
