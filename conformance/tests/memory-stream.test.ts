@@ -301,6 +301,133 @@ describe("memory object streams", () => {
     expect(log).toEqual(["got 1", "got 2"]);
   });
 
+  it("a task that waits again after being woken waits afresh: cancelling its old or new scope moves nothing else", async () => {
+    // Receivers: task A receives, then again in an inner scope, then again;
+    // task B waits meanwhile. Each wait is its own.
+    const logA: string[] = [];
+    const logB: string[] = [];
+    await run(
+      (cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          const [send, receive] = createMemoryObjectStream<string>(0);
+          let inner: { cancel(): void } | undefined;
+          tg.startSoon(async (cx) =>
+            cx.withCancelScope({}, async (outer) => {
+              logA.push(`got ${await receive.receive(outer)}`);
+              const r = await outer.withCancelScope({}, async (cx) => {
+                inner = cx.cancelScope;
+                return receive.receive(cx);
+              });
+              logA.push(`inner ${r === undefined ? "cancelled" : r}`);
+              logA.push(`got ${await receive.receive(outer)}`);
+            }),
+          );
+          await cx.sleep(1);
+          send.sendNowait("a1");
+          tg.startSoon(async (cx) => logB.push(`got ${await receive.receive(cx)}`));
+          await cx.sleep(1);
+          expect(receive.statistics().tasksWaitingReceive).toBe(2); // A's inner receive and B's
+          inner!.cancel();
+          expect(receive.statistics().tasksWaitingReceive).toBe(1);
+          send.sendNowait("b1"); // to B, the one left in line
+          await cx.sleep(1);
+          expect(receive.statistics().tasksWaitingReceive).toBe(1); // A again
+          send.sendNowait("a2");
+          await cx.sleep(1);
+          expect(() => send.sendNowait("x")).toThrow(WouldBlock);
+        }),
+      { clock: new MockClock({ autojumpThreshold: 0 }) },
+    );
+    expect(logA).toEqual(["got a1", "inner cancelled", "got a2"]);
+    expect(logB).toEqual(["got b1"]);
+
+    // Senders (a rendezvous and a full buffer): a sender taken from the line
+    // and blocked again carries its new item; a cancelled one delivers
+    // nothing; `undefined` items keep their places.
+    for (const size of [0, 1]) {
+      const got: unknown[] = [];
+      await run((cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          const [send, receive] = createMemoryObjectStream<number | undefined>(size);
+          if (size === 1) send.sendNowait(0);
+          tg.startSoon(async (cx) => {
+            await send.send(cx, undefined);
+            await send.send(cx, 2);
+            const r = await cx.moveOnAfter(5, (cx) => send.send(cx, 99));
+            expect(r.cancelled).toBe(true);
+            await send.send(cx, undefined);
+            send.close();
+          });
+          await cx.sleep(1);
+          expect(send.statistics().tasksWaitingSend).toBe(1);
+          got.push(await receive.receive(cx));
+          await cx.sleep(1);
+          expect(send.statistics().tasksWaitingSend).toBe(1);
+          got.push(await receive.receive(cx));
+          await cx.sleep(20); // the send of 99 is cancelled while it waits
+          for await (const item of receive.iterate(cx)) got.push(item);
+        }),
+        { clock: new MockClock({ autojumpThreshold: 0 }) },
+      );
+      expect(got).toEqual(size === 0 ? [undefined, 2, undefined] : [0, undefined, 2, undefined]);
+    }
+  });
+
+  it("iterate(cx): steps that wait again and again each get their own item; one cancelled after a woken one takes nothing", async () => {
+    const got: number[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const [send, receive] = createMemoryObjectStream<number>(0);
+        tg.startSoon(async (cx) => {
+          for (let i = 0; i < 5; i++) {
+            await cx.sleep(1); // the consumer waits for every item
+            await send.send(cx, i);
+          }
+        });
+        const r = await cx.moveOnAfter(50, async (cx) => {
+          for await (const n of receive.iterate(cx)) got.push(n);
+        });
+        expect(r.cancelled).toBe(true);
+        expect(receive.statistics().tasksWaitingReceive).toBe(0);
+        expect(() => send.sendNowait(9)).toThrow(WouldBlock);
+        // A plain receive after the iteration's steps: its own wait too.
+        tg.startSoon(async (cx) => got.push(await receive.receive(cx)));
+        await cx.sleep(1);
+        send.sendNowait(5);
+        send.close();
+      }),
+      { clock: new MockClock({ autojumpThreshold: 0 }) },
+    );
+    expect(got).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("with a buffer, a consumer woken by a send resumes after the producer's next send: the pair then runs without waiting", async () => {
+    // Consumer first: it waits for the first item. Had it resumed before the
+    // producer's next step, it would find the buffer empty and wait for
+    // every item; resuming after it, it finds the next item buffered.
+    for (const size of [1, 100, Infinity]) {
+      let handedToWaiting = 0;
+      const got: number[] = [];
+      await run((cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          const [send, receive] = createMemoryObjectStream<number>(size);
+          tg.startSoon(async (cx) => {
+            for await (const n of receive.iterate(cx)) got.push(n);
+          });
+          tg.startSoon(async (cx) => {
+            for (let i = 0; i < 50; i++) {
+              if (send.statistics().tasksWaitingReceive > 0) handedToWaiting++;
+              await send.send(cx, i);
+            }
+            send.close();
+          });
+        }),
+      );
+      expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(handedToWaiting).toBe(1);
+    }
+  });
+
   it("rejects bad buffer sizes", () => {
     expect(() => createMemoryObjectStream(-1)).toThrow(RangeError);
     expect(() => createMemoryObjectStream(1.5)).toThrow(/maxBufferSize must be a whole number >= 0 or Infinity, got 1.5/);

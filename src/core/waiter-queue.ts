@@ -79,6 +79,16 @@ export class QueuedWaiter<T = void> extends Waiter<T> {
   protected override onCancel(): void {
     this.queue?.remove(this);
   }
+
+  /**
+   * Wakes the waiter with `value` as `wake` does (it settles now), but its
+   * task resumes a few microtask turns later, after the waker's next step:
+   * a channel with a buffer wakes its receivers so, which lets a producer
+   * run ahead into the buffer instead of the consumer parking for every item.
+   */
+  wakeSoon(value: T): boolean {
+    return this.wake(Promise.resolve(value) as unknown as T);
+  }
 }
 
 /** FIFO of {@link QueuedWaiter}s, an intrusive doubly linked list. @internal */

@@ -29,14 +29,20 @@
  * yield (they only reject with `Cancelled` in a cancelled scope), which
  * keeps a producer/consumer pair fast; a task that only ever sends into a
  * buffer with room should `await cx.checkpoint()` now and then to let
- * others run.
+ * others run. With a buffer, a receiver woken by a `send` gets its item at
+ * once but resumes a few microtask turns later, after the sender's next
+ * step (see channel.ts), so a fast producer and consumer settle into taking
+ * turns through the buffer without waiting.
  *
  * Costs: a `send` or `receive` that need not wait is O(1) and allocates
  * no waiter: a `send` returns the shared resolved promise, a `receive` one
- * resolved promise holding the item; one that waits allocates its waiter and
- * the promise it parks on. A step of `iterate(cx)` costs what a `receive`
- * does plus its `{ done, value }` result: it is not an async generator
- * (which cost five more promises and an await per item).
+ * resolved promise holding the item; one that waits allocates the promise it
+ * parks on, and its waiter only when the channel has no spare one (see
+ * channel.ts). Both do what `block` (waiter-queue.ts) does inline, when not
+ * cancelled and not instrumented. A step of `iterate(cx)` costs what a
+ * `receive` does plus its `{ done, value }` result (the iterator keeps its
+ * own spare waiter): it is not an async generator (which cost five more
+ * promises and an await per item).
  *
  * @module
  */
@@ -102,11 +108,8 @@ const NEXT: BlockingOp<StreamState<unknown>, StreamIterator<unknown>, IteratorRe
     }
     return MUST_WAIT;
   },
-  enqueue(state, _cx, iterator) {
-    const waiter = new NextWaiter(iterator);
-    state.receivers.push(waiter);
-    return waiter as Waiter<unknown> as Waiter<IteratorResult<unknown, undefined>>;
-  },
+  enqueue: (state, _cx, iterator) =>
+    iterator.waitToReceive(state) as Waiter<unknown> as Waiter<IteratorResult<unknown, undefined>>,
 };
 
 /**
@@ -121,8 +124,18 @@ class NextWaiter<T> extends QueuedWaiter<T> {
     super();
   }
 
+  /** Only the channel wakes it (`offer`), after which it is in no queue and no scope: the iterator keeps it for its next step. */
   override wake(item: T): boolean {
-    return super.wake({ done: false, value: item } as IteratorResult<T, undefined> as T);
+    if (!super.wake({ done: false, value: item } as IteratorResult<T, undefined> as T)) return false;
+    this.iterator.spare = this;
+    return true;
+  }
+
+  override wakeSoon(item: T): boolean {
+    const result = Promise.resolve({ done: false, value: item } as IteratorResult<T, undefined>);
+    if (!super.wake(result as unknown as T)) return false;
+    this.iterator.spare = this;
+    return true;
   }
 
   override fail(error: unknown): boolean {
@@ -146,6 +159,8 @@ class NextWaiter<T> extends QueuedWaiter<T> {
  */
 class StreamIterator<T> implements AsyncIterableIterator<T, undefined> {
   finished = false;
+  /** A step's waiter the channel woke, parked again by the next step that waits. */
+  spare: NextWaiter<T> | null = null;
 
   constructor(
     readonly stream: MemoryObjectReceiveStream<T>,
@@ -155,6 +170,15 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined> {
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.finished) return Promise.resolve(END);
     return this.stream._next(this);
+  }
+
+  /** Queues a waiter for one step in the channel's line of receivers (the caller parks it at once). */
+  waitToReceive(state: StreamState<T>): NextWaiter<T> {
+    let waiter = this.spare;
+    if (waiter === null) waiter = new NextWaiter(this);
+    else this.spare = null;
+    state.receivers.push(waiter);
+    return waiter;
   }
 
   return(): Promise<IteratorResult<T, undefined>> {
@@ -274,9 +298,14 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
     checkContext(cx, "MemoryObjectSendStream.send");
     if (this.closed) throw new ClosedResourceError("this send stream is closed");
     const state = this._state;
-    // The fast path of `block`, inlined (no op call, no try): not cancelled,
-    // and the item accepted at once. Otherwise `block` does it all again.
-    if (cx.cancelScope._origin === null && state.openReceive !== 0 && state.offer(item)) return RESOLVED;
+    // What `block` would do, inlined (no op call, no try) when not
+    // cancelled, not broken, and not instrumented: the item accepted at
+    // once, or the sender parked. Otherwise `block` does it all again.
+    const scope = cx.cancelScope;
+    if (scope._origin === null && state.openReceive !== 0) {
+      if (state.offer(item)) return RESOLVED;
+      if (cx._task.runner.instruments === null) return state.waitToSend(item).park(scope);
+    }
     return block(SEND as BlockingOp<StreamState<T>, T, void>, state, cx, item);
   }
 
@@ -358,8 +387,13 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
     checkContext(cx, "MemoryObjectReceiveStream.receive");
     if (this.closed) throw new ClosedResourceError("this receive stream is closed");
     const state = this._state;
-    // The fast path of `block`, inlined: not cancelled, and an item ready.
-    if (cx.cancelScope._origin === null && state.ready()) return Promise.resolve(state.take());
+    // What `block` would do, inlined, when not cancelled and not
+    // instrumented: an item taken at once, or the receiver parked.
+    const scope = cx.cancelScope;
+    if (scope._origin === null) {
+      if (state.ready()) return Promise.resolve(state.take());
+      if (state.openSend !== 0 && cx._task.runner.instruments === null) return state.waitToReceive().park(scope);
+    }
     return block(RECEIVE as BlockingOp<StreamState<T>, void, T>, state, cx, undefined);
   }
 
@@ -405,10 +439,19 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
       return Promise.reject(new ClosedResourceError("this receive stream is closed"));
     }
     const cx = iterator.cx;
-    if (cx.cancelScope._origin !== null) iterator.finished = true;
+    const state = this._state;
+    // What `block` would do, inlined, when not cancelled and not instrumented.
+    const scope = cx.cancelScope;
+    if (scope._origin !== null) iterator.finished = true;
+    else {
+      if (state.ready()) return Promise.resolve({ done: false, value: state.take() });
+      if (state.openSend !== 0 && cx._task.runner.instruments === null) {
+        return iterator.waitToReceive(state).park(scope) as Promise<unknown> as Promise<IteratorResult<T, undefined>>;
+      }
+    }
     return block(
       NEXT as BlockingOp<StreamState<T>, StreamIterator<T>, IteratorResult<T, undefined>>,
-      this._state,
+      state,
       cx,
       iterator,
     );
