@@ -88,8 +88,7 @@
  * and its message; its arguments array is the caller's own; no timer and no
  * task unless functions are exposed (then one task group); a call that has
  * to wait for a worker also a queue waiter (and the pool arms its one growth
- * timer). An idle worker is unref'd (`setIdle`) one macrotask after it went
- * idle if it still is, so back-to-back calls do not ref and unref it each. Up
+ * timer). Up
  * to `maxWorkers` workers are in the pool; retired workers still finishing
  * calls are outside that count, so while an overdue call waits for its
  * siblings the pool may run one more worker than the cap. Terminating a
@@ -205,8 +204,6 @@ class PooledWorker {
   busySince = 0;
   /** How many queued calls it takes when it frees up: doubled while its calls finish within GROW_DELAY, else 1. */
   quota = 1;
-  /** Whether `port.setIdle(false)` is in force (a new worker is); idle workers are unref'd a macrotask after they go idle. */
-  reffed = true;
   /** How it ended, once `dead`. */
   endError: WorkerCrashedError | null = null;
   readonly calls = new Map<number, CallWaiter>();
@@ -407,17 +404,6 @@ export class WorkerPool implements TimerEntry {
   progress = 0;
   /** The growth check: due GROW_DELAY after calls started waiting (see `grow`). */
   private readonly growth: TimerEntry = { deadline: Infinity, heapIndex: -1, timerSeq: 0, onTimer: () => this.grow() };
-  /** An unref of idle workers is queued (one macrotask later). */
-  private unrefQueued = false;
-  private readonly unrefIdle = (): void => {
-    this.unrefQueued = false;
-    for (const w of this.idle) {
-      if (w.reffed && !w.dead) {
-        w.reffed = false;
-        w.port.setIdle?.(true);
-      }
-    }
-  };
 
   constructor(
     readonly runner: Runner,
@@ -476,10 +462,7 @@ export class WorkerPool implements TimerEntry {
   private pick(): PooledWorker | null {
     let worker = this.idle.pop();
     if (worker !== undefined) {
-      if (!worker.reffed) {
-        worker.reffed = true;
-        worker.port.setIdle?.(false);
-      }
+      worker.port.setIdle?.(false);
     } else if (this.all.size >= this.maxWorkers) {
       worker = this.leastBusy();
     } else if (this.all.size > 0) {
@@ -573,13 +556,9 @@ export class WorkerPool implements TimerEntry {
       this.handOut(worker, now);
       return;
     }
+    worker.port.setIdle?.(true);
     worker.idleSince = now;
     this.idle.push(worker);
-    // Unref'd a macrotask later, if still idle: back-to-back calls do not pay a ref and an unref each.
-    if (worker.reffed && worker.port.setIdle !== undefined && !this.unrefQueued) {
-      this.unrefQueued = true;
-      this.runner.adapter.yieldMacrotask(this.unrefIdle);
-    }
     this.idleTimeout = idleTimeout;
     if (this.heapIndex < 0) {
       this.deadline = worker.idleSince + idleTimeout;
