@@ -24,14 +24,18 @@
  * otherwise, below the cap, the call waits in the pool's queue. A worker that
  * frees up takes the oldest waiting calls: one, or twice as many as last
  * time if its calls took less than GROW_DELAY (10 ms), so a burst of trivial
- * calls is served by the workers already there in a few round trips. When
- * calls have waited and no worker has freed up (or finished loading) for
- * GROW_DELAY, the pool starts a worker for each waiting call, up to the cap
- * (past it they share the least busy). While the pool's only workers are
- * still loading it does not grow: they take the calls when ready. So 100
- * sequential or 32 simultaneous trivial calls run on one worker on any
- * machine, and 8 calls that each take a while get 8 workers, GROW_DELAY
- * (plus the first worker's load) later than if each had started its own.
+ * calls is served by the workers already there in a few round trips; a worker
+ * that answers a call within GROW_DELAY of its last hand-out takes more at
+ * once, without waiting to be idle, so its pipeline stays full. If calls
+ * are still waiting at the growth check, GROW_DELAY after a call had to wait
+ * (one check at a time), the workers have not kept up: the pool starts a worker for each waiting call,
+ * up to the cap (past it they share the least busy). While the pool's only
+ * workers are still loading, and for GROW_DELAY after one is ready, it does
+ * not grow: they take the calls first. So 100 sequential or 32 simultaneous
+ * trivial calls run on one worker on any machine, while 8 calls that each
+ * take a while, or a steady load one worker cannot keep up with, get more
+ * workers GROW_DELAY (plus the first worker's load) later than if each call
+ * had started its own.
  *
  * A call's life: take a limiter token, check out a worker (idle, new, or the
  * least busy) and wait until its module is loaded, post `call`, wait for the
@@ -244,7 +248,7 @@ class PooledWorker {
         this.loaded = !this.dead;
         this.settleReady(undefined);
         // Loading is not slowness: the calls it takes count from now.
-        this.busySince = this.pool.progress = this.pool.runner.clock.now();
+        this.busySince = this.pool.lastReady = this.pool.runner.clock.now();
         break;
       case "initFailed":
         this.settleReady(deserializeError(message.error));
@@ -400,8 +404,8 @@ export class WorkerPool implements TimerEntry {
   private readonly maxWorkers: number;
   /** Calls waiting for a worker, oldest first (see `pick`). */
   private readonly queue: QueuedCall[] = [];
-  /** When a worker last freed up for queued calls or finished loading (adapter clock). */
-  progress = 0;
+  /** When a worker last finished loading (adapter clock). */
+  lastReady = 0;
   /** The growth check: due GROW_DELAY after calls started waiting (see `grow`). */
   private readonly growth: TimerEntry = { deadline: Infinity, heapIndex: -1, timerSeq: 0, onTimer: () => this.grow() };
 
@@ -505,7 +509,7 @@ export class WorkerPool implements TimerEntry {
   /** Hands `worker` (just freed up) queued calls: its quota, doubled if its last calls took less than GROW_DELAY. */
   private handOut(worker: PooledWorker, now: number): void {
     worker.quota = now - worker.busySince < GROW_DELAY ? Math.min(worker.quota * 2, 1 << 20) : 1;
-    worker.busySince = this.progress = now;
+    worker.busySince = now;
     for (let n = Math.min(worker.quota, this.queue.length); n > 0; n--) {
       worker.active++;
       this.queue.shift()!.wake(worker);
@@ -513,19 +517,20 @@ export class WorkerPool implements TimerEntry {
   }
 
   /**
-   * The growth check: calls have waited, and no worker has freed up (or
-   * finished loading) for GROW_DELAY: every busy worker is busy for longer
-   * than calls take, so start a worker for each waiting call (up to
-   * `maxWorkers`; past it they share the least busy). Not while the pool's
-   * only workers are still loading: they will take the calls when ready.
+   * The growth check, GROW_DELAY after a call had to wait (armed by `wait`
+   * when no check is due): calls are still waiting, so the workers there have not kept up
+   * for GROW_DELAY (a burst of trivial calls is gone by then); start a
+   * worker for each waiting call (up to `maxWorkers`; past it they share the
+   * least busy). Not while the pool's only workers are still loading, nor
+   * within GROW_DELAY of one finishing: they take the calls first.
    */
   private grow(): void {
     if (this.queue.length === 0) return;
     const now = this.runner.clock.now();
     let loading = this.all.size > 0;
     for (const w of this.all) if (w.loaded) loading = false;
-    if (loading || now - this.progress < GROW_DELAY) {
-      this.growth.deadline = Math.max(now, this.progress) + GROW_DELAY;
+    if (loading || now - this.lastReady < GROW_DELAY) {
+      this.growth.deadline = Math.max(now, this.lastReady) + GROW_DELAY;
       this.runner.timers.schedule(this.growth);
       return;
     }
@@ -550,7 +555,14 @@ export class WorkerPool implements TimerEntry {
       if (worker.active === worker.overdue) void this.terminate(worker);
       return;
     }
-    if (worker.active > 0) return;
+    if (worker.active > 0) {
+      // Answering within GROW_DELAY of its last hand-out, it takes waiting calls at once: its pipeline stays full.
+      if (this.queue.length > 0 && worker.loaded) {
+        const now = this.runner.clock.now();
+        if (now - worker.busySince < GROW_DELAY) this.handOut(worker, now);
+      }
+      return;
+    }
     const now = this.runner.clock.now();
     if (this.queue.length > 0) {
       this.handOut(worker, now);
