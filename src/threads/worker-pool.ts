@@ -17,7 +17,9 @@
  *
  * Workers are capped at the hardware concurrency; calls beyond that share
  * the least busy worker (worker functions are async, so one worker serves
- * several calls at once, as tinypool's `concurrentTasksPerWorker` does).
+ * several calls at once, as tinypool's `concurrentTasksPerWorker` does). With
+ * the default limiter (as many tokens as workers) calls never share a
+ * worker; a wider limiter pipelines calls instead of starting more workers.
  *
  * Growth: a pool starts workers only for calls that keep the others busy.
  * A call takes an idle worker; the first call of an empty pool starts one;
@@ -26,7 +28,9 @@
  * time if its calls took less than GROW_DELAY (10 ms), so a burst of trivial
  * calls is served by the workers already there in a few round trips; a worker
  * that answers a call within GROW_DELAY of its last hand-out takes more at
- * once, without waiting to be idle, so its pipeline stays full. If calls
+ * once, without waiting to be idle, so its pipeline stays full. Only calls
+ * made with a limiter of the caller's share a busy worker so: with the
+ * pool's own limiter a worker runs one call at a time, as before. If calls
  * are still waiting at the growth check, GROW_DELAY after a call had to wait
  * (one check at a time), the workers have not kept up: the pool starts a worker for each waiting call,
  * up to the cap (past it they share the least busy). While the pool's only
@@ -168,7 +172,11 @@ const GROW_DELAY = 10;
 
 /** A call waiting for a worker (none idle, the pool below its cap): woken with the worker it is handed. */
 class QueuedCall extends Waiter<PooledWorker> {
-  constructor(private readonly queue: QueuedCall[]) {
+  constructor(
+    private readonly queue: QueuedCall[],
+    /** It may share a busy worker: its limiter is the caller's (with the pool's own, calls never share one). */
+    readonly shares: boolean,
+  ) {
     super();
   }
   protected override onCancel(): void {
@@ -427,7 +435,7 @@ export class WorkerPool implements TimerEntry {
     const call = new CallWaiter();
     await limiter.acquireOnBehalfOf(cx, call);
     try {
-      const worker = this.pick() ?? (await this.wait(cx));
+      const worker = this.pick() ?? (await this.wait(cx, options.limiter !== undefined));
       if (!worker.loaded) await this.whenLoaded(cx, worker, options);
       try {
         if (worker.endError !== null) throw worker.endError;
@@ -496,8 +504,8 @@ export class WorkerPool implements TimerEntry {
   }
 
   /** Queues the call until a worker frees up (`checkin`) or the pool grows (`grow`); returns the worker it is handed (counted active). */
-  private wait(cx: Context): Promise<PooledWorker> {
-    const waiter = new QueuedCall(this.queue);
+  private wait(cx: Context, shares: boolean): Promise<PooledWorker> {
+    const waiter = new QueuedCall(this.queue, shares);
     this.queue.push(waiter);
     if (this.growth.heapIndex < 0) {
       this.growth.deadline = this.runner.clock.now() + GROW_DELAY;
@@ -511,6 +519,7 @@ export class WorkerPool implements TimerEntry {
     worker.quota = now - worker.busySince < GROW_DELAY ? Math.min(worker.quota * 2, 1 << 20) : 1;
     worker.busySince = now;
     for (let n = Math.min(worker.quota, this.queue.length); n > 0; n--) {
+      if (worker.active > 0 && !this.queue[0]!.shares) break; // with the pool's own limiter, one call per worker
       worker.active++;
       this.queue.shift()!.wake(worker);
     }
