@@ -320,6 +320,27 @@ describe("toThread", () => {
 // deterministically: one worker shared by every call (a cap of 1 and a wide
 // limiter), a module that loads slowly, a function that ignores cancellation.
 describe("toThread worker pool", () => {
+  it("starts workers only for calls that keep the others busy: trivial calls share one, busy ones get one each", async () => {
+    const { adapter, counts } = countingAdapter(8);
+    await run(
+      async (cx) => {
+        for (let i = 0; i < 100; i++) expect(await toThread(cx, math, "add", i, 1)).toBe(i + 1);
+        expect(counts.spawned).toBe(1);
+        // 32 trivial calls at once: the one worker answers them long before another could start.
+        const wide = math.with({ limiter: new CapacityLimiter(32) });
+        const sums = await skein.gather(cx, Array.from({ length: 32 }, (_, i) => (cx: Context) => toThread(cx, wide, "add", i, 1)));
+        expect(sums).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
+        expect(counts.spawned).toBe(1);
+        // 8 calls that each keep a worker busy: the pool grows to one worker per call.
+        const slept = await skein.gather(cx, Array.from({ length: 8 }, (_, i) => (cx: Context) => toThread(cx, math, "sleepThen", 300, i)));
+        expect(slept).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+        expect(counts.spawned).toBe(8);
+      },
+      { adapter },
+    );
+    expect(counts.terminated).toBe(8);
+  });
+
   it("a call cancelled while its worker loads the module does not harm a call sharing that worker", async () => {
     const { adapter, counts } = countingAdapter(1);
     const shared = slow.with({ limiter: new CapacityLimiter(4) });

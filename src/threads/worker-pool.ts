@@ -21,6 +21,26 @@
  * the default limiter (as many tokens as workers) calls never share a
  * worker; a wider limiter pipelines calls instead of starting more workers.
  *
+ * Growth: a pool starts workers only for calls that keep the others busy.
+ * A call takes an idle worker; the first call of an empty pool starts one;
+ * otherwise, below the cap, the call waits in the pool's queue. A worker that
+ * frees up takes the oldest waiting calls: one, or twice as many as last
+ * time if its calls took less than GROW_DELAY (10 ms), so a burst of trivial
+ * calls is served by the workers already there in a few round trips; a worker
+ * that answers a call within GROW_DELAY of its last hand-out takes more at
+ * once, without waiting to be idle, so its pipeline stays full. Only calls
+ * made with a limiter of the caller's share a busy worker so: with the
+ * pool's own limiter a worker runs one call at a time, as before. If calls
+ * are still waiting at the growth check, GROW_DELAY after a call had to wait
+ * (one check at a time), the workers have not kept up: the pool starts a worker for each waiting call,
+ * up to the cap (past it they share the least busy). While the pool's only
+ * workers are still loading, and for GROW_DELAY after one is ready, it does
+ * not grow: they take the calls first. So 100 sequential or 32 simultaneous
+ * trivial calls run on one worker on any machine, while 8 calls that each
+ * take a while, or a steady load one worker cannot keep up with, get more
+ * workers GROW_DELAY (plus the first worker's load) later than if each call
+ * had started its own.
+ *
  * A call's life: take a limiter token, check out a worker (idle, new, or the
  * least busy) and wait until its module is loaded, post `call`, wait for the
  * result, check the worker back in. If the caller's scope is cancelled, post
@@ -74,7 +94,9 @@
  *
  * Costs: a call allocates its waiter (which is also its limiter borrower)
  * and its message; its arguments array is the caller's own; no timer and no
- * task unless functions are exposed (then one task group). Up
+ * task unless functions are exposed (then one task group); a call that has
+ * to wait for a worker also a queue waiter (and the pool arms its one growth
+ * timer). Up
  * to `maxWorkers` workers are in the pool; retired workers still finishing
  * calls are outside that count, so while an overdue call waits for its
  * siblings the pool may run one more worker than the cap. Terminating a
@@ -141,6 +163,28 @@ export interface CallOptions {
   expose?: Exposed;
 }
 
+/**
+ * How long calls wait for a busy worker to free up before the pool starts
+ * more workers for them (ms): far longer than a trivial call's round trip
+ * (tens of µs), far shorter than starting a worker (tens of ms).
+ */
+const GROW_DELAY = 10;
+
+/** A call waiting for a worker (none idle, the pool below its cap): woken with the worker it is handed. */
+class QueuedCall extends Waiter<PooledWorker> {
+  constructor(
+    private readonly queue: QueuedCall[],
+    /** It may share a busy worker: its limiter is the caller's (with the pool's own, calls never share one). */
+    readonly shares: boolean,
+  ) {
+    super();
+  }
+  protected override onCancel(): void {
+    const i = this.queue.indexOf(this);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+}
+
 /** One call on a worker: woken with its result, failed with its error. */
 class CallWaiter extends Waiter<unknown> {
   /** After the caller was cancelled: woken when the function has stopped (answered, or the worker ended). */
@@ -168,6 +212,10 @@ class PooledWorker {
   overdue = 0;
   /** When it was last checked in (adapter clock). */
   idleSince = 0;
+  /** When it last went from idle to busy, or was last handed queued calls (adapter clock). */
+  busySince = 0;
+  /** How many queued calls it takes when it frees up: doubled while its calls finish within GROW_DELAY, else 1. */
+  quota = 1;
   /** How it ended, once `dead`. */
   endError: WorkerCrashedError | null = null;
   readonly calls = new Map<number, CallWaiter>();
@@ -207,6 +255,8 @@ class PooledWorker {
       case "ready":
         this.loaded = !this.dead;
         this.settleReady(undefined);
+        // Loading is not slowness: the calls it takes count from now.
+        this.busySince = this.pool.lastReady = this.pool.runner.clock.now();
         break;
       case "initFailed":
         this.settleReady(deserializeError(message.error));
@@ -360,6 +410,12 @@ export class WorkerPool implements TimerEntry {
   timerSeq = 0;
 
   private readonly maxWorkers: number;
+  /** Calls waiting for a worker, oldest first (see `pick`). */
+  private readonly queue: QueuedCall[] = [];
+  /** When a worker last finished loading (adapter clock). */
+  lastReady = 0;
+  /** The growth check: due GROW_DELAY after calls started waiting (see `grow`). */
+  private readonly growth: TimerEntry = { deadline: Infinity, heapIndex: -1, timerSeq: 0, onTimer: () => this.grow() };
 
   constructor(
     readonly runner: Runner,
@@ -379,7 +435,7 @@ export class WorkerPool implements TimerEntry {
     const call = new CallWaiter();
     await limiter.acquireOnBehalfOf(cx, call);
     try {
-      const worker = this.pick();
+      const worker = this.pick() ?? (await this.wait(cx, options.limiter !== undefined));
       if (!worker.loaded) await this.whenLoaded(cx, worker, options);
       try {
         if (worker.endError !== null) throw worker.endError;
@@ -409,27 +465,95 @@ export class WorkerPool implements TimerEntry {
   }
 
   /**
-   * A worker for one more call, counted as active: an idle one, else a new
-   * one while the pool has fewer than `maxWorkers`, else the least busy.
+   * A worker for one more call, counted as active: an idle one; else the
+   * first worker of an empty pool; else, in a full pool (`maxWorkers`), the
+   * least busy; else `null`: the call waits (`wait`) for a worker to free up
+   * or for the pool to grow (`grow`). So trivial calls never start workers
+   * they do not need, and calls that keep workers busy start one each.
    */
-  private pick(): PooledWorker {
+  private pick(): PooledWorker | null {
     let worker = this.idle.pop();
     if (worker !== undefined) {
       worker.port.setIdle?.(false);
     } else if (this.all.size >= this.maxWorkers) {
-      for (const w of this.all) if (worker === undefined || w.active < worker.active) worker = w;
+      worker = this.leastBusy();
+    } else if (this.all.size > 0) {
+      return null;
+    } else {
+      worker = this.spawn();
     }
-    if (worker === undefined) {
-      const workers = this.kind.support;
-      if (workers === undefined) {
-        throw new UnsupportedError(`${this.kind.call}: the ${this.runner.adapter.name} adapter has no ${this.kind.plural}`);
-      }
-      worker = new PooledWorker(this, workers.spawn());
-      this.all.add(worker);
-      this.live.add(worker);
-    }
-    worker.active++;
+    if (worker.active++ === 0) worker.busySince = this.runner.clock.now();
     return worker;
+  }
+
+  private leastBusy(): PooledWorker {
+    let worker: PooledWorker | undefined;
+    for (const w of this.all) if (worker === undefined || w.active < worker.active) worker = w;
+    return worker!;
+  }
+
+  private spawn(): PooledWorker {
+    const workers = this.kind.support;
+    if (workers === undefined) {
+      throw new UnsupportedError(`${this.kind.call}: the ${this.runner.adapter.name} adapter has no ${this.kind.plural}`);
+    }
+    const worker = new PooledWorker(this, workers.spawn());
+    this.all.add(worker);
+    this.live.add(worker);
+    return worker;
+  }
+
+  /** Queues the call until a worker frees up (`checkin`) or the pool grows (`grow`); returns the worker it is handed (counted active). */
+  private wait(cx: Context, shares: boolean): Promise<PooledWorker> {
+    const waiter = new QueuedCall(this.queue, shares);
+    this.queue.push(waiter);
+    if (this.growth.heapIndex < 0) {
+      this.growth.deadline = this.runner.clock.now() + GROW_DELAY;
+      this.runner.timers.schedule(this.growth);
+    }
+    return waiter.park(cx.cancelScope);
+  }
+
+  /** Hands `worker` (just freed up) queued calls: its quota, doubled if its last calls took less than GROW_DELAY. */
+  private handOut(worker: PooledWorker, now: number): void {
+    worker.quota = now - worker.busySince < GROW_DELAY ? Math.min(worker.quota * 2, 1 << 20) : 1;
+    worker.busySince = now;
+    for (let n = Math.min(worker.quota, this.queue.length); n > 0; n--) {
+      if (worker.active > 0 && !this.queue[0]!.shares) break; // with the pool's own limiter, one call per worker
+      worker.active++;
+      this.queue.shift()!.wake(worker);
+    }
+  }
+
+  /**
+   * The growth check, GROW_DELAY after a call had to wait (armed by `wait`
+   * when no check is due): calls are still waiting, so the workers there have not kept up
+   * for GROW_DELAY (a burst of trivial calls is gone by then); start a
+   * worker for each waiting call (up to `maxWorkers`; past it they share the
+   * least busy). Not while the pool's only workers are still loading, nor
+   * within GROW_DELAY of one finishing: they take the calls first.
+   */
+  private grow(): void {
+    if (this.queue.length === 0) return;
+    const now = this.runner.clock.now();
+    let loading = this.all.size > 0;
+    for (const w of this.all) if (w.loaded) loading = false;
+    if (loading || now - this.lastReady < GROW_DELAY) {
+      this.growth.deadline = Math.max(now, this.lastReady) + GROW_DELAY;
+      this.runner.timers.schedule(this.growth);
+      return;
+    }
+    while (this.queue.length > 0) {
+      let worker: PooledWorker;
+      try {
+        worker = this.all.size < this.maxWorkers ? this.spawn() : this.leastBusy();
+      } catch (error) {
+        for (const q of this.queue.splice(0)) q.fail(error);
+        return;
+      }
+      if (worker.active++ === 0) worker.busySince = now;
+      this.queue.shift()!.wake(worker);
+    }
   }
 
   /** Ends one checkout: an idle pool worker waits for reuse; a retired one may now be terminated. */
@@ -440,9 +564,21 @@ export class WorkerPool implements TimerEntry {
       if (worker.active === worker.overdue) void this.terminate(worker);
       return;
     }
-    if (worker.active > 0) return;
+    if (worker.active > 0) {
+      // Answering within GROW_DELAY of its last hand-out, it takes waiting calls at once: its pipeline stays full.
+      if (this.queue.length > 0 && worker.loaded) {
+        const now = this.runner.clock.now();
+        if (now - worker.busySince < GROW_DELAY) this.handOut(worker, now);
+      }
+      return;
+    }
+    const now = this.runner.clock.now();
+    if (this.queue.length > 0) {
+      this.handOut(worker, now);
+      return;
+    }
     worker.port.setIdle?.(true);
-    worker.idleSince = this.runner.clock.now();
+    worker.idleSince = now;
     this.idle.push(worker);
     this.idleTimeout = idleTimeout;
     if (this.heapIndex < 0) {
@@ -544,6 +680,7 @@ export class WorkerPool implements TimerEntry {
   /** Terminates every worker still alive, in the pool or retired (end of the run). */
   async close(): Promise<void> {
     this.runner.timers.remove(this);
+    this.runner.timers.remove(this.growth);
     await Promise.all([...this.live].map((w) => this.terminate(w)));
   }
 }
