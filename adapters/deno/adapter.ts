@@ -56,4 +56,5 @@ export const denoAdapter: Adapter = {
   processes: denoProcesses,
   signals: denoSignals,
   tls: denoTls,
+  _boundHandlers: true, // V8: bound functions are the cheaper way to follow a task body (see Adapter)
 };

@@ -56,4 +56,5 @@ export const nodeAdapter: Adapter = {
   processes: nodeProcesses,
   signals: nodeSignals,
   tls: nodeStyleTls,
+  _boundHandlers: true, // V8: bound functions are the cheaper way to follow a task body (see Adapter)
 };

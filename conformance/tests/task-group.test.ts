@@ -1,6 +1,6 @@
 // Task groups: concurrency, waiting, errors, start/started.
 import { describe, expect, it } from "vitest";
-import { Cancelled, ClosedResourceError, run, TaskGroupError, UsageError, type TaskGroup } from "skein";
+import { Cancelled, ClosedResourceError, run, TaskGroupError, UsageError, type Context, type TaskGroup, type TaskHandle } from "skein";
 
 describe("task groups", () => {
   it("runs children concurrently and waits for all of them", async () => {
@@ -38,6 +38,27 @@ describe("task groups", () => {
       }),
     );
     expect(seen).toEqual(["task", 1, "x", "named"]);
+  });
+
+  it("names a task after its function unless given a name, also once it has ended", async () => {
+    const seen: string[] = [];
+    let handle: TaskHandle<void> | undefined;
+    async function fetchPage(cx: Context): Promise<void> {
+      seen.push(cx.taskName);
+    }
+    const worker = async (cx: Context): Promise<void> => void seen.push(cx.taskName);
+    await run((cx) =>
+      cx.taskGroup(async (tg) => {
+        tg.startSoon(fetchPage);
+        tg.startSoon(worker);
+        tg.startSoon(fetchPage.bind(null));
+        tg.startSoon({ name: "" }, fetchPage);
+        handle = tg.createTask(fetchPage);
+      }),
+    );
+    expect(seen).toEqual(["fetchPage", "worker", "bound fetchPage", "", "fetchPage"]);
+    expect(handle!.status).toBe("finished");
+    expect(handle!.name).toBe("fetchPage");
   });
 
   it("a failing child cancels siblings and the body; finally blocks run; the error surfaces once, unwrapped", async () => {

@@ -109,8 +109,12 @@ export class Runner implements ClockRun {
     if (instruments !== null) instruments.settled();
   };
 
+  /** Follow task bodies with bound functions rather than closures (see {@link Adapter._boundHandlers}). */
+  readonly boundHandlers: boolean;
+
   constructor(adapter: Adapter, clock: Clock = adapter) {
     this.adapter = adapter;
+    this.boundHandlers = adapter._boundHandlers === true;
     this.clock = clock;
     this.timers = new TimerQueue(adapter, clock);
   }

@@ -362,7 +362,8 @@ export class TaskGroup {
     if (!this._open) {
       throw new ClosedResourceError("this task group has closed; no new tasks can be started in it");
     }
-    const task = this._owner.child(name ?? (fn.name || "task"), scope);
+    // The function, not `fn.name`: read only if the name is asked for (see Task).
+    const task = this._owner.child(name ?? fn, scope);
     task.fn = fn as Task["fn"];
     task.args = args;
     return task;

@@ -60,14 +60,28 @@ export interface ExitHook {
 const resolvePromise: (value: unknown) => Promise<unknown> = Promise.resolve.bind(Promise);
 
 /**
- * Reports the end of `task` once `result` settles. A function of its own so
- * the two handlers' closure context holds the task and nothing else.
+ * Reports the end of `task` once `result` settles, through two closures.
+ * A function of its own so the two handlers' closure context holds the task
+ * and nothing else.
  */
-function followResult(task: Task, result: unknown): Promise<void> {
-  return resolvePromise(result).then(
+function followWithClosures(task: Task, result: unknown): void {
+  void resolvePromise(result).then(
     (value) => task.end(false, value),
     (error) => task.end(true, error),
   );
+}
+
+/** Reports the end of `task` once `result` settles, through two bound functions. */
+function followWithBound(task: Task, result: unknown): void {
+  void resolvePromise(result).then(endFulfilled.bind(task), endRejected.bind(task));
+}
+
+function endFulfilled(this: Task, value: unknown): void {
+  this.end(false, value);
+}
+
+function endRejected(this: Task, error: unknown): void {
+  this.end(true, error);
 }
 
 /** `fn` of a task whose body has ended (never called). */
@@ -89,7 +103,13 @@ class TaskRare {
 
 /** A task, which is also the root context of its body. @internal */
 export class Task extends Context {
-  readonly name: string;
+  /**
+   * The task's name, or its function when it has no name of its own: the
+   * name is then read from the function when asked for (`fn.name` is an
+   * accessor on V8 that costs about as much as the rest of a spawn: 150 to
+   * 200 ns).
+   */
+  private label: string | { readonly name: unknown };
   owner: TaskOwner | null = null;
   /**
    * The body: the function until it begins, null while it runs, `ENDED`
@@ -105,10 +125,18 @@ export class Task extends Context {
    * `createTask` and `start`, which make it) right after, before anything
    * reads `runner`.
    */
-  constructor(_runner: Runner, name: string, vars: VarMap | null, scope: CancelScope) {
+  constructor(_runner: Runner, name: string | { readonly name: unknown }, vars: VarMap | null, scope: CancelScope) {
     super(null, scope);
-    this.name = name;
+    this.label = name;
     if (vars !== null) this.vars = vars;
+  }
+
+  /** The task's name: the one it was given, else its function's name, else `"task"`. */
+  get name(): string {
+    const label = this.label;
+    if (typeof label === "string") return label;
+    const name = label.name;
+    return typeof name === "string" && name !== "" ? name : "task";
   }
 
   private get rareFields(): TaskRare {
@@ -154,8 +182,11 @@ export class Task extends Context {
     return this.cancelScope._runner!;
   }
 
-  /** A new task of the same run that inherits this task's context variables. */
-  child(name: string, scope: CancelScope): Task {
+  /**
+   * A new task of the same run that inherits this task's context variables;
+   * `name` is its name, or its function (named after it).
+   */
+  child(name: string | { readonly name: unknown }, scope: CancelScope): Task {
     return new Task(this.runner, name, this.vars, scope);
   }
 
@@ -186,14 +217,15 @@ export class Task extends Context {
    * Runs the task's function and reports the outcome. Called by the runner.
    *
    * No async frame: `fn` is called here and its result followed with one
-   * `then` whose two handlers are arrow functions sharing one closure
-   * context that holds the task. This keeps what `await fn(cx)` in an async
-   * wrapper did, with fewer bytes per blocked task: a synchronous throw ends
-   * the task at once (inside `begin`); any other result, a value, a promise
-   * or a foreign thenable, goes through `Promise.resolve` exactly as `await`
-   * would, so the end is reported after the same number of microtasks.
-   * (Bound methods are 56 bytes smaller on V8 but 80 bytes larger on
-   * JavaScriptCore, where a blocked task is cheapest: closures it is.)
+   * `then` whose two handlers hold the task. This keeps what `await fn(cx)`
+   * in an async wrapper did, with fewer bytes per blocked task: a
+   * synchronous throw ends the task at once (inside `begin`); any other
+   * result, a value, a promise or a foreign thenable, goes through
+   * `Promise.resolve` exactly as `await` would, so the end is reported after
+   * the same number of microtasks. The handlers are bound functions where the
+   * adapter says they are the cheaper form (V8: 56 bytes smaller than two
+   * closures and their context), closures elsewhere (JavaScriptCore, where
+   * bound functions are 80 bytes larger and slower to make).
    */
   begin(): void {
     const fn = this.fn as (cx: Context, ...args: unknown[]) => unknown;
@@ -211,10 +243,11 @@ export class Task extends Context {
       this.end(true, e);
       return;
     }
-    void followResult(this, result);
+    if (this.cancelScope._runner!.boundHandlers) followWithBound(this, result);
+    else followWithClosures(this, result);
   }
 
-  /** Runs the exit hooks and reports the end; called by `begin` and by the handlers of `followResult`. @internal */
+  /** Runs the exit hooks and reports the end; called by `begin` and by the handlers that follow its result. @internal */
   end(failed: boolean, outcome: unknown): void {
     this.fn = ENDED;
     const rare = this.rare;
