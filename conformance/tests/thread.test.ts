@@ -14,6 +14,7 @@ import {
   WorkerCrashedError,
   workerModule,
 } from "skein";
+import { MockClock } from "skein/testing";
 import type * as MathWorker from "../fixtures/math.worker.js";
 import type * as SlowWorker from "../fixtures/slow.worker.js";
 import type * as BrokenWorker from "../fixtures/broken.worker.js";
@@ -322,21 +323,33 @@ describe("toThread", () => {
 describe("toThread worker pool", () => {
   it("starts workers only for calls that keep the others busy: trivial calls share one, busy ones get one each", async () => {
     const { adapter, counts } = countingAdapter(8);
+    // The pool's growth check is a timer of the run's clock: on a clock that stands still between
+    // jumps it fires only when the test says, however slow the machine is.
+    const clock = new MockClock();
     await run(
       async (cx) => {
         for (let i = 0; i < 100; i++) expect(await toThread(cx, math, "add", i, 1)).toBe(i + 1);
         expect(counts.spawned).toBe(1);
-        // 32 trivial calls at once: the one worker answers them long before another could start.
+        // 32 trivial calls at once: the one worker answers them all; no growth check has come due.
         const wide = math.with({ limiter: new CapacityLimiter(32) });
         const sums = await skein.gather(cx, Array.from({ length: 32 }, (_, i) => (cx: Context) => toThread(cx, wide, "add", i, 1)));
         expect(sums).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
         expect(counts.spawned).toBe(1);
-        // 8 calls that each keep a worker busy: the pool grows to one worker per call.
-        const slept = await skein.gather(cx, Array.from({ length: 8 }, (_, i) => (cx: Context) => toThread(cx, math, "sleepThen", 300, i)));
+        // 8 calls that each keep a worker busy (300 ms each): once the growth check comes due while
+        // they wait, the pool grows to one worker per call.
+        const slept = await cx.taskGroup(async (tg, cx) => {
+          const results: number[] = [];
+          for (let i = 0; i < 8; i++) tg.startSoon(async (cx) => void (results[i] = await toThread(cx, math, "sleepThen", 300, i)));
+          for (let k = 0; k < 10_000 && counts.spawned < 8; k++) {
+            clock.jump(10);
+            await cx.checkpoint();
+          }
+          return results;
+        });
         expect(slept).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
         expect(counts.spawned).toBe(8);
       },
-      { adapter },
+      { adapter, clock },
     );
     expect(counts.terminated).toBe(8);
   });
