@@ -339,7 +339,7 @@ describe("toThread worker pool", () => {
         // they wait, the pool grows to one worker per call.
         const slept = await cx.taskGroup(async (tg, cx) => {
           const results: number[] = [];
-          for (let i = 0; i < 8; i++) tg.startSoon(async (cx) => void (results[i] = await toThread(cx, math, "sleepThen", 300, i)));
+          for (let i = 0; i < 8; i++) tg.startSoon(async (cx) => void (results[i] = await toThread(cx, math, "sleepThen", 300, i) as number));
           for (let k = 0; k < 10_000 && counts.spawned < 8; k++) {
             clock.jump(10);
             await cx.checkpoint();
