@@ -1,5 +1,5 @@
 // Tiny benchmark harness: warm up, then take the median of several timed
-// rounds, each begun after a full GC where the runtime can force one. Times are wall-clock by default: read the ratios (all contenders run
+// rounds. Times are wall-clock by default: read the ratios (all contenders run
 // in the same process, interleaved), not the absolute numbers. On a loaded
 // machine, `--clock cpu` (or SKEIN_BENCH_CLOCK=cpu) times rounds by the
 // process's CPU time (user + system, `process.cpuUsage`) instead: time spent
@@ -8,7 +8,7 @@
 // single-threaded benches (spawn, stream, sync), not for thread pools.
 // Each bench also records its issue-14 targets with `target`; `summary()`
 // returns them for the one table `npm run bench` ends with.
-import { canForceGc, fullGc, runtime } from "./runtime.ts";
+import { runtime } from "./runtime.ts";
 
 export interface Contender {
   name: string;
@@ -38,8 +38,6 @@ export async function measure(contenders: Contender[], n: number, rounds = 5): P
   for (const c of contenders) await c.round(n); // warm-up at full size: JIT and heap growth
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
-      // Each timed round starts from a collected heap, so no contender pays for the previous one's garbage.
-      if (canForceGc) fullGc();
       const start = now();
       await c.round(n);
       samples.get(c.name)!.push(now() - start);
