@@ -109,7 +109,8 @@ const cancelSleepers: Contender[] = [
 
 export async function benchSpawn(): Promise<void> {
   for (const n of [10_000, 100_000]) {
-    const rows = await measure(spawnJoin, n, 5);
+    // 10k rounds take milliseconds and swing with when a GC lands: more of them, for a steadier median.
+    const rows = await measure(spawnJoin, n, n <= 10_000 ? 11 : 5);
     report(`spawn + join of ${n} tasks`, rows, "raw", "skein");
     target(`spawn + join, ${n / 1000}k tasks`, "<= 2x raw", us(rows, "skein") / us(rows, "raw"), "lower", 2);
     target(`spawn + join, ${n / 1000}k tasks, vs Effect`, ">= 5x faster", us(rows, "effect") / us(rows, "skein"), "higher", 5);
