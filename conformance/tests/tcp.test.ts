@@ -24,6 +24,7 @@ import {
   run,
   type SocketListener,
   type SocketStream,
+  type TaskGroup,
   UnsupportedError,
 } from "skein";
 import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
@@ -46,6 +47,37 @@ function netIt(name: string, body: (cx: Context) => Promise<void>, timeout = 60_
     }
     await run(body);
   }, timeout);
+}
+
+/**
+ * Runs `prepare`, then `step` (numbered from 0) until it returns false, with
+ * another task checkpointing in a loop alongside; returns the steps during
+ * which that task did not run once (steps that were no schedule point).
+ */
+async function stallsBeside(
+  cx: Context,
+  prepare: (tg: TaskGroup, cx: Context) => Promise<void>,
+  step: (cx: Context, i: number) => Promise<boolean>,
+): Promise<number[]> {
+  let ticks = 0;
+  const stalls: number[] = [];
+  await cx.taskGroup(async (tg, cx) => {
+    await prepare(tg, cx);
+    tg.startSoon(async (cx: Context) => {
+      for (;;) {
+        await cx.checkpoint();
+        ticks++;
+      }
+    });
+    await cx.checkpoint();
+    for (let i = 0, more = true; more; i++) {
+      const before = ticks;
+      more = await step(cx, i);
+      if (ticks === before) stalls.push(i);
+    }
+    tg.cancelScope.cancel();
+  });
+  return stalls;
 }
 
 /** A connected pair over loopback: [client, server]. */
@@ -127,29 +159,21 @@ describe("TCP streams", () => {
     netIt(`every ${how} is a schedule point, also when the runtime's read completes at once (64 KiB reads of buffered bytes)`, async (cx) => {
       const [client, server] = await tcpPair(cx);
       try {
-        let ticks = 0;
-        const stalls: number[] = [];
-        await cx.taskGroup(async (tg, cx) => {
-          tg.startSoon(async (cx: Context) => {
-            for (let i = 0; i < 16; i++) await client.send(cx, new Uint8Array(64 * 1024));
-          });
-          await cx.sleep(50); // the kernel's buffers fill; the sender waits
-          tg.startSoon(async (cx: Context) => {
-            for (;;) {
-              await cx.checkpoint();
-              ticks++;
-            }
-          });
-          await cx.checkpoint();
-          const buffer = new Uint8Array(64 * 1024);
-          let got = 0;
-          for (let i = 0; got < 16 * 64 * 1024; i++) {
-            const before = ticks;
+        const buffer = new Uint8Array(64 * 1024);
+        let got = 0;
+        const stalls = await stallsBeside(
+          cx,
+          async (tg, cx) => {
+            tg.startSoon(async (cx: Context) => {
+              for (let i = 0; i < 16; i++) await client.send(cx, new Uint8Array(64 * 1024));
+            });
+            await cx.sleep(50); // the kernel's buffers fill; the sender waits
+          },
+          async (cx) => {
             got += how === "receive" ? (await server.receive(cx, 64 * 1024)).length : await server.receiveInto(cx, buffer);
-            if (ticks === before) stalls.push(i); // the other task did not run during this receive
-          }
-          tg.cancelScope.cancel();
-        });
+            return got < 16 * 64 * 1024;
+          },
+        );
         expect(stalls).toEqual([]);
       } finally {
         await client.close();
@@ -161,26 +185,18 @@ describe("TCP streams", () => {
   netIt("every send is a schedule point, also when the runtime takes the bytes at once", async (cx) => {
     const [client, server] = await tcpPair(cx);
     try {
-      let ticks = 0;
-      const stalls: number[] = [];
-      await cx.taskGroup(async (tg, cx) => {
-        tg.startSoon(async (cx: Context) => {
-          for (;;) await server.receive(cx);
-        });
-        tg.startSoon(async (cx: Context) => {
-          for (;;) {
-            await cx.checkpoint();
-            ticks++;
-          }
-        });
-        await cx.checkpoint();
-        for (let i = 0; i < 200; i++) {
-          const before = ticks;
+      const stalls = await stallsBeside(
+        cx,
+        async (tg) => {
+          tg.startSoon(async (cx: Context) => {
+            for (;;) await server.receive(cx);
+          });
+        },
+        async (cx, i) => {
           await client.send(cx, new Uint8Array(1024));
-          if (ticks === before) stalls.push(i);
-        }
-        tg.cancelScope.cancel();
-      });
+          return i < 199;
+        },
+      );
       expect(stalls).toEqual([]);
     } finally {
       await client.close();
