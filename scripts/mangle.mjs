@@ -24,7 +24,7 @@
  * public name must never be listed here.
  */
 export const internalNames = [
-  "heapIndex", "timerSeq", "armedAt", "onFired", "onNativeTimer", "siftUp", "siftDown",
+  "heapIndex", "timerSeq", "armedAt", "onFired", "onNativeTimer", "sift",
   "prevParked", "nextParked", "parkedIn", "raiseWhereBlocked", "resolveFn", "rejectFn",
   "tickPromise", "tickResolve", "readyQueued", "flushReady", "flushTick",
   "exitHooks", "addExitHook", "removeExitHook", "onTaskExit",
