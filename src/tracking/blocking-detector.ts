@@ -34,8 +34,8 @@
  * @module
  */
 
-import type { Adapter, TimerHandle } from "./adapter.ts";
-import type { TaskInfo } from "./instrument.ts";
+import type { Adapter, TimerHandle } from "../core/adapter.ts";
+import type { TaskInfo } from "../core/instrument.ts";
 
 /**
  * One report of the blocking detector.

@@ -17,7 +17,10 @@
  * imported both by the start path and by this lazy one would make an app's
  * bundler split it into a chunk of its own, shared by both, and the
  * imports and exports between chunks cost the minimal program ~0.18 KB
- * min+gzip (issue 13).
+ * min+gzip (issue 13). For the same reason it lives outside `src/core`,
+ * with the blocking detector it alone imports: it is not part of what every
+ * run loads, and `npm run size` counts `src/core` as the core every
+ * program carries.
  *
  * Invariants and costs: those of `instrument.ts`; per task, one view and
  * one map insertion and deletion; per blocking call, one promise reaction.
@@ -26,12 +29,12 @@
  * @module
  */
 
-import type { Adapter } from "./adapter.ts";
+import type { Adapter } from "../core/adapter.ts";
 import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";
-import type { CancelScope } from "./cancel-scope.ts";
-import type { Cancelled } from "./errors.ts";
-import type { groupOf, Instrument, TaskView, viewOf } from "./instrument.ts";
-import type { Task } from "./task.ts";
+import type { CancelScope } from "../core/cancel-scope.ts";
+import type { Cancelled } from "../core/errors.ts";
+import type { groupOf, Instrument, TaskView, viewOf } from "../core/instrument.ts";
+import type { Task } from "../core/task.ts";
 
 
 type Hook = Exclude<keyof Instrument, never>;
