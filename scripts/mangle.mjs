@@ -24,7 +24,7 @@
  * public name must never be listed here.
  */
 export const internalNames = [
-  "heapIndex", "timerSeq", "armedAt", "onFired", "onNativeTimer", "sift",
+  "heapIndex", "timerSeq", "armedAt", "onFired", "sift",
   "prevParked", "nextParked", "parkedIn", "raiseWhereBlocked", "resolveFn", "rejectFn",
   "tickPromise", "tickResolve", "readyQueued", "flushReady", "flushTick",
   "exitHooks", "addExitHook", "removeExitHook", "onTaskExit",

@@ -82,6 +82,25 @@ describe("TimerQueue", () => {
   });
 });
 
+describe("TimerQueue moves", () => {
+  it("a queued entry moved later or earlier fires in its new place; a removal from the middle keeps the order", () => {
+    const { adapter, advance } = fakeAdapter();
+    const q = new TimerQueue(adapter);
+    const log: string[] = [];
+    const es = Array.from({ length: 20 }, (_, i) => entry(10 * (i + 1), log, String(10 * (i + 1)))); // named by their first deadline
+    for (const e of es) q.schedule(e);
+    es[0]!.deadline = 155; // the earliest moves down the heap
+    q.schedule(es[0]!);
+    es[19]!.deadline = 5; // the latest moves up to the top
+    q.schedule(es[19]!);
+    q.remove(es[9]!); // 100, from the middle
+    q.remove(es[4]!); // 50
+    advance(1000);
+    expect(log).toEqual(["200", "20", "30", "40", "60", "70", "80", "90", "110", "120", "130", "140", "150", "10", "160", "170", "180", "190"]);
+    expect(q.size).toBe(0);
+  });
+});
+
 describe("TimerQueue with deadlines past the native limit", () => {
   it("caps the native delay and re-arms when it fires early, never a 1 ms loop", () => {
     const { adapter, advance, armed, delays } = fakeAdapter();

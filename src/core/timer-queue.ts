@@ -63,7 +63,24 @@ export class TimerQueue {
   private _native: TimerHandle = undefined;
   private armedAt = Infinity;
   private _seq = 0;
-  private readonly _fire = (): void => this.onNativeTimer();
+  /** The native timer's callback: fires every entry that is due, then re-arms for the next. */
+  private readonly _fire = (): void => {
+    this._native = undefined;
+    this.armedAt = Infinity;
+    const heap = this._heap;
+    const now = this._clock.now();
+    while (heap.length > 0 && heap[0]!.deadline <= now) {
+      const entry = heap[0]!;
+      this.remove(entry);
+      if (this.onFired !== null) this.onFired(entry.deadline);
+      try {
+        entry.onTimer();
+      } catch (error) {
+        this._adapter.reportError(error);
+      }
+    }
+    if (heap.length > 0 && this._native === undefined) this._arm(heap[0]!.deadline);
+  };
   /** Told the deadline of each entry fired (a tracked run's instruments), or null. */
   onFired: ((deadline: number) => void) | null = null;
 
@@ -136,24 +153,6 @@ export class TimerQueue {
     if (this._native !== undefined) this._clock.clearTimer(this._native);
     this._native = undefined;
     this.armedAt = Infinity;
-  }
-
-  private onNativeTimer(): void {
-    this._native = undefined;
-    this.armedAt = Infinity;
-    const heap = this._heap;
-    const now = this._clock.now();
-    while (heap.length > 0 && heap[0]!.deadline <= now) {
-      const entry = heap[0]!;
-      this.remove(entry);
-      if (this.onFired !== null) this.onFired(entry.deadline);
-      try {
-        entry.onTimer();
-      } catch (error) {
-        this._adapter.reportError(error);
-      }
-    }
-    if (heap.length > 0 && this._native === undefined) this._arm(heap[0]!.deadline);
   }
 
   /**
