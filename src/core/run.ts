@@ -131,8 +131,7 @@ async function runMain<T>(
     const { Instrumentation } = await import("../tracking/instrumentation.ts");
     // What it needs of modules loaded at start comes in `kit` (see instrumentation.ts).
     const kit = { _Cancelled: Cancelled, _TaskView: TaskView, _viewOf: viewOf, _groupOf: groupOf };
-    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner, kit, detect));
-    runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
+    runner.instruments = new Instrumentation(instruments, adapter, runner, kit, detect);
   }
   clock.attach?.(runner);
   try {

@@ -80,9 +80,18 @@ export class Instrumentation {
   constructor(
     instruments: Instrument[],
     private readonly adapter: Adapter,
-    private readonly now: () => number,
-    /** The runner: whether a tick or start is pending, its activity counter, its next deadline. */
-    private readonly run: { readonly busy: boolean; readonly activity: number; nextDeadline(): number },
+    /**
+     * The runner: whether a tick or start is pending, its activity counter,
+     * its next deadline, its clock, and its timers (told to report each
+     * entry fired).
+     */
+    private readonly run: {
+      readonly busy: boolean;
+      readonly activity: number;
+      nextDeadline(): number;
+      readonly clock: { now(): number };
+      readonly timers: { onFired: ((deadline: number) => void) | null };
+    },
     kit: InstrumentationKit,
     /** `run`'s `detectBlocking` options, or null for no detector. */
     detect: BlockingDetectorOptions | null,
@@ -90,6 +99,7 @@ export class Instrumentation {
     this.instruments = instruments;
     this._kit = kit;
     if (detect !== null) this.detector = new BlockingDetector(adapter, detect);
+    run.timers.onFired = (deadline) => this.timerFired(deadline);
   }
 
   private emit(hook: Hook, a?: unknown, b?: unknown): void {
@@ -177,7 +187,7 @@ export class Instrumentation {
     if (this.detector !== null) this.detector.yielded(view);
     view.blockedOn = what;
     view._describe = describe;
-    view.blockedSince = this.now();
+    view.blockedSince = this.run.clock.now();
     this.blocked++;
     this.emit("beforeBlocking", view, what);
     this.checkIdle();
