@@ -24,11 +24,11 @@
  * public name must never be listed here.
  */
 export const internalNames = [
-  "heapIndex", "timerSeq", "armedAt", "onFired", "onNativeTimer", "siftUp", "siftDown",
+  "heapIndex", "timerSeq", "armedAt", "onFired", "sift",
   "prevParked", "nextParked", "parkedIn", "raiseWhereBlocked", "resolveFn", "rejectFn",
   "tickPromise", "tickResolve", "readyQueued", "flushReady", "flushTick",
   "exitHooks", "addExitHook", "removeExitHook", "onTaskExit",
-  "onTimer", "rare", "rareFields", "vars", "services", "views", "begin",
+  "onTimer", "prevInQueue", "nextInQueue", "tickArmed", "boundHandlers", "checkIdle", "cancelWith", "rare", "rareFields", "vars", "services", "views", "begin",
 ];
 
 /** Our internal properties: `_` then a letter (`_x`, not `__proto__` or a bare `_`), and `internalNames`. */

@@ -34,7 +34,7 @@ export {
   type TaskTreeGroup,
   taskTree,
 } from "./core/instrument.ts";
-export type { BlockingDetectorOptions, BlockingReport } from "./core/blocking-detector.ts";
+export type { BlockingDetectorOptions, BlockingReport } from "./tracking/blocking-detector.ts";
 export { ContextVar, ContextVarToken } from "./core/context-var.ts";
 export {
   BrokenResourceError,

@@ -82,6 +82,63 @@ describe("TimerQueue", () => {
   });
 });
 
+describe("TimerQueue moves", () => {
+  it("a queued entry moved later or earlier fires in its new place; a removal from the middle keeps the order", () => {
+    const { adapter, advance } = fakeAdapter();
+    const q = new TimerQueue(adapter);
+    const log: string[] = [];
+    const es = Array.from({ length: 20 }, (_, i) => entry(10 * (i + 1), log, String(10 * (i + 1)))); // named by their first deadline
+    for (const e of es) q.schedule(e);
+    es[0]!.deadline = 155; // the earliest moves down the heap
+    q.schedule(es[0]!);
+    es[19]!.deadline = 5; // the latest moves up to the top
+    q.schedule(es[19]!);
+    q.remove(es[9]!); // 100, from the middle
+    q.remove(es[4]!); // 50
+    advance(1000);
+    expect(log).toEqual(["200", "20", "30", "40", "60", "70", "80", "90", "110", "120", "130", "140", "150", "10", "160", "170", "180", "190"]);
+    expect(q.size).toBe(0);
+  });
+
+  it("random schedules, moves and removals fire in (deadline, insertion) order", () => {
+    let seed = 12345;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 50; round++) {
+      const { adapter, advance } = fakeAdapter();
+      const q = new TimerQueue(adapter);
+      const log: string[] = [];
+      const live = new Map<TimerEntry, number>(); // entry -> the order it was last (re)queued in
+      const es: TimerEntry[] = [];
+      let order = 0;
+      for (let step = 0; step < 60; step++) {
+        const op = random(4);
+        if (op < 2 || es.length === 0) {
+          const e = entry(1 + random(30), log, String(es.length));
+          es.push(e);
+          q.schedule(e);
+          live.set(e, order++);
+        } else {
+          const e = es[random(es.length)]!;
+          if (op === 2) {
+            e.deadline = 1 + random(30);
+            q.schedule(e); // queued: a move, its place among equals kept; not queued: added anew
+            if (!live.has(e)) live.set(e, order++);
+          } else {
+            q.remove(e);
+            live.delete(e);
+          }
+        }
+      }
+      const expected = [...live]
+        .sort(([a, ai], [b, bi]) => a.deadline - b.deadline || a.timerSeq - b.timerSeq || ai - bi)
+        .map(([e]) => String(es.indexOf(e)));
+      advance(100);
+      expect(log).toEqual(expected);
+      expect(q.size).toBe(0);
+    }
+  });
+});
+
 describe("TimerQueue with deadlines past the native limit", () => {
   it("caps the native delay and re-arms when it fires early, never a 1 ms loop", () => {
     const { adapter, advance, armed, delays } = fakeAdapter();

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { BlockingDetectorOptions } from "./blocking-detector.ts";
+import type { BlockingDetectorOptions } from "../tracking/blocking-detector.ts";
 import { checkOptional, describeValue, mustBe } from "./validate.ts";
 
 /**

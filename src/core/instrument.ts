@@ -20,7 +20,7 @@
  * that one field and nothing more. A tracked run pays, per task, one view
  * object and one map insertion and deletion (the live map, keyed by task),
  * and per blocking call one promise reaction. The bookkeeping itself
- * (`instrumentation.ts`) is imported by `run` only for a tracked run, so an
+ * (`src/tracking/instrumentation.ts`) is imported by `run` only for a tracked run, so an
  * untracked program does not carry it. Views handed out otherwise
  * (`cx.currentTask()` in an untracked run) live in a `WeakMap` on the
  * runner, made on first use.

@@ -15,7 +15,7 @@ import { CancelScope, checkSignal } from "./cancel-scope.ts";
 import { Cancelled } from "./errors.ts";
 import type { Context } from "./context.ts";
 import { groupOf, type Instrument, TaskView, viewOf } from "./instrument.ts";
-import type { BlockingDetectorOptions } from "./blocking-detector.ts";
+import type { BlockingDetectorOptions } from "../tracking/blocking-detector.ts";
 import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
@@ -128,11 +128,10 @@ async function runMain<T>(
   const runner = new Runner(adapter, clock);
   if (instruments !== null) {
     // Loaded only by tracked runs, so that an untracked program does not carry them (issue 13).
-    const { Instrumentation } = await import("./instrumentation.ts");
+    const { Instrumentation } = await import("../tracking/instrumentation.ts");
     // What it needs of modules loaded at start comes in `kit` (see instrumentation.ts).
     const kit = { _Cancelled: Cancelled, _TaskView: TaskView, _viewOf: viewOf, _groupOf: groupOf };
-    const tracked = (runner.instruments = new Instrumentation(instruments, adapter, () => clock.now(), runner, kit, detect));
-    runner.timers.onFired = (deadline) => tracked.timerFired(deadline);
+    runner.instruments = new Instrumentation(instruments, adapter, runner, kit, detect);
   }
   clock.attach?.(runner);
   try {

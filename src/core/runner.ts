@@ -45,7 +45,7 @@ import type { Clock, ClockRun } from "./clock.ts";
 import type { Task } from "./task.ts";
 import { ClosedResourceError } from "./errors.ts";
 import type { TaskView } from "./instrument.ts";
-import type { Instrumentation } from "./instrumentation.ts";
+import type { Instrumentation } from "../tracking/instrumentation.ts";
 import { TimerQueue } from "./timer-queue.ts";
 
 /**

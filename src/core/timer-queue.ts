@@ -63,7 +63,24 @@ export class TimerQueue {
   private _native: TimerHandle = undefined;
   private armedAt = Infinity;
   private _seq = 0;
-  private readonly _fire = (): void => this.onNativeTimer();
+  /** The native timer's callback: fires every entry that is due, then re-arms for the next. */
+  private readonly _fire = (): void => {
+    this._native = undefined;
+    this.armedAt = Infinity;
+    const heap = this._heap;
+    const now = this._clock.now();
+    while (heap.length > 0 && heap[0]!.deadline <= now) {
+      const entry = heap[0]!;
+      this.remove(entry);
+      if (this.onFired !== null) this.onFired(entry.deadline);
+      try {
+        entry.onTimer();
+      } catch (error) {
+        this._adapter.reportError(error);
+      }
+    }
+    if (heap.length > 0 && this._native === undefined) this._arm(heap[0]!.deadline);
+  };
   /** Told the deadline of each entry fired (a tracked run's instruments), or null. */
   onFired: ((deadline: number) => void) | null = null;
 
@@ -85,15 +102,11 @@ export class TimerQueue {
 
   /** Queues `entry` at `entry.deadline` (or moves it there if queued). */
   schedule(entry: TimerEntry): void {
-    if (entry.heapIndex >= 0) {
-      this.siftUp(entry.heapIndex);
-      this.siftDown(entry.heapIndex);
-    } else {
+    if (entry.heapIndex < 0) {
       entry.timerSeq = this._seq++;
-      entry.heapIndex = this._heap.length;
-      this._heap.push(entry);
-      this.siftUp(entry.heapIndex);
+      entry.heapIndex = this._heap.push(entry) - 1;
     }
+    this.sift(entry.heapIndex);
     if (entry.deadline < this.armedAt) this._arm(entry.deadline);
   }
 
@@ -105,9 +118,7 @@ export class TimerQueue {
     const last = this._heap.pop()!;
     if (last !== entry) {
       this._heap[i] = last;
-      last.heapIndex = i;
-      this.siftUp(i);
-      this.siftDown(last.heapIndex);
+      this.sift(i);
     }
     if (this._heap.length === 0) this._disarm();
   }
@@ -144,26 +155,13 @@ export class TimerQueue {
     this.armedAt = Infinity;
   }
 
-  private onNativeTimer(): void {
-    this._native = undefined;
-    this.armedAt = Infinity;
+  /**
+   * Moves the entry at `i` up or down to where it belongs (only one of the
+   * two loops moves it: up if it is due before its parent, else down).
+   */
+  private sift(i: number): void {
     const heap = this._heap;
-    const now = this._clock.now();
-    while (heap.length > 0 && heap[0]!.deadline <= now) {
-      const entry = heap[0]!;
-      this.remove(entry);
-      if (this.onFired !== null) this.onFired(entry.deadline);
-      try {
-        entry.onTimer();
-      } catch (error) {
-        this._adapter.reportError(error);
-      }
-    }
-    if (heap.length > 0 && this._native === undefined) this._arm(heap[0]!.deadline);
-  }
-
-  private siftUp(i: number): void {
-    const heap = this._heap;
+    const n = heap.length;
     const entry = heap[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -173,14 +171,6 @@ export class TimerQueue {
       parent.heapIndex = i;
       i = p;
     }
-    heap[i] = entry;
-    entry.heapIndex = i;
-  }
-
-  private siftDown(i: number): void {
-    const heap = this._heap;
-    const n = heap.length;
-    const entry = heap[i]!;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;

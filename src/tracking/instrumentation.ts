@@ -17,7 +17,10 @@
  * imported both by the start path and by this lazy one would make an app's
  * bundler split it into a chunk of its own, shared by both, and the
  * imports and exports between chunks cost the minimal program ~0.18 KB
- * min+gzip (issue 13).
+ * min+gzip (issue 13). For the same reason it lives outside `src/core`,
+ * with the blocking detector it alone imports: it is not part of what every
+ * run loads, and `npm run size` counts `src/core` as the core every
+ * program carries.
  *
  * Invariants and costs: those of `instrument.ts`; per task, one view and
  * one map insertion and deletion; per blocking call, one promise reaction.
@@ -26,12 +29,12 @@
  * @module
  */
 
-import type { Adapter } from "./adapter.ts";
+import type { Adapter } from "../core/adapter.ts";
 import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";
-import type { CancelScope } from "./cancel-scope.ts";
-import type { Cancelled } from "./errors.ts";
-import type { groupOf, Instrument, TaskView, viewOf } from "./instrument.ts";
-import type { Task } from "./task.ts";
+import type { CancelScope } from "../core/cancel-scope.ts";
+import type { Cancelled } from "../core/errors.ts";
+import type { groupOf, Instrument, TaskView, viewOf } from "../core/instrument.ts";
+import type { Task } from "../core/task.ts";
 
 
 type Hook = Exclude<keyof Instrument, never>;
@@ -77,9 +80,18 @@ export class Instrumentation {
   constructor(
     instruments: Instrument[],
     private readonly adapter: Adapter,
-    private readonly now: () => number,
-    /** The runner: whether a tick or start is pending, its activity counter, its next deadline. */
-    private readonly run: { readonly busy: boolean; readonly activity: number; nextDeadline(): number },
+    /**
+     * The runner: whether a tick or start is pending, its activity counter,
+     * its next deadline, its clock, and its timers (told to report each
+     * entry fired).
+     */
+    private readonly run: {
+      readonly busy: boolean;
+      readonly activity: number;
+      nextDeadline(): number;
+      readonly clock: { now(): number };
+      readonly timers: { onFired: ((deadline: number) => void) | null };
+    },
     kit: InstrumentationKit,
     /** `run`'s `detectBlocking` options, or null for no detector. */
     detect: BlockingDetectorOptions | null,
@@ -87,6 +99,7 @@ export class Instrumentation {
     this.instruments = instruments;
     this._kit = kit;
     if (detect !== null) this.detector = new BlockingDetector(adapter, detect);
+    run.timers.onFired = (deadline) => this.timerFired(deadline);
   }
 
   private emit(hook: Hook, a?: unknown, b?: unknown): void {
@@ -174,7 +187,7 @@ export class Instrumentation {
     if (this.detector !== null) this.detector.yielded(view);
     view.blockedOn = what;
     view._describe = describe;
-    view.blockedSince = this.now();
+    view.blockedSince = this.run.clock.now();
     this.blocked++;
     this.emit("beforeBlocking", view, what);
     this.checkIdle();

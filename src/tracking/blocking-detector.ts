@@ -34,8 +34,8 @@
  * @module
  */
 
-import type { Adapter, TimerHandle } from "./adapter.ts";
-import type { TaskInfo } from "./instrument.ts";
+import type { Adapter, TimerHandle } from "../core/adapter.ts";
+import type { TaskInfo } from "../core/instrument.ts";
 
 /**
  * One report of the blocking detector.
@@ -87,47 +87,48 @@ export interface StepTask {
 /** One run's blocking detector. @internal */
 export class BlockingDetector {
   readonly threshold: number;
-  private readonly interval: number;
-  private readonly report: (report: BlockingReport) => void;
+  private readonly _interval: number;
+  private readonly _report: (report: BlockingReport) => void;
   /** When the current step began (real ms), or -1 between steps. */
-  private stepStart = -1;
+  private _stepStart = -1;
   /** When the last heartbeat ran (or was expected, at start). */
-  private lastBeat: number;
+  private _lastBeat: number;
   /** When the next heartbeat is due. */
-  private nextBeat: number;
+  private _nextBeat: number;
   /** Whether a step was reported since the last heartbeat. */
-  private reportedSinceBeat = false;
-  private timer: TimerHandle | null = null;
-  private readonly beat = (): void => this.onBeat();
+  private _reportedSinceBeat = false;
+  private _timer: TimerHandle | null = null;
+  private readonly _beat = (): void => this._onBeat();
 
-  constructor(
-    private readonly adapter: Adapter,
-    options: BlockingDetectorOptions,
-  ) {
+  // A field, not a parameter property: esbuild emits a parameter property's declaration unmangled.
+  private readonly _adapter: Adapter;
+
+  constructor(adapter: Adapter, options: BlockingDetectorOptions) {
+    this._adapter = adapter;
     this.threshold = options.threshold ?? 100;
-    this.interval = Math.max(1, this.threshold / 4);
-    this.report = options.report ?? defaultReport;
-    this.lastBeat = adapter.now();
-    this.nextBeat = this.lastBeat + this.interval;
-    this.timer = adapter.setTimer(this.beat, this.interval);
+    this._interval = Math.max(1, this.threshold / 4);
+    this._report = options.report ?? defaultReport;
+    this._lastBeat = adapter.now();
+    this._nextBeat = this._lastBeat + this._interval;
+    this._timer = adapter.setTimer(this._beat, this._interval);
   }
 
   /** A task's step begins (it started, or resumed from a blocking call). */
   resumed(): void {
-    this.stepStart = this.adapter.now();
+    this._stepStart = this._adapter.now();
   }
 
   /** A task's step ends: it entered a blocking call or exited. */
   yielded(task: TaskInfo): void {
-    const start = this.stepStart;
+    const start = this._stepStart;
     if (start < 0) return;
-    this.stepStart = -1;
-    const now = this.adapter.now();
-    const duration = now - Math.max(start, this.lastBeat);
+    this._stepStart = -1;
+    const now = this._adapter.now();
+    const duration = now - Math.max(start, this._lastBeat);
     if (duration <= this.threshold) return;
-    this.reportedSinceBeat = true;
+    this._reportedSinceBeat = true;
     const stack = new Error("blocking detector").stack;
-    this.emit({
+    this._emit({
       kind: "step",
       duration,
       task,
@@ -138,15 +139,15 @@ export class BlockingDetector {
 
   /** Stops the heartbeat (the run has ended). */
   close(): void {
-    if (this.timer !== null) this.adapter.clearTimer(this.timer);
-    this.timer = null;
+    if (this._timer !== null) this._adapter.clearTimer(this._timer);
+    this._timer = null;
   }
 
-  private onBeat(): void {
-    const now = this.adapter.now();
-    const late = now - this.nextBeat;
-    if (late > this.threshold && !this.reportedSinceBeat) {
-      this.emit({
+  private _onBeat(): void {
+    const now = this._adapter.now();
+    const late = now - this._nextBeat;
+    if (late > this.threshold && !this._reportedSinceBeat) {
+      this._emit({
         kind: "stall",
         duration: late,
         task: null,
@@ -154,17 +155,17 @@ export class BlockingDetector {
         message: `skein: the event loop was held for ${Math.round(late)} ms outside any task step Skein saw (a foreign callback, or code after an await Skein does not see)`,
       });
     }
-    this.reportedSinceBeat = false;
-    this.lastBeat = now;
-    this.nextBeat = now + this.interval;
-    if (this.timer !== null) this.timer = this.adapter.setTimer(this.beat, this.interval);
+    this._reportedSinceBeat = false;
+    this._lastBeat = now;
+    this._nextBeat = now + this._interval;
+    if (this._timer !== null) this._timer = this._adapter.setTimer(this._beat, this._interval);
   }
 
-  private emit(report: BlockingReport): void {
+  private _emit(report: BlockingReport): void {
     try {
-      this.report(report);
+      this._report(report);
     } catch (error) {
-      this.adapter.reportError(error);
+      this._adapter.reportError(error);
     }
   }
 }
