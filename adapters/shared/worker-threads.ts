@@ -33,7 +33,13 @@ export function threadWorkers(entry: URL): WorkerSupport {
         // `transfer` holds the runtime's transferables (src's `Transferable` is declared as Node's in
         // the node project, see adapters/node/globals.d.ts). The cast is for the d.ts build and the
         // API docs, which compile all adapters in one program with the DOM lib.
-        post: (message, transfer) => worker.postMessage(message, transfer as readonly NodeTransferable[] | undefined),
+        // No transfer list unless there is something to transfer: Deno takes a slower path (its
+        // `op_host_post_message` instead of `op_host_post_message_raw`, about 20 µs a round trip)
+        // for any second argument, even `undefined`.
+        post: (message, transfer) =>
+          transfer === undefined || transfer.length === 0
+            ? worker.postMessage(message)
+            : worker.postMessage(message, transfer as readonly NodeTransferable[]),
         listen(handlers) {
           worker.on("message", handlers.message);
           worker.on("error", handlers.error);
@@ -54,7 +60,9 @@ export function serveThreadWorker(adapter: Adapter): void {
   if (port === null) throw new Error("serveThreadWorker() runs only in a worker_threads worker");
   serveWorker(
     {
-      post: (message, transfer) => port.postMessage(message, transfer as readonly NodeTransferable[] | undefined),
+      // As on the parent's side: no second argument unless something is transferred (Deno's slow path).
+      post: (message, transfer) =>
+        transfer === undefined || transfer.length === 0 ? port.postMessage(message) : port.postMessage(message, transfer as readonly NodeTransferable[]),
       listen: (onMessage) => port.on("message", (data: ToWorker) => onMessage(data)),
     },
     adapter,
