@@ -1,7 +1,9 @@
 /**
  * Worker threads through `node:worker_threads`, shared by the Node and Deno
  * adapters: each worker runs its adapter's own worker entry, which serves
- * `toThread` calls over `parentPort` (see {@link serveThreadWorker}).
+ * `toThread` calls over `parentPort` on Node (see {@link serveThreadWorker})
+ * and through the worker's global scope on Deno (see
+ * `adapters/deno/worker-entry.ts`).
  *
  * Deno uses this rather than its Web `Worker`: `terminate()` cannot stop a
  * Deno worker stuck in a synchronous loop, and a Web Worker left so keeps
