@@ -1,6 +1,8 @@
 // toThread: sequential round-trip latency and throughput with 64 calls in
 // flight for a trivial function, against raw postMessage on one worker, and
-// on Node tinypool and piscina, in the same process. Runs on Node, Deno and
+// on Node tinypool and piscina, in the same process (on Deno also raw
+// postMessage through node:worker_threads, "raw-wt", the API its adapter
+// uses: reported, not a target). Runs on Node, Deno and
 // Bun (`npm run bench:thread -- deno`); benchmark code may look at globals.
 //
 // Every contender is made once and measured warm: the raw worker and the
@@ -24,7 +26,12 @@ interface Raw {
   close(): Promise<void>;
 }
 
-async function rawWorker(): Promise<Raw> {
+/**
+ * One worker that echoes every message, called with plain postMessage: the
+ * runtime's Web `Worker` ("web", Deno and Bun) or `node:worker_threads`
+ * ("node"; on Node the only one, on Deno what Skein's Deno adapter uses).
+ */
+async function rawWorker(api: "node" | "web"): Promise<Raw> {
   const waiting = new Map<number, (v: number) => void>();
   let id = 0;
   const onReply = (m: { id: number; v: number }) => {
@@ -32,7 +39,7 @@ async function rawWorker(): Promise<Raw> {
     waiting.delete(m.id);
     resolve(m.v);
   };
-  if (runtime === "node") {
+  if (api === "node") {
     const { Worker } = await import("node:worker_threads");
     const w = new Worker(new URL("./workers/raw-echo-node.js", import.meta.url));
     w.on("message", onReply);
@@ -55,12 +62,18 @@ async function rawWorker(): Promise<Raw> {
 }
 
 async function contenders(): Promise<{ list: Contender[]; session: ReturnType<typeof skeinSession>; close(): Promise<void> }> {
-  const raw = await rawWorker();
+  const raw = await rawWorker(runtime === "node" ? "node" : "web");
   const closers: Array<() => Promise<void>> = [() => raw.close()];
   const seq = (call: (v: number) => Promise<number>): Contender["round"] => async (n) => {
     for (let i = 0; i < n; i++) await call(i);
   };
   const list: Contender[] = [{ name: "raw", round: seq((v) => raw.call(v)) }];
+  if (runtime === "deno") {
+    // The API Skein's Deno adapter uses (see adapters/deno/workers.ts): the like-for-like baseline, reported beside "raw".
+    const rawNode = await rawWorker("node");
+    closers.push(() => rawNode.close());
+    list.push({ name: "raw-wt", round: seq((v) => rawNode.call(v)) });
+  }
   const session = skeinSession();
   closers.push(() => session.close());
   list.push({
@@ -142,6 +155,10 @@ function inFlight(list: Contender[], session: ReturnType<typeof skeinSession>): 
 
 function targets(what: string, goal: string, limit: number, rows: Row[]): void {
   target(what, goal, us(rows, "skein") / us(rows, "raw"), "lower", limit);
+  if (rows.some((r) => r.name === "raw-wt")) {
+    // Not a target: Skein against raw postMessage through the same API (worker_threads) on Deno.
+    console.log(`  ${what}: skein is ${(us(rows, "skein") / us(rows, "raw-wt")).toFixed(2)}x raw worker_threads (the API the Deno adapter uses)`);
+  }
   for (const pool of ["tinypool", "piscina"])
     if (rows.some((r) => r.name === pool))
       target(`${what} vs ${pool}`, ">= 1x (faster)", us(rows, pool) / us(rows, "skein"), "higher", 1);

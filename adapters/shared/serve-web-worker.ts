@@ -41,7 +41,9 @@ export function serveWebWorker(adapter: Adapter): void {
   }
   const flush = serveWorker(
     {
-      post: (message, transfer) => postMessage(message, (transfer ?? []) as Transferable[]),
+      // No transfer list unless something is transferred (an empty one costs a few µs on Deno).
+      post: (message, transfer) =>
+        transfer === undefined || transfer.length === 0 ? postMessage(message) : postMessage(message, transfer as Transferable[]),
       listen: (onMessage) => addEventListener("message", (event) => onMessage(event.data)),
     },
     adapter,
