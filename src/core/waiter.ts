@@ -146,17 +146,20 @@ Waiter.prototype.raiseWhereBlocked = false;
 
 /** A waiter that also wakes at a point in time. @internal */
 export class SleepWaiter extends Waiter<void> implements TimerEntry {
-  /** Always parked through `parkWhereBlocked`: a field, so setting it there adds no property. */
-  override raiseWhereBlocked = true;
-  deadline: number;
-  heapIndex = -1;
-  timerSeq = 0;
-  private readonly timers: TimerQueue;
+  // Fields assigned in the constructor, not class fields (see Waiter).
+  declare deadline: number;
+  declare heapIndex: number;
+  declare timerSeq: number;
+  private declare readonly timers: TimerQueue;
 
   constructor(timers: TimerQueue, deadline: number) {
     super();
-    this.timers = timers;
+    // Always parked through `parkWhereBlocked`: an own field, so setting it there adds no property.
+    this.raiseWhereBlocked = true;
     this.deadline = deadline;
+    this.heapIndex = -1;
+    this.timerSeq = 0;
+    this.timers = timers;
   }
 
   override park(scope: CancelScope): Promise<void> {
