@@ -69,9 +69,12 @@ export type TaskGroupResult<B> = B extends () => infer R
  * ```
  */
 export class Context {
-  /** @internal */ readonly _task: Task;
+  // Fields declared, assigned in the constructor: a class field is defined
+  // through [[DefineOwnProperty]], which made constructing a task (a
+  // context) about 2.5x slower on V8 (30 ns of a 200 ns spawn).
+  /** @internal */ declare readonly _task: Task;
   /** The innermost cancel scope this context runs in. */
-  readonly cancelScope: CancelScope;
+  declare readonly cancelScope: CancelScope;
 
   /** @internal Contexts are made by Skein, never by users. A null task means "this is a task". */
   constructor(task: Task | null, scope: CancelScope) {

@@ -109,16 +109,16 @@ export class Task extends Context {
    * accessor on V8 that costs about as much as the rest of a spawn: 150 to
    * 200 ns).
    */
-  private label: string | { readonly name: unknown };
-  owner: TaskOwner | null = null;
+  private declare label: string | { readonly name: unknown };
+  declare owner: TaskOwner | null;
   /**
    * The body: the function until it begins, null while it runs, `ENDED`
    * once it has ended (one field for the three states, to keep a task
    * small: spawning 100k tasks is bound by their size).
    */
-  fn: ((cx: Context, ...args: never[]) => unknown) | null = null;
+  declare fn: ((cx: Context, ...args: never[]) => unknown) | null;
   /** Context variables, arguments, `start` handshake, exit hooks: null until one is set. */
-  private rare: TaskRare | null = null;
+  private declare rare: TaskRare | null;
 
   /**
    * `scope` is the task's first scope: entered in `runner` now, or (for
@@ -127,7 +127,11 @@ export class Task extends Context {
    */
   constructor(_runner: Runner, name: string | { readonly name: unknown }, vars: VarMap | null, scope: CancelScope) {
     super(null, scope);
+    // Assigned, not class fields (see Context).
     this.label = name;
+    this.owner = null;
+    this.fn = null;
+    this.rare = null;
     if (vars !== null) this.vars = vars;
   }
 

@@ -72,9 +72,17 @@ import { RESOLVED, Waiter } from "./waiter.ts";
 
 /** A waiter that can sit in a {@link WaiterQueue}. @internal */
 export class QueuedWaiter<T = void> extends Waiter<T> {
-  queue: WaiterQueue<T> | null = null;
-  prevInQueue: QueuedWaiter<T> | null = null;
-  nextInQueue: QueuedWaiter<T> | null = null;
+  // Assigned in the constructor, not class fields (see Waiter).
+  declare queue: WaiterQueue<T> | null;
+  declare prevInQueue: QueuedWaiter<T> | null;
+  declare nextInQueue: QueuedWaiter<T> | null;
+
+  constructor() {
+    super();
+    this.queue = null;
+    this.prevInQueue = null;
+    this.nextInQueue = null;
+  }
 
   protected override onCancel(): void {
     this.queue?.remove(this);

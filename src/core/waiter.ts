@@ -57,9 +57,10 @@ export interface Parked {
 
 /** A task blocked until woken, failed or cancelled. @internal */
 export class Waiter<T = void> implements Parked {
-  prevParked: Parked | null = null;
-  nextParked: Parked | null = null;
-  parkedIn: CancelScope | null = null;
+  // Fields declared, assigned in the constructor (not class fields: see Context).
+  declare prevParked: Parked | null;
+  declare nextParked: Parked | null;
+  declare parkedIn: CancelScope | null;
   /**
    * Reject a cancellation with its origin, for {@link parkWhereBlocked} to
    * raise. Not a field: `false` on the prototype, made an own property only
@@ -68,13 +69,21 @@ export class Waiter<T = void> implements Parked {
    * on node; 112 -> 80 on JavaScriptCore, whose objects grow in steps).
    */
   declare raiseWhereBlocked: boolean;
-  private resolveFn: ((value: T) => void) | null = null;
+  private declare resolveFn: ((value: T) => void) | null;
   /**
    * `notParked` until it parks, null once it has settled: the settled flag,
    * kept in this field rather than one of its own (a field is 8 bytes on
    * node, for every blocked task).
    */
-  private rejectFn: ((error: unknown) => void) | null = notParked;
+  private declare rejectFn: ((error: unknown) => void) | null;
+
+  constructor() {
+    this.prevParked = null;
+    this.nextParked = null;
+    this.parkedIn = null;
+    this.resolveFn = null;
+    this.rejectFn = notParked;
+  }
 
   /** True once the waiter has settled (woken, failed, cancelled, or parked in a cancelled scope). */
   get settled(): boolean {
@@ -137,17 +146,20 @@ Waiter.prototype.raiseWhereBlocked = false;
 
 /** A waiter that also wakes at a point in time. @internal */
 export class SleepWaiter extends Waiter<void> implements TimerEntry {
-  /** Always parked through `parkWhereBlocked`: a field, so setting it there adds no property. */
-  override raiseWhereBlocked = true;
-  deadline: number;
-  heapIndex = -1;
-  timerSeq = 0;
-  private readonly timers: TimerQueue;
+  // Fields assigned in the constructor, not class fields (see Waiter).
+  declare deadline: number;
+  declare heapIndex: number;
+  declare timerSeq: number;
+  private declare readonly timers: TimerQueue;
 
   constructor(timers: TimerQueue, deadline: number) {
     super();
-    this.timers = timers;
+    // Always parked through `parkWhereBlocked`: an own field, so setting it there adds no property.
+    this.raiseWhereBlocked = true;
     this.deadline = deadline;
+    this.heapIndex = -1;
+    this.timerSeq = 0;
+    this.timers = timers;
   }
 
   override park(scope: CancelScope): Promise<void> {
