@@ -20,7 +20,9 @@
  *   takes a checkpoint before it takes bytes, so a task draining a full
  *   buffer in small receives, or reading from a runtime that answers reads
  *   at once (Deno, when the kernel has the bytes), cannot starve the others
- *   or the run's timers.
+ *   or the run's timers. Over such a source (`eager`) a receive that starts
+ *   a read takes that checkpoint first, and by then finds the read's bytes:
+ *   it parks only if the read is still running after the tick.
  * - **Errors.** A runtime error on read is remembered (`failure`, shared
  *   with a `RawSender` of the same stream through `peer`: see raw-half.ts);
  *   that receive and every later one throws `BrokenResourceError` with it
@@ -52,10 +54,13 @@
  * else a promise and two callbacks). Reads ask the source for at least
  * 64 KiB, so small `maxBytes` do not mean small system calls; the rest waits
  * in `leftover`. A `receiveInto` allocates no bytes once the scratch exists
- * (64 KiB, or the caller's buffer size up to 1 MiB, kept until `close`) and
- * copies each byte once; over a source without `readInto` it copies out of
- * the source's chunk. Fields, no closures, except the two callbacks of a
- * promise read.
+ * (64 KiB, grown to 256 KiB by reads that fill it, or the caller's buffer
+ * size up to 1 MiB; kept until `close`) and copies each byte once: a bulk
+ * transfer takes one read per four 64 KiB receives. The scratch sits 2 KiB
+ * into a 4 KiB longer allocation, away from 4K aliasing with a caller's
+ * buffer allocated next to it. Over a source without `readInto` it copies
+ * out of the source's chunk. Fields, no closures, except the two callbacks
+ * of a promise read (made once per receiver for `readInto`).
  *
  * @internal
  * @module

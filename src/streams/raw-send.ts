@@ -33,7 +33,9 @@
  *   since it began, taking one after its write unless it waited across one
  *   (trio's `cancel_shielded_checkpoint`: the bytes are gone, so it does not
  *   raise `Cancelled` then). A send loop to a peer that keeps up cannot
- *   starve the other tasks or the run's timers.
+ *   starve the other tasks or the run's timers. Over a sink whose writes
+ *   may settle at once (`eager`: Deno) a send whose write did not end at
+ *   once awaits the tick first and parks only if the write still runs.
  * - **Fast path.** When no write is in flight and the sink has `writeTo`
  *   (the callback form of `write`, `RawSocket.writeTo`) and takes every
  *   byte at once, `send` returns the run's shared tick promise: no async
