@@ -7,6 +7,8 @@
 // median and range, the medians of the per-round ratios A/raw and B/raw,
 // and the same for process CPU time (`process.cpuUsage`, on every runtime):
 // the per-round CPU ratios are the steadiest figure on a loaded machine.
+// SKEIN_BENCH_TCP_TICKED=1 (Deno): raw takes a setImmediate after every read
+// and write (the schedule points Skein keeps).
 import { CONNECTIONS, type Echo, ROUNDS, rawEcho, skeinEchoOf, skeinIntoOf, time } from "./tcp.ts";
 
 const args = (globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ?? [];
@@ -22,7 +24,7 @@ const modA = await import(toUrl(pathA));
 const modB = await import(toUrl(pathB));
 const a = skeinEchoOf(modA);
 const b = skeinEchoOf(modB);
-const raw = await rawEcho();
+const raw = await rawEcho((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.SKEIN_BENCH_TCP_TICKED === "1");
 
 const median = (s: number[]) => [...s].sort((x, y) => x - y)[s.length >> 1]!;
 const range = (s: number[]) => `${Math.min(...s).toFixed(2)}..${Math.max(...s).toFixed(2)}`;

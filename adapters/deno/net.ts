@@ -103,6 +103,13 @@ function abortError(signal: AbortSignal): unknown {
 export class DenoRawSocket implements RawSocket {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
+  /**
+   * Reads and writes may settle without a macrotask passing (a `conn.read`
+   * or `conn.write` the kernel can serve completes at once): the stream's
+   * receive and send take their schedule point before they park
+   * (`RawByteSource.eager`, `RawByteSink.eager`).
+   */
+  readonly eager = true;
   private closed = false;
 
   constructor(

@@ -140,17 +140,18 @@ export abstract class RawHalf<W extends RawHalfWords> {
 
   /**
    * Parks the calling task until {@link RawHalf.wake}, blocked on the words'
-   * `blockedOn` and the label. Arms the run's next tick first, so a caller
+   * `blockedOn` and the label. Arms the run's next tick first (unless
+   * `arm` is false: a tick passed already during the caller's call), so a caller
    * can tell afterwards (`runner.ticks`) whether a macrotask passed while it
    * waited: a runtime may answer a read or write without one (Deno's ops
    * complete at once when the kernel can), and a receive or send must still
    * be a schedule point.
    */
-  protected park(cx: Context): Promise<void> {
+  protected park(cx: Context, arm = true): Promise<void> {
     const waiter = new Waiter<void>();
     this.waiter = waiter;
     const runner = cx._task.runner;
-    runner.armTick();
+    if (arm) runner.armTick();
     const parked = waiter.park(cx.cancelScope);
     const instruments = runner.instruments;
     return instruments === null ? parked : instruments.block(cx._task, this.words.blockedOn + this.label, parked);

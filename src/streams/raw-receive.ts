@@ -20,7 +20,9 @@
  *   takes a checkpoint before it takes bytes, so a task draining a full
  *   buffer in small receives, or reading from a runtime that answers reads
  *   at once (Deno, when the kernel has the bytes), cannot starve the others
- *   or the run's timers.
+ *   or the run's timers. Over such a source (`eager`) a receive that starts
+ *   a read takes that checkpoint first, and by then finds the read's bytes:
+ *   it parks only if the read is still running after the tick.
  * - **Errors.** A runtime error on read is remembered (`failure`, shared
  *   with a `RawSender` of the same stream through `peer`: see raw-half.ts);
  *   that receive and every later one throws `BrokenResourceError` with it
@@ -52,10 +54,13 @@
  * else a promise and two callbacks). Reads ask the source for at least
  * 64 KiB, so small `maxBytes` do not mean small system calls; the rest waits
  * in `leftover`. A `receiveInto` allocates no bytes once the scratch exists
- * (64 KiB, or the caller's buffer size up to 1 MiB, kept until `close`) and
- * copies each byte once; over a source without `readInto` it copies out of
- * the source's chunk. Fields, no closures, except the two callbacks of a
- * promise read.
+ * (64 KiB, grown to 256 KiB by reads that fill it, or the caller's buffer
+ * size up to 1 MiB; kept until `close`) and copies each byte once: a bulk
+ * transfer takes one read per four 64 KiB receives. The scratch sits 2 KiB
+ * into a 4 KiB longer allocation, away from 4K aliasing with a caller's
+ * buffer allocated next to it. Over a source without `readInto` it copies
+ * out of the source's chunk. Fields, no closures, except the two callbacks
+ * of a promise read (made once per receiver for `readInto`).
  *
  * @internal
  * @module
@@ -72,6 +77,22 @@ export const DEFAULT_MAX_BYTES = 65536;
 const READ_SIZE = 65536;
 /** The largest scratch a `receiveInto` makes (a bigger caller buffer is filled up to this). */
 const MAX_SCRATCH = 1048576;
+/**
+ * How large the scratch grows once reads fill it (from {@link READ_SIZE},
+ * four times at each full read): 256 KiB, so a bulk transfer takes one
+ * read, a promise round trip through the runtime, per four 64 KiB receives.
+ */
+const READ_AHEAD = 262144;
+/**
+ * The scratch sits this far into an allocation {@link SCRATCH_PAD} bytes
+ * longer than it. A caller's buffer allocated right before or after it then
+ * starts about 2 KiB away from it modulo 4 KiB: `set` between buffers whose
+ * addresses differ by 1 to 31 bytes modulo 4096 (two same-size buffers
+ * allocated back to back by glibc's malloc) runs 10-20 times slower on some
+ * x86 machines (4K aliasing of `rep movsb`).
+ */
+const SCRATCH_OFFSET = 2048;
+const SCRATCH_PAD = 4096;
 
 /** What a {@link RawReceiver} reads from (`RawSocket`, `RawReadPipe`). @internal */
 export interface RawByteSource {
@@ -86,6 +107,13 @@ export interface RawByteSource {
    * the source must not keep it after the promise settles.
    */
   readInto?(buffer: Uint8Array): Promise<number | null>;
+  /**
+   * Optional: true if a read may settle without a macrotask passing (Deno's
+   * ops complete at once when the kernel can). A receive then takes its
+   * schedule point before it parks, and by then finds the bytes of such a
+   * read: no waiter, no wake.
+   */
+  readonly eager?: boolean;
 }
 
 /**
@@ -115,6 +143,8 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
   borrowed = false;
   /** The buffer `source.readInto` fills, reused; made by the first `receiveInto`. */
   private scratch: Uint8Array | null = null;
+  /** The least size of the next scratch: {@link READ_SIZE}, four times more at each read that fills it, up to {@link READ_AHEAD}. */
+  private scratchSize = READ_SIZE;
   /** A `source.read` is in flight. */
   reading = false;
   /** The source reached end of stream. */
@@ -188,7 +218,14 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
           else this.startRead(size);
           if (!this.reading) continue; // `readTo` answered at once
         }
-        await this.park(cx);
+        if (this.source.eager === true && runner.ticks === ticks) {
+          // The schedule point first: a read the runtime answers at once
+          // (Deno, when the kernel has the bytes) has landed in `leftover`
+          // by the tick, so the receive takes it then, without parking.
+          await cx.checkpoint();
+          continue;
+        }
+        await this.park(cx, runner.ticks === ticks);
       }
     } finally {
       this.receiving = false;
@@ -202,24 +239,38 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
     super.close();
   }
 
-  /** Starts `source.readInto` on the scratch (free: nothing is left over and no read runs). */
+  /**
+   * Starts `source.readInto` on the scratch (free: nothing is left over and
+   * no read runs), made or grown first to `size` (the caller's buffer) or
+   * {@link RawReceiver.scratchSize}, whichever is more, up to
+   * {@link MAX_SCRATCH}.
+   */
   private startReadInto(size: number): void {
     this.reading = true;
-    if (size < READ_SIZE) size = READ_SIZE;
+    const least = this.scratchSize;
+    if (size < least) size = least;
     else if (size > MAX_SCRATCH) size = MAX_SCRATCH;
     let scratch = this.scratch;
-    if (scratch === null || scratch.length < size) scratch = this.scratch = new Uint8Array(size);
-    this.source.readInto!(scratch).then(
-      (n) => this.readIntoDone(scratch, n),
-      (error: unknown) => this.readFailed(error),
-    );
+    if (scratch === null || scratch.length < size) {
+      scratch = this.scratch = new Uint8Array(size + SCRATCH_PAD).subarray(SCRATCH_OFFSET, SCRATCH_OFFSET + size);
+    }
+    // The two handlers are made by the first `receiveInto`, then reused.
+    this.source.readInto!(scratch).then((this.onReadInto ??= (n) => this.readIntoDone(n)), (this.onReadFailed ??= (error) => this.readFailed(error)));
   }
 
-  private readIntoDone(scratch: Uint8Array, n: number | null): void {
+  /** The handlers of `source.readInto`'s promise (made once, by the first). */
+  private onReadInto: ((n: number | null) => void) | null = null;
+  private onReadFailed: ((error: unknown) => void) | null = null;
+
+  /** `source.readInto` settled with `n`. */
+  private readIntoDone(n: number | null): void {
     this.reading = false;
     if (this.closed) return;
     if (n === null) this.eof = true;
     else if (n > 0) {
+      const scratch = this.scratch!;
+      // A read that filled the scratch: the next one is larger, up to READ_AHEAD.
+      if (n === scratch.length && n < READ_AHEAD && n >= this.scratchSize) this.scratchSize = n * 4 < READ_AHEAD ? n * 4 : READ_AHEAD;
       this.leftover = scratch.subarray(0, n);
       this.borrowed = true;
     }

@@ -33,7 +33,9 @@
  *   since it began, taking one after its write unless it waited across one
  *   (trio's `cancel_shielded_checkpoint`: the bytes are gone, so it does not
  *   raise `Cancelled` then). A send loop to a peer that keeps up cannot
- *   starve the other tasks or the run's timers.
+ *   starve the other tasks or the run's timers. Over a sink whose writes
+ *   may settle at once (`eager`: Deno) a send whose write did not end at
+ *   once awaits the tick first and parks only if the write still runs.
  * - **Fast path.** When no write is in flight and the sink has `writeTo`
  *   (the callback form of `write`, `RawSocket.writeTo`) and takes every
  *   byte at once, `send` returns the run's shared tick promise: no async
@@ -62,6 +64,13 @@ export interface RawByteSink {
   writeTo?(bytes: Uint8Array, target: RawWriteTarget): boolean;
   /** Sends end of stream after pending writes (sockets only: `sendEof` needs it). */
   shutdown?(): Promise<void>;
+  /**
+   * Optional: true if a write may settle without a macrotask passing (Deno's
+   * ops complete at once when the kernel can). A send whose write did not
+   * end at once then takes its schedule point before it parks, and by then
+   * finds such a write ended: no waiter, no wake.
+   */
+  readonly eager?: boolean;
 }
 
 /** The words of a sender's messages, one shared table per kind of stream. @internal */
@@ -125,11 +134,18 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
         if (this.failure !== null) throw this.broken();
         if (bytes.length !== 0) this.start(bytes);
       }
+      if (this.writing && this.sink.eager === true && runner.ticks === ticks) {
+        // The schedule point first: a write the runtime takes at once (Deno,
+        // when the kernel can) has ended by the tick, so the send returns
+        // then, without parking (a write still running parks below, where
+        // cancellation raises).
+        await runner.tick();
+      }
       // `waitWritten` inlined: one async frame less per send that waits.
       for (;;) {
         if (this.closed) throw new ClosedResourceError(this.words.closed(this.label));
         if (!this.writing) break;
-        await this.park(cx);
+        await this.park(cx, runner.ticks === ticks);
       }
       if (this.failure !== null) throw this.broken();
       // The bytes are taken: a schedule point that does not raise (no tick passed while waiting).
