@@ -274,6 +274,39 @@ describe("TCP streams", () => {
     }
   });
 
+  netIt("a send cancelled at its schedule point after its write began: returns if the bytes were taken (the next checkpoint raises), and every byte arrives", async (cx) => {
+    const [client, server] = await tcpPair(cx);
+    try {
+      const data = pattern(1000, 9);
+      const scope = new CancelScope();
+      let outcome = "";
+      await cx.withCancelScope(scope, async (cx) => {
+        const sending = client.send(cx, data);
+        scope.cancel(); // while the send waits for its tick (or for its write)
+        try {
+          await sending;
+        } catch (error) {
+          outcome = error instanceof Cancelled ? "cancelled" : "other";
+          throw error;
+        }
+        outcome = "returned";
+        try {
+          await cx.checkpoint();
+        } catch (error) {
+          if (error instanceof Cancelled) outcome = "returned, then cancelled";
+          throw error;
+        }
+      });
+      expect(["returned, then cancelled", "cancelled"]).toContain(outcome);
+      // Taken or still being written, the bytes go out whole.
+      await client.sendEof(cx);
+      expect(sameBytes(await receiveAll(cx, server), data)).toBe(true);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   netIt("a send cancelled while blocked keeps writing; the next send waits for it, then sends its own bytes", async (cx) => {
     const [client, server] = await tcpPair(cx);
     try {

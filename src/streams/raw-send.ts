@@ -39,10 +39,15 @@
  * - **Fast path.** When no write is in flight and the sink has `writeTo`
  *   (the callback form of `write`, `RawSocket.writeTo`) and takes every
  *   byte at once, `send` returns the run's shared tick promise: no async
- *   frame, waiter or callback of its own.
+ *   frame, waiter or callback of its own. Over an `eager` sink whose write
+ *   did not end at once, `send` returns the tick promise chained to one
+ *   handler made once per sender (`eagerTicked`): no async frame unless the
+ *   write still runs after the tick.
  *
  * Costs: a send the sink takes at once allocates nothing of its own (the
- * tick promise is shared by every checkpoint of that macrotask); one that must wait allocates an async frame,
+ * tick promise is shared by every checkpoint of that macrotask); an eager
+ * send whose write ends by the tick, one promise (the chained `then`); one
+ * that must wait allocates an async frame,
  * one waiter and its promise (plus the sink's promise and two callbacks when
  * the sink has no `writeTo`); two waits when a cancelled send's write is
  * still in flight.
@@ -119,7 +124,45 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
       this.writing = false;
       return this.failure === null ? cx._task.runner.tick() : Promise.reject(this.broken());
     }
+    if (sink.eager === true && this.writing) {
+      // The schedule point first, without an async frame: a write the
+      // runtime takes at once (Deno, when the kernel can) has ended by the
+      // tick, and the send returns then; one still running waits in `sendRest`.
+      this.sending = true;
+      this.eagerCx = cx;
+      return cx._task.runner.tick().then((this.onEagerTick ??= () => this.eagerTicked()));
+    }
     return this.sendSlow(cx, bytes, true);
+  }
+
+  /** The caller of an eager send waiting for its tick (`send`). */
+  private eagerCx: Context | null = null;
+  /** The handler of an eager send's tick (made by the first). */
+  private onEagerTick: (() => Promise<void> | undefined) | null = null;
+
+  /** An eager send's tick passed: done if its write ended, else waits for it (`sendRest`). */
+  private eagerTicked(): Promise<void> | undefined {
+    const cx = this.eagerCx!;
+    this.eagerCx = null;
+    if (this.writing && !this.closed) return this.sendRest(cx);
+    this.sending = false;
+    if (this.closed) throw new ClosedResourceError(this.words.closed(this.label));
+    if (this.failure !== null) throw this.broken();
+    return undefined;
+  }
+
+  /** The rest of an eager send whose write still runs after its tick (a tick passed: no schedule point owed). */
+  private async sendRest(cx: Context): Promise<void> {
+    try {
+      for (;;) {
+        if (this.closed) throw new ClosedResourceError(this.words.closed(this.label));
+        if (!this.writing) break;
+        await this.park(cx, false);
+      }
+      if (this.failure !== null) throw this.broken();
+    } finally {
+      this.sending = false;
+    }
   }
 
   /** `send` when it must wait: for a cancelled send's write before starting ours, or for ours (`started`). */
