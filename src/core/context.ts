@@ -201,10 +201,26 @@ export class Context {
    * ```
    */
   async checkpoint(): Promise<void> {
+    await this._tickStart();
+    this._tickEnd();
+  }
+
+  /**
+   * The first half of {@link Context.checkpoint}, for callers that take a
+   * checkpoint inside their own async frame (a socket receive): throws if
+   * cancelled, tells the instruments, and returns the run's tick to await;
+   * after it, {@link Context._tickEnd}. @internal
+   */
+  _tickStart(): Promise<void> {
     this.checkpointIfCancelled();
     const runner = this._task.runner;
     if (runner.instruments !== null) runner.instruments.checkpoint(this._task);
-    await runner.tick();
+    return runner.tick();
+  }
+
+  /** The second half of {@link Context.checkpoint}, after the tick: tells the instruments, throws if cancelled. @internal */
+  _tickEnd(): void {
+    const runner = this._task.runner;
     if (runner.instruments !== null) runner.instruments.resumed(this._task);
     this.checkpointIfCancelled();
   }

@@ -67,7 +67,6 @@
  */
 
 import type { Context } from "../core/context.ts";
-import type { Runner } from "../core/runner.ts";
 import { BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { checkCount, describeValue } from "../core/validate.ts";
 import { RawHalf, type RawHalfWords, type RawReadTarget } from "./raw-half.ts";
@@ -200,8 +199,8 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
           if (runner.ticks === ticks) {
             // No macrotask passed (the bytes were here, or the runtime
             // answered at once): still a schedule point, as in trio.
-            await this.tickOf(cx, runner);
-            this.ticked(cx, runner);
+            await cx._tickStart();
+            cx._tickEnd();
             continue;
           }
           const whole = leftover.length <= size;
@@ -224,8 +223,8 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
           // The schedule point first: a read the runtime answers at once
           // (Deno, when the kernel has the bytes) has landed in `leftover`
           // by the tick, so the receive takes it then, without parking.
-          await this.tickOf(cx, runner);
-          this.ticked(cx, runner);
+          await cx._tickStart();
+          cx._tickEnd();
           continue;
         }
         await this.park(cx, runner.ticks === ticks);
@@ -233,25 +232,6 @@ export class RawReceiver extends RawHalf<RawReceiveWords> implements RawReadTarg
     } finally {
       this.receiving = false;
     }
-  }
-
-  /**
-   * The first half of `cx.checkpoint()`, inlined into `take` (one async
-   * frame and promise less per receive): raises if cancelled, tells the
-   * instruments, and returns the run's tick to await.
-   */
-  private tickOf(cx: Context, runner: Runner): Promise<void> {
-    const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
-    if (runner.instruments !== null) runner.instruments.checkpoint(cx._task);
-    return runner.tick();
-  }
-
-  /** The second half of `cx.checkpoint()`, after the tick: tells the instruments, raises if cancelled. */
-  private ticked(cx: Context, runner: Runner): void {
-    if (runner.instruments !== null) runner.instruments.resumed(cx._task);
-    const origin = cx.cancelScope._origin;
-    if (origin !== null) throw origin._raise();
   }
 
   /** Also drops the bytes read but not received. */
