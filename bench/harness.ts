@@ -8,7 +8,7 @@
 // single-threaded benches (spawn, stream, sync), not for thread pools.
 // Each bench also records its issue-14 targets with `target`; `summary()`
 // returns them for the one table `npm run bench` ends with.
-import { fullGc, runtime } from "./runtime.ts";
+import { runtime } from "./runtime.ts";
 
 export interface Contender {
   name: string;
@@ -40,12 +40,6 @@ export function now(): number {
 export interface MeasureOptions {
   /** Warm-up rounds of every contender, at full size, before the timed ones (default 1). */
   warmup?: number;
-  /**
-   * A full GC before every timed round, outside its time (where the runtime
-   * can force one, see runtime.ts), so no round pays for the garbage the
-   * rounds before it left (another contender's included).
-   */
-  gc?: boolean;
   /** Run the contenders in reverse order every other pass, so none always runs first (or right after the same one). */
   alternate?: boolean;
 }
@@ -55,7 +49,6 @@ export async function measure(contenders: Contender[], n: number, rounds = 5, op
   for (let w = 0; w < (options.warmup ?? 1); w++) for (const c of contenders) await c.round(n); // warm-up at full size: JIT and heap growth
   for (let r = 0; r < rounds; r++) {
     for (const c of options.alternate && r % 2 === 1 ? [...contenders].reverse() : contenders) {
-      if (options.gc) fullGc();
       const start = now();
       await c.round(n);
       samples.get(c.name)!.push(((now() - start) * 1000) / n);

@@ -162,11 +162,20 @@ function contenders(buffer: number): Contender[] {
 export async function benchStream(): Promise<void> {
   for (const buffer of [0, 100]) {
     const n = 100_000;
-    // A full GC before each timed round: effect and effection leave far more
-    // garbage than the others, and on Bun a round that paid for it (or not)
-    // swung raw's and Skein's times alike by up to 3x. Two warm-up rounds:
-    // the first timed round of the first buffer size still ran slow for all.
-    const rows = await measure(contenders(buffer), n, 7, { warmup: 2, gc: true, alternate: true });
+    // The targets' contenders (raw and Skein) are measured in passes of their
+    // own, the libraries after them: effect and effection leave far more
+    // garbage per round, and a raw round run right after them paid for its
+    // collection (on node the old mixed passes put Skein at up to 1.8x raw).
+    // (Forcing a full GC before every round instead moved the ratios the
+    // other way, to 0.74-0.95 on node: a cold heap, not the steady state.) Contenders
+    // alternate first and last; two warm-up rounds (with one, the first timed
+    // round of the first buffer size still ran slow for all on Bun).
+    const all = contenders(buffer);
+    const libraries = new Set(["effect", "effection"]);
+    const rows = [
+      ...(await measure(all.filter((c) => !libraries.has(c.name)), n, 7, { warmup: 2, alternate: true })),
+      ...(await measure(all.filter((c) => libraries.has(c.name)), n, 5)),
+    ];
     report(`one producer, one consumer, ${n} items, buffer ${buffer} (effect uses max(1, buffer); -cf: consumer started first; skein-iter: for await over iterate(cx), consumer first)`, rows, "raw", "skein");
     // Medians of per-pass ratios (see `pairedRatio`).
     const pf = pairedRatio(rows, "raw", "skein");
