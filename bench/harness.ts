@@ -18,7 +18,10 @@ export interface Contender {
 
 export interface Row {
   name: string;
+  /** Median of the timed rounds. */
   usPerOp: number;
+  /** Every timed round (µs per op), in the order they ran: round i of every contender ran in the same pass. */
+  samples: number[];
 }
 
 const g = globalThis as Record<string, any>;
@@ -33,20 +36,48 @@ export function now(): number {
   return (u.user + u.system) / 1000;
 }
 
-export async function measure(contenders: Contender[], n: number, rounds = 5): Promise<Row[]> {
+/** Options of {@link measure}. */
+export interface MeasureOptions {
+  /** Warm-up rounds of every contender, at full size, before the timed ones (default 1). */
+  warmup?: number;
+  /** Run the contenders in reverse order every other pass, so none always runs first (or right after the same one). */
+  alternate?: boolean;
+}
+
+export async function measure(contenders: Contender[], n: number, rounds = 5, options: MeasureOptions = {}): Promise<Row[]> {
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  for (const c of contenders) await c.round(n); // warm-up at full size: JIT and heap growth
+  for (let w = 0; w < (options.warmup ?? 1); w++) for (const c of contenders) await c.round(n); // warm-up at full size: JIT and heap growth
   for (let r = 0; r < rounds; r++) {
-    for (const c of contenders) {
+    for (const c of options.alternate && r % 2 === 1 ? [...contenders].reverse() : contenders) {
       const start = now();
       await c.round(n);
-      samples.get(c.name)!.push(now() - start);
+      samples.get(c.name)!.push(((now() - start) * 1000) / n);
     }
   }
+  if (g.process?.env?.SKEIN_BENCH_SAMPLES) {
+    for (const c of contenders) console.log(`  samples ${c.name.padEnd(12)} ${samples.get(c.name)!.map((t) => t.toFixed(3)).join(" ")}`);
+  }
   return contenders.map((c) => {
-    const s = samples.get(c.name)!.sort((a, b) => a - b);
-    return { name: c.name, usPerOp: (s[s.length >> 1]! * 1000) / n };
+    const s = samples.get(c.name)!;
+    return { name: c.name, usPerOp: median(s), samples: s };
   });
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+/**
+ * The median over the timed passes of `a`'s time over `b`'s in the same
+ * pass. Rounds of one pass run back to back, so a change of machine load
+ * between passes (other processes) moves both and cancels out, which the
+ * ratio of the two medians does not do.
+ */
+export function pairedRatio(rows: Row[], a: string, b: string): number {
+  const x = rows.find((r) => r.name === a)!.samples;
+  const y = rows.find((r) => r.name === b)!.samples;
+  return median(x.map((v, i) => v / y[i]!));
 }
 
 export function report(title: string, rows: Row[], base: string, subject: string): void {

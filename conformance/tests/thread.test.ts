@@ -289,6 +289,41 @@ describe("toThread", () => {
     expect(peak).toBe(1);
   });
 
+  it("a CapacityLimiter lends each call a token for the call's whole length", async () => {
+    const limiter = new CapacityLimiter(1);
+    const seen: number[] = [];
+    await run(async (cx) => {
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          await toThread(cx, math.with({ limiter }), "sleepThen", 30, 1);
+        });
+        await cx.sleep(10);
+        seen.push(limiter.statistics().borrowed); // the running call holds the token
+      });
+      seen.push(limiter.statistics().borrowed); // given back
+      expect(await toThread(cx, math.with({ limiter }), "add", 2, 3)).toBe(5);
+      seen.push(limiter.statistics().borrowed);
+    });
+    expect(seen).toEqual([1, 0, 0]);
+  });
+
+  it("a CapacityLimiter subclass is acquired through its own acquireOnBehalfOf", async () => {
+    const acquired: string[] = [];
+    class Logging extends CapacityLimiter {
+      override acquireOnBehalfOf(cx: Context, borrower: object): Promise<void> {
+        acquired.push("acquire");
+        return super.acquireOnBehalfOf(cx, borrower);
+      }
+    }
+    const limiter = new Logging(2);
+    await run(async (cx) => {
+      expect(await toThread(cx, math.with({ limiter }), "add", 1, 2)).toBe(3);
+      expect(await toThread(cx, math.with({ limiter }), "add", 3, 4)).toBe(7);
+    });
+    expect(acquired).toEqual(["acquire", "acquire"]);
+    expect(limiter.statistics().borrowed).toBe(0);
+  });
+
   it("an adapter without workers raises UnsupportedError", async () => {
     const name = Object.keys(skein).find((k) => k.endsWith("Adapter"))!;
     const adapter = (skein as unknown as Record<string, skein.Adapter>)[name]!;
