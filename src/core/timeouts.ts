@@ -75,15 +75,28 @@ export async function runInScope<T>(
   try {
     return await body(cx._inScope(scope));
   } catch (error) {
-    if (error instanceof Cancelled && scope._origin === scope) {
-      scope._cancelledCaught = true;
-      return undefined;
-    }
-    passCancelled(error, scope);
+    if (scopeAbsorbs(scope, error)) return undefined;
     throw error;
   } finally {
     scope._exit();
   }
+}
+
+/**
+ * The one rule for an error leaving the body of `scope` (entered, not yet
+ * exited): true if the scope absorbs it (a `Cancelled` whose origin is this
+ * scope: `cancelledCaught` is set), else false, the error to rethrow (a
+ * `Cancelled` from an outer scope passes on). Used by {@link runInScope}
+ * and by the worker side of `toThread`, which runs a call's scope in its
+ * own frame. @internal
+ */
+export function scopeAbsorbs(scope: CancelScope, error: unknown): boolean {
+  if (error instanceof Cancelled && scope._origin === scope) {
+    scope._cancelledCaught = true;
+    return true;
+  }
+  passCancelled(error, scope);
+  return false;
 }
 
 /**

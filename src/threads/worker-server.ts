@@ -21,10 +21,11 @@
  */
 
 import type { Adapter } from "../core/adapter.ts";
-import { CancelScope, passCancelled } from "../core/cancel-scope.ts";
+import { CancelScope } from "../core/cancel-scope.ts";
 import type { Context } from "../core/context.ts";
 import { ContextVar } from "../core/context-var.ts";
 import { Cancelled, UsageError } from "../core/errors.ts";
+import { scopeAbsorbs } from "../core/timeouts.ts";
 import { run } from "../core/run.ts";
 import type { TaskGroup } from "../core/task-group.ts";
 import { describeValue } from "../core/validate.ts";
@@ -164,7 +165,7 @@ class WorkerServer {
     // A call without callbacks keeps the server's shared "no callbacks" info
     // (set once on the run's root, inherited by every call task): no Map copy per call.
     if (message.callbacks !== undefined) currentCall.set(cx, { server: this, id, callbacks: message.callbacks });
-    // What `cx.withCancelScope(scope, fn)` does (`runInScope`), inlined:
+    // What `cx.withCancelScope(scope, fn)` does (`runInScope`), in this frame:
     // one async frame per call instead of two.
     scope._enter(cx._task.runner, cx.cancelScope);
     let value: unknown;
@@ -172,9 +173,7 @@ class WorkerServer {
     try {
       value = await (fn as (cx: Context, ...a: unknown[]) => unknown)(cx._inScope(scope), ...message.args);
     } catch (error) {
-      if (error instanceof Cancelled && scope._origin === scope) scope._cancelledCaught = true;
-      else {
-        passCancelled(error, scope);
+      if (!scopeAbsorbs(scope, error)) {
         failed = true;
         value = error;
       }
