@@ -5,10 +5,11 @@
  * cannot do (binding a local address before connecting), through Deno's
  * Node compatibility.
  *
- * Reading: the socket flows, but is paused as soon as 64 KiB wait unread
- * (and resumed when a read takes them below that); a paused socket stops
- * reading from the OS once Node's own buffer is full, so a reader that
- * stops reading bounds the memory (backpressure). Sockets are
+ * Reading: the socket flows, but is paused as soon as 256 KiB wait unread
+ * (and resumed once a read takes them below 64 KiB: the gap spares a slow
+ * reader a pause and a resume per chunk); a paused socket stops reading
+ * from the OS once Node's own buffer is full, so a reader that stops
+ * reading bounds the memory (backpressure). Sockets are
  * made with `allowHalfOpen`, so a peer's end of stream does not end our
  * sending side. `write` resolves once Node has handed the bytes to the OS:
  * at once when it wrote them synchronously, else from the write's callback
@@ -52,8 +53,16 @@ export function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
-/** How many unread bytes make a socket pause (on top of Node's own buffer and the OS's). */
-const QUEUE_LIMIT = 65536;
+/**
+ * How many unread bytes make a socket pause (on top of Node's own buffer and
+ * the OS's): four 64 KiB reads, so a reader slower than the socket pauses
+ * and resumes it once per four chunks, not once per chunk (each pause and
+ * resume costs Node a stop and a restart of reading: two system calls, one
+ * wasted read, and its buffering).
+ */
+const QUEUE_LIMIT = 262144;
+/** A paused socket resumes once a read takes the unread bytes below this (one 64 KiB read). */
+const RESUME_BELOW = 65536;
 
 /** A `node:net` socket (or a `node:tls` one: a subclass) as a {@link RawSocket}. @internal */
 export class NodeRawSocket implements RawSocket {
@@ -116,9 +125,10 @@ export class NodeRawSocket implements RawSocket {
       this.localAddress = { family: family(socket.localFamily, lh), host: lh, port: socket.localPort ?? 0 };
       this.remoteAddress = { family: family(socket.remoteFamily, rh), host: rh, port: socket.remotePort ?? 0 };
     }
-    // Flowing mode, paused whenever QUEUE_LIMIT bytes wait unread: the 'data'
-    // path is synchronous (no 'readable' round trip per chunk), and a paused
-    // socket stops reading from the OS once Node's own buffer is full.
+    // Flowing mode, paused whenever QUEUE_LIMIT bytes wait unread (resumed
+    // below RESUME_BELOW): the 'data' path is synchronous (no 'readable'
+    // round trip per chunk), and a paused socket stops reading from the OS
+    // once Node's own buffer is full.
     socket.on("data", this.onDataEvent);
     socket.on("end", this.onEndEvent);
     socket.on("error", this.onErrorEvent);
@@ -224,7 +234,7 @@ export class NodeRawSocket implements RawSocket {
       this.queue.shift();
     }
     this.queued -= chunk.length;
-    if (this.queued < QUEUE_LIMIT && this.socket.isPaused() && !this.closed) this.socket.resume();
+    if (this.queued < RESUME_BELOW && this.socket.isPaused() && !this.closed) this.socket.resume();
     return chunk;
   }
 
