@@ -171,8 +171,10 @@ describe("adapter.net (the raw networking contract)", () => {
     expect(sameBytes(concat(chunks), data)).toBe(true);
   });
 
-  netTest("a reader that lags behind the writer (reads of odd sizes, pauses between them) gets every byte in order", async (net) => {
-    const { client, server } = await pair(net);
+  for (const reading of ["accepted", "connecting"] as const)
+  netTest(`a reader that lags behind the writer (reads of odd sizes, pauses between them) gets every byte in order (the ${reading} side reads)`, async (net) => {
+    const connected = await pair(net);
+    const [client, server] = reading === "accepted" ? [connected.client, connected.server] : [connected.server, connected.client];
     // 4 MiB in 64 KiB writes, read in pieces that straddle the adapter's
     // pause and resume marks (Node: pause at 256 KiB unread, resume below
     // 64 KiB), with macrotasks between reads so the writer runs ahead.
@@ -220,8 +222,10 @@ describe("adapter.net (the raw networking contract)", () => {
     expect(decode(await readAll(client))).toBe("!");
   });
 
-  netTest("backpressure: writes to a peer that does not read stop resolving after a bounded amount", async (net) => {
-    const { client, server } = await pair(net);
+  for (const reading of ["accepted", "connecting"] as const)
+  netTest(`backpressure: writes to a peer that does not read stop resolving after a bounded amount (the ${reading} side reads)`, async (net) => {
+    const connected = await pair(net);
+    const [client, server] = reading === "accepted" ? [connected.client, connected.server] : [connected.server, connected.client];
     const LIMIT = 64 * 1024 * 1024;
     const chunk = pattern(64 * 1024);
     let accepted = 0;
