@@ -369,7 +369,10 @@ const FIRST_SLOT_SIZE = 4096;
  * into a fresh buffer per read handed through the stream machinery. The
  * bytes wait in their slot until a read takes them: `readInto` copies them
  * into the receiver's scratch (a parked `readInto` gets them straight from
- * the read), `readTo` returns a copy. Node reads into a free slot only:
+ * the read), `readTo` returns a copy, or the slot itself when it holds one
+ * whole read of 32 KiB or more (a new slot is made when one is needed: no
+ * copy, one buffer per large read, as Node's own reading makes). Node reads
+ * into a free slot only:
  * when every slot but the next read's holds unread bytes, reading stops
  * (backpressure), and resumes once a slot is free. Reads go to one 4 KiB
  * slot until one fills it or finds it still holding unread bytes (a
@@ -379,9 +382,10 @@ const FIRST_SLOT_SIZE = 4096;
  * {@link NodeRawSocket}s. @internal
  */
 export class NodeOnreadSocket extends NodeRawSocket {
-  /** Unread bytes: slot, start, end, in order (flat triples). */
+  /** The 64 KiB slots this socket owns (not those given away), and those of them free. */
   private readonly slots: Uint8Array[] = [];
   private readonly free: Uint8Array[] = [];
+  /** Unread bytes: slot, start, end, in order (flat triples). */
   private entries: (Uint8Array | number)[] = [];
   /** The slot the next read fills. */
   private next: Uint8Array;
@@ -461,7 +465,7 @@ export class NodeOnreadSocket extends NodeRawSocket {
     // The next read's slot (free, as `next` always is): this one again if
     // the reader took it whole (the small first slot: if the read did not
     // fill it either), else a free one, else a new one.
-    if ((buf.length === SLOT_SIZE || n < buf.length) && !this.holds(buf)) this.next = buf;
+    if ((buf.length === SLOT_SIZE ? this.slots.includes(buf) : n < buf.length) && !this.holds(buf)) this.next = buf;
     else this.next = this.free.pop() ?? this.makeSlot();
     // No free slot for the read after it: stop reading until one is.
     if (this.free.length === 0 && this.slots.length >= MAX_SLOTS) {
@@ -489,19 +493,34 @@ export class NodeOnreadSocket extends NodeRawSocket {
     const slot = this.entries[0] as Uint8Array;
     this.entries.splice(0, 3);
     if (slot.length === SLOT_SIZE && slot !== this.next) this.free.push(slot);
+    this.resumeIfStarved();
+  }
+
+  /** Reading stopped for want of a slot, and one is free (or may be made) now: it resumes. */
+  private resumeIfStarved(): void {
     if (this.starved && !this.closed) {
       this.starved = false;
       this.socket.resume();
     }
   }
 
-  /** Up to `max` unread bytes, copied, or null if there are none. */
+  /**
+   * Up to `max` unread bytes, or null if there are none: a copy, or, when
+   * they are a whole read of at least half a slot, the slot itself (given
+   * away: a new one is made when needed), as Node would hand over its read.
+   */
   private takeCopy(max: number): Uint8Array | null {
     const entries = this.entries;
     if (entries.length === 0) return null;
     const slot = entries[0] as Uint8Array;
     const start = entries[1] as number;
     const end = entries[2] as number;
+    if (start === 0 && end <= max && end >= SLOT_SIZE / 2 && slot.length === SLOT_SIZE) {
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      entries.splice(0, 3);
+      this.resumeIfStarved();
+      return slot.subarray(0, end);
+    }
     const stop = end - start > max ? start + max : end;
     const chunk = slot.slice(start, stop);
     if (stop === end) this.release();
