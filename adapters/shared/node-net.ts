@@ -9,7 +9,10 @@
  * (and resumed once a read takes them below 64 KiB: the gap spares a slow
  * reader a pause and a resume per chunk); a paused socket stops reading
  * from the OS once Node's own buffer is full, so a reader that stops
- * reading bounds the memory (backpressure). Sockets are
+ * reading bounds the memory (backpressure). On Node itself
+ * ({@link nodeOwnNet}) the sockets Skein connects read instead through
+ * Node's `onread` option into reused slots ({@link NodeOnreadSocket}), with
+ * the same bound. Sockets are
  * made with `allowHalfOpen`, so a peer's end of stream does not end our
  * sending side. `write` resolves once Node has handed the bytes to the OS:
  * at once when it wrote them synchronously, else from the write's callback
