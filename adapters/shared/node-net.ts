@@ -5,10 +5,14 @@
  * cannot do (binding a local address before connecting), through Deno's
  * Node compatibility.
  *
- * Reading: the socket flows, but is paused as soon as 64 KiB wait unread
- * (and resumed when a read takes them below that); a paused socket stops
- * reading from the OS once Node's own buffer is full, so a reader that
- * stops reading bounds the memory (backpressure). Sockets are
+ * Reading: the socket flows, but is paused as soon as 256 KiB wait unread
+ * (and resumed once a read takes them below 64 KiB: the gap spares a slow
+ * reader a pause and a resume per chunk); a paused socket stops reading
+ * from the OS once Node's own buffer is full, so a reader that stops
+ * reading bounds the memory (backpressure). On Node itself
+ * ({@link nodeOwnNet}) the sockets Skein connects read instead through
+ * Node's `onread` option into reused slots ({@link NodeOnreadSocket}), with
+ * the same bound. Sockets are
  * made with `allowHalfOpen`, so a peer's end of stream does not end our
  * sending side. `write` resolves once Node has handed the bytes to the OS:
  * at once when it wrote them synchronously, else from the write's callback
@@ -52,23 +56,31 @@ export function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
-/** How many unread bytes make a socket pause (on top of Node's own buffer and the OS's). */
-const QUEUE_LIMIT = 65536;
+/**
+ * How many unread bytes make a socket pause (on top of Node's own buffer and
+ * the OS's): four 64 KiB reads, so a reader slower than the socket pauses
+ * and resumes it once per four chunks, not once per chunk (each pause and
+ * resume costs Node a stop and a restart of reading: two system calls, one
+ * wasted read, and its buffering).
+ */
+const QUEUE_LIMIT = 262144;
+/** A paused socket resumes once a read takes the unread bytes below this (one 64 KiB read). */
+const RESUME_BELOW = 65536;
 
 /** A `node:net` socket (or a `node:tls` one: a subclass) as a {@link RawSocket}. @internal */
 export class NodeRawSocket implements RawSocket {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
-  private readonly socket: Socket;
+  protected readonly socket: Socket;
   /** Bytes Node delivered that no read took yet (views of its buffers, oldest first). */
   private queue: Uint8Array[] = [];
   private queued = 0;
-  private ended = false;
-  private closed = false;
-  private error: unknown = undefined;
+  protected ended = false;
+  protected closed = false;
+  protected error: unknown = undefined;
   /** Who hears the read in flight, and its size. */
-  private reader: RawReadTarget | null = null;
-  private readerMax = 0;
+  protected reader: RawReadTarget | null = null;
+  protected readerMax = 0;
   /** Who hears the write in flight, and its number. */
   private writer: RawWriteTarget | null = null;
   private writerSeq = 0;
@@ -116,9 +128,10 @@ export class NodeRawSocket implements RawSocket {
       this.localAddress = { family: family(socket.localFamily, lh), host: lh, port: socket.localPort ?? 0 };
       this.remoteAddress = { family: family(socket.remoteFamily, rh), host: rh, port: socket.remotePort ?? 0 };
     }
-    // Flowing mode, paused whenever QUEUE_LIMIT bytes wait unread: the 'data'
-    // path is synchronous (no 'readable' round trip per chunk), and a paused
-    // socket stops reading from the OS once Node's own buffer is full.
+    // Flowing mode, paused whenever QUEUE_LIMIT bytes wait unread (resumed
+    // below RESUME_BELOW): the 'data' path is synchronous (no 'readable'
+    // round trip per chunk), and a paused socket stops reading from the OS
+    // once Node's own buffer is full.
     socket.on("data", this.onDataEvent);
     socket.on("end", this.onEndEvent);
     socket.on("error", this.onErrorEvent);
@@ -224,7 +237,7 @@ export class NodeRawSocket implements RawSocket {
       this.queue.shift();
     }
     this.queued -= chunk.length;
-    if (this.queued < QUEUE_LIMIT && this.socket.isPaused() && !this.closed) this.socket.resume();
+    if (this.queued < RESUME_BELOW && this.socket.isPaused() && !this.closed) this.socket.resume();
     return chunk;
   }
 
@@ -236,7 +249,7 @@ export class NodeRawSocket implements RawSocket {
     if (this.reader !== null) this.settleReader();
   }
 
-  private settleReader(): void {
+  protected settleReader(): void {
     const reader = this.reader;
     if (reader === null) return;
     const chunk = this.take(this.readerMax);
@@ -346,13 +359,238 @@ export class NodeRawListener implements RawListener {
   }
 }
 
-function connectSocket(options: NetConnectOpts, signal: AbortSignal, unix?: [string, string]): Promise<RawSocket> {
+/** The size of a {@link NodeOnreadSocket}'s slots (Node's own read size). */
+const SLOT_SIZE = 65536;
+/** Its most slots: four of unread bytes (as {@link QUEUE_LIMIT}), and the next read's. */
+const MAX_SLOTS = 5;
+/** The first slot's size: reads go to it until one fills it (see {@link NodeOnreadSocket}). */
+const FIRST_SLOT_SIZE = 4096;
+
+/**
+ * A socket Skein connects on Node, read through Node's `onread` option:
+ * Node reads into buffers this object supplies (its slots, reused), not
+ * into a fresh buffer per read handed through the stream machinery. The
+ * bytes wait in their slot until a read takes them: `readInto` copies them
+ * into the receiver's scratch (a parked `readInto` gets them straight from
+ * the read), `readTo` returns a copy, or the slot itself when it holds one
+ * whole read of 32 KiB or more (a new slot is made when one is needed: no
+ * copy, one buffer per large read, as Node's own reading makes). Node reads
+ * into a free slot only:
+ * when every slot but the next read's holds unread bytes, reading stops
+ * (backpressure), and resumes once a slot is free. Reads go to one 4 KiB
+ * slot until one fills it or finds it still holding unread bytes (a
+ * connection of small messages holds no more); then to slots of 64 KiB,
+ * made as reads need them, up to five (320 KiB, kept until `close`).
+ * Accepted sockets have no `onread` option, so they are plain
+ * {@link NodeRawSocket}s. @internal
+ */
+export class NodeOnreadSocket extends NodeRawSocket {
+  /** The 64 KiB slots this socket owns (not those given away), and those of them free. */
+  private readonly slots: Uint8Array[] = [];
+  private readonly free: Uint8Array[] = [];
+  /** Unread bytes: slot, start, end, in order (flat triples). */
+  private entries: (Uint8Array | number)[] = [];
+  /** The slot the next read fills. */
+  private next: Uint8Array;
+  /** Reading stopped for want of a free slot. */
+  private starved = false;
+  /** A parked `readInto`: its buffer and promise. */
+  private intoBuffer: Uint8Array | null = null;
+  private intoResolve: ((n: number | null) => void) | null = null;
+  private intoReject: ((error: unknown) => void) | null = null;
+
+  constructor(socket: Socket, first: Uint8Array, unix?: [string, string]) {
+    super(socket, unix);
+    this.next = first;
+  }
+
+  /** The `onread` option for `net.connect`, feeding the socket `holder` gets once connected (before the first read). */
+  static options(): { holder: { socket: NodeOnreadSocket | null }; onread: NonNullable<NetConnectOpts["onread"]>; first: Uint8Array } {
+    const holder: { socket: NodeOnreadSocket | null } = { socket: null };
+    const first = new Uint8Array(FIRST_SLOT_SIZE);
+    return {
+      holder,
+      first,
+      onread: {
+        buffer: () => holder.socket?.next ?? first,
+        // Node starts reading after 'connect', whose listener sets `holder.socket`.
+        callback: (n: number, buf: Uint8Array): boolean => holder.socket === null || holder.socket.onRead(n, buf),
+      },
+    };
+  }
+
+  override readTo(maxBytes: number, target: RawReadTarget): void {
+    const chunk = this.takeCopy(maxBytes);
+    if (chunk !== null) return target.readDone(chunk);
+    if (this.error !== undefined) return target.readFailed(this.error);
+    if (this.ended || this.closed) return target.readDone(null);
+    this.readerMax = maxBytes;
+    this.reader = target;
+  }
+
+  /** Copies unread bytes into `buffer` (the receiver's scratch); parks if there are none. */
+  readInto(buffer: Uint8Array): Promise<number | null> {
+    const n = this.copyInto(buffer, 0);
+    if (n > 0) return Promise.resolve(n);
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.ended || this.closed) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      this.intoBuffer = buffer;
+      this.intoResolve = resolve;
+      this.intoReject = reject;
+    });
+  }
+
+  override detach(): Socket | null {
+    if (this.intoBuffer !== null) return null;
+    const entries = this.entries;
+    const socket = super.detach();
+    if (socket === null) return null;
+    // Unread bytes go back into the socket (copies: the slots are dropped).
+    for (let i = entries.length - 3; i >= 0; i -= 3) {
+      const slot = entries[i] as Uint8Array;
+      socket.unshift(slot.slice(entries[i + 1] as number, entries[i + 2] as number));
+    }
+    this.entries = [];
+    return socket;
+  }
+
+  override close(): void {
+    this.entries = [];
+    super.close();
+  }
+
+  /** Node read `n` bytes into `buf` (the slot it was given: `next`); false stops reading. */
+  private onRead(n: number, buf: Uint8Array): boolean {
+    if (this.closed) return true;
+    this.entries.push(buf, 0, n);
+    this.settleReader();
+    // The next read's slot (free, as `next` always is): this one again if
+    // the reader took it whole (the small first slot: if the read did not
+    // fill it either), else a free one, else a new one.
+    if ((buf.length === SLOT_SIZE ? this.slots.includes(buf) : n < buf.length) && !this.holds(buf)) this.next = buf;
+    else this.next = this.free.pop() ?? this.makeSlot();
+    // No free slot for the read after it: stop reading until one is.
+    if (this.free.length === 0 && this.slots.length >= MAX_SLOTS) {
+      this.starved = true;
+      return false;
+    }
+    return true;
+  }
+
+  private makeSlot(): Uint8Array {
+    const slot = new Uint8Array(SLOT_SIZE);
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Whether an unread entry lies in `slot`. */
+  private holds(slot: Uint8Array): boolean {
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i += 3) if (entries[i] === slot) return true;
+    return false;
+  }
+
+  /** The first entry was taken whole: its slot is free again; reading resumes if it had stopped. */
+  private release(): void {
+    const slot = this.entries[0] as Uint8Array;
+    this.entries.splice(0, 3);
+    if (slot.length === SLOT_SIZE && slot !== this.next) this.free.push(slot);
+    this.resumeIfStarved();
+  }
+
+  /** Reading stopped for want of a slot, and one is free (or may be made) now: it resumes. */
+  private resumeIfStarved(): void {
+    if (this.starved && !this.closed) {
+      this.starved = false;
+      this.socket.resume();
+    }
+  }
+
+  /**
+   * Up to `max` unread bytes, or null if there are none: a copy, or, when
+   * they are a whole read of at least half a slot, the slot itself (given
+   * away: a new one is made when needed), as Node would hand over its read.
+   */
+  private takeCopy(max: number): Uint8Array | null {
+    const entries = this.entries;
+    if (entries.length === 0) return null;
+    const slot = entries[0] as Uint8Array;
+    const start = entries[1] as number;
+    const end = entries[2] as number;
+    if (start === 0 && end <= max && end >= SLOT_SIZE / 2 && slot.length === SLOT_SIZE) {
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      entries.splice(0, 3);
+      this.resumeIfStarved();
+      return slot.subarray(0, end);
+    }
+    const stop = end - start > max ? start + max : end;
+    const chunk = slot.slice(start, stop);
+    if (stop === end) this.release();
+    else entries[1] = stop;
+    return chunk;
+  }
+
+  /** Copies unread bytes into `buffer` from `at`; returns how many. */
+  private copyInto(buffer: Uint8Array, at: number): number {
+    const entries = this.entries;
+    let n = 0;
+    while (entries.length > 0 && at + n < buffer.length) {
+      const slot = entries[0] as Uint8Array;
+      const start = entries[1] as number;
+      const end = entries[2] as number;
+      const room = buffer.length - at - n;
+      const stop = end - start > room ? start + room : end;
+      buffer.set(start === 0 && stop === slot.length ? slot : slot.subarray(start, stop), at + n);
+      n += stop - start;
+      if (stop === end) this.release();
+      else entries[1] = stop;
+    }
+    return n;
+  }
+
+  protected override settleReader(): void {
+    const buffer = this.intoBuffer;
+    if (buffer !== null) {
+      const resolve = this.intoResolve!;
+      const reject = this.intoReject!;
+      const n = this.copyInto(buffer, 0);
+      if (n > 0) {
+        this.intoBuffer = this.intoResolve = this.intoReject = null;
+        resolve(n);
+      } else if (this.error !== undefined) {
+        this.intoBuffer = this.intoResolve = this.intoReject = null;
+        reject(this.error);
+      } else if (this.ended || this.closed) {
+        this.intoBuffer = this.intoResolve = this.intoReject = null;
+        resolve(null);
+      }
+      return;
+    }
+    const reader = this.reader;
+    if (reader === null) return;
+    const chunk = this.takeCopy(this.readerMax);
+    if (chunk !== null) {
+      this.reader = null;
+      reader.readDone(chunk);
+    } else if (this.error !== undefined) {
+      this.reader = null;
+      reader.readFailed(this.error);
+    } else if (this.ended || this.closed) {
+      this.reader = null;
+      reader.readDone(null);
+    }
+  }
+}
+
+function connectSocket(options: NetConnectOpts, signal: AbortSignal, unix?: [string, string], onread = false): Promise<RawSocket> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(abortError(signal));
       return;
     }
-    const socket = connect(options);
+    const read = onread ? NodeOnreadSocket.options() : null;
+    const socket = connect(read === null ? options : { ...options, onread: read.onread });
     const onAbort = () => {
       socket.destroy();
       reject(abortError(signal));
@@ -367,7 +605,8 @@ function connectSocket(options: NetConnectOpts, signal: AbortSignal, unix?: [str
     socket.once("connect", () => {
       signal.removeEventListener("abort", onAbort);
       socket.off("error", onError);
-      resolve(new NodeRawSocket(socket, unix));
+      if (read === null) resolve(new NodeRawSocket(socket, unix));
+      else resolve((read.holder.socket = new NodeOnreadSocket(socket, read.first, unix)));
     });
   });
 }
@@ -417,21 +656,27 @@ export function listenTcpWith(server: Server, options: RawTcpListenOptions, make
   );
 }
 
-/** `node:net` and `node:dns` for {@link NetSupport}. @internal */
+function connectTcpSocket(options: RawTcpConnectOptions, signal: AbortSignal, onread: boolean): Promise<RawSocket> {
+  return connectSocket(
+    {
+      host: options.host,
+      port: options.port,
+      noDelay: options.noDelay,
+      allowHalfOpen: true,
+      ...(options.localHost === undefined ? {} : { localAddress: options.localHost }),
+    },
+    signal,
+    undefined,
+    onread,
+  );
+}
+
+/** `node:net` and `node:dns` for {@link NetSupport} (on Node: {@link nodeOwnNet}). @internal */
 export const nodeStyleNet: NetSupport = {
   lookup: nodeLookup,
 
   connectTcp(options: RawTcpConnectOptions, signal: AbortSignal): Promise<RawSocket> {
-    return connectSocket(
-      {
-        host: options.host,
-        port: options.port,
-        noDelay: options.noDelay,
-        allowHalfOpen: true,
-        ...(options.localHost === undefined ? {} : { localAddress: options.localHost }),
-      },
-      signal,
-    );
+    return connectTcpSocket(options, signal, false);
   },
 
   listenTcp(options: RawTcpListenOptions): Promise<RawListener> {
@@ -446,4 +691,15 @@ export const nodeStyleNet: NetSupport = {
     const server = createServer({ allowHalfOpen: true });
     return listen(server, { path, ...(backlog === undefined ? {} : { backlog }) }, path);
   },
+};
+
+/**
+ * {@link nodeStyleNet} on Node itself: the sockets it connects are
+ * {@link NodeOnreadSocket}s (Node's `onread` option; Deno's and Bun's
+ * `node:net` are not known to honour it). @internal
+ */
+export const nodeOwnNet: NetSupport = {
+  ...nodeStyleNet,
+  connectTcp: (options, signal) => connectTcpSocket(options, signal, true),
+  connectUnix: (path, signal) => connectSocket({ path, allowHalfOpen: true }, signal, ["", path], true),
 };

@@ -171,6 +171,35 @@ describe("adapter.net (the raw networking contract)", () => {
     expect(sameBytes(concat(chunks), data)).toBe(true);
   });
 
+  for (const reading of ["accepted", "connecting"] as const)
+  netTest(`a reader that lags behind the writer (reads of odd sizes, pauses between them) gets every byte in order (the ${reading} side reads)`, async (net) => {
+    const connected = await pair(net);
+    const [client, server] = reading === "accepted" ? [connected.client, connected.server] : [connected.server, connected.client];
+    // 4 MiB in 64 KiB writes, read in pieces that straddle the adapter's
+    // pause and resume marks (Node: pause at 256 KiB unread, resume below
+    // 64 KiB), with macrotasks between reads so the writer runs ahead.
+    const data = pattern(4 * 1024 * 1024);
+    const send = (async () => {
+      for (let at = 0; at < data.byteLength; at += 65536) await client.write(data.subarray(at, at + 65536));
+      await client.shutdown();
+    })();
+    const sizes = [65535, 1, 70000, 4096, 131072, 12345];
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; ; i++) {
+      if (i % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      const max = sizes[i % sizes.length]!;
+      const chunk = await server.read(max);
+      if (chunk === null) break;
+      expect(chunk.byteLength).toBeGreaterThanOrEqual(1);
+      expect(chunk.byteLength).toBeLessThanOrEqual(max);
+      chunks.push(chunk);
+    }
+    await send;
+    const got = concat(chunks);
+    expect(got.byteLength).toBe(data.byteLength);
+    expect(sameBytes(got, data)).toBe(true);
+  });
+
   netTest("end of stream: read resolves null after the peer's shutdown()", async (net) => {
     const { client, server } = await pair(net);
     const pending = server.read(100); // in flight when the end arrives
@@ -193,8 +222,10 @@ describe("adapter.net (the raw networking contract)", () => {
     expect(decode(await readAll(client))).toBe("!");
   });
 
-  netTest("backpressure: writes to a peer that does not read stop resolving after a bounded amount", async (net) => {
-    const { client, server } = await pair(net);
+  for (const reading of ["accepted", "connecting"] as const)
+  netTest(`backpressure: writes to a peer that does not read stop resolving after a bounded amount (the ${reading} side reads)`, async (net) => {
+    const connected = await pair(net);
+    const [client, server] = reading === "accepted" ? [connected.client, connected.server] : [connected.server, connected.client];
     const LIMIT = 64 * 1024 * 1024;
     const chunk = pattern(64 * 1024);
     let accepted = 0;

@@ -72,6 +72,22 @@ const kinds: Record<string, (cx: Context) => Promise<Pair>> = {
       fs.rmSync(path, { force: true });
     });
   },
+  // The connecting side receiving (on Node a socket read through `onread`, unlike an accepted one).
+  "tcp, connecting side": async (cx) => {
+    await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
+    const client = await connectTcp(cx, "127.0.0.1", listener.port!);
+    return socketPair(cx, await listener.accept(cx), client);
+  },
+  "unix, connecting side": async (cx) => {
+    const path = `/tmp/skein-test-${Math.random().toString(36).slice(2)}.sock`;
+    await using listener = await createUnixListener(cx, { path });
+    const client = await connectUnix(cx, path);
+    return socketPair(cx, await listener.accept(cx), client, async () => {
+      const moduleName = "node:fs";
+      const fs = (await import(/* @vite-ignore */ moduleName)) as { rmSync(path: string, options: { force: boolean }): void };
+      fs.rmSync(path, { force: true });
+    });
+  },
   tls: async (cx) => {
     await using listener = await createTcpListener(cx, { host: "127.0.0.1", tls: { cert: serverCert, key: serverKey } });
     let server!: SocketStream;
@@ -98,7 +114,7 @@ const kinds: Record<string, (cx: Context) => Promise<Pair>> = {
 async function assertUnsupported(kind: string): Promise<void> {
   await run(async (cx) => {
     if (kind === "process") await expect(openProcess(cx, ["true"])).rejects.toBeInstanceOf(UnsupportedError);
-    else if (kind === "unix") await expect(createUnixListener(cx, { path: "/tmp/x.sock" })).rejects.toBeInstanceOf(UnsupportedError);
+    else if (kind.startsWith("unix")) await expect(createUnixListener(cx, { path: "/tmp/x.sock" })).rejects.toBeInstanceOf(UnsupportedError);
     else await expect(createTcpListener(cx, { host: "127.0.0.1" })).rejects.toBeInstanceOf(UnsupportedError);
   });
 }
