@@ -97,15 +97,15 @@ export class Runner implements ClockRun {
   };
   /**
    * Tasks waiting to begin: `ready` takes new tasks (`readyCount` of its
-   * slots are used) and, once full, joins `chunks`, the full ones in order.
-   * Chunks, each made at its final size (16 slots, doubling up to
+   * slots are used) and, once full, joins `readyChunks`, the full chunks in
+   * order. Chunks, each made at its final size (16 slots, doubling up to
    * {@link READY_CHUNK}), rather than one array grown by `push`: a burst of
    * 100k spawns grew one array past the young generation (into large-object
    * space, where every store of a new task pays the old-to-new write
    * barrier), and each growth copied it and left the old copy as garbage
    * (16 bytes per spawn in all). A slot is cleared when its task begins.
    */
-  private chunks: (Task | undefined)[][] = [];
+  private readyChunks: (Task | undefined)[][] = [];
   private ready: (Task | undefined)[] = [];
   private readyCount = 0;
   private readyQueued = false;
@@ -113,10 +113,10 @@ export class Runner implements ClockRun {
     this.activity++;
     // Tasks started while flushing are appended and begun in this same loop.
     const instruments = this.instruments;
-    const chunks = this.chunks;
+    const chunks = this.readyChunks;
     for (let c = 0; ; c++) {
       const ready = c < chunks.length ? chunks[c]! : this.ready;
-      // The current chunk may fill up (and join `chunks`) while it is read.
+      // The current chunk may fill up (and join `readyChunks`) while it is read.
       for (let i = 0; i < (ready === this.ready ? this.readyCount : ready.length); i++) {
         const task = ready[i]!;
         ready[i] = undefined;
@@ -125,7 +125,7 @@ export class Runner implements ClockRun {
       }
       if (ready === this.ready) break;
     }
-    if (chunks.length !== 0) this.chunks = [];
+    if (chunks.length !== 0) this.readyChunks = [];
     this.readyCount = 0;
     this.readyQueued = false;
     if (instruments !== null) instruments.settled();
@@ -176,7 +176,7 @@ export class Runner implements ClockRun {
     if (this.instruments !== null) this.instruments.spawned(task);
     let ready = this.ready;
     if (this.readyCount === ready.length) {
-      if (ready.length !== 0) this.chunks.push(ready);
+      if (ready.length !== 0) this.readyChunks.push(ready);
       ready = this.ready = new Array<Task | undefined>(ready.length === 0 ? 16 : Math.min(ready.length * 2, READY_CHUNK));
       this.readyCount = 0;
     }
