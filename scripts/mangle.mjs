@@ -26,7 +26,7 @@
 export const internalNames = [
   "heapIndex", "timerSeq", "armedAt", "onFired", "sift",
   "prevParked", "nextParked", "parkedIn", "raiseWhereBlocked", "resolveFn", "rejectFn",
-  "tickPromise", "tickResolve", "readyQueued", "flushReady", "flushTick",
+  "tickPromise", "tickResolve", "readyQueued", "readyChunks", "readyCount", "flushReady", "flushTick",
   "exitHooks", "addExitHook", "removeExitHook", "onTaskExit",
   "onTimer", "prevInQueue", "nextInQueue", "tickArmed", "boundHandlers", "checkIdle", "cancelWith", "rare", "rareFields", "vars", "services", "views", "begin",
 ];

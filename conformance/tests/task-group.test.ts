@@ -24,6 +24,25 @@ describe("task groups", () => {
     expect(log).toEqual(["body done", "a start", "b start", "b end", "a end", "group done"]);
   });
 
+  it("begins thousands of tasks in the order they were started, those started as they begin included", async () => {
+    // Crosses the ready queue's chunk boundaries, while tasks begin: every
+    // 7th task starts another one synchronously, queued behind the rest.
+    const begun: number[] = [];
+    const n = 5000;
+    let next = n;
+    await run((cx) =>
+      cx.taskGroup(async (tg) => {
+        const body = (_cx: Context, id: number): void => {
+          begun.push(id);
+          if (id % 7 === 0 && id < n) tg.startSoon(body, next++);
+        };
+        for (let i = 0; i < n; i++) tg.startSoon(body, i);
+      }),
+    );
+    expect(begun.length).toBe(next);
+    expect(begun).toEqual(Array.from({ length: next }, (_, i) => i));
+  });
+
   it("returns the body's value", async () => {
     const value = await run((cx) => cx.taskGroup(async () => 42));
     expect(value).toBe(42);

@@ -58,6 +58,9 @@ export interface RunService {
   close(): void | Promise<void>;
 }
 
+/** Largest chunk of the ready queue: 8 KiB of pointers, a small young array. */
+const READY_CHUNK = 1024;
+
 /** One run's scheduler state. @internal */
 export class Runner implements ClockRun {
   readonly adapter: Adapter;
@@ -83,8 +86,6 @@ export class Runner implements ClockRun {
   private tickResolve: (() => void) | null = null;
   /** The tick's native callback is scheduled. */
   private tickArmed = false;
-  private readonly ready: Task[] = [];
-  private readyQueued = false;
   private readonly flushTick = (): void => {
     const resolve = this.tickResolve;
     this.tickPromise = null;
@@ -94,17 +95,38 @@ export class Runner implements ClockRun {
     this.activity++;
     if (resolve !== null) resolve();
   };
+  /**
+   * Tasks waiting to begin: `ready` takes new tasks (`readyCount` of its
+   * slots are used) and, once full, joins `readyChunks`, the full chunks in
+   * order. Chunks, each made at its final size (16 slots, doubling up to
+   * {@link READY_CHUNK}), rather than one array grown by `push`: a burst of
+   * 100k spawns grew one array past the young generation (into large-object
+   * space, where every store of a new task pays the old-to-new write
+   * barrier), and each growth copied it and left the old copy as garbage
+   * (16 bytes per spawn in all). A slot is cleared when its task begins.
+   */
+  private readyChunks: (Task | undefined)[][] = [];
+  private ready: (Task | undefined)[] = [];
+  private readyCount = 0;
+  private readyQueued = false;
   private readonly flushReady = (): void => {
-    const ready = this.ready;
     this.activity++;
     // Tasks started while flushing are appended and begun in this same loop.
     const instruments = this.instruments;
-    for (let i = 0; i < ready.length; i++) {
-      const task = ready[i]!;
-      if (instruments !== null) instruments.started(task);
-      task.begin();
+    const chunks = this.readyChunks;
+    for (let c = 0; ; c++) {
+      const ready = c < chunks.length ? chunks[c]! : this.ready;
+      // The current chunk may fill up (and join `readyChunks`) while it is read.
+      for (let i = 0; i < (ready === this.ready ? this.readyCount : ready.length); i++) {
+        const task = ready[i]!;
+        ready[i] = undefined;
+        if (instruments !== null) instruments.started(task);
+        task.begin();
+      }
+      if (ready === this.ready) break;
     }
-    ready.length = 0;
+    if (chunks.length !== 0) this.readyChunks = [];
+    this.readyCount = 0;
     this.readyQueued = false;
     if (instruments !== null) instruments.settled();
   };
@@ -152,7 +174,13 @@ export class Runner implements ClockRun {
   /** Queues `task` to begin on the next microtask. */
   spawn(task: Task): void {
     if (this.instruments !== null) this.instruments.spawned(task);
-    this.ready.push(task);
+    let ready = this.ready;
+    if (this.readyCount === ready.length) {
+      if (ready.length !== 0) this.readyChunks.push(ready);
+      ready = this.ready = new Array<Task | undefined>(ready.length === 0 ? 16 : Math.min(ready.length * 2, READY_CHUNK));
+      this.readyCount = 0;
+    }
+    ready[this.readyCount++] = task;
     if (!this.readyQueued) {
       this.readyQueued = true;
       queueMicrotask(this.flushReady);

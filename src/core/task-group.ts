@@ -236,6 +236,9 @@ export class TaskGroup {
   startSoon<A extends unknown[]>(options: TaskOptions, fn: TaskFunction<A>, ...args: A): void;
   startSoon(first: unknown): void {
     // `arguments`, not a rest parameter: no array per spawn without arguments.
+    // (Where V8 runs this in Maglev, not inlined, `arguments.length` still
+    // makes an arguments object, 41 bytes more than a rest array; a rest
+    // parameter was measured no faster on V8 and 15 % slower on JSC.)
     const rest = arguments.length < 2 ? NO_ARGS : restOf(arguments);
     const task = this.makeTask("startSoon", first, rest, this.cancelScope);
     task.owner = this;
