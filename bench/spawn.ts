@@ -137,8 +137,8 @@ async function measureBlocks(contenders: Contender[], n: number, blocks: number,
     }
   }
   return contenders.map((c) => {
-    const s = samples.get(c.name)!.sort((a, b) => a - b);
-    return { name: c.name, usPerOp: (s[s.length >> 1]! * 1000) / n };
+    const s = samples.get(c.name)!.map((ms) => (ms * 1000) / n);
+    return { name: c.name, usPerOp: [...s].sort((a, b) => a - b)[s.length >> 1]!, samples: s };
   });
 }
 
