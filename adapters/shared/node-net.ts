@@ -79,8 +79,8 @@ export class NodeRawSocket implements RawSocket {
   protected closed = false;
   protected error: unknown = undefined;
   /** Who hears the read in flight, and its size. */
-  protected reader: RawReadTarget | null = null;
-  protected readerMax = 0;
+  private reader: RawReadTarget | null = null;
+  private readerMax = 0;
   /** Who hears the write in flight, and its number. */
   private writer: RawWriteTarget | null = null;
   private writerSeq = 0;
@@ -224,8 +224,8 @@ export class NodeRawSocket implements RawSocket {
     this.settleWriter();
   }
 
-  /** Up to `max` queued bytes, or null if none are queued. */
-  private take(max: number): Uint8Array | null {
+  /** Up to `max` queued bytes, or null if none are queued (what `readTo` and a parked reader get). */
+  protected take(max: number): Uint8Array | null {
     if (this.queued === 0) return null;
     const first = this.queue[0]!;
     let chunk: Uint8Array;
@@ -419,15 +419,6 @@ export class NodeOnreadSocket extends NodeRawSocket {
     };
   }
 
-  override readTo(maxBytes: number, target: RawReadTarget): void {
-    const chunk = this.takeCopy(maxBytes);
-    if (chunk !== null) return target.readDone(chunk);
-    if (this.error !== undefined) return target.readFailed(this.error);
-    if (this.ended || this.closed) return target.readDone(null);
-    this.readerMax = maxBytes;
-    this.reader = target;
-  }
-
   /** Copies unread bytes into `buffer` (the receiver's scratch); parks if there are none. */
   readInto(buffer: Uint8Array): Promise<number | null> {
     const n = this.copyInto(buffer, 0);
@@ -512,7 +503,7 @@ export class NodeOnreadSocket extends NodeRawSocket {
    * they are a whole read of at least half a slot, the slot itself (given
    * away: a new one is made when needed), as Node would hand over its read.
    */
-  private takeCopy(max: number): Uint8Array | null {
+  protected override take(max: number): Uint8Array | null {
     const entries = this.entries;
     if (entries.length === 0) return null;
     const slot = entries[0] as Uint8Array;
@@ -567,19 +558,7 @@ export class NodeOnreadSocket extends NodeRawSocket {
       }
       return;
     }
-    const reader = this.reader;
-    if (reader === null) return;
-    const chunk = this.takeCopy(this.readerMax);
-    if (chunk !== null) {
-      this.reader = null;
-      reader.readDone(chunk);
-    } else if (this.error !== undefined) {
-      this.reader = null;
-      reader.readFailed(this.error);
-    } else if (this.ended || this.closed) {
-      this.reader = null;
-      reader.readDone(null);
-    }
+    super.settleReader();
   }
 }
 

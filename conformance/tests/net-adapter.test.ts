@@ -81,10 +81,19 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Reads to end of stream, checking that every read returns between 1 and `max` bytes. */
-async function readAll(raw: Raw, max = 65536): Promise<Uint8Array> {
+/**
+ * Reads to end of stream, checking that every read returns between 1 and
+ * its `max` bytes: `sizes` gives the `max` of each read in turn (cycling);
+ * with `pauseEvery`, a macrotask passes before every `pauseEvery`-th read.
+ */
+async function readAll(raw: Raw, sizes: number | number[] = 65536, pauseEvery = 0): Promise<Uint8Array> {
+  const maxes = typeof sizes === "number" ? [sizes] : sizes;
   const chunks: Uint8Array[] = [];
-  for (let chunk = await raw.read(max); chunk !== null; chunk = await raw.read(max)) {
+  for (let i = 0; ; i++) {
+    if (pauseEvery > 0 && i % pauseEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    const max = maxes[i % maxes.length]!;
+    const chunk = await raw.read(max);
+    if (chunk === null) break;
     expect(chunk.byteLength).toBeGreaterThanOrEqual(1);
     expect(chunk.byteLength).toBeLessThanOrEqual(max);
     chunks.push(chunk);
@@ -156,19 +165,9 @@ describe("adapter.net (the raw networking contract)", () => {
     const first = client.read(1);
     await server.write(data);
     await server.shutdown();
-    const chunks: Uint8Array[] = [];
     const head = await first;
     expect(head?.byteLength).toBe(1);
-    chunks.push(head!);
-    for (let i = 0; ; i++) {
-      const max = sizes[i % sizes.length]!;
-      const chunk = await client.read(max);
-      if (chunk === null) break;
-      expect(chunk.byteLength).toBeGreaterThanOrEqual(1);
-      expect(chunk.byteLength).toBeLessThanOrEqual(max);
-      chunks.push(chunk);
-    }
-    expect(sameBytes(concat(chunks), data)).toBe(true);
+    expect(sameBytes(concat([head!, await readAll(client, sizes)]), data)).toBe(true);
   });
 
   for (const reading of ["accepted", "connecting"] as const)
@@ -183,19 +182,8 @@ describe("adapter.net (the raw networking contract)", () => {
       for (let at = 0; at < data.byteLength; at += 65536) await client.write(data.subarray(at, at + 65536));
       await client.shutdown();
     })();
-    const sizes = [65535, 1, 70000, 4096, 131072, 12345];
-    const chunks: Uint8Array[] = [];
-    for (let i = 0; ; i++) {
-      if (i % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
-      const max = sizes[i % sizes.length]!;
-      const chunk = await server.read(max);
-      if (chunk === null) break;
-      expect(chunk.byteLength).toBeGreaterThanOrEqual(1);
-      expect(chunk.byteLength).toBeLessThanOrEqual(max);
-      chunks.push(chunk);
-    }
+    const got = await readAll(server, [65535, 1, 70000, 4096, 131072, 12345], 3);
     await send;
-    const got = concat(chunks);
     expect(got.byteLength).toBe(data.byteLength);
     expect(sameBytes(got, data)).toBe(true);
   });
