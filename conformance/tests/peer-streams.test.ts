@@ -816,6 +816,9 @@ describe("anyio tests/streams/test_stapled.py", () => {
     async close(): Promise<void> {
       this.closed = true;
     }
+    [Symbol.asyncDispose](): Promise<void> {
+      return this.close();
+    }
   }
   class DummyByteSendStream implements ByteSendStream {
     buffer: number[] = [];
@@ -826,6 +829,9 @@ describe("anyio tests/streams/test_stapled.py", () => {
     }
     async close(): Promise<void> {
       this.closed = true;
+    }
+    [Symbol.asyncDispose](): Promise<void> {
+      return this.close();
     }
   }
   const byteFixture = () => {
@@ -885,6 +891,9 @@ describe("anyio tests/streams/test_stapled.py", () => {
     async close(): Promise<void> {
       this.closed = true;
     }
+    [Symbol.asyncDispose](): Promise<void> {
+      return this.close();
+    }
   }
   class DummyObjectSendStream<T> implements ObjectSendStream<T> {
     buffer: T[] = [];
@@ -895,6 +904,9 @@ describe("anyio tests/streams/test_stapled.py", () => {
     }
     async close(): Promise<void> {
       this.closed = true;
+    }
+    [Symbol.asyncDispose](): Promise<void> {
+      return this.close();
     }
   }
   const objectFixture = () => {
