@@ -52,14 +52,34 @@ import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 /**
  * A blocked sender and the item it carries (`undefined` once taken, so a
- * spare kept for the next sender does not keep the item alive). @internal
+ * spare kept for the next sender does not keep the item alive), and the
+ * stream end it sends through (`owner`, null for a `Queue`). @internal
  */
 export class SendWaiter<T> extends QueuedWaiter<void> {
   item: T | undefined;
+  owner: object | null;
 
   constructor(item: T) {
     super();
     this.item = item;
+    this.owner = null;
+  }
+}
+
+/**
+ * Takes every waiter of `queue` whose `owner` is `owner` out of it and fails
+ * it with an error from `makeError` (a stream end closed under the tasks
+ * blocked on it). O(waiters). @internal
+ */
+export function failOwnedBy<T>(queue: WaiterQueue<T>, owner: object, makeError: () => unknown): void {
+  for (let waiter = queue.peek(); waiter !== null; ) {
+    const next = waiter.nextInQueue;
+    if ((waiter as QueuedWaiter<T> & { owner?: object | null }).owner === owner) {
+      queue.remove(waiter);
+      if (waiter instanceof SendWaiter) waiter.item = undefined;
+      waiter.fail(makeError());
+    }
+    waiter = next;
   }
 }
 
@@ -141,14 +161,15 @@ export class Channel<T> {
     return item;
   }
 
-  /** Queues a sender of `item` (the caller parks it at once). */
-  waitToSend(item: T): SendWaiter<T> {
+  /** Queues a sender of `item` through `owner` (the caller parks it at once). */
+  waitToSend(item: T, owner: object | null = null): SendWaiter<T> {
     let waiter = this.spareSender;
     if (waiter === null) waiter = new SendWaiter(item);
     else {
       this.spareSender = null;
       waiter.item = item;
     }
+    waiter.owner = owner;
     this.senders.push(waiter);
     return waiter;
   }

@@ -53,7 +53,7 @@ import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } fro
 import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import { RESOLVED, type Waiter } from "../core/waiter.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter } from "../core/waiter-queue.ts";
-import { Channel } from "./channel.ts";
+import { Channel, failOwnedBy } from "./channel.ts";
 import type { ObjectReceiveStream, ObjectSendStream } from "./object-stream.ts";
 
 class StreamState<T> extends Channel<T> {
@@ -72,13 +72,14 @@ class StreamState<T> extends Channel<T> {
   }
 }
 
-const SEND: BlockingOp<StreamState<unknown>, unknown, void> = {
+const SEND: BlockingOp<MemoryObjectSendStream<unknown>, unknown, void> = {
   name: "MemoryObjectSendStream.send",
-  now(state, _cx, item) {
+  now(end, _cx, item) {
+    const state = end._state;
     if (state.openReceive === 0) throw brokenError();
     return state.offer(item) ? undefined : MUST_WAIT;
   },
-  enqueue: (state, _cx, item) => state.waitToSend(item),
+  enqueue: (end, _cx, item) => end._state.waitToSend(item, end),
 };
 
 const RECEIVE: BlockingOp<StreamState<unknown>, void, unknown> = {
@@ -189,6 +190,10 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+function sendClosedError(): ClosedResourceError {
+  return new ClosedResourceError("this send stream was closed while sending");
 }
 
 function brokenError(): BrokenResourceError {
@@ -304,9 +309,9 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
     const scope = cx.cancelScope;
     if (scope._origin === null && state.openReceive !== 0) {
       if (state.offer(item)) return RESOLVED;
-      if (cx._task.runner.instruments === null) return state.waitToSend(item).park(scope);
+      if (cx._task.runner.instruments === null) return state.waitToSend(item, this).park(scope);
     }
-    return block(SEND as BlockingOp<StreamState<T>, T, void>, state, cx, item);
+    return block(SEND as BlockingOp<MemoryObjectSendStream<T>, T, void>, this, cx, item);
   }
 
   /**
@@ -342,8 +347,10 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
   }
 
   /**
-   * Closes this end (idempotent). When it was the last open send end,
-   * waiting receivers get `EndOfStream` once the buffer is drained.
+   * Closes this end (idempotent). Tasks blocked in `send` on it wake with
+   * `ClosedResourceError` (their items were not sent), as in trio. When it
+   * was the last open send end, waiting receivers get `EndOfStream` once
+   * the buffer is drained.
    *
    * @example
    * ```ts
@@ -354,6 +361,7 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
     if (this.closed) return;
     this.closed = true;
     const state = this._state;
+    if (state.senders.size > 0) failOwnedBy(state.senders, this, sendClosedError);
     if (--state.openSend === 0) {
       // The buffer is empty whenever receivers wait, so they can only end now.
       state.receivers.failAll(() => new EndOfStream());
