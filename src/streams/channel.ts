@@ -66,6 +66,16 @@ export class SendWaiter<T> extends QueuedWaiter<void> {
   }
 }
 
+/** A blocked receiver, and the stream end it receives through (`owner`, null for a `Queue`). @internal */
+export class ReceiveWaiter<T> extends QueuedWaiter<T> {
+  owner: object | null;
+
+  constructor(owner: object | null) {
+    super();
+    this.owner = owner;
+  }
+}
+
 /**
  * Takes every waiter of `queue` whose `owner` is `owner` out of it and fails
  * it with an error from `makeError` (a stream end closed under the tasks
@@ -74,7 +84,7 @@ export class SendWaiter<T> extends QueuedWaiter<void> {
 export function failOwnedBy<T>(queue: WaiterQueue<T>, owner: object, makeError: () => unknown): void {
   for (let waiter = queue.peek(); waiter !== null; ) {
     const next = waiter.nextInQueue;
-    if ((waiter as QueuedWaiter<T> & { owner?: object | null }).owner === owner) {
+    if ((waiter as SendWaiter<unknown> | ReceiveWaiter<T>).owner === owner) {
       queue.remove(waiter);
       if (waiter instanceof SendWaiter) waiter.item = undefined;
       waiter.fail(makeError());
@@ -102,7 +112,7 @@ export class Channel<T> {
   /** Items accepted so far (see the invariants). */
   accepted = 0;
   /** A receiver this channel woke, kept to be parked again by the next `waitToReceive` (see the costs). */
-  private spareReceiver: QueuedWaiter<T> | null = null;
+  private spareReceiver: ReceiveWaiter<T> | null = null;
   /** The same for senders. */
   private spareSender: SendWaiter<T> | null = null;
 
@@ -129,7 +139,7 @@ export class Channel<T> {
       else receiver.wakeSoon(item);
       // One of ours (not a subclass such as a stream iterator's step): done
       // with, since a woken waiter is in no queue and no scope.
-      if (receiver.constructor === QueuedWaiter) this.spareReceiver = receiver;
+      if (receiver.constructor === ReceiveWaiter) this.spareReceiver = receiver as ReceiveWaiter<T>;
       return true;
     }
     if (this.buffer.length < this.maxBufferSize) {
@@ -174,11 +184,14 @@ export class Channel<T> {
     return waiter;
   }
 
-  /** Queues a receiver (the caller parks it at once). */
-  waitToReceive(): QueuedWaiter<T> {
+  /** Queues a receiver through `owner` (the caller parks it at once). */
+  waitToReceive(owner: object | null = null): ReceiveWaiter<T> {
     let waiter = this.spareReceiver;
-    if (waiter === null) waiter = new QueuedWaiter<T>();
-    else this.spareReceiver = null;
+    if (waiter === null) waiter = new ReceiveWaiter<T>(owner);
+    else {
+      this.spareReceiver = null;
+      waiter.owner = owner;
+    }
     this.receivers.push(waiter);
     return waiter;
   }
