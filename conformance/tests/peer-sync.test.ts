@@ -7,6 +7,7 @@
 // without yielding) the test is adapted and says how.
 import { describe, expect, it } from "vitest";
 import {
+  BrokenResourceError,
   Cancelled,
   CancelScope,
   CapacityLimiter,
@@ -542,6 +543,55 @@ describe("trio test_sync.py", () => {
       }),
     );
     expect(record).toEqual(["started", "finished"]);
+  });
+
+  // trio test_sync.py::test_lock_acquire_unowned_lock (trio issue #3035)
+  it("test_lock_acquire_unowned_lock", async () => {
+    await run(async (cx) => {
+      const lock = new Lock();
+      await cx.taskGroup(async (tg) => {
+        tg.startSoon({ name: "owner" }, (cx) => lock.acquire(cx));
+      });
+      await expect(lock.acquire(cx)).rejects.toBeInstanceOf(BrokenResourceError);
+      await expect(lock.acquire(cx)).rejects.toThrow(/"owner" that held this lock ended without releasing it/);
+      expect(() => lock.acquireNowait(cx)).toThrow(BrokenResourceError);
+    });
+  });
+
+  // trio test_sync.py::test_lock_multiple_acquire (one error: BrokenResourceError itself, not a group of one)
+  it("test_lock_multiple_acquire", async () => {
+    const lock = new Lock();
+    const error = await run((cx) =>
+      cx.taskGroup(async (tg) => {
+        tg.startSoon((cx) => lock.acquire(cx));
+        tg.startSoon((cx) => lock.acquire(cx));
+      }),
+    ).then(
+      () => "no error",
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BrokenResourceError);
+    expect((error as Error).message).toMatch(/ended without releasing it/);
+  });
+
+  // trio test_sync.py::test_lock_handover (GLOBAL_PARKING_LOT_BREAKER is private:
+  // what it shows is that the lock breaks when the task it was handed to ends,
+  // not when the task that handed it over does)
+  it("test_lock_handover", async () => {
+    await run(async (cx) => {
+      const lock = new Lock();
+      // this task acquires the lock
+      lock.acquireNowait(cx);
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon({ name: "child" }, (cx) => lock.acquire(cx));
+        await waitAllTasksBlocked(cx);
+        // hand over the lock to the child task
+        lock.release(cx);
+        expect(lock.statistics()).toEqual({ locked: true, owner: "child", waiting: 0 });
+      });
+      expect(lock.statistics()).toEqual({ locked: true, owner: "child", waiting: 0 });
+      expect(() => lock.acquireNowait(cx)).toThrow(/"child" that held this lock/);
+    });
   });
 });
 
