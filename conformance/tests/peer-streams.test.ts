@@ -240,6 +240,29 @@ describe("trio test_channel.py", () => {
     });
   });
 
+  // trio test_channel.py::test_close_multiple_receive_handles, receiving with
+  // `iterate(cx)` (trio's `async for`): the closed handle's step fails too
+  it("test_close_multiple_receive_handles[iterate]", async () => {
+    await run(async (cx) => {
+      const [s, r1] = createMemoryObjectStream<string>(0);
+      const r2 = r1.clone();
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          const steps = r1.iterate(cx);
+          expect(await outcome(steps.next())).toBeInstanceOf(ClosedResourceError);
+          expect(await steps.next()).toEqual({ done: true, value: undefined }); // the iteration is finished
+        });
+        tg.startSoon(async (cx) => {
+          for await (const item of r2.iterate(cx)) expect(item).toBe("ok");
+        });
+        await waitAllTasksBlocked(cx);
+        r1.close();
+        await s.send(cx, "ok");
+        s.close();
+      });
+    });
+  });
+
   // trio test_channel.py::test_inf_capacity
   it("test_inf_capacity", async () => {
     await run(async (cx) => {
