@@ -323,8 +323,7 @@ describe("trio test_sync.py", () => {
     });
   });
 
-  // trio test_sync.py::test_Condition (no Condition.acquireNowait: through
-  // condition.lock; trio moves a notified waiter straight into the lock's
+  // trio test_sync.py::test_Condition (trio moves a notified waiter straight into the lock's
   // queue, Skein (as anyio and asyncio) lets it ask for the lock when it resumes)
   it("test_Condition", async () => {
     expect(() => new Condition(new Semaphore(1) as never)).toThrow(TypeError);
@@ -342,9 +341,9 @@ describe("trio test_sync.py", () => {
 
       c = new Condition();
       expect(c.locked()).toBe(false);
-      c.lock.acquireNowait(cx);
+      c.acquireNowait(cx);
       expect(c.locked()).toBe(true);
-      expect(() => c.lock.acquireNowait(cx)).toThrow(UsageError);
+      expect(() => c.acquireNowait(cx)).toThrow(UsageError);
       c.release(cx);
 
       // Can't wait without holding the lock
@@ -863,17 +862,17 @@ describe("anyio test_synchronization.py", () => {
       expect(condition.locked()).toBe(false);
     });
 
-    // anyio test_synchronization.py::TestCondition::test_acquire_nowait (through condition.lock)
+    // anyio test_synchronization.py::TestCondition::test_acquire_nowait
     it("test_acquire_nowait", async () => {
       await run(async (cx) => {
         const condition = new Condition();
-        condition.lock.acquireNowait(cx);
+        condition.acquireNowait(cx);
         expect(condition.locked()).toBe(true);
         condition.release(cx);
       });
     });
 
-    // anyio test_synchronization.py::TestCondition::test_acquire_nowait_wouldblock (through condition.lock)
+    // anyio test_synchronization.py::TestCondition::test_acquire_nowait_wouldblock
     it("test_acquire_nowait_wouldblock", async () => {
       const condition = new Condition();
       let tried = false;
@@ -882,7 +881,7 @@ describe("anyio test_synchronization.py", () => {
           cx.taskGroup(async (tg) => {
             expect(condition.locked()).toBe(true);
             tg.startSoon(async (cx) => {
-              expect(() => condition.lock.acquireNowait(cx)).toThrow(WouldBlock);
+              expect(() => condition.acquireNowait(cx)).toThrow(WouldBlock);
               tried = true;
             });
           }),
