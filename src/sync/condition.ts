@@ -95,6 +95,23 @@ export class Condition {
   }
 
   /**
+   * Takes the underlying lock if it is free (trio's and anyio's
+   * `acquire_nowait`).
+   *
+   * @throws `WouldBlock` if another task holds it; `UsageError` if this task
+   *   already does; `BrokenResourceError` if its owner ended without
+   *   releasing it (as `Lock.acquireNowait`).
+   * @example
+   * ```ts
+   * condition.acquireNowait(cx);
+   * ```
+   */
+  acquireNowait(cx: Context): void {
+    checkContext(cx, "Condition.acquireNowait");
+    this.lock.acquireNowait(cx);
+  }
+
+  /**
    * Releases the underlying lock.
    *
    * @example
