@@ -22,7 +22,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { UsageError } from "../core/errors.ts";
+import { type BrokenResourceError, UsageError, type WouldBlock } from "../core/errors.ts";
 import { Lock, type LockStatistics } from "./lock.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 import { checkContext, checkCount, checkFunction, describeValue } from "../core/validate.ts";
@@ -98,9 +98,9 @@ export class Condition {
    * Takes the underlying lock if it is free (trio's and anyio's
    * `acquire_nowait`).
    *
-   * @throws `WouldBlock` if another task holds it; `UsageError` if this task
-   *   already does; `BrokenResourceError` if its owner ended without
-   *   releasing it (as `Lock.acquireNowait`).
+   * @throws {@link WouldBlock} if another task holds it.
+   * @throws {@link UsageError} if this task already holds it.
+   * @throws {@link BrokenResourceError} if its owner ended without releasing it.
    * @example
    * ```ts
    * condition.acquireNowait(cx);
