@@ -52,14 +52,44 @@ import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 
 /**
  * A blocked sender and the item it carries (`undefined` once taken, so a
- * spare kept for the next sender does not keep the item alive). @internal
+ * spare kept for the next sender does not keep the item alive), and the
+ * stream end it sends through (`owner`, null for a `Queue`). @internal
  */
 export class SendWaiter<T> extends QueuedWaiter<void> {
   item: T | undefined;
+  owner: object | null;
 
   constructor(item: T) {
     super();
     this.item = item;
+    this.owner = null;
+  }
+}
+
+/** A blocked receiver, and the stream end it receives through (`owner`, null for a `Queue`). @internal */
+export class ReceiveWaiter<T> extends QueuedWaiter<T> {
+  owner: object | null;
+
+  constructor(owner: object | null) {
+    super();
+    this.owner = owner;
+  }
+}
+
+/**
+ * Takes every waiter of `queue` whose `owner` is `owner` out of it and fails
+ * it with an error from `makeError` (a stream end closed under the tasks
+ * blocked on it). O(waiters). @internal
+ */
+export function failOwnedBy<T>(queue: WaiterQueue<T>, owner: object, makeError: () => unknown): void {
+  for (let waiter = queue.peek(); waiter !== null; ) {
+    const next = waiter.nextInQueue;
+    if ((waiter as SendWaiter<unknown> | ReceiveWaiter<T>).owner === owner) {
+      queue.remove(waiter);
+      if (waiter instanceof SendWaiter) waiter.item = undefined;
+      waiter.fail(makeError());
+    }
+    waiter = next;
   }
 }
 
@@ -82,7 +112,7 @@ export class Channel<T> {
   /** Items accepted so far (see the invariants). */
   accepted = 0;
   /** A receiver this channel woke, kept to be parked again by the next `waitToReceive` (see the costs). */
-  private spareReceiver: QueuedWaiter<T> | null = null;
+  private spareReceiver: ReceiveWaiter<T> | null = null;
   /** The same for senders. */
   private spareSender: SendWaiter<T> | null = null;
 
@@ -109,7 +139,7 @@ export class Channel<T> {
       else receiver.wakeSoon(item);
       // One of ours (not a subclass such as a stream iterator's step): done
       // with, since a woken waiter is in no queue and no scope.
-      if (receiver.constructor === QueuedWaiter) this.spareReceiver = receiver;
+      if (receiver.constructor === ReceiveWaiter) this.spareReceiver = receiver as ReceiveWaiter<T>;
       return true;
     }
     if (this.buffer.length < this.maxBufferSize) {
@@ -141,23 +171,27 @@ export class Channel<T> {
     return item;
   }
 
-  /** Queues a sender of `item` (the caller parks it at once). */
-  waitToSend(item: T): SendWaiter<T> {
+  /** Queues a sender of `item` through `owner` (the caller parks it at once). */
+  waitToSend(item: T, owner: object | null = null): SendWaiter<T> {
     let waiter = this.spareSender;
     if (waiter === null) waiter = new SendWaiter(item);
     else {
       this.spareSender = null;
       waiter.item = item;
     }
+    waiter.owner = owner;
     this.senders.push(waiter);
     return waiter;
   }
 
-  /** Queues a receiver (the caller parks it at once). */
-  waitToReceive(): QueuedWaiter<T> {
+  /** Queues a receiver through `owner` (the caller parks it at once). */
+  waitToReceive(owner: object | null = null): ReceiveWaiter<T> {
     let waiter = this.spareReceiver;
-    if (waiter === null) waiter = new QueuedWaiter<T>();
-    else this.spareReceiver = null;
+    if (waiter === null) waiter = new ReceiveWaiter<T>(owner);
+    else {
+      this.spareReceiver = null;
+      waiter.owner = owner;
+    }
     this.receivers.push(waiter);
     return waiter;
   }

@@ -52,8 +52,8 @@ import type { Context } from "../core/context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
 import { checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import { RESOLVED, type Waiter } from "../core/waiter.ts";
-import { block, type BlockingOp, MUST_WAIT, QueuedWaiter } from "../core/waiter-queue.ts";
-import { Channel } from "./channel.ts";
+import { block, type BlockingOp, MUST_WAIT } from "../core/waiter-queue.ts";
+import { Channel, failOwnedBy, ReceiveWaiter } from "./channel.ts";
 import type { ObjectReceiveStream, ObjectSendStream } from "./object-stream.ts";
 
 class StreamState<T> extends Channel<T> {
@@ -72,23 +72,25 @@ class StreamState<T> extends Channel<T> {
   }
 }
 
-const SEND: BlockingOp<StreamState<unknown>, unknown, void> = {
+const SEND: BlockingOp<MemoryObjectSendStream<unknown>, unknown, void> = {
   name: "MemoryObjectSendStream.send",
-  now(state, _cx, item) {
+  now(end, _cx, item) {
+    const state = end._state;
     if (state.openReceive === 0) throw brokenError();
     return state.offer(item) ? undefined : MUST_WAIT;
   },
-  enqueue: (state, _cx, item) => state.waitToSend(item),
+  enqueue: (end, _cx, item) => end._state.waitToSend(item, end),
 };
 
-const RECEIVE: BlockingOp<StreamState<unknown>, void, unknown> = {
+const RECEIVE: BlockingOp<MemoryObjectReceiveStream<unknown>, void, unknown> = {
   name: "MemoryObjectReceiveStream.receive",
-  now(state) {
+  now(end) {
+    const state = end._state;
     if (state.ready()) return state.take();
     if (state.openSend === 0) throw new EndOfStream();
     return MUST_WAIT;
   },
-  enqueue: (state) => state.waitToReceive(),
+  enqueue: (end) => end._state.waitToReceive(end),
 };
 
 /** What a step of `iterate(cx)` gives at the end of the stream (one shared, frozen result). */
@@ -119,9 +121,9 @@ const NEXT: BlockingOp<StreamState<unknown>, StreamIterator<unknown>, IteratorRe
  * `END` for `EndOfStream`. An error or a cancellation finishes the
  * iteration, as it would an async generator's.
  */
-class NextWaiter<T> extends QueuedWaiter<T> {
+class NextWaiter<T> extends ReceiveWaiter<T> {
   constructor(readonly iterator: StreamIterator<T>) {
-    super();
+    super(iterator.stream);
   }
 
   /** Only the channel wakes it (`offer`), after which it is in no queue and no scope: the iterator keeps it for its next step. */
@@ -189,6 +191,14 @@ class StreamIterator<T> implements AsyncIterableIterator<T, undefined> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+function sendClosedError(): ClosedResourceError {
+  return new ClosedResourceError("this send stream was closed while sending");
+}
+
+function receiveClosedError(): ClosedResourceError {
+  return new ClosedResourceError("this receive stream was closed while receiving");
 }
 
 function brokenError(): BrokenResourceError {
@@ -304,9 +314,9 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
     const scope = cx.cancelScope;
     if (scope._origin === null && state.openReceive !== 0) {
       if (state.offer(item)) return RESOLVED;
-      if (cx._task.runner.instruments === null) return state.waitToSend(item).park(scope);
+      if (cx._task.runner.instruments === null) return state.waitToSend(item, this).park(scope);
     }
-    return block(SEND as BlockingOp<StreamState<T>, T, void>, state, cx, item);
+    return block(SEND as BlockingOp<MemoryObjectSendStream<T>, T, void>, this, cx, item);
   }
 
   /**
@@ -342,8 +352,10 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
   }
 
   /**
-   * Closes this end (idempotent). When it was the last open send end,
-   * waiting receivers get `EndOfStream` once the buffer is drained.
+   * Closes this end (idempotent). Tasks blocked in `send` on it wake with
+   * `ClosedResourceError` (their items were not sent), as in trio. When it
+   * was the last open send end, waiting receivers get `EndOfStream` once
+   * the buffer is drained.
    *
    * @example
    * ```ts
@@ -354,6 +366,7 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
     if (this.closed) return;
     this.closed = true;
     const state = this._state;
+    if (state.senders.size > 0) failOwnedBy(state.senders, this, sendClosedError);
     if (--state.openSend === 0) {
       // The buffer is empty whenever receivers wait, so they can only end now.
       state.receivers.failAll(() => new EndOfStream());
@@ -392,9 +405,9 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
     const scope = cx.cancelScope;
     if (scope._origin === null) {
       if (state.ready()) return Promise.resolve(state.take());
-      if (state.openSend !== 0 && cx._task.runner.instruments === null) return state.waitToReceive().park(scope);
+      if (state.openSend !== 0 && cx._task.runner.instruments === null) return state.waitToReceive(this).park(scope);
     }
-    return block(RECEIVE as BlockingOp<StreamState<T>, void, T>, state, cx, undefined);
+    return block(RECEIVE as BlockingOp<MemoryObjectReceiveStream<T>, void, T>, this, cx, undefined);
   }
 
   /**
@@ -474,8 +487,10 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
   }
 
   /**
-   * Closes this end (idempotent). When it was the last open receive end,
-   * the buffer is dropped and waiting senders get `BrokenResourceError`.
+   * Closes this end (idempotent). Tasks blocked in `receive` (or a step of
+   * `iterate`) on it wake with `ClosedResourceError`, as in trio. When it
+   * was the last open receive end, the buffer is dropped and waiting
+   * senders get `BrokenResourceError`.
    *
    * @example
    * ```ts
@@ -486,6 +501,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
     if (this.closed) return;
     this.closed = true;
     const state = this._state;
+    if (state.receivers.size > 0) failOwnedBy(state.receivers, this, receiveClosedError);
     if (--state.openReceive === 0) {
       state.buffer.clear();
       state.senders.failAll(brokenError);

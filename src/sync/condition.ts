@@ -22,7 +22,7 @@
  */
 
 import type { Context } from "../core/context.ts";
-import { UsageError } from "../core/errors.ts";
+import { type BrokenResourceError, UsageError, type WouldBlock } from "../core/errors.ts";
 import { Lock, type LockStatistics } from "./lock.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 import { checkContext, checkCount, checkFunction, describeValue } from "../core/validate.ts";
@@ -92,6 +92,23 @@ export class Condition {
   acquire(cx: Context): Promise<void> {
     checkContext(cx, "Condition.acquire");
     return this.lock.acquire(cx);
+  }
+
+  /**
+   * Takes the underlying lock if it is free (trio's and anyio's
+   * `acquire_nowait`).
+   *
+   * @throws {@link WouldBlock} if another task holds it.
+   * @throws {@link UsageError} if this task already holds it.
+   * @throws {@link BrokenResourceError} if its owner ended without releasing it.
+   * @example
+   * ```ts
+   * condition.acquireNowait(cx);
+   * ```
+   */
+  acquireNowait(cx: Context): void {
+    checkContext(cx, "Condition.acquireNowait");
+    this.lock.acquireNowait(cx);
   }
 
   /**
