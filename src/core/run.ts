@@ -19,7 +19,7 @@ import type { BlockingDetectorOptions } from "../tracking/blocking-detector.ts";
 import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
-import { checkFunction, checkObject, checkOptional, mustBe } from "./validate.ts";
+import { checkFunction, checkNotGenerator, checkObject, checkOptional, mustBe } from "./validate.ts";
 
 /**
  * Options for {@link run}.
@@ -89,6 +89,7 @@ export interface RunOptions {
  */
 export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
   checkFunction("main", main);
+  checkNotGenerator("main", main);
   checkObject(options);
   const adapter = options.adapter;
   if (adapter === undefined) {

@@ -44,6 +44,16 @@ export function checkFunction(name: string, value: unknown): asserts value is (.
   if (typeof value !== "function") throw mustBe(name, "a function", value);
 }
 
+const ASYNC_GENERATOR_FUNCTION: unknown = Object.getPrototypeOf(async function* () {});
+
+/**
+ * Throws unless `fn` is not an `async function*`, which called as a task
+ * would return an iterator and never run its body (trio refuses it too). @internal
+ */
+export function checkNotGenerator(name: string, fn: Function): void {
+  if (Object.getPrototypeOf(fn) === ASYNC_GENERATOR_FUNCTION) throw mustBe(name, "an async function, not an async generator function", fn);
+}
+
 /** Throws unless `value` is undefined or of `typeof` `type` (`"string"`, `"boolean"`, `"function"`). @internal */
 export function checkOptional(name: string, value: unknown, type: "string" | "boolean" | "function"): void {
   if (value !== undefined && typeof value !== type) throw mustBe(name, `a ${type}`, value);
