@@ -19,7 +19,7 @@ import type { BlockingDetectorOptions } from "../tracking/blocking-detector.ts";
 import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
-import { checkFunction, checkNotGenerator, checkObject, checkOptional, mustBe } from "./validate.ts";
+import { checkFunction, checkObject, isAsyncGenerator, notGenerator, checkOptional, mustBe } from "./validate.ts";
 
 /**
  * Options for {@link run}.
@@ -89,7 +89,6 @@ export interface RunOptions {
  */
 export function run<T>(main: (cx: Context) => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
   checkFunction("main", main);
-  checkNotGenerator("main", main);
   checkObject(options);
   const adapter = options.adapter;
   if (adapter === undefined) {
@@ -156,7 +155,9 @@ async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike
   let failed = false;
   let outcome: unknown;
   try {
-    return (outcome = await main(task)) as T;
+    const result = main(task);
+    if (isAsyncGenerator(result)) throw notGenerator("main", main); // its body would never run
+    return (outcome = await result) as T;
   } catch (error) {
     failed = true;
     outcome = error;

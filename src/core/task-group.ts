@@ -53,7 +53,7 @@ import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
 import { TaskHandle } from "./task-handle.ts";
-import { checkContext, checkNotGenerator, describeValue } from "./validate.ts";
+import { checkContext, describeValue } from "./validate.ts";
 
 /**
  * A task body: receives its context and the arguments given to
@@ -362,7 +362,6 @@ export class TaskGroup {
       args = rest.length < 2 ? NO_ARGS : rest.slice(1);
     }
     if (typeof fn !== "function") throw notAFunction(call, fn);
-    checkNotGenerator("fn", fn);
     if (!this._open) {
       throw new ClosedResourceError("this task group has closed; no new tasks can be started in it");
     }

@@ -44,14 +44,22 @@ export function checkFunction(name: string, value: unknown): asserts value is (.
   if (typeof value !== "function") throw mustBe(name, "a function", value);
 }
 
-const ASYNC_GENERATOR_FUNCTION: unknown = Object.getPrototypeOf(async function* () {});
+/** %AsyncGeneratorPrototype%: the prototype of the prototype of every async generator object. */
+const ASYNC_GENERATOR_PROTOTYPE: unknown = (Object.getPrototypeOf(async function* () {}) as { prototype: unknown }).prototype;
 
 /**
- * Throws unless `fn` is not an `async function*`, which called as a task
- * would return an iterator and never run its body (trio refuses it too). @internal
+ * Whether a task function's result is an async generator object: the
+ * function was an `async function*` (checked on the result, off the spawn
+ * path: only a result that is not a native promise is looked at). @internal
  */
-export function checkNotGenerator(name: string, fn: Function): void {
-  if (Object.getPrototypeOf(fn) === ASYNC_GENERATOR_FUNCTION) throw mustBe(name, "an async function, not an async generator function", fn);
+export function isAsyncGenerator(result: unknown): boolean {
+  return !(result instanceof Promise) && result !== null && typeof result === "object" &&
+    Object.getPrototypeOf(Object.getPrototypeOf(result)) === ASYNC_GENERATOR_PROTOTYPE;
+}
+
+/** The TypeError for an `async function*` given where a task function is expected. @internal */
+export function notGenerator(name: string, fn: unknown): TypeError {
+  return mustBe(name, "an async function, not an async generator function", fn);
 }
 
 /** Throws unless `value` is undefined or of `typeof` `type` (`"string"`, `"boolean"`, `"function"`). @internal */
