@@ -243,6 +243,16 @@ describe("trio test_run.py: run and nurseries", () => {
       }).catch((e: unknown) => expect(e).toBeInstanceOf(TypeError))
     );
     expect(ran).toBe(false);
+    // Other values a synchronous task function returns are its result, as before.
+    const bare = Object.create(null) as object;
+    const iterable = { async *[Symbol.asyncIterator]() {} };
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        expect(await tg.createTask(() => bare).result(cx)).toBe(bare);
+        expect(await tg.createTask(() => iterable).result(cx)).toBe(iterable);
+      })
+    );
+    expect(await run(() => bare)).toBe(bare);
   });
 
   // trio test_run.py::test_setting_strict_exception_groups (adapted: Skein has one rule, no strict option: one error as itself, several in a TaskGroupError)

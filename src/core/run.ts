@@ -19,7 +19,7 @@ import type { BlockingDetectorOptions } from "../tracking/blocking-detector.ts";
 import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
-import { checkFunction, checkObject, isAsyncGenerator, notGenerator, checkOptional, mustBe } from "./validate.ts";
+import { checkFunction, checkObject, checkOptional, isAsyncGenerator, mustBe, notGenerator } from "./validate.ts";
 
 /**
  * Options for {@link run}.

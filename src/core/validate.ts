@@ -53,8 +53,9 @@ const ASYNC_GENERATOR_PROTOTYPE: unknown = (Object.getPrototypeOf(async function
  * path: only a result that is not a native promise is looked at). @internal
  */
 export function isAsyncGenerator(result: unknown): boolean {
-  return !(result instanceof Promise) && result !== null && typeof result === "object" &&
-    Object.getPrototypeOf(Object.getPrototypeOf(result)) === ASYNC_GENERATOR_PROTOTYPE;
+  if (result instanceof Promise || result === null || typeof result !== "object") return false;
+  const proto: unknown = Object.getPrototypeOf(result);
+  return proto !== null && Object.getPrototypeOf(proto) === ASYNC_GENERATOR_PROTOTYPE;
 }
 
 /** The TypeError for an `async function*` given where a task function is expected. @internal */
