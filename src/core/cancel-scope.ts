@@ -560,16 +560,32 @@ function refresh(start: CancelScope): void {
   for (const scope of woken) scope._notifyCancelled();
 }
 
-function update(scope: CancelScope, woken: CancelScope[]): void {
-  const parent = scope._parent;
-  const inherited = scope._shield || parent === null ? null : parent._origin;
-  const origin = inherited !== null ? inherited : scope._cancelCalled ? scope : null;
-  if (origin === scope._origin) return;
-  const was = scope._origin;
-  scope._origin = origin;
-  if (was === null) woken.push(scope);
-  else if (origin === null && scope._controller?.signal.aborted) scope._controller = null; // un-cancelled by a shield: a fresh signal
-  for (let child = scope._firstChild; child !== null; child = child._nextSibling) update(child, woken);
+/**
+ * Walks the subtree in pre-order by its links, with no recursion: a tree of
+ * scopes can be deeper than the JS call stack (a chain of nested tasks, each
+ * in a group of its own), and an overflow half-way would leave it
+ * half-cancelled. A scope whose origin is unchanged keeps its subtree's.
+ */
+function update(start: CancelScope, woken: CancelScope[]): void {
+  let scope = start;
+  for (;;) {
+    const parent = scope._parent;
+    const inherited = scope._shield || parent === null ? null : parent._origin;
+    const origin = inherited !== null ? inherited : scope._cancelCalled ? scope : null;
+    if (origin !== scope._origin) {
+      const was = scope._origin;
+      scope._origin = origin;
+      if (was === null) woken.push(scope);
+      else if (origin === null && scope._controller?.signal.aborted) scope._controller = null; // un-cancelled by a shield: a fresh signal
+      if (scope._firstChild !== null) {
+        scope = scope._firstChild;
+        continue;
+      }
+    }
+    while (scope !== start && scope._nextSibling === null) scope = scope._parent!;
+    if (scope === start) return;
+    scope = scope._nextSibling!;
+  }
 }
 
 /**

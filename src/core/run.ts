@@ -19,7 +19,7 @@ import type { BlockingDetectorOptions } from "../tracking/blocking-detector.ts";
 import { blockingDetectorOptions } from "./blocking-options.ts";
 import { Runner } from "./runner.ts";
 import { Task } from "./task.ts";
-import { checkFunction, checkObject, checkOptional, mustBe } from "./validate.ts";
+import { checkFunction, checkObject, checkOptional, isAsyncGenerator, mustBe, notGenerator } from "./validate.ts";
 
 /**
  * Options for {@link run}.
@@ -155,7 +155,9 @@ async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike
   let failed = false;
   let outcome: unknown;
   try {
-    return (outcome = await main(task)) as T;
+    const result = main(task);
+    if (isAsyncGenerator(result)) throw notGenerator("main", main); // its body would never run
+    return (outcome = await result) as T;
   } catch (error) {
     failed = true;
     outcome = error;

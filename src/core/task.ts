@@ -31,6 +31,7 @@ import type { CancelScope } from "./cancel-scope.ts";
 import { Context } from "./context.ts";
 import type { Runner } from "./runner.ts";
 import type { TaskGroup } from "./task-group.ts";
+import { isAsyncGenerator, notGenerator } from "./validate.ts";
 
 /** The context variables visible to a task. @internal */
 export type VarMap = ReadonlyMap<object, unknown>;
@@ -247,6 +248,8 @@ export class Task extends Context {
       this.end(true, e);
       return;
     }
+    // An `async function*` returns an iterator: its body would never run.
+    if (isAsyncGenerator(result)) result = Promise.reject(notGenerator("fn", fn));
     if (this.cancelScope._runner!.boundHandlers) followWithBound(this, result);
     else followWithClosures(this, result);
   }

@@ -44,6 +44,25 @@ export function checkFunction(name: string, value: unknown): asserts value is (.
   if (typeof value !== "function") throw mustBe(name, "a function", value);
 }
 
+/** %AsyncGeneratorPrototype%: the prototype of the prototype of every async generator object. */
+const ASYNC_GENERATOR_PROTOTYPE: unknown = (Object.getPrototypeOf(async function* () {}) as { prototype: unknown }).prototype;
+
+/**
+ * Whether a task function's result is an async generator object: the
+ * function was an `async function*` (checked on the result, off the spawn
+ * path: only a result that is not a native promise is looked at). @internal
+ */
+export function isAsyncGenerator(result: unknown): boolean {
+  if (result instanceof Promise || result === null || typeof result !== "object") return false;
+  const proto: unknown = Object.getPrototypeOf(result);
+  return proto !== null && Object.getPrototypeOf(proto) === ASYNC_GENERATOR_PROTOTYPE;
+}
+
+/** The TypeError for an `async function*` given where a task function is expected. @internal */
+export function notGenerator(name: string, fn: unknown): TypeError {
+  return mustBe(name, "an async function, not an async generator function", fn);
+}
+
 /** Throws unless `value` is undefined or of `typeof` `type` (`"string"`, `"boolean"`, `"function"`). @internal */
 export function checkOptional(name: string, value: unknown, type: "string" | "boolean" | "function"): void {
   if (value !== undefined && typeof value !== type) throw mustBe(name, `a ${type}`, value);
