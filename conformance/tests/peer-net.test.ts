@@ -1358,9 +1358,9 @@ describe("anyio test_tls.py", () => {
     });
   });
 
-  // anyio test_tls.py::TestTLSStream::test_extra_attributes (alpn_protocol; the rest are ssl-object attributes)
+  // anyio test_tls.py::TestTLSStream::test_alpn_negotiation
   tlsIt("TLS: the negotiated ALPN protocol is visible on both ends", async (cx) => {
-    await using listener = await tlsListener(cx, { alpnProtocols: ["h2", "http/1.1"] });
+    await using listener = await tlsListener(cx, { alpnProtocols: ["dummy1", "dummy2"] });
     let serverAlpn: string | null | undefined;
     await cx.taskGroup(async (tg, cx) => {
       tg.startSoon(async (cx) => {
@@ -1368,14 +1368,32 @@ describe("anyio test_tls.py", () => {
         serverAlpn = stream.alpnProtocol;
         await stream.send(cx, text("x"));
       });
-      await using stream = await connectTcp(cx, "localhost", listener.port!, { tls: { ca, alpnProtocols: ["dummy", "http/1.1"] } });
-      expect(stream.alpnProtocol).toBe("http/1.1");
+      await using stream = await connectTcp(cx, "localhost", listener.port!, { tls: { ca, alpnProtocols: ["dummy2", "dummy3"] } });
+      expect(stream.alpnProtocol).toBe("dummy2");
       expect(str(await stream.receive(cx))).toBe("x");
     });
-    expect(serverAlpn).toBe("http/1.1");
+    expect(serverAlpn).toBe("dummy2");
   });
 
-  // anyio test_tls.py::TestTLSStream::test_unwrap (STARTTLS in reverse is not offered; wrapTls upgrades a plain connection)
+  // anyio test_tls.py::TestTLSStream::test_extra_attributes (the socket attributes pass through; ALPN; the ssl-object attributes have no equivalent)
+  tlsIt("TLS: a wrapped stream keeps the plain stream's addresses and reports ALPN", async (cx) => {
+    await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
+    await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon(async (cx) => {
+        const plain = await listener.accept(cx);
+        await using secure = await wrapTls(cx, plain, { server: { cert: serverCert, key: serverKey, alpnProtocols: ["h2"] } });
+        await secure.receive(cx, 1);
+      });
+      const plain = await connectTcp(cx, "127.0.0.1", listener.port!);
+      const addresses = [plain.localAddress, plain.remoteAddress];
+      await using secure = await wrapTls(cx, plain, { ca, serverName: "localhost", alpnProtocols: ["h2"], standardCompatible: false });
+      expect([secure.localAddress, secure.remoteAddress]).toEqual(addresses);
+      expect(secure.alpnProtocol).toBe("h2");
+      await secure.send(cx, new Uint8Array([0]));
+    });
+  });
+
+  // anyio test_tls.py::TestTLSStream::test_send_receive (TLSStream.wrap over a connect_tcp stream: wrapTls, here on both sides)
   tlsIt("TLS: wrapTls upgrades an agreed plain connection on both sides", async (cx) => {
     await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
     await cx.taskGroup(async (tg, cx) => {
@@ -1413,7 +1431,9 @@ describe("anyio test_tls.py", () => {
     });
   });
 
-  // anyio test_tls.py::TestTLSStream::test_ragged_eof_on_receive / test_ragged_eofs (standardCompatible)
+  // anyio test_tls.py::TestTLSStream::test_ragged_eofs[both_standard], [server_standard], test_ragged_eof_on_receive and
+  // test_receive_send_after_eof (the server sends "hello"-like bytes and closes cleanly: the bytes, then EndOfStream;
+  // the ragged cases need a server that drops TCP without close_notify, which Skein's API cannot make)
   tlsIt("TLS: a peer that closes cleanly ends receive with EndOfStream; standardCompatible false never raises for a ragged end", async (cx) => {
     for (const standardCompatible of [true, false]) {
       await using listener = await tlsListener(cx);
@@ -1429,13 +1449,12 @@ describe("anyio test_tls.py", () => {
           for (;;) chunks.push(await stream.receive(cx));
         })().catch((e: unknown) => e);
         expect(str(concat(chunks))).toBe("bye");
-        if (standardCompatible) expect(end instanceof EndOfStream || end instanceof BrokenResourceError).toBe(true);
-        else expect(end).toBeInstanceOf(EndOfStream);
+        expect(end).toBeInstanceOf(EndOfStream);
       });
     }
   });
 
-  // anyio test_tls.py::TestTLSStream::test_receive_send_after_eof / test_close_during_handshake-style use after close
+  // anyio test_sockets.py::TestTCPStream::test_receive_after_close / test_send_after_close, on a TLS stream
   tlsIt("TLS: receive and send after close are ClosedResourceError", async (cx) => {
     // The listener completes its side of the handshake by itself (no accept needed).
     await using listener = await tlsListener(cx);
@@ -1447,6 +1466,17 @@ describe("anyio test_tls.py", () => {
 
   // anyio test_tls.py::TestTLSListener::test_handshake_fail (a client that fails the handshake never reaches the handler; the listener goes on)
   tlsIt("TLS listener: a client that fails the handshake never reaches serve's handler, and the next client is served", async (cx) => {
+    // A plain client that connects and hangs up at once: the server's handshake fails, out of the handler's sight.
+    {
+      await using listener = await tlsListener(cx);
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon((cx) => listener.serve(cx, () => expect.unreachable("the handler should never be called")));
+        const plain = await connectTcp(cx, "127.0.0.1", listener.port!);
+        await plain.close();
+        await cx.sleep(20);
+        tg.cancelScope.cancel();
+      });
+    }
     await using listener = await tlsListener(cx);
     const handled: string[] = [];
     await cx.taskGroup(async (tg, cx) => {
