@@ -417,6 +417,21 @@ describe("anyio test_sockets.py: TCP streams", () => {
   });
 });
 
+describe("anyio test_sockets.py: name lookups", () => {
+  // anyio test_sockets.py::test_getaddrinfo_ipv6addr
+  netIt("lookup of an IPv6 literal gives it back as is", async (cx) => {
+    expect(await skein.lookup(cx, "::1")).toEqual([{ address: "::1", family: 6 }]);
+  });
+
+  // anyio test_sockets.py::test_connect_tcp_getaddrinfo_context (anyio #815: the lookup error comes out alone)
+  netIt("connectTcp to a name that does not resolve raises the runtime's lookup error itself", async (cx) => {
+    const error = await connectTcp(cx, "anyio.invalid", 6666).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(ConnectError);
+    expect((error as Error).message).toContain("anyio.invalid");
+  });
+});
+
 describe("anyio test_sockets.py: TCP listeners", () => {
   // anyio test_sockets.py::TestTCPListener::test_extra_attributes
   netIt("TCP listener: localAddress is the bound address with the port the system picked", async (cx) => {
