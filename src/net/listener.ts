@@ -34,6 +34,9 @@ import { formatAddress, SocketStream } from "./socket-stream.ts";
 import type { RawTlsSocket } from "./tls-support.ts";
 import { TlsStream } from "./tls-stream.ts";
 
+/** Accept errors that concern the one connection being accepted (trio's _ignorable_accept_errnos): `accept` skips them. */
+const SKIPPED_ACCEPT_ERRORS = new Set(["ECONNABORTED", "EPERM", "EPROTO"]);
+
 /** Accept errors that mean "out of capacity for now" (trio's ACCEPT_CAPACITY_ERRNOS): `serve` retries them. */
 const CAPACITY_ERRORS = new Set(["EMFILE", "ENFILE", "ENOMEM", "ENOBUFS"]);
 
@@ -156,7 +159,7 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
    * the next one).
    *
    * @throws {@link ClosedResourceError} if the listener is closed (also while waiting).
-   * @throws {@link !Error} the runtime's error if accepting failed (out of file descriptors, say); the next accept tries again.
+   * @throws {@link !Error} the runtime's error if accepting failed (out of file descriptors, say); the next accept tries again. A connection aborted before it was accepted (ECONNABORTED, EPERM, EPROTO) is skipped, as in trio.
    * @throws {@link BusyResourceError} if another task is accepting on this listener.
    * @example
    * ```ts
@@ -290,7 +293,9 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
       },
       (error: unknown) => {
         this.acceptInFlight = false;
-        this.failure ??= { error };
+        // A connection that failed before it was accepted is that connection's problem, not the
+        // listener's: as trio's SocketListener, accept the next one.
+        if (!SKIPPED_ACCEPT_ERRORS.has((error as { code?: unknown } | null)?.code as string)) this.failure ??= { error };
         this.wake();
       },
     );
