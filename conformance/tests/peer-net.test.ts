@@ -1477,6 +1477,126 @@ describe("trio test_highlevel_socket.py", () => {
 });
 
 // ---------------------------------------------------------------------------
+// trio test_highlevel_open_tcp_listeners.py (createTcpListener makes one listener, not a list)
+
+/** This runtime's adapter with `listenTcp` replaced (the rest of the network kept). */
+function listenSpy(onListen: (options: skein.RawTcpListenOptions) => void): skein.Adapter {
+  const name = Object.keys(skein).find((k) => k.endsWith("Adapter"))!;
+  const base = (skein as unknown as Record<string, skein.Adapter>)[name]!;
+  const raw: RawListener = { address: { family: 4, host: "0.0.0.0", port: 1 }, accept: () => new Promise(() => {}), close: () => {} };
+  const net: NetSupport = {
+    lookup: () => Promise.resolve([]),
+    connectTcp: () => Promise.reject(new Error("not in this test")),
+    listenTcp: (options) => {
+      onListen(options);
+      return Promise.resolve(raw);
+    },
+    connectUnix: () => Promise.reject(new Error("not in this test")),
+    listenUnix: () => Promise.reject(new Error("not in this test")),
+  };
+  return { ...base, net } as skein.Adapter;
+}
+
+describe("trio test_highlevel_open_tcp_listeners.py", () => {
+  // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_basic
+  netIt("createTcpListener binds the wildcard address by default and queues two connections before accepting", async (cx) => {
+    await using listener = await createTcpListener(cx);
+    expect(["0.0.0.0", "::"]).toContain((listener.localAddress as { host: string }).host);
+    await using c1 = await connectTcp(cx, "127.0.0.1", listener.port!);
+    await using c2 = await connectTcp(cx, "127.0.0.1", listener.port!);
+    await using s1 = await listener.accept(cx);
+    await using s2 = await listener.accept(cx);
+    await s1.send(cx, text("x"));
+    await s2.send(cx, text("x"));
+    expect(str(await c1.receive(cx, 1))).toBe("x");
+    expect(str(await c2.receive(cx, 1))).toBe("x");
+  });
+
+  // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_specific_port_specific_host
+  netIt("createTcpListener on a given host and port binds exactly there", async (cx) => {
+    const probe = await createTcpListener(cx, { host: "127.0.0.1" });
+    const port = probe.port!;
+    await probe.close();
+    await using listener = await createTcpListener(cx, { host: "127.0.0.1", port });
+    expect(listener.localAddress).toEqual({ family: 4, host: "127.0.0.1", port });
+  });
+
+  // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_ipv6_v6only
+  netIt("a listener on ::1 is IPv6 only: connecting to 127.0.0.1 on its port is refused", async (cx) => {
+    await using listener = await createTcpListener(cx, { host: "::1" });
+    const error = await connectTcp(cx, "127.0.0.1", listener.port!).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect(((error as ConnectError).attempts[0]!.error as { code?: string }).code).toBe("ECONNREFUSED");
+  });
+
+  // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_rebind
+  netIt("rebinding: the port is in use while the listener is open; once closed, a new listener takes it despite live and TIME_WAIT connections", async (cx) => {
+    const l1 = await createTcpListener(cx, { host: "127.0.0.1" });
+    const sockaddr1 = l1.localAddress;
+    const inUse = await createTcpListener(cx, { host: "127.0.0.1", port: l1.port! }).catch((e: unknown) => e);
+    expect((inUse as { code?: string }).code).toBe("EADDRINUSE");
+    const cEstablished = await connectTcp(cx, "127.0.0.1", l1.port!);
+    const sEstablished = await l1.accept(cx);
+    const cTimeWait = await connectTcp(cx, "127.0.0.1", l1.port!);
+    const sTimeWait = await l1.accept(cx);
+    await sTimeWait.close(); // the server closes first: its end goes to TIME_WAIT
+    await l1.close();
+    await using l2 = await createTcpListener(cx, { host: "127.0.0.1", port: l1.port! });
+    expect(l2.localAddress).toEqual(sockaddr1);
+    expect(sEstablished.localAddress).toEqual(l2.localAddress);
+    expect(cTimeWait.remoteAddress).toEqual(l2.localAddress);
+    for (const stream of [cEstablished, sEstablished, cTimeWait]) await stream.close();
+  });
+
+  // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_port_checking
+  it("createTcpListener: a port that is not a number (null, bytes-like, a service name) is a TypeError", async () => {
+    await run(async (cx) => {
+      for (const host of ["127.0.0.1", undefined]) {
+        for (const port of [null, "80", "http"]) {
+          await expect(createTcpListener(cx, { host, port: port as unknown as number })).rejects.toThrow(TypeError);
+        }
+      }
+    });
+  });
+
+  // trio test_highlevel_open_tcp_listeners.py::test_serve_tcp (no serve_tcp: a task that listens, reports ready with start, and serves)
+  netIt("a started task listens and serves: a client gets the handler's byte", async (cx) => {
+    await cx.taskGroup(async (tg, cx) => {
+      const listener = await tg.start<SocketListener>(cx, async (cx) => {
+        await using listener = await createTcpListener(cx);
+        cx.started(listener);
+        await listener.serve(cx, (stream, cx) => stream.send(cx, text("x")));
+      });
+      await using stream = await connectTcp(cx, "127.0.0.1", listener.port!);
+      expect(str(await stream.receive(cx, 1))).toBe("x");
+      tg.cancelScope.cancel();
+    });
+  });
+
+  // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_backlog (passed through; Skein leaves the
+  // default and the clamping to the runtime and the kernel, where trio clamps to 0xFFFF itself)
+  it("createTcpListener passes backlog through to the runtime", async () => {
+    const seen: unknown[] = [];
+    await run(
+      async (cx) => {
+        for (const backlog of [undefined, 10, 1]) await createTcpListener(cx, backlog === undefined ? {} : { backlog });
+      },
+      { adapter: listenSpy((options) => seen.push(options.backlog)) },
+    );
+    expect(seen).toEqual([undefined, 10, 1]);
+  });
+
+  // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_backlog_float_error (RangeError: a number of the wrong kind)
+  it("createTcpListener: a backlog that is not a whole number is a RangeError naming it", async () => {
+    await run(async (cx) => {
+      for (const backlog of [2.18, 3.14, 9.75]) {
+        await expect(createTcpListener(cx, { backlog })).rejects.toThrow(new RangeError(`options.backlog must be a whole number >= 0, got ${backlog}`));
+      }
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------
 // anyio tests/streams/test_tls.py and the TLS parts of test_sockets.py
 
 /** A TLS listener on 127.0.0.1 with the CA-signed (or the untrusted) certificate. */
