@@ -187,15 +187,19 @@ describe("trio test_subprocess.py", () => {
     expect([proc.returnCode, proc.signal]).toEqual([null, "SIGKILL"]);
   });
 
-  // trio test_subprocess.py::test_multi_wait[open_process]
-  processIt("several tasks wait on one child: cancelled waits are harmless, then all wake when it ends", async (cx) => {
+  // trio test_subprocess.py::test_multi_wait[open_process] (deliberate difference: a cancelled wait stops the child,
+  // SIGTERM then SIGKILL after terminateGrace, where trio's only stops waiting; so the real waits use a second child)
+  processIt("several tasks wait on one child: cancelled waits end cleanly (and stop the child), then all wake when it ends", async (cx) => {
+    {
+      await using first = await openProcess(cx, ["sleep", "10"]);
+      await cx.taskGroup(async (tg, cx) => {
+        for (let i = 0; i < 3; i++) tg.startSoon((cx) => first.wait(cx));
+        await waitAllTasksBlocked(cx);
+        tg.cancelScope.cancel();
+      });
+      expect([first.returnCode, first.signal]).toEqual([null, "SIGTERM"]);
+    }
     await using proc = await openProcess(cx, ["sleep", "10"]);
-    await cx.taskGroup(async (tg, cx) => {
-      for (let i = 0; i < 3; i++) tg.startSoon((cx) => proc.wait(cx));
-      await waitAllTasksBlocked(cx);
-      tg.cancelScope.cancel();
-    });
-    expect(proc.returnCode).toBe(null);
     const woke: (number | null)[] = [];
     await cx.taskGroup(async (tg, cx) => {
       for (let i = 0; i < 3; i++) tg.startSoon(async (cx) => void woke.push(await proc.wait(cx)));
@@ -344,15 +348,23 @@ describe("trio test_subprocess.py", () => {
     }
   });
 
-  // trio test_subprocess.py::test_for_leaking_fds
+  // trio test_subprocess.py::test_for_leaking_fds (Bun opens and closes pipe sockets of finished children lazily,
+  // within its own event loop: there the check is that no fd outside the starting set stays, waiting up to 2 s for
+  // them to go; everywhere else the set must be the same at once)
   processIt("no file descriptor is left open by runProcess, whether the child succeeds, fails, or cannot start", async (cx) => {
+    const expectNoNewFds = async (starting: string[]): Promise<void> => {
+      const extra = async () => (await openFds()).filter((fd) => !starting.includes(fd));
+      if (runtime !== "bun") return expect(await openFds()).toEqual(starting);
+      for (let i = 0; i < 200 && (await extra()).length > 0; i++) await cx.sleep(10);
+      expect(await extra()).toEqual([]);
+    };
     await runProcess(cx, child("exit", "0"));
     const starting = await openFds();
     await runProcess(cx, child("exit", "0"));
-    expect(await openFds()).toEqual(starting);
+    await expectNoNewFds(starting);
     await expect(runProcess(cx, child("exit", "1"))).rejects.toBeInstanceOf(ProcessError);
-    expect(await openFds()).toEqual(starting);
+    await expectNoNewFds(starting);
     await expect(runProcess(cx, ["/dev/fd/0"])).rejects.toBeInstanceOf(Error);
-    expect(await openFds()).toEqual(starting);
+    await expectNoNewFds(starting);
   });
 });
