@@ -13,7 +13,7 @@
 // async generators.
 import { describe, expect, it } from "vitest";
 import * as skein from "skein";
-import { CancelScope, CapacityLimiter, type Context, Event, fromThread, run, toThread, UsageError, workerModule } from "skein";
+import { CancelScope, CapacityLimiter, type Context, Event, fromThread, type Limiter, run, toThread, UsageError, workerModule } from "skein";
 import { waitAllTasksBlocked } from "skein/testing";
 import type * as PeerWorker from "../fixtures/peer-threads.worker.js";
 
@@ -267,5 +267,213 @@ describe("anyio test_from_thread.py", () => {
     await run(async (cx) => {
       expect(() => fromThread(cx, "anything")).toThrow(UsageError);
     });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// trio src/trio/_tests/test_threads.py (to_thread_run_sync / from_thread_run[_sync])
+
+describe("trio test_threads.py", () => {
+  // trio test_threads.py::test_do_in_trio_thread (from_thread_run_sync and from_thread_run, value and error)
+  it("functions called back from the worker run on the caller's side: their values and errors reach the worker", async () => {
+    const record: string[] = [];
+    const exposed = worker.with({
+      expose: {
+        f1: () => {
+          record.push("f1");
+          return 2;
+        },
+        f2: () => {
+          record.push("f2");
+          throw new RangeError("f2");
+        },
+        f3: async (cx: Context) => {
+          await cx.checkpoint();
+          record.push("f3");
+          return 3;
+        },
+        f4: async (cx: Context) => {
+          await cx.checkpoint();
+          record.push("f4");
+          throw new TypeError("f4");
+        },
+      },
+    });
+    const outcomes = await run(async (cx) => {
+      const got: unknown[] = [];
+      for (const name of ["f1", "f2", "f3", "f4"]) {
+        got.push(await toThread(cx, exposed, "callBack", name).then((v) => ["got", v], (e: Error) => ["error", e.name]));
+      }
+      return got;
+    });
+    expect(record).toEqual(["f1", "f2", "f3", "f4"]);
+    expect(outcomes).toEqual([
+      ["got", 2],
+      ["error", "RangeError"],
+      ["got", 3],
+      ["error", "TypeError"],
+    ]);
+  });
+
+  // trio test_threads.py::test_run_in_worker_thread
+  it("toThread returns the function's value and raises its error", async () => {
+    await run(async (cx) => {
+      expect(await toThread(cx, worker, "callBack", "one").catch((e: Error) => e.name)).toBe("TypeError"); // nothing exposed
+      await expect(toThread(cx, worker, "fail", "g")).rejects.toThrow(new RangeError("g"));
+    });
+  });
+
+  // trio test_threads.py::test_run_in_worker_thread_cancellation (the abandon_on_cancel=False part; no abandoning in Skein)
+  it("a cancelled call waits for a function that ignores cancellation; a call cancelled before it starts never runs", async () => {
+    const record: string[] = [];
+    const reports: string[] = [];
+    await run(async (cx) => {
+      const started = new Event();
+      const spinning = worker.with({ expose: { started: () => started.set() } });
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          record.push("start");
+          try {
+            await toThread(cx, spinning, "startedThenSpin", 300);
+          } finally {
+            record.push("exit");
+          }
+        });
+        await started.wait(cx);
+        tg.cancelScope.cancel();
+        await cx.withCancelScope({ shield: true }, async (cx) => {
+          for (let i = 0; i < 10; i++) await cx.checkpoint();
+        });
+        // It's still running.
+        expect(record).toEqual(["start"]);
+      });
+      expect(record).toEqual(["start", "exit"]);
+      // Cancelled before it enters: the entry is itself a cancellation point.
+      const scope = new CancelScope();
+      scope.cancel();
+      const reporting = worker.with({ expose: { report: (_cx: Context, what: string) => void reports.push(what) } });
+      await cx.withCancelScope(scope, (cx) => toThread(cx, reporting, "reportRan"));
+      expect(scope.cancelledCaught).toBe(true);
+    });
+    expect(reports).toEqual([]);
+  });
+
+  // trio test_threads.py::test_run_in_worker_thread_custom_limiter
+  it("a custom limiter is asked for one token and given it back", async () => {
+    const record: string[] = [];
+    let borrower: object | null = null;
+    const limiter: Limiter = {
+      async acquireOnBehalfOf(_cx, b) {
+        record.push("acquire");
+        borrower = b;
+      },
+      releaseOnBehalfOf(b) {
+        record.push("release");
+        expect(b).toBe(borrower);
+      },
+    };
+    await run((cx) => toThread(cx, worker.with({ limiter }), "ident"));
+    expect(record).toEqual(["acquire", "release"]);
+  });
+
+  // trio test_threads.py::test_run_in_worker_thread_limiter_error
+  it("a limiter whose release throws: the call raises that error, after the function ran", async () => {
+    const record: string[] = [];
+    class ValueError extends Error {}
+    const limiter: Limiter = {
+      async acquireOnBehalfOf() {
+        record.push("acquire");
+      },
+      releaseOnBehalfOf() {
+        record.push("release");
+        throw new ValueError("release");
+      },
+    };
+    const error = await run((cx) => toThread(cx, worker.with({ limiter }), "ident")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValueError);
+    expect(record).toEqual(["acquire", "release"]);
+  });
+
+  // trio test_threads.py::test_trio_from_thread_run_sync and ::test_trio_from_thread_run
+  it("fromThread reaches the run: its clock, and an async function, in order after the worker's own step", async () => {
+    const record: string[] = [];
+    await run(async (cx) => {
+      const time = await toThread(cx, worker.with({ expose: { now: (cx: Context) => cx.currentTime() } }), "callBack", "now");
+      expect(typeof time).toBe("number");
+      const back = worker.with({
+        expose: {
+          report: (_cx: Context, what: string) => void record.push(what === "ran" ? "in thread" : what),
+        },
+      });
+      await toThread(cx, back, "reportRan");
+      record.push("back in the run");
+    });
+    expect(record).toEqual(["in thread", "back in the run"]);
+  });
+
+  // trio test_threads.py::test_from_thread_host_cancelled (the sync_check part: the function called back cancels the
+  // caller's scope and the worker function then returns at once; adapted: fromThread is itself a checkpoint in the
+  // worker, so no second call back follows the cancel)
+  it("a call whose function finishes after its caller's scope was cancelled returns the function's value; the scope catches nothing", async () => {
+    const outcome = await run(async (cx) => {
+      const scope = new CancelScope();
+      const cancelling = worker.with({ expose: { cancel: () => scope.cancel() } });
+      let value: unknown = "none";
+      await cx.withCancelScope(scope, async (cx) => {
+        value = await toThread(cx, cancelling, "callBackThenReturn", "cancel", 42);
+      });
+      return [value, scope.cancelCalled, scope.cancelledCaught];
+    });
+    expect(outcome).toEqual([42, true, false]);
+  });
+
+  // trio test_threads.py::test_from_thread_host_cancelled (the async_time_bomb part)
+  it("a function called back from the worker that cancels the caller's scope and then waits: the scope catches the cancellation", async () => {
+    const caught = await run(async (cx) => {
+      const scope = new CancelScope();
+      const bombing = worker.with({
+        expose: {
+          timeBomb: async (cx: Context) => {
+            scope.cancel();
+            await cx.failAfter(10_000, (cx) => cx.sleepForever());
+          },
+        },
+      });
+      await cx.withCancelScope(scope, (cx) => toThread(cx, bombing, "callBack", "timeBomb"));
+      return scope.cancelledCaught;
+    });
+    expect(caught).toBe(true);
+  });
+
+  // trio test_threads.py::test_recursive_to_thread
+  it("a function called back from a worker can itself call toThread", async () => {
+    const ids = await run(async (cx) => {
+      const wide = worker.with({ limiter: new CapacityLimiter(4) });
+      const reentering = wide.with({ expose: { nested: (cx: Context) => toThread(cx, wide, "ident") } });
+      return [await toThread(cx, reentering, "ident"), await toThread(cx, reentering, "callBack", "nested")];
+    });
+    expect(ids.every((id) => typeof id === "string")).toBe(true);
+  });
+
+  // trio test_threads.py::test_reentry_doesnt_deadlock (trio GH-2827)
+  it("four tasks looping toThread -> fromThread -> sleep(0) make progress until a deadline, without deadlock", async () => {
+    let rounds = 0;
+    await run(async (cx) => {
+      const sleeping = worker.with({ expose: { sleep: (cx: Context, ms: number) => cx.sleep(ms) } });
+      const moved = await cx.moveOnAfter(300, (cx) =>
+        cx.taskGroup(async (tg) => {
+          for (let i = 0; i < 4; i++) {
+            tg.startSoon(async (cx) => {
+              for (;;) {
+                await toThread(cx, sleeping, "callBack", "sleep", 0);
+                rounds++;
+              }
+            });
+          }
+        }),
+      );
+      expect(moved.cancelled).toBe(true);
+    });
+    expect(rounds).toBeGreaterThan(0);
   });
 });
