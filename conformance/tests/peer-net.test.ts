@@ -1217,6 +1217,15 @@ describe("trio test_highlevel_open_tcp_stream.py: happy eyeballs scenarios (fake
 // ---------------------------------------------------------------------------
 // trio test_highlevel_serve_listeners.py (serve is SocketListener.serve: one listener per call)
 
+/**
+ * A SocketListener over a fake RawListener (the constructor is not in the public types: adapters make listeners),
+ * standing in for trio's fake listening sockets.
+ */
+function socketListenerOver(raw: RawListener): SocketListener {
+  const Ctor = SocketListener as unknown as new (raw: RawListener, kind: "tcp") => SocketListener;
+  return new Ctor(raw, "tcp");
+}
+
 /** A RawListener whose accept fails with `error` each time (trio's MemoryListener with an accept_hook). */
 function failingListener(error: unknown): { listener: SocketListener; accepts: () => number } {
   let accepts = 0;
@@ -1228,7 +1237,7 @@ function failingListener(error: unknown): { listener: SocketListener; accepts: (
     },
     close: () => {},
   };
-  return { listener: new SocketListener(raw, "tcp"), accepts: () => accepts };
+  return { listener: socketListenerOver(raw), accepts: () => accepts };
 }
 
 describe("trio test_highlevel_serve_listeners.py", () => {
@@ -1344,7 +1353,7 @@ function scriptedListener(events: unknown[]): SocketListener {
     },
     close: () => {},
   };
-  return new SocketListener(raw, "tcp");
+  return socketListenerOver(raw);
 }
 
 const osError = (code: string, message: string) => Object.assign(new Error(`${code}: ${message}`), { code });
@@ -1431,7 +1440,7 @@ describe("trio test_highlevel_socket.py", () => {
   // trio test_highlevel_socket.py::test_SocketListener_socket_closed_underfoot
   it("SocketListener: a raw listener closed underneath makes accept raise ClosedResourceError", async () => {
     const raw: RawListener = { address: { family: 4, host: "10.0.0.1", port: 9 }, accept: () => Promise.resolve(null), close: () => {} };
-    const listener = new SocketListener(raw, "tcp");
+    const listener = socketListenerOver(raw);
     await run(async (cx) => {
       await expect(listener.accept(cx)).rejects.toBeInstanceOf(ClosedResourceError);
     });
