@@ -49,7 +49,7 @@ import {
   wrapTls,
 } from "skein";
 import { checkHalfCloseableStream, MockClock, waitAllTasksBlocked } from "skein/testing";
-import { clog, concat, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
+import { concat, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
 const runtime = inject("runtime");
@@ -1411,13 +1411,10 @@ describe("trio test_highlevel_socket.py", () => {
     }
   });
 
-  // trio test_highlevel_socket.py::test_SocketStream_generic
-  netIt("checkHalfCloseableStream passes on TCP pairs, clogged ones included", async (cx) => {
-    await checkHalfCloseableStream(
-      cx,
-      (cx) => tcpPair(cx),
-      async (cx) => clog(cx, await tcpPair(cx)),
-    );
+  // trio test_highlevel_socket.py::test_SocketStream_generic (the clogged pairs are tcp.test.ts's: filling the kernel
+  // buffers is load-dependent, so this file keeps to the unclogged checks)
+  netIt("checkHalfCloseableStream passes on TCP pairs", async (cx) => {
+    await checkHalfCloseableStream(cx, (cx) => tcpPair(cx));
   }, 120_000);
 
   // trio test_highlevel_socket.py::test_SocketListener (close takes no cx in Skein, so it is no checkpoint)
@@ -1816,5 +1813,200 @@ describe("anyio test_tls.py", () => {
       });
       expect(sameBytes(got!, data)).toBe(true);
     });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// trio src/trio/_tests/test_ssl.py (over loopback TCP: Skein's TLS runs on sockets, not on any stream, so the
+// memory-stream, renegotiation, unwrap and TLS-over-TLS tests have no counterpart)
+
+/** A TLS pair over loopback: [client, server], the handshake done. */
+async function tlsPair(cx: Context, options: { alpnProtocols?: string[] } = {}): Promise<[TlsStream, TlsStream]> {
+  await using listener = await tlsListener(cx, options);
+  let server!: TlsStream;
+  const client = await cx.taskGroup(async (tg, cx) => {
+    tg.startSoon(async (cx) => {
+      server = await listener.accept(cx);
+    });
+    return connectTcp(cx, "localhost", listener.port!, { tls: { ca, ...(options.alpnProtocols === undefined ? {} : { alpnProtocols: options.alpnProtocols }) } });
+  });
+  return [client!, server];
+}
+
+describe("trio test_ssl.py", () => {
+  // trio test_ssl.py::test_ssl_client_basics
+  tlsIt("client basics: an echo works; no CA or a wrong host name fails the handshake with TlsHandshakeError", async (cx) => {
+    const [client, server] = await tlsPair(cx);
+    try {
+      await client.send(cx, text("x"));
+      await server.send(cx, await server.receive(cx, 1));
+      expect(str(await client.receive(cx, 1))).toBe("x");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+    await using listener = await tlsListener(cx);
+    for (const tls of [true, { ca, serverName: "trio-test-2.example.org" }] as const) {
+      const error = await connectTcp(cx, "localhost", listener.port!, { tls }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TlsHandshakeError);
+      expect(error).toBeInstanceOf(BrokenResourceError);
+      expect((error as Error).cause).toBeDefined();
+    }
+  });
+
+  // trio test_ssl.py::test_ssl_server_basics (the server side of a plain connection upgraded with wrapTls)
+  tlsIt("server basics: x, y, z, then the client's close is EndOfStream on the server", async (cx) => {
+    await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
+    await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon(async (cx) => {
+        const plain = await listener.accept(cx);
+        await using server = await wrapTls(cx, plain, { server: { cert: serverCert, key: serverKey } });
+        expect(str(await server.receive(cx, 1))).toBe("x");
+        await server.send(cx, text("y"));
+        expect(str(await server.receive(cx, 1))).toBe("z");
+        await expect(server.receive(cx, 1)).rejects.toBeInstanceOf(EndOfStream);
+      });
+      await using client = await wrapTls(cx, await connectTcp(cx, "127.0.0.1", listener.port!), { ca, serverName: "localhost" });
+      await client.send(cx, text("x"));
+      expect(str(await client.receive(cx, 1))).toBe("y");
+      await client.send(cx, text("z"));
+      await client.sendEof(cx);
+    });
+  });
+
+  // trio test_ssl.py::test_full_duplex_basics
+  tlsIt("full duplex: 30 chunks of 32 KiB sent while the echo comes back, in half-chunk receives", async (cx) => {
+    const [client, server] = await tlsPair(cx);
+    try {
+      const CHUNKS = 30;
+      const CHUNK_SIZE = 32768;
+      const sent: Uint8Array[] = [];
+      const received: Uint8Array[] = [];
+      let got = 0;
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          for (;;) {
+            let chunk: Uint8Array;
+            try {
+              chunk = await server.receive(cx);
+            } catch (error) {
+              if (error instanceof EndOfStream) return;
+              throw error;
+            }
+            await server.send(cx, chunk);
+          }
+        });
+        tg.startSoon(async (cx) => {
+          for (let i = 0; i < CHUNKS; i++) {
+            const chunk = new Uint8Array(CHUNK_SIZE).fill(i);
+            sent.push(chunk);
+            await client.send(cx, chunk);
+          }
+        });
+        while (got < CHUNKS * CHUNK_SIZE) {
+          const chunk = await client.receive(cx, CHUNK_SIZE / 2);
+          received.push(chunk.slice());
+          got += chunk.length;
+        }
+        await client.sendEof(cx);
+      });
+      expect(sameBytes(concat(received), concat(sent))).toBe(true);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  // trio test_ssl.py::test_resource_busy_errors (send/send and receive/receive; no wait_send_all_might_not_block)
+  tlsIt("a second concurrent send or receive on a TLS stream is a BusyResourceError", async (cx) => {
+    const [client, server] = await tlsPair(cx);
+    try {
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon((cx) => client.send(cx, new Uint8Array(64 * 1024 * 1024)).catch(() => {}));
+        tg.startSoon((cx) => client.receive(cx).catch(() => {}));
+        await waitAllTasksBlocked(cx);
+        await expect(client.send(cx, text("x"))).rejects.toBeInstanceOf(BusyResourceError);
+        await expect(client.receive(cx)).rejects.toBeInstanceOf(BusyResourceError);
+        tg.cancelScope.cancel();
+      });
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  // trio test_ssl.py::test_checkpoints (send, and receives whose bytes are already buffered, are checkpoints)
+  tlsIt("send and every receive are checkpoints, also when the bytes are already buffered", async (cx) => {
+    const [client, server] = await tlsPair(cx);
+    try {
+      await assertCheckpoints(cx, (cx) => client.send(cx, text("xxx")));
+      await assertCheckpoints(cx, (cx) => client.send(cx, text("xxx"))); // the first went in the cancelled round
+      for (let i = 0; i < 3; i++) expect(str(await assertCheckpoints(cx, (cx) => server.receive(cx, 1)))).toBe("x");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  // trio test_ssl.py::test_send_all_empty_string
+  tlsIt("sending empty bytes is a checkpoint and sends no end of stream: the next bytes still arrive", async (cx) => {
+    const [client, server] = await tlsPair(cx);
+    try {
+      await assertCheckpoints(cx, (cx) => client.send(cx, new Uint8Array(0)));
+      await client.send(cx, new Uint8Array(0));
+      await client.send(cx, text("x"));
+      expect(str(await server.receive(cx, 1))).toBe("x");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  // trio test_ssl.py::test_closing_nice_case
+  tlsIt("closing, the nice case: the peer sees EndOfStream (again and again); close is idempotent; then sends and receives are ClosedResourceError", async (cx) => {
+    const [client, server] = await tlsPair(cx);
+    await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon(() => client.close());
+      tg.startSoon(async (cx) => {
+        await expect(server.receive(cx, 10)).rejects.toBeInstanceOf(EndOfStream);
+        await expect(server.receive(cx, 10)).rejects.toBeInstanceOf(EndOfStream);
+        await server.close();
+      });
+    });
+    await client.close();
+    await client.close();
+    await expect(server.send(cx, text("123"))).rejects.toBeInstanceOf(ClosedResourceError);
+    await expect(client.receive(cx, 10)).rejects.toBeInstanceOf(ClosedResourceError);
+  });
+
+  // trio test_ssl.py::test_selected_alpn_protocol_when_not_set
+  tlsIt("with no ALPN configured, both ends report no protocol (null), not an error", async (cx) => {
+    const [client, server] = await tlsPair(cx);
+    try {
+      expect(client.alpnProtocol).toBe(null);
+      expect(server.alpnProtocol).toBe(null);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  // trio test_ssl.py::test_SSLListener
+  tlsIt("a TLS listener: accept gives a working stream; once closed, accept is ClosedResourceError", async (cx) => {
+    const listener = await tlsListener(cx);
+    const [client, server] = await cx.taskGroup(async (tg, cx) => {
+      const server = listener.accept(cx);
+      const client = await connectTcp(cx, "localhost", listener.port!, { tls: { ca } });
+      return [client, await server] as const;
+    }).then((pair) => pair!);
+    try {
+      await client.send(cx, text("x"));
+      expect(str(await server.receive(cx, 1))).toBe("x");
+      await listener.close();
+      await expect(listener.accept(cx)).rejects.toBeInstanceOf(ClosedResourceError);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });
