@@ -69,7 +69,10 @@ export const nodeProcesses: ProcessSupport = {
       });
       let started = false;
       child.on("error", (error) => {
-        if (!started) reject(error);
+        if (started) return;
+        // Node closes a failed child's pipes only later: close them now, so none is open once the spawn has failed.
+        for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+        reject(error);
       });
       if (child.pid === undefined) return; // the error event follows
       started = true;

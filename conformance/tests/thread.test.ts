@@ -473,9 +473,14 @@ describe("toThread worker pool", () => {
             events.push(`C ${await toThread(cx, shared, "add", 5, 5)}`);
           });
         });
-        // B got its result; A returned only once its function had stopped; C did not wait for A.
+        // B got its result; A returned only once its function had stopped: with its value if that arrived before
+        // the pool terminated A's worker (B settling leaves only the overdue A on it), as in trio, else Cancelled;
+        // C did not wait for A.
         expect(events).toContain("B b");
-        expect(events.filter((e) => e.startsWith("A"))).toEqual(["A's function stopped", "A cancelled"]);
+        const a = events.filter((e) => e.startsWith("A"));
+        expect(a[0]).toBe("A's function stopped");
+        expect(["A finished", "A cancelled"]).toContain(a[1]);
+        expect(a.length).toBe(2);
         expect(events.indexOf("C 10")).toBeGreaterThanOrEqual(0);
         expect(events.indexOf("C 10")).toBeLessThan(events.indexOf("A's function stopped"));
         // A's worker was terminated when its calls had settled; C's stays in the pool.

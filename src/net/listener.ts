@@ -9,7 +9,9 @@
  * it cancels the group (and so `serve`) and is thrown from it. As in trio's
  * `serve_listeners`, the handler owns its stream and the stream is closed
  * when the handler ends, however it ends (anyio's `serve` leaves closing to
- * the handler). Closing the listener while `serve`
+ * the handler). An accept that fails for want of capacity (EMFILE, ENFILE,
+ * ENOMEM, ENOBUFS) is retried after 100 ms, as in trio; any other accept
+ * error is thrown from `serve`. Closing the listener while `serve`
  * runs makes `serve` return once its handlers have ended (with its own
  * group; with a group passed in, at once).
  *
@@ -31,6 +33,12 @@ import type { RawListener, RawSocket, SocketAddress } from "./net-support.ts";
 import { formatAddress, SocketStream } from "./socket-stream.ts";
 import type { RawTlsSocket } from "./tls-support.ts";
 import { TlsStream } from "./tls-stream.ts";
+
+/** Accept errors that concern the one connection being accepted (trio's _ignorable_accept_errnos): `accept` skips them. */
+const SKIPPED_ACCEPT_ERRORS = new Set(["ECONNABORTED", "EPERM", "EPROTO"]);
+
+/** Accept errors that mean "out of capacity for now" (trio's ACCEPT_CAPACITY_ERRNOS): `serve` retries them. */
+const CAPACITY_ERRORS = new Set(["EMFILE", "ENFILE", "ENOMEM", "ENOBUFS"]);
 
 /**
  * Something that accepts connections, each a stream of type `T` (anyio's
@@ -151,7 +159,7 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
    * the next one).
    *
    * @throws {@link ClosedResourceError} if the listener is closed (also while waiting).
-   * @throws {@link !Error} the runtime's error if accepting failed (out of file descriptors, say); the next accept tries again.
+   * @throws {@link !Error} the runtime's error if accepting failed (out of file descriptors, say); the next accept tries again. A connection aborted before it was accepted (ECONNABORTED, EPERM, EPROTO) is skipped, as in trio.
    * @throws {@link BusyResourceError} if another task is accepting on this listener.
    * @example
    * ```ts
@@ -199,6 +207,7 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
    *
    * @throws {@link !TypeError} if `handler` is not a function.
    * @throws {@link !Error} whatever a handler threw (several: {@link TaskGroupError}), with its own group.
+   * @throws {@link !Error} the runtime's error if accepting failed, except for want of capacity (EMFILE, ENFILE, ENOMEM, ENOBUFS), which is retried every 100 ms.
    * @example
    * ```ts
    * import { createTcpListener, run } from "skein";
@@ -220,6 +229,11 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
           stream = await this.accept(cx);
         } catch (error) {
           if (error instanceof ClosedResourceError && this.closed) return;
+          // Out of file descriptors or buffers: as trio's serve_listeners, wait 100 ms and accept again.
+          if (CAPACITY_ERRORS.has((error as { code?: unknown } | null)?.code as string)) {
+            await cx.sleep(100);
+            continue;
+          }
           throw error;
         }
         tg.startSoon({ name: `serve ${this.label}` }, runHandler, handler, stream);
@@ -279,7 +293,9 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
       },
       (error: unknown) => {
         this.acceptInFlight = false;
-        this.failure ??= { error };
+        // A connection that failed before it was accepted is that connection's problem, not the
+        // listener's: as trio's SocketListener, accept the next one.
+        if (!SKIPPED_ACCEPT_ERRORS.has((error as { code?: unknown } | null)?.code as string)) this.failure ??= { error };
         this.wake();
       },
     );

@@ -252,7 +252,7 @@ export async function createTcpListener(cx: Context, options: TcpListenerOptions
   checkOptions(options);
   const tlsOptions = options.tls === undefined ? undefined : serverTlsOptions(options.tls);
   const { host, backlog, reusePort } = options;
-  const port = options.port ?? 0;
+  const port = options.port === undefined ? 0 : options.port; // null is a wrong type, not "absent"
   if (host !== undefined) checkHost("options.host", host);
   checkPort("options.port", port, 0);
   if (backlog !== undefined) {

@@ -29,7 +29,9 @@
  *
  * The call is a checkpoint: if the caller's scope is cancelled, the worker
  * function's own context is cancelled too (its `cx.signal` aborts), and the
- * call throws `Cancelled` once the function has stopped. A function that
+ * call throws `Cancelled` once the function has stopped, unless the function
+ * still finished with a value: then the call returns it, as trio's, and the
+ * caller's next checkpoint raises. A function that
  * ignores cancellation for `cancelGrace` ms has its worker retired (no new
  * call goes to it) and terminated as soon as that harms no other call: at
  * once if it runs nothing else (always so with the default limiter), else

@@ -55,7 +55,8 @@
  *   else when the others have settled or are overdue themselves.
  *
  * So a cancelled call costs its siblings nothing, and throws `Cancelled` only
- * once its function has stopped (answered or been terminated); alone on its
+ * once its function has stopped (or returns the function's value if it still
+ * finished with one, as trio) (answered or been terminated); alone on its
  * worker (always so with the default limiter) it waits at most `cancelGrace`.
  *
  * Invariants (each tested in conformance/tests/thread.test.ts, the last also
@@ -191,6 +192,8 @@ class CallWaiter extends Waiter<unknown> {
   confirm: Waiter<void> | null = null;
   /** The worker ignored this call's cancellation for the whole grace. */
   overdue = false;
+  /** The function's value when it answered after the caller was cancelled: the call returns it, as trio's. */
+  late: { value: unknown } | null = null;
   group: TaskGroup | null = null;
   expose: Exposed | undefined = undefined;
   /** The function called, for the task tree. */
@@ -267,7 +270,10 @@ class PooledWorker {
         if (call === undefined) break;
         this.calls.delete(message.id);
         const delivered = message.ok ? call.wake(message.value) : call.fail(deserializeError(message.error));
-        if (!delivered) call.confirm?.wake();
+        if (!delivered) {
+          if (message.ok) call.late = { value: message.value };
+          call.confirm?.wake();
+        }
         break;
       }
       case "callback":
@@ -461,7 +467,7 @@ export class WorkerPool implements TimerEntry {
         try {
           return await this.parked(cx, call);
         } catch (error) {
-          if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options.cancelGrace ?? 1000);
+          if (error instanceof Cancelled) return await this.afterCancel(cx, worker, id, call, options, error);
           throw error;
         }
       } finally {
@@ -645,9 +651,21 @@ export class WorkerPool implements TimerEntry {
     try {
       return await this.parked(cx, call);
     } catch (error) {
-      if (error instanceof Cancelled && worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options.cancelGrace ?? 1000);
+      if (error instanceof Cancelled) return await this.afterCancel(cx, worker, id, call, options, error);
       throw error;
     }
+  }
+
+  /**
+   * The caller was cancelled while its call ran: stop the function and wait
+   * for it. If it still finished with a value, the call returns that value
+   * (trio: an operation that completed returns, the next checkpoint raises);
+   * else it throws the `Cancelled`.
+   */
+  private async afterCancel(cx: Context, worker: PooledWorker, id: number, call: CallWaiter, options: CallOptions, error: Cancelled): Promise<unknown> {
+    if (worker.calls.has(id)) await this.stopCall(cx, worker, id, call, options.cancelGrace ?? 1000);
+    if (call.late !== null) return call.late.value;
+    throw error;
   }
 
   /**
