@@ -34,7 +34,7 @@ const decoder = new TextDecoder();
 const NEWLINE = encoder.encode("\n");
 
 /** Each mirror's latency: the server waits this long before answering it. */
-const LATENCY: Record<string, number> = { eu: 120, us: 80, asia: 260, mars: 5000, moon: 900 };
+const LATENCY: Record<string, number> = { eu: 90, us: 40, asia: 150, mars: 5000, moon: 900 };
 
 /**
  * One connection of the mirror server: reads a line naming a mirror,
