@@ -19,7 +19,7 @@ import {
   run,
   Semaphore,
   StapledObjectStream,
-  type TaskGroup,
+  TaskGroup,
   TextReceiveStream,
   TextSendStream,
   toThread,
@@ -90,6 +90,12 @@ describe("bad input", () => {
       });
       expect(() => cx.abandonOnCancel(3 as never)).toThrow(/promise must be a promise/);
     });
+  });
+
+  it("a TaskGroup cannot be constructed directly (a TypeError naming cx.taskGroup)", () => {
+    const Group = TaskGroup as unknown as new () => unknown;
+    expect(() => new Group()).toThrow(TypeError);
+    expect(() => new Group()).toThrow(/cx\.taskGroup/);
   });
 
   it("cancel scopes validate their options and settings", () => {

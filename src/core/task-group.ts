@@ -215,6 +215,7 @@ export class TaskGroup {
 
   /** @internal Groups are made by `cx.taskGroup`. */
   constructor(owner: Task, scope: CancelScope) {
+    if (!(scope instanceof CancelScope)) throw new TypeError("TaskGroup cannot be constructed directly: open a group with cx.taskGroup(async (tg, cx) => ...)");
     this._owner = owner;
     this.cancelScope = scope;
   }
