@@ -13,4 +13,4 @@ import { threadWorkers } from "../shared/worker-threads.ts";
 const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker-entry.ts" : "./node-worker.js", import.meta.url);
 
 /** `worker_threads` for {@link WorkerSupport}. @internal */
-export const nodeWorkers: WorkerSupport = threadWorkers(entry);
+export const nodeWorkers: WorkerSupport = threadWorkers(entry, { idleWait: true });

@@ -342,6 +342,56 @@ describe("toThread", () => {
     });
   });
 
+  // On Node a worker with no call in flight waits a moment for the next one
+  // (adapters/shared/worker-threads.ts, the idle wait): calls made one after
+  // another are handed over there, the others arrive as messages.
+  it("calls made one after another, together, and after a pause each get their own result; a handed-over call can be cancelled", async () => {
+    const reports: unknown[] = [];
+    await run(async (cx) => {
+      const one = math.with({ limiter: new CapacityLimiter(1) });
+      const sums: number[] = [];
+      for (let i = 0; i < 100; i++) sums.push(await toThread(cx, one, "add", i, 1));
+      expect(sums).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      // Queued at the limiter, started one after another as each result comes back.
+      const queued = await skein.gather(
+        cx,
+        Array.from({ length: 20 }, (_, i) => (cx: Context) => toThread(cx, one, "add", i, 100)),
+      );
+      expect(queued).toEqual(Array.from({ length: 20 }, (_, i) => i + 100));
+      // Right after a result: cancelled while it runs, the function sees it and the call throws Cancelled.
+      const withReport = one.with({ expose: { report: async (_cx: Context, m: unknown) => void reports.push(m) } });
+      const r = await cx.moveOnAfter(100, (cx) => toThread(cx, withReport, "cooperative"));
+      expect(r.cancelled).toBe(true);
+      expect(await toThread(cx, one, "add", 1, 2)).toBe(3);
+      // After a pause (the worker is back in its event loop), and an error after a result.
+      await cx.sleep(30);
+      expect(await toThread(cx, one, "add", 2, 2)).toBe(4);
+      await expect(toThread(cx, one, "fail", "after a result")).rejects.toBeInstanceOf(RangeError);
+      expect(await toThread(cx, one, "add", 3, 3)).toBe(6);
+    });
+    expect(reports).toEqual(["signal aborted: true"]);
+  });
+
+  it("a worker's own timers keep running while it has no call", async () => {
+    const ticks = await run(async (cx) => {
+      const one = math.with({ limiter: new CapacityLimiter(1) });
+      await toThread(cx, one, "startTicking", 1);
+      for (let i = 0; i < 5; i++) await toThread(cx, one, "add", i, i);
+      await cx.sleep(50);
+      return toThread(cx, one, "stopTicking");
+    });
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it("a worker that crashes right after a result fails the next call with WorkerCrashedError; the call after it works", async () => {
+    await run(async (cx) => {
+      const one = math.with({ limiter: new CapacityLimiter(1) });
+      expect(await toThread(cx, one, "add", 1, 1)).toBe(2);
+      await expect(toThread(cx, one, "exit")).rejects.toBeInstanceOf(WorkerCrashedError);
+      expect(await toThread(cx, one, "add", 2, 2)).toBe(4);
+    });
+  });
+
   it("cancelled before it starts: the call throws Cancelled at once", async () => {
     await run(async (cx) => {
       await cx.withCancelScope({}, async (cx) => {

@@ -48,6 +48,14 @@ export interface ParentEndpoint {
   post(data: unknown, transfer?: Transferable[]): void;
   /** `onMessage` gets what the parent posted; `decode` takes it apart. */
   listen(onMessage: (data: unknown) => void): void;
+  /**
+   * Optional: the worker has no call in flight and its results are posted.
+   * The endpoint may then wait, briefly and only where that stalls nothing
+   * else of the worker, for the parent's next message and hand it to the
+   * listener synchronously, while `stillIdle()` holds (see
+   * `adapters/shared/worker-threads.ts`).
+   */
+  idle?(stillIdle: () => boolean): void;
 }
 
 interface CallInfo {
@@ -70,11 +78,16 @@ class WorkerServer {
   private readonly outbox = new Outbox<FromWorker>(() => this.flush());
   /** Per outbox message (same index): the function whose result it is (for the message if it cannot be sent). */
   private outboxName: string[] = [];
+  /** Calls received whose result is not queued yet (started or about to start). */
+  private inFlight = 0;
+  /** Nothing in flight and the module loaded: what the endpoint's `idle` waits on. */
+  private readonly stillIdle = (): boolean => this.inFlight === 0 && this.module !== null;
 
   constructor(readonly parent: ParentEndpoint) {}
 
   /** Queues a result for the parent; every result queued before the next microtask checkpoint goes in one post. */
   private sendResult(message: FromWorker, transfer: Transferable[] | undefined, name: string): void {
+    this.inFlight--;
     this.outbox.push(message, transfer);
     this.outboxName.push(name);
   }
@@ -90,6 +103,7 @@ class WorkerServer {
     if (outbox.length > 1) {
       try {
         this.parent.post(encode(outbox), box.takenTransfer());
+        this.posted();
         return;
       } catch {
         // one of them cannot be cloned: post each alone below
@@ -109,6 +123,12 @@ class WorkerServer {
         this.parent.post({ t: "result", id: message.id, ok: false, error: serializeError(reason), cancelled: false });
       }
     }
+    this.posted();
+  }
+
+  /** After results went out: with nothing left in flight, the endpoint may wait for the next call (`ParentEndpoint.idle`). */
+  private posted(): void {
+    if (this.inFlight === 0 && this.parent.idle !== undefined) this.parent.idle(this.stillIdle);
   }
 
   start(group: TaskGroup): void {
@@ -126,6 +146,7 @@ class WorkerServer {
         this.group.startSoon(async () => this.init(message.module));
         break;
       case "call":
+        this.inFlight++;
         this.group.startSoon({ name: `call ${message.name}` }, (cx) => this.call(cx, message));
         break;
       case "cancel":
