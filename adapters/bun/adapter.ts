@@ -25,8 +25,8 @@ const processEntry = new URL(
   import.meta.url,
 );
 
-/** `Bun.peek.status`: a promise's state, read synchronously (about 20 ns). */
-const peekStatus = (globalThis as unknown as { Bun: { peek: { status(promise: Promise<unknown>): string } } }).Bun.peek.status;
+/** `Bun.peek.status`: a promise's state, read synchronously (about 20 ns); undefined outside Bun. */
+const peekStatus = (globalThis as unknown as { Bun?: { peek?: { status?(promise: Promise<unknown>): string } } }).Bun?.peek?.status;
 
 /**
  * The adapter for Bun.
@@ -58,5 +58,5 @@ export const bunAdapter: Adapter = {
   signals: nodeSignals,
   tls: bunTls,
   // JavaScriptCore: a task whose body did not block is followed without closures (see Adapter).
-  _settled: (promise) => peekStatus(promise) !== "pending",
+  ...(peekStatus === undefined ? {} : { _settled: (promise: Promise<unknown>) => peekStatus(promise) !== "pending" }),
 };
