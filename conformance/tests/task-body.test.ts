@@ -53,6 +53,53 @@ describe("task bodies", () => {
     ]);
   });
 
+  it("bodies that settled before they returned end at their own microtask, each with its own outcome, in two runs at once", async () => {
+    // Where the adapter can tell a settled promise (Bun), such bodies are
+    // followed by handlers shared by the run and told apart by their order:
+    // pins that each end still lands on its own task, at the turn `await` gives.
+    const log: string[] = [];
+    const show = (o: TaskOutcome): string =>
+      o.kind === "returned" ? `returned ${String(o.value)}` : o.kind === "failed" ? `failed ${(o.error as Error).message}` : "cancelled";
+    const oneRun = (tag: string) =>
+      run(
+        async (cx) => {
+          try {
+            await cx.taskGroup((tg) => {
+              tg.startSoon({ name: "settled1" }, async () => 1);
+              tg.startSoon({ name: "pending" }, async () => {
+                queueMicrotask(() => log.push(`${tag} microtask`));
+                await null;
+                return "p";
+              });
+              tg.startSoon({ name: "plain" }, () => "v");
+              tg.startSoon({ name: "failed" }, async () => {
+                throw new Error("f");
+              });
+              tg.startSoon({ name: "settled2" }, async () => 2);
+              tg.startSoon({ name: "foreign" }, () => Promise.resolve("r"));
+            });
+          } catch (error) {
+            log.push(`${tag} group threw ${(error as Error).message}`);
+          }
+        },
+        { instruments: [{ taskExited: (t, o) => log.push(`${tag} ${t.name} ${show(o)}`) }] },
+      );
+    await Promise.all([oneRun("A"), oneRun("B")]);
+    const expected = (tag: string) => [
+      `${tag} settled1 returned 1`,
+      `${tag} microtask`,
+      `${tag} plain returned v`,
+      `${tag} failed failed f`,
+      `${tag} settled2 returned 2`,
+      `${tag} foreign returned r`,
+      `${tag} pending returned p`,
+      `${tag} group threw f`,
+      `${tag} main returned undefined`,
+    ];
+    expect(log.filter((l) => l.startsWith("A"))).toEqual(expected("A"));
+    expect(log.filter((l) => l.startsWith("B"))).toEqual(expected("B"));
+  });
+
   it("a synchronous throw ends the task at once, with that error, and cancels its siblings", async () => {
     const { log, instrument } = exits();
     const boom = new Error("boom");
