@@ -28,7 +28,7 @@ export const internalNames = [
   "prevParked", "nextParked", "parkedIn", "raiseWhereBlocked", "resolveFn", "rejectFn",
   "tickPromise", "tickResolve", "readyQueued", "readyChunks", "readyCount", "flushReady", "flushTick",
   "exitHooks", "addExitHook", "removeExitHook", "onTaskExit",
-  "onTimer", "prevInQueue", "nextInQueue", "tickArmed", "boundHandlers", "checkIdle", "cancelWith", "rare", "rareFields", "vars", "services", "views", "begin",
+  "onTimer", "prevInQueue", "nextInQueue", "tickArmed", "checkIdle", "cancelWith", "rare", "rareFields", "vars", "services", "views", "begin",
 ];
 
 /** Our internal properties: `_` then a letter (`_x`, not `__proto__` or a bare `_`), and `internalNames`. */

@@ -1,5 +1,5 @@
 // The follow of a task whose body's promise had already settled when the
-// body returned (`Adapter._settled`, given on Bun): the run's two shared
+// body returned (adapters/bun/follow.ts, Bun's `Adapter._follow`): two shared
 // handlers, told apart by the order of their microtasks, must end each task
 // with its own outcome, at the same microtask as the per-task handlers do.
 // Here on Node, with an adapter that knows which promises the test settled,
@@ -7,6 +7,7 @@
 // adapter's own follow gives.
 import { describe, expect, it } from "vitest";
 import { nodeAdapter } from "../adapters/node/adapter.ts";
+import { settledFollow } from "../adapters/bun/follow.ts";
 import type { Adapter } from "../src/core/adapter.ts";
 import { run } from "../src/core/run.ts";
 import type { TaskOutcome } from "../src/core/instrument.ts";
@@ -66,11 +67,10 @@ describe("following a body whose promise has already settled", () => {
     let asked = 0;
     const shared: Adapter = {
       ...nodeAdapter,
-      _boundHandlers: false,
-      _settled: (p) => {
+      _follow: settledFollow((p) => {
         asked++;
         return known.has(p);
-      },
+      }),
     };
     const log = await twoRuns(shared, known);
     expect(asked).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ import type { Adapter } from "../../src/core/adapter.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { bunTls } from "./tls.ts";
+import { bunFollow } from "./follow.ts";
 import { webWorkers, workerEntry } from "../shared/web-workers.ts";
 import { processWorkers } from "../shared/process-workers.ts";
 import { nodeSignals } from "../shared/node-signals.ts";
@@ -24,9 +25,6 @@ const processEntry = new URL(
   import.meta.url.endsWith(".ts") ? "./process-worker-entry.ts" : "./bun-process-worker.js",
   import.meta.url,
 );
-
-/** `Bun.peek.status`: a promise's state, read synchronously (about 20 ns); undefined outside Bun. */
-const peekStatus = (globalThis as unknown as { Bun?: { peek?: { status?(promise: Promise<unknown>): string } } }).Bun?.peek?.status;
 
 /**
  * The adapter for Bun.
@@ -57,6 +55,6 @@ export const bunAdapter: Adapter = {
   processes: bunProcesses,
   signals: nodeSignals,
   tls: bunTls,
-  // JavaScriptCore: a task whose body did not block is followed without closures (see Adapter).
-  ...(peekStatus === undefined ? {} : { _settled: (promise: Promise<unknown>) => peekStatus(promise) !== "pending" }),
+  // JavaScriptCore: a task whose body did not block is followed without closures (see follow.ts).
+  ...(bunFollow === undefined ? {} : { _follow: bunFollow }),
 };

@@ -10,6 +10,7 @@
  */
 
 import type { Adapter } from "../../src/core/adapter.ts";
+import { followWithBound } from "../../src/core/task.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { denoNet } from "./net.ts";
@@ -56,5 +57,5 @@ export const denoAdapter: Adapter = {
   processes: denoProcesses,
   signals: denoSignals,
   tls: denoTls,
-  _boundHandlers: true, // V8: bound functions are the cheaper way to follow a task body (see Adapter)
+  _follow: followWithBound, // V8: bound functions are the cheaper way to follow a task body (see Adapter)
 };

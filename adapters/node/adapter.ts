@@ -11,6 +11,7 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import type { Adapter } from "../../src/core/adapter.ts";
+import { followWithBound } from "../../src/core/task.ts";
 import { nodeDatagrams } from "../shared/node-dgram.ts";
 import { webTimers } from "../shared/web-timers.ts";
 import { nodeStyleTls } from "../shared/node-tls.ts";
@@ -56,5 +57,5 @@ export const nodeAdapter: Adapter = {
   processes: nodeProcesses,
   signals: nodeSignals,
   tls: nodeStyleTls,
-  _boundHandlers: true, // V8: bound functions are the cheaper way to follow a task body (see Adapter)
+  _follow: followWithBound, // V8: bound functions are the cheaper way to follow a task body (see Adapter)
 };

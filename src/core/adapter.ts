@@ -24,6 +24,7 @@ import type { NetSupport } from "../net/net-support.ts";
 import type { ProcessSupport } from "../process/process-support.ts";
 import type { SignalSupport } from "../signals/signal-support.ts";
 import type { TlsSupport } from "../net/tls-support.ts";
+import type { Follow } from "./task.ts";
 
 /**
  * An opaque native timer handle, as returned by {@link Adapter.setTimer}.
@@ -107,25 +108,17 @@ export interface Adapter {
    */
   readonly tls?: TlsSupport;
   /**
-   * How the core follows a task body's promise: with bound functions when
-   * true (the cheaper form on V8: 56 bytes less per task, and fewer bytes to
-   * collect after a burst of spawns), with two closures otherwise (the
-   * cheaper form on JavaScriptCore, where bound functions cost 80 bytes more
-   * and spawn 1.5x slower). A tuning hint: either form behaves the same.
+   * How the core follows what a task's function returned until it settles
+   * (see `Follow` in src/core/task.ts): two closures when absent; bound
+   * functions on V8 (`followWithBound`: 56 bytes less per task, and fewer
+   * bytes to collect after a burst of spawns; on JavaScriptCore they cost 80
+   * bytes more and spawn 1.5x slower); on Bun, handlers shared by every task
+   * whose body did not block (adapters/bun/follow.ts). A tuning hint: every
+   * form ends the task at the same microtask. Lives in the adapter so a
+   * bundle carries only its own runtime's form.
    * @internal
    */
-  readonly _boundHandlers?: boolean;
-  /**
-   * Whether a native promise has already settled (fulfilled or rejected),
-   * read synchronously (Bun: `Bun.peek.status`). Where it is given, a task
-   * whose body's promise has already settled when the body returns (a body
-   * that did not block) is followed with two handlers shared by the run
-   * instead of two closures made for it: on JavaScriptCore the closures and
-   * their scope are most of the cost of such a task. A tuning hint: the
-   * task ends at the same microtask either way.
-   * @internal
-   */
-  readonly _settled?: (promise: Promise<unknown>) => boolean;
+  readonly _follow?: Follow;
 }
 
 /**

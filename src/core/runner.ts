@@ -42,7 +42,7 @@
 
 import type { Adapter } from "./adapter.ts";
 import type { Clock, ClockRun } from "./clock.ts";
-import type { Task } from "./task.ts";
+import type { Follow, Task } from "./task.ts";
 import { ClosedResourceError } from "./errors.ts";
 import type { TaskView } from "./instrument.ts";
 import type { Instrumentation } from "../tracking/instrumentation.ts";
@@ -131,31 +131,12 @@ export class Runner implements ClockRun {
     if (instruments !== null) instruments.settled();
   };
 
-  /** Follow task bodies with bound functions rather than closures (see {@link Adapter._boundHandlers}). */
-  readonly boundHandlers: boolean;
-  /** Whether a promise has settled, where the adapter can tell (see {@link Adapter._settled}); else null. */
-  readonly settled: ((promise: Promise<unknown>) => boolean) | null;
-  /**
-   * Tasks whose body's promise had already settled when followed, in the
-   * order they were followed, from `settledHead` on, each waiting for its
-   * turn of `settledFulfilled`/`settledRejected` (see
-   * {@link Runner.followSettled}). Each has its handler's microtask queued
-   * already, so the array is empty again by the end of the microtasks that
-   * follow: a plain array emptied then, not a ring.
-   */
-  private settledTasks: (Task | undefined)[] = [];
-  private settledHead = 0;
-  private readonly settledFulfilled = (value: unknown): void => {
-    this.nextSettled().end(false, value);
-  };
-  private readonly settledRejected = (error: unknown): void => {
-    this.nextSettled().end(true, error);
-  };
+  /** How tasks follow their bodies' results where the adapter says (`Adapter._follow`); null: two closures. */
+  readonly _follow: Follow | null;
 
   constructor(adapter: Adapter, clock: Clock = adapter) {
     this.adapter = adapter;
-    this.boundHandlers = adapter._boundHandlers === true;
-    this.settled = adapter._settled ?? null;
+    this._follow = adapter._follow ?? null;
     this.clock = clock;
     this.timers = new TimerQueue(adapter, clock);
   }
@@ -188,33 +169,6 @@ export class Runner implements ClockRun {
       this.tickArmed = true;
       this.adapter.yieldMacrotask(this.flushTick);
     }
-  }
-
-  /**
-   * Reports the end of `task` once `promise`, which has already settled (a
-   * native promise with the native `then`), is followed: with the run's two
-   * shared handlers, no closure per task. `then` on a settled promise queues
-   * its handler's microtask at once, and microtasks run in the order they
-   * were queued, so the k-th call of the shared handlers is for the k-th task
-   * followed here: the queue names it. The task ends at the same microtask
-   * as with handlers of its own.
-   */
-  followSettled(task: Task, promise: Promise<unknown>): void {
-    this.settledTasks.push(task);
-    void promise.then(this.settledFulfilled, this.settledRejected);
-  }
-
-  /** Takes the oldest task of `settledTasks`. */
-  private nextSettled(): Task {
-    const tasks = this.settledTasks;
-    const head = this.settledHead;
-    const task = tasks[head]!;
-    tasks[head] = undefined;
-    if (head + 1 === tasks.length) {
-      tasks.length = 0;
-      this.settledHead = 0;
-    } else this.settledHead = head + 1;
-    return task;
   }
 
   /** Queues `task` to begin on the next microtask. */

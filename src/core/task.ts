@@ -57,26 +57,32 @@ export interface ExitHook {
   onTaskExit(task: Task): void;
 }
 
-/** `Promise.resolve`, taken once: what `await` does to a value before it waits. */
-const resolvePromise: (value: unknown) => Promise<unknown> = Promise.resolve.bind(Promise);
-
-/** `Promise.prototype.then`, taken once: a promise whose `then` is this one calls its handlers as specified. */
-const nativeThen = Promise.prototype.then;
+/** `Promise.resolve`, taken once: what `await` does to a value before it waits. @internal */
+export const resolvePromise: (value: unknown) => Promise<unknown> = Promise.resolve.bind(Promise);
 
 /**
- * Reports the end of `task` once `promise` settles, through two closures.
- * A function of its own so the two handlers' closure context holds the task
- * and nothing else.
+ * How a task follows what its function returned (`result`: a value, a
+ * promise or a thenable) until it settles, then calls `task.end`. Every
+ * form goes through `Promise.resolve` exactly as `await` would, so the end
+ * comes after the same number of microtasks whichever one an adapter picks
+ * (`Adapter._follow`). @internal
  */
-function followWithClosures(task: Task, promise: Promise<unknown>): void {
-  void promise.then(
+export type Follow = (task: Task, result: unknown) => void;
+
+/**
+ * The default {@link Follow}: two closures. A function of its own so the
+ * two handlers' closure context holds the task and nothing else.
+ * @internal
+ */
+export function followWithClosures(task: Task, result: unknown): void {
+  void resolvePromise(result).then(
     (value) => task.end(false, value),
     (error) => task.end(true, error),
   );
 }
 
-/** Reports the end of `task` once `result` settles, through two bound functions. */
-function followWithBound(task: Task, result: unknown): void {
+/** A {@link Follow} through two bound functions (V8: 56 bytes smaller than two closures and their context). @internal */
+export function followWithBound(task: Task, result: unknown): void {
   void resolvePromise(result).then(endFulfilled.bind(task), endRejected.bind(task));
 }
 
@@ -230,14 +236,10 @@ export class Task extends Context {
    * synchronous throw ends the task at once (inside `begin`); any other
    * result, a value, a promise or a foreign thenable, goes through
    * `Promise.resolve` exactly as `await` would, so the end is reported after
-   * the same number of microtasks. The handlers are bound functions where the
-   * adapter says they are the cheaper form (V8: 56 bytes smaller than two
-   * closures and their context), closures elsewhere (JavaScriptCore, where
-   * bound functions are 80 bytes larger and slower to make). Where the
-   * adapter can tell that the promise has already settled (a body that did
-   * not block: JavaScriptCore, whose closures and their scope were about
-   * half the cost of spawning and joining such a task), the run's shared
-   * handlers follow it instead (see `Runner.followSettled`).
+   * the same number of microtasks. How the result is followed is the
+   * adapter's choice ({@link Follow}): two closures by default, bound
+   * functions on V8, shared handlers for a body that did not block on
+   * JavaScriptCore.
    */
   begin(): void {
     const fn = this.fn as (cx: Context, ...args: unknown[]) => unknown;
@@ -257,15 +259,9 @@ export class Task extends Context {
     }
     // An `async function*` returns an iterator: its body would never run.
     if (isAsyncGenerator(result)) result = Promise.reject(notGenerator("fn", fn));
-    const runner = this.cancelScope._runner!;
-    if (runner.boundHandlers) {
-      followWithBound(this, result);
-      return;
-    }
-    const promise = resolvePromise(result);
-    const settled = runner.settled;
-    if (settled !== null && promise.then === nativeThen && settled(promise)) runner.followSettled(this, promise);
-    else followWithClosures(this, promise);
+    const follow = this.cancelScope._runner!._follow;
+    if (follow === null) followWithClosures(this, result);
+    else follow(this, result);
   }
 
   /** Runs the exit hooks and reports the end; called by `begin` and by the handlers that follow its result. @internal */
