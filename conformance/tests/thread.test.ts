@@ -123,6 +123,18 @@ describe("toThread", () => {
     expect(reports).toEqual(["signal aborted: true"]);
   });
 
+  it("a fromThread callback cancelled with its call answers the worker: a shielded fromThread raises Cancelled there and the worker function's finally runs (trio's from_thread.run)", async () => {
+    await run(async (cx) => {
+      // The caller's `wait` blocks until the call is cancelled; with no answer the worker would wait
+      // in its shield until the grace period ends and the worker is terminated (its finally never run).
+      const one = math.with({ limiter: new CapacityLimiter(1), cancelGrace: 5000, expose: { wait: (cx: Context) => cx.sleepForever() } });
+      expect(await toThread(cx, one, "add", 1, 1)).toBe(2);
+      const r = await cx.moveOnAfter(200, (cx) => toThread(cx, one, "shieldedCallback"));
+      expect(r.cancelled).toBe(true);
+      expect(await toThread(cx, one, "didShieldedFinallyRun")).toBe(true);
+    });
+  });
+
   it("a worker that ignores cancellation is terminated after the grace period, and the pool recovers", async () => {
     await run(async (cx) => {
       const start = cx.currentTime();

@@ -334,18 +334,24 @@ class PooledWorker {
     if (call === undefined || call.group === null || fn === undefined) return;
     call.group.startSoon(async (cx) => {
       let reply: ToWorker;
+      let cancelled: Cancelled | null = null;
       const transfer: Transferable[] = [];
       try {
         const value = await (fn as (cx: Context, ...a: unknown[]) => unknown)(cx, ...message.args);
         reply = { t: "reply", id: message.id, cb: message.cb, ok: true, value: unwrapTransfer(value, transfer) };
       } catch (error) {
-        if (error instanceof Cancelled) throw error;
-        reply = { t: "reply", id: message.id, cb: message.cb, ok: false, error: serializeError(error) };
+        if (error instanceof Cancelled) {
+          // Cancelled with its call: answered all the same, so a worker waiting for it in a shield
+          // is not left waiting until the grace period ends (there, fromThread raises Cancelled).
+          cancelled = error;
+          reply = { t: "reply", id: message.id, cb: message.cb, ok: false, cancelled: true };
+        } else reply = { t: "reply", id: message.id, cb: message.cb, ok: false, error: serializeError(error) };
       }
       if (!this.dead) {
         this.flush();
         this.port.post(encode([reply]), transfer);
       }
+      if (cancelled !== null) throw cancelled;
     });
   }
 

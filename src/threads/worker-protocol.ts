@@ -32,7 +32,7 @@ export type ToWorker =
   | { t: "init"; module: string }
   | { t: "call"; id: number; name: string; args: unknown[]; callbacks?: string[] }
   | { t: "cancel"; id: number }
-  | { t: "reply"; id: number; cb: number; ok: boolean; value?: unknown; error?: SerializedError };
+  | { t: "reply"; id: number; cb: number; ok: boolean; value?: unknown; error?: SerializedError; cancelled?: true };
 
 /** Worker → main. @internal */
 export type FromWorker =

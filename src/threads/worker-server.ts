@@ -157,7 +157,11 @@ class WorkerServer {
         this.callbacks.delete(message.cb);
         if (waiter === undefined) break;
         if (message.ok) waiter.wake(message.value);
-        else waiter.fail(deserializeError(message.error!));
+        else if (message.cancelled === true) {
+          // The callback was cancelled with the call (trio's from_thread.run raises Cancelled then):
+          // the call's scope, cancelled by the caller's `cancel` sent before this reply, absorbs it.
+          waiter.fail(new Cancelled("the caller was cancelled during this fromThread call", this.calls.get(message.id)));
+        } else waiter.fail(deserializeError(message.error!));
         break;
       }
     }
