@@ -45,6 +45,9 @@ import type { RawListener, RawSocket, RawTcpListenOptions, SocketAddress } from 
 import type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "../../src/net/tls-support.ts";
 import { abortError, listenTcpWith, NodeRawListener, NodeRawSocket } from "./node-net.ts";
 
+/** How long a closed TLS socket waits for its peer's end before it is destroyed anyway (see the module text). */
+const CLOSE_GRACE_MS = 1000;
+
 /** A `node:tls` socket as a {@link RawTlsSocket}. @internal */
 export class NodeRawTlsSocket extends NodeRawSocket implements RawTlsSocket {
   readonly alpnProtocol: string | null;
@@ -52,6 +55,33 @@ export class NodeRawTlsSocket extends NodeRawSocket implements RawTlsSocket {
     super(socket, undefined, addresses);
     const alpn = socket.alpnProtocol;
     this.alpnProtocol = typeof alpn === "string" && alpn !== "" ? alpn : null;
+  }
+
+  /**
+   * A graceful close when nothing is lost by it (no unread bytes, no
+   * unwritten ones): close_notify and a TCP end, the socket reading on
+   * (discarding) until the peer ends, for at most {@link CLOSE_GRACE_MS},
+   * unreferenced. Destroyed at once if application bytes arrive meanwhile
+   * (the peer sends to a closed stream: it gets a reset, as with TCP).
+   */
+  protected override letGo(unread: boolean): void {
+    const socket = this.socket;
+    if (unread || socket.destroyed || socket.writableLength > 0) {
+      socket.destroy();
+      return;
+    }
+    const destroy = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    const timer = setTimeout(destroy, CLOSE_GRACE_MS);
+    (timer as { unref?: () => void }).unref?.();
+    socket.on("data", destroy);
+    socket.once("end", destroy);
+    socket.once("close", destroy);
+    socket.unref();
+    socket.end();
+    socket.resume();
   }
 }
 
