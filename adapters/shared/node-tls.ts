@@ -30,8 +30,20 @@
  * `standardCompatible` says. `shutdown` is `end()`: close_notify, then a TCP
  * end, reading goes on (TLS 1.3 half-close; checked on all three).
  *
+ * Close: graceful when nothing would be lost (no unread bytes held, none
+ * left to write): `end()` (close_notify, then a TCP end), the socket reading
+ * on and discarding until the peer ends, unreferenced, destroyed on the
+ * peer's end, on any application byte arriving (a peer sending to a closed
+ * stream gets a reset, as over TCP), or after {@link CLOSE_GRACE_MS}. A
+ * destroy at once (the old way) left the server's TLS 1.3 session tickets
+ * unread on a client that closed right after its handshake: the kernel
+ * answered them with a reset, and the server got ECONNRESET instead of the
+ * end of stream after the client's last bytes (Node 24). Otherwise
+ * destroyed at once.
+ *
  * Costs: one `TLSSocket` per connection on top of the TCP socket; a
- * handshake's abort listener lives until the handshake ends.
+ * handshake's abort listener lives until the handshake ends; a closed
+ * socket, up to {@link CLOSE_GRACE_MS} of lingering and one timer.
  *
  * @internal
  * @module
