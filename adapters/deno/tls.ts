@@ -43,6 +43,17 @@
  * `node:tls` handshakes (`verify: false`, server side) have no such limit:
  * aborting destroys the `Duplex`, which closes the native connection.
  *
+ * Close of a native TLS connection: Deno 2.9.6 closes it in the background
+ * (denoland/deno#10146), not at once as a plain `Deno.Conn`: the peer's
+ * sends still succeed for tens of ms after it (checked: MBs over loopback)
+ * before they break. With a send stuck in it (its peer not reading; a
+ * cancelled send's write stays in flight), Deno cancels the write but goes
+ * on flushing the ciphertext it had taken in, without limit, so the TCP
+ * connection stays open as long as the peer does not read, and a peer's
+ * send blocked on it is not broken (checked; plain TCP is: its close drops
+ * the socket). The TCP connection is consumed by the TLS one, so the
+ * adapter cannot drop it sooner: a Deno limitation.
+ *
  * Costs: one object and one promise per connection; a handshake per
  * accepted connection on the listener's side.
  *

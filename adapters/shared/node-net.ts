@@ -217,11 +217,21 @@ export class NodeRawSocket implements RawSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    const unread = this.queued > 0;
     this.queue = [];
     this.queued = 0;
-    this.socket.destroy();
+    this.letGo(unread);
     this.settleReader();
     this.settleWriter();
+  }
+
+  /**
+   * Lets go of the socket once closed (`unread`: bytes the peer sent that
+   * no read took were dropped): destroys it at once (the TLS socket may
+   * close gracefully instead).
+   */
+  protected letGo(_unread: boolean): void {
+    this.socket.destroy();
   }
 
   /** Up to `max` queued bytes, or null if none are queued (what `readTo` and a parked reader get). */

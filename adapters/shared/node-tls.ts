@@ -30,8 +30,20 @@
  * `standardCompatible` says. `shutdown` is `end()`: close_notify, then a TCP
  * end, reading goes on (TLS 1.3 half-close; checked on all three).
  *
+ * Close: graceful when nothing would be lost (no unread bytes held, none
+ * left to write): `end()` (close_notify, then a TCP end), the socket reading
+ * on and discarding until the peer ends, unreferenced, destroyed on the
+ * peer's end, on any application byte arriving (a peer sending to a closed
+ * stream gets a reset, as over TCP), or after {@link CLOSE_GRACE_MS}. A
+ * destroy at once (the old way) left the server's TLS 1.3 session tickets
+ * unread on a client that closed right after its handshake: the kernel
+ * answered them with a reset, and the server got ECONNRESET instead of the
+ * end of stream after the client's last bytes (Node 24). Otherwise
+ * destroyed at once.
+ *
  * Costs: one `TLSSocket` per connection on top of the TCP socket; a
- * handshake's abort listener lives until the handshake ends.
+ * handshake's abort listener lives until the handshake ends; a closed
+ * socket, up to {@link CLOSE_GRACE_MS} of lingering and one timer.
  *
  * @internal
  * @module
@@ -45,6 +57,9 @@ import type { RawListener, RawSocket, RawTcpListenOptions, SocketAddress } from 
 import type { RawTlsClientOptions, RawTlsServerOptions, RawTlsSocket, TlsSupport } from "../../src/net/tls-support.ts";
 import { abortError, listenTcpWith, NodeRawListener, NodeRawSocket } from "./node-net.ts";
 
+/** How long a closed TLS socket waits for its peer's end before it is destroyed anyway (see the module text). */
+const CLOSE_GRACE_MS = 1000;
+
 /** A `node:tls` socket as a {@link RawTlsSocket}. @internal */
 export class NodeRawTlsSocket extends NodeRawSocket implements RawTlsSocket {
   readonly alpnProtocol: string | null;
@@ -52,6 +67,33 @@ export class NodeRawTlsSocket extends NodeRawSocket implements RawTlsSocket {
     super(socket, undefined, addresses);
     const alpn = socket.alpnProtocol;
     this.alpnProtocol = typeof alpn === "string" && alpn !== "" ? alpn : null;
+  }
+
+  /**
+   * A graceful close when nothing is lost by it (no unread bytes, no
+   * unwritten ones): close_notify and a TCP end, the socket reading on
+   * (discarding) until the peer ends, for at most {@link CLOSE_GRACE_MS},
+   * unreferenced. Destroyed at once if application bytes arrive meanwhile
+   * (the peer sends to a closed stream: it gets a reset, as with TCP).
+   */
+  protected override letGo(unread: boolean): void {
+    const socket = this.socket;
+    if (unread || socket.destroyed || socket.writableLength > 0) {
+      socket.destroy();
+      return;
+    }
+    const destroy = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    const timer = setTimeout(destroy, CLOSE_GRACE_MS);
+    (timer as { unref?: () => void }).unref?.();
+    socket.on("data", destroy);
+    socket.once("end", destroy);
+    socket.once("close", destroy);
+    socket.unref();
+    socket.end();
+    socket.resume();
   }
 }
 

@@ -48,8 +48,8 @@ import {
   UnsupportedError,
   wrapTls,
 } from "skein";
-import { checkHalfCloseableStream, MockClock, waitAllTasksBlocked } from "skein/testing";
-import { concat, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
+import { checkHalfCloseableStream, checkTwoWayStream, MockClock, waitAllTasksBlocked } from "skein/testing";
+import { clog, concat, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
 const runtime = inject("runtime");
@@ -1834,6 +1834,19 @@ async function tlsPair(cx: Context, options: { alpnProtocols?: string[] } = {}):
 }
 
 describe("trio test_ssl.py", () => {
+  // trio test_ssl.py::test_SSLStream_generic (over loopback TCP; the clogged pairs are filled with junk first, as
+  // tcp.test.ts's are: concurrent sends, and a close that wakes a send blocked on a full connection). Deno (2.9.6)
+  // fails it, a runtime limitation asserted as such: its native TLS connection closes in the background
+  // (denoland/deno#10146), so the peer's sends still succeed for a while after the close (MBs, tens of ms), and a
+  // peer's blocked send is never broken while the closed side has ciphertext of its own stuck (the clogging send,
+  // cancelled, whose write stays in flight): that flush has no limit, and the TCP connection, consumed by the TLS one,
+  // is out of the adapter's reach.
+  tlsIt("checkTwoWayStream passes on TLS pairs and on clogged pairs (Deno: StreamCheckError, its TLS close runs in the background)", async (cx) => {
+    const checking = checkTwoWayStream(cx, (cx) => tlsPair(cx), async (cx) => clog(cx, await tlsPair(cx)));
+    if (runtime !== "deno") return checking;
+    await expect(checking).rejects.toThrow(/^checkTwoWayStream: (send after the receiver closed|the receiver's close breaks a blocked send \(clogged\)): /);
+  }, 120_000);
+
   // trio test_ssl.py::test_ssl_client_basics
   tlsIt("client basics: an echo works; no CA or a wrong host name fails the handshake with TlsHandshakeError", async (cx) => {
     const [client, server] = await tlsPair(cx);

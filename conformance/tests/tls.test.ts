@@ -482,6 +482,41 @@ describe("tls", () => {
     }
   });
 
+  tlsIt("a TLS client that sends and closes at once: the server receives the bytes, then EndOfStream (20 connections)", async (cx) => {
+    // Node's TLS 1.3 server sends its session tickets once the handshake is
+    // done: a client whose close destroyed its socket with them unread made
+    // the kernel answer with a reset, and the server got ECONNRESET instead
+    // of the end of stream.
+    await using listener = await tlsListener(cx);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      let server!: TlsStream;
+      const client = (await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          server = await listener.accept(cx);
+        });
+        return connectTcp(cx, "localhost", listener.port!, { tls: { ca } });
+      }))!;
+      await using _ = server;
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          await client.send(cx, text("abc"));
+          await client.close();
+        });
+        const chunks: string[] = [];
+        for (;;) {
+          try {
+            chunks.push(str(await server.receive(cx)));
+          } catch (error) {
+            outcomes.push(`${chunks.join("")}:${error instanceof Error ? error.name : String(error)}`);
+            return;
+          }
+        }
+      });
+    }
+    expect(outcomes).toEqual(Array.from({ length: 20 }, () => "abc:EndOfStream"));
+  });
+
   tlsIt("a peer's close without close_notify: EndOfStream with standardCompatible false, as the runtime reports it with true", async (cx) => {
     // A relay between client and TLS server that passes every TLS record but
     // drops the server's close_notify (the one 24-byte record, held back until

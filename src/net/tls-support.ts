@@ -28,6 +28,17 @@
  * TCP end the runtime does not tell apart from one), `shutdown` sends
  * close_notify and then a TCP end while reading goes on (TLS 1.3 half-close).
  *
+ * `close` is immediate for the caller (calls in flight settle soon, the
+ * socket acts as closed at once), but the adapter may close the connection
+ * gracefully behind it: close_notify and a TCP end, bytes still arriving
+ * (TLS 1.3 session tickets) read and dropped until the peer ends, within a
+ * bounded grace, holding nothing that keeps the process alive. A TLS client
+ * whose socket is torn down at once, with the server's session tickets
+ * unread, makes the kernel answer with a reset that costs the server the
+ * bytes' end (ECONNRESET instead of end of stream). Unread application
+ * bytes, or unwritten ones, still mean an immediate teardown, so a peer
+ * sending to a closed stream sees it broken.
+ *
  * @module
  */
 
