@@ -8,24 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { Cancelled, CancelScope, type Context, Event, run, type TaskGroup, TimeoutError } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
-
-/** Runs `main` on a mock clock that jumps ahead whenever every task is blocked. */
-function vrun<T>(main: (cx: Context) => Promise<T>): Promise<T> {
-  return run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-}
-
-async function errorOf(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
-
-const fail = (what: string): never => {
-  throw new Error(`execution should not reach this point: ${what}`);
-};
+import { errorOf, fail, vrun } from "../helpers/peer.ts";
 
 describe("anyio test_taskgroups.py: cancel scopes and timeouts", () => {
   // anyio test_taskgroups.py::test_cancel_before_entering_scope

@@ -8,20 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { Cancelled, CancelScope, ClosedResourceError, type Context, Event, run, type TaskGroup, TaskGroupError } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
-
-/** Runs `main` on a mock clock that jumps ahead whenever every task is blocked. */
-function vrun<T>(main: (cx: Context) => Promise<T>): Promise<T> {
-  return run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-}
-
-async function errorOf(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
+import { errorOf, fail, vrun } from "../helpers/peer.ts";
 
 /** anyio's async_error: sleeps `delay` ms, then raises `text` from its finally (so also when cancelled). */
 async function asyncError(cx: Context, text: string, delay = 100): Promise<never> {
@@ -32,10 +19,6 @@ async function asyncError(cx: Context, text: string, delay = 100): Promise<never
     throw new Error(text);
   }
 }
-
-const fail = (what: string): never => {
-  throw new Error(`execution should not reach this point: ${what}`);
-};
 
 describe("anyio test_taskgroups.py: task groups", () => {
   // anyio test_taskgroups.py::test_already_closed (adapted: ClosedResourceError)

@@ -7,24 +7,14 @@
 import { describe, expect, it } from "vitest";
 import { Cancelled, CancelScope, type Context, run, UsageError } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
+import { errorOf, sleepForever } from "../helpers/peer.ts";
 
 class KeyErr extends Error {
   override name = "KeyError";
 }
 
-/** A task that sleeps until cancelled. */
-const sleepForever = (cx: Context): Promise<void> => cx.sleepForever();
 /** `with CancelScope(shield=True): await checkpoint()`: trio's cancel_shielded_checkpoint. */
 const shieldedCheckpoint = (cx: Context): Promise<void> => cx.withCancelScope({ shield: true }, (cx) => cx.checkpoint());
-
-async function errorOf(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("trio test_run.py: cancellation", () => {
   // trio test_run.py::test_cancel_scope_validation (adapted: TypeError for both deadlines, RangeError for NaN and negatives)

@@ -7,23 +7,10 @@
 import { describe, expect, it } from "vitest";
 import { Cancelled, CancelScope, ClosedResourceError, type Context, ContextVar, run, type TaskGroup, TimeoutError, UsageError } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
+import { errorOf, vrun } from "../helpers/peer.ts";
 
 class KeyErr extends Error {
   override name = "KeyError";
-}
-
-/** Runs `main` on a mock clock that jumps ahead whenever every task is blocked (trio's autojump_clock). */
-function vrun<T>(main: (cx: Context) => Promise<T>): Promise<T> {
-  return run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-}
-
-async function errorOf(p: PromiseLike<unknown> | (() => unknown)): Promise<unknown> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected an error");
 }
 
 const shieldedCheckpoint = (cx: Context): Promise<void> => cx.withCancelScope({ shield: true }, (cx) => cx.checkpoint());

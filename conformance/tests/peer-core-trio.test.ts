@@ -8,24 +8,13 @@
 import { describe, expect, it } from "vitest";
 import { Cancelled, ClosedResourceError, type Context, run, type TaskGroup, TaskGroupError, type TaskTree, taskTree } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
+import { errorOf, sleepForever } from "../helpers/peer.ts";
 
 class KeyErr extends Error {
   override name = "KeyError";
 }
 class ValueErr extends Error {
   override name = "ValueError";
-}
-
-/** A task that sleeps until cancelled. */
-const sleepForever = (cx: Context): Promise<void> => cx.sleepForever();
-
-async function errorOf(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("trio test_run.py: run and nurseries", () => {

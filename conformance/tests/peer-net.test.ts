@@ -49,7 +49,8 @@ import {
   wrapTls,
 } from "skein";
 import { checkHalfCloseableStream, checkTwoWayStream, MockClock, waitAllTasksBlocked } from "skein/testing";
-import { clog, concat, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
+import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
+import { FakeSocket, netIt, unixIt } from "../helpers/net.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
 const runtime = inject("runtime");
@@ -58,50 +59,7 @@ const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 const reversed = (b: Uint8Array) => Uint8Array.from(b).reverse();
 
-/** A TCP test: on chromium it asserts instead that TCP is unsupported there. */
-function netIt(name: string, body: (cx: Context) => Promise<void>, timeout = 30_000): void {
-  it(name, async () => {
-    if (noSockets) {
-      await run(async (cx) => {
-        await expect(createTcpListener(cx, { host: "127.0.0.1" })).rejects.toThrow(
-          new UnsupportedError("tcp is not supported on the browser adapter"),
-        );
-      });
-      return;
-    }
-    await run(body);
-  }, timeout);
-}
 
-function socketPath(): string {
-  return `/tmp/skein-peer-${Math.random().toString(36).slice(2)}.sock`;
-}
-
-async function removeQuietly(path: string): Promise<void> {
-  const moduleName = "node:fs";
-  const fs = (await import(/* @vite-ignore */ moduleName)) as { rmSync(path: string, options: { force: boolean }): void };
-  fs.rmSync(path, { force: true });
-}
-
-/** A Unix socket test with a fresh path: on chromium it asserts the UnsupportedError instead. */
-function unixIt(name: string, body: (cx: Context, path: string) => Promise<void>, timeout = 30_000): void {
-  it(name, async () => {
-    if (noSockets) {
-      await run(async (cx) => {
-        await expect(createUnixListener(cx, { path: "/tmp/x.sock" })).rejects.toThrow(
-          new UnsupportedError("unix sockets is not supported on the browser adapter"),
-        );
-      });
-      return;
-    }
-    const path = socketPath();
-    try {
-      await run((cx) => body(cx, path));
-    } finally {
-      await removeQuietly(path);
-    }
-  }, timeout);
-}
 
 /** A UDP test: on chromium it asserts the UnsupportedError instead. */
 function udpIt(name: string, body: (cx: Context) => Promise<void>): void {
@@ -882,23 +840,6 @@ describe("trio test_highlevel_open_tcp_stream.py", () => {
 // connects or fails after its delay (virtual seconds on a MockClock), or fails
 // at once when its family is "unsupported".
 
-class FakeSocket implements RawSocket {
-  closed = false;
-  readonly localAddress = { family: 4 as const, host: "10.9.9.9", port: 5555 };
-  constructor(readonly remoteAddress: { family: 4 | 6; host: string; port: number }) {}
-  read(): Promise<Uint8Array | null> {
-    return new Promise(() => {});
-  }
-  write(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
 
 type Outcome = "error" | "success";
 
@@ -1791,17 +1732,7 @@ describe("anyio test_tls.py", () => {
     await cx.taskGroup(async (tg, cx) => {
       tg.startSoon(async (cx) => {
         await using stream = await listener.accept(cx);
-        for (;;) {
-          let chunk: Uint8Array;
-          try {
-            chunk = await stream.receive(cx);
-          } catch (error) {
-            if (error instanceof EndOfStream) break;
-            throw error;
-          }
-          await stream.send(cx, chunk);
-        }
-        await stream.sendEof(cx);
+        await echo(stream, cx);
       });
       await using stream = await connectTcp(cx, "localhost", listener.port!, { tls: { ca } });
       const got = await cx.taskGroup(async (tg, cx) => {

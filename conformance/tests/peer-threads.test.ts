@@ -16,36 +16,10 @@ import * as skein from "skein";
 import { CancelScope, CapacityLimiter, type Context, Event, fromThread, type Limiter, run, toThread, UsageError, workerModule } from "skein";
 import { waitAllTasksBlocked } from "skein/testing";
 import type * as PeerWorker from "../fixtures/peer-threads.worker.js";
+import { countingAdapter } from "../helpers/adapters.ts";
 
 const worker = workerModule<typeof PeerWorker>(new URL("../fixtures/peer-threads.worker.js", import.meta.url));
 
-/** This runtime's adapter with its worker spawns and terminations counted. */
-function countingAdapter(): { adapter: skein.Adapter; counts: { spawned: number; terminated: number } } {
-  const name = Object.keys(skein).find((k) => k.endsWith("Adapter"))!;
-  const base = (skein as unknown as Record<string, skein.Adapter>)[name]!;
-  const workers = base.workers!;
-  const counts = { spawned: 0, terminated: 0 };
-  const adapter: skein.Adapter = {
-    ...base,
-    workers: {
-      hardwareConcurrency: () => workers.hardwareConcurrency(),
-      spawn() {
-        const port = workers.spawn();
-        counts.spawned++;
-        let terminated = false;
-        return {
-          ...port,
-          terminate() {
-            if (!terminated) counts.terminated++;
-            terminated = true;
-            return port.terminate();
-          },
-        };
-      },
-    },
-  };
-  return { adapter, counts };
-}
 
 describe("anyio test_to_thread.py", () => {
   // anyio test_to_thread.py::test_run_in_thread_cancelled

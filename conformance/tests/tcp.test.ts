@@ -20,7 +20,6 @@ import {
   interleaveFamilies,
   lookup,
   type NetSupport,
-  type RawSocket,
   run,
   type SocketListener,
   type SocketStream,
@@ -28,26 +27,13 @@ import {
   UnsupportedError,
 } from "skein";
 import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
+import { FakeSocket, netIt } from "../helpers/net.ts";
 import { checkHalfCloseableStream, MockClock } from "skein/testing";
 
 const runtime = inject("runtime");
 const noSockets = runtime === "chromium";
 const MB = 1024 * 1024;
 
-/** A network test: on chromium it asserts instead that TCP is unsupported there. */
-function netIt(name: string, body: (cx: Context) => Promise<void>, timeout = 60_000): void {
-  it(name, async () => {
-    if (noSockets) {
-      await run(async (cx) => {
-        await expect(createTcpListener(cx, { host: "127.0.0.1" })).rejects.toThrow(
-          new UnsupportedError("tcp is not supported on the browser adapter"),
-        );
-      });
-      return;
-    }
-    await run(body);
-  }, timeout);
-}
 
 /**
  * Runs `prepare`, then `step` (numbered from 0) until it returns false, with
@@ -756,23 +742,6 @@ describe("networking support", () => {
 // ---------------------------------------------------------------------------
 // Happy eyeballs with a fake NetSupport on a MockClock (every column).
 
-class FakeSocket implements RawSocket {
-  closed = false;
-  readonly localAddress = { family: 4 as const, host: "10.9.9.9", port: 5555 };
-  constructor(readonly remoteAddress: { family: 4 | 6; host: string; port: number }) {}
-  read(): Promise<Uint8Array | null> {
-    return new Promise(() => {});
-  }
-  write(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
 
 type Plan = "hang" | "fail" | "connect" | "connect-late";
 

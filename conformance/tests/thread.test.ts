@@ -18,6 +18,7 @@ import { MockClock } from "skein/testing";
 import type * as MathWorker from "../fixtures/math.worker.js";
 import type * as SlowWorker from "../fixtures/slow.worker.js";
 import type * as BrokenWorker from "../fixtures/broken.worker.js";
+import { countingAdapter } from "../helpers/adapters.ts";
 
 const math = workerModule<typeof MathWorker>(new URL("../fixtures/math.worker.js", import.meta.url));
 /** The same module, untyped: any name may be called. */
@@ -27,37 +28,6 @@ const slow = workerModule<typeof SlowWorker>(new URL("../fixtures/slow.worker.js
 /** A module that throws while loading. */
 const broken = workerModule<typeof BrokenWorker>(new URL("../fixtures/broken.worker.js", import.meta.url));
 
-/**
- * This runtime's adapter with its workers capped at `cap` (so calls share a
- * worker deterministically) and counted: how many were spawned and how many
- * the pool terminated.
- */
-function countingAdapter(cap: number): { adapter: skein.Adapter; counts: { spawned: number; terminated: number } } {
-  const name = Object.keys(skein).find((k) => k.endsWith("Adapter"))!;
-  const base = (skein as unknown as Record<string, skein.Adapter>)[name]!;
-  const workers = base.workers!;
-  const counts = { spawned: 0, terminated: 0 };
-  const adapter: skein.Adapter = {
-    ...base,
-    workers: {
-      hardwareConcurrency: () => cap,
-      spawn() {
-        const port = workers.spawn();
-        counts.spawned++;
-        let terminated = false;
-        return {
-          ...port,
-          terminate() {
-            if (!terminated) counts.terminated++;
-            terminated = true;
-            return port.terminate();
-          },
-        };
-      },
-    },
-  };
-  return { adapter, counts };
-}
 
 describe("toThread", () => {
   it("runs an exported function on a worker and returns its result", async () => {

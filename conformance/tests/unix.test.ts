@@ -3,52 +3,17 @@
 // with a random name; the adapter removes them when the listener closes, and
 // the test removes any left. On chromium each test asserts the
 // UnsupportedError instead, under the same name.
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect } from "vitest";
 import {
   ConnectError,
   type Context,
   connectUnix,
   createUnixListener,
-  EndOfStream,
-  run,
   type SocketStream,
-  UnsupportedError,
 } from "skein";
 import { clog, concat, receiveAll } from "../helpers/bytes.ts";
+import { removeQuietly, unixIt } from "../helpers/net.ts";
 import { checkHalfCloseableStream } from "skein/testing";
-
-const runtime = inject("runtime");
-const noSockets = runtime === "chromium";
-
-function socketPath(): string {
-  return `/tmp/skein-test-${Math.random().toString(36).slice(2)}.sock`;
-}
-
-/** Removes `path` if the adapter left it (node:fs exists on node, deno and bun). */
-async function removeQuietly(path: string): Promise<void> {
-  const moduleName = "node:fs";
-  const fs = (await import(/* @vite-ignore */ moduleName)) as { rmSync(path: string, options: { force: boolean }): void };
-  fs.rmSync(path, { force: true });
-}
-
-function unixIt(name: string, body: (cx: Context, path: string) => Promise<void>, timeout = 60_000): void {
-  it(name, async () => {
-    if (noSockets) {
-      await run(async (cx) => {
-        await expect(createUnixListener(cx, { path: "/tmp/x.sock" })).rejects.toThrow(
-          new UnsupportedError("unix sockets is not supported on the browser adapter"),
-        );
-      });
-      return;
-    }
-    const path = socketPath();
-    try {
-      await run((cx) => body(cx, path));
-    } finally {
-      await removeQuietly(path);
-    }
-  }, timeout);
-}
 
 async function unixPair(cx: Context, path: string): Promise<[SocketStream, SocketStream]> {
   const listener = await createUnixListener(cx, { path });

@@ -1,0 +1,69 @@
+// Socket helpers shared by the conformance tests (not a test file itself).
+import { expect, inject, it } from "vitest";
+import { type Context, createTcpListener, createUnixListener, type RawSocket, run, UnsupportedError } from "skein";
+
+/** A connected socket of a fake network: reads never end, writes are taken at once. */
+export class FakeSocket implements RawSocket {
+  closed = false;
+  readonly localAddress = { family: 4 as const, host: "10.9.9.9", port: 5555 };
+  constructor(readonly remoteAddress: { family: 4 | 6; host: string; port: number }) {}
+  read(): Promise<Uint8Array | null> {
+    return new Promise(() => {});
+  }
+  write(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** A fresh Unix socket path in /tmp. */
+export function socketPath(): string {
+  return `/tmp/skein-test-${Math.random().toString(36).slice(2)}.sock`;
+}
+
+/** Removes `path` if the adapter left it (node:fs exists on node, deno and bun). */
+export async function removeQuietly(path: string): Promise<void> {
+  const moduleName = "node:fs";
+  const fs = (await import(/* @vite-ignore */ moduleName)) as { rmSync(path: string, options: { force: boolean }): void };
+  fs.rmSync(path, { force: true });
+}
+
+/** A Unix socket test with a fresh path, removed after: on chromium it asserts the UnsupportedError instead. */
+export function unixIt(name: string, body: (cx: Context, path: string) => Promise<void>, timeout = 60_000): void {
+  it(name, async () => {
+    if (inject("runtime") === "chromium") {
+      await run(async (cx) => {
+        await expect(createUnixListener(cx, { path: "/tmp/x.sock" })).rejects.toThrow(
+          new UnsupportedError("unix sockets is not supported on the browser adapter"),
+        );
+      });
+      return;
+    }
+    const path = socketPath();
+    try {
+      await run((cx) => body(cx, path));
+    } finally {
+      await removeQuietly(path);
+    }
+  }, timeout);
+}
+
+/** A network test: on chromium it asserts instead that TCP is unsupported there. */
+export function netIt(name: string, body: (cx: Context) => Promise<void>, timeout = 60_000): void {
+  it(name, async () => {
+    if (inject("runtime") === "chromium") {
+      await run(async (cx) => {
+        await expect(createTcpListener(cx, { host: "127.0.0.1" })).rejects.toThrow(
+          new UnsupportedError("tcp is not supported on the browser adapter"),
+        );
+      });
+      return;
+    }
+    await run(body);
+  }, timeout);
+}
