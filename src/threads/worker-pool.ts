@@ -54,10 +54,11 @@
  *   on it is overdue, which is at once when the overdue call is alone on it,
  *   else when the others have settled or are overdue themselves.
  *
- * So a cancelled call costs its siblings nothing, and throws `Cancelled` only
- * once its function has stopped (or returns the function's value if it still
- * finished with one, as trio) (answered or been terminated); alone on its
- * worker (always so with the default limiter) it waits at most `cancelGrace`.
+ * So a cancelled call costs its siblings nothing, and ends only once its
+ * function has stopped (answered or been terminated): with the function's
+ * value if it still finished with one (as trio's), else with `Cancelled`;
+ * alone on its worker (always so with the default limiter) it waits at most
+ * `cancelGrace`.
  *
  * Invariants (each tested in conformance/tests/thread.test.ts, the last also
  * as process exit on node, deno and bun in test/exit.test.ts):
