@@ -1,6 +1,6 @@
 // Socket helpers shared by the conformance tests (not a test file itself).
 import { expect, inject, it } from "vitest";
-import { type Context, createTcpListener, createUnixListener, type RawSocket, run, UnsupportedError } from "skein";
+import { type Context, connectUnix, createTcpListener, createUnixListener, type RawSocket, run, type SocketStream, UnsupportedError } from "skein";
 
 /** A connected socket of a fake network: reads never end, writes are taken at once. */
 export class FakeSocket implements RawSocket {
@@ -66,4 +66,17 @@ export function netIt(name: string, body: (cx: Context) => Promise<void>, timeou
     }
     await run(body);
   }, timeout);
+}
+
+/** A connected Unix socket pair over a listener at `path` (closed once both ends exist): [client, server]. */
+export async function unixPair(cx: Context, path: string): Promise<[SocketStream, SocketStream]> {
+  await using listener = await createUnixListener(cx, { path });
+  let server!: SocketStream;
+  const client = await cx.taskGroup(async (tg, cx) => {
+    tg.startSoon(async (cx) => {
+      server = await listener.accept(cx);
+    });
+    return connectUnix(cx, path);
+  });
+  return [client!, server];
 }

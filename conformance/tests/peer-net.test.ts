@@ -50,7 +50,7 @@ import {
 } from "skein";
 import { checkHalfCloseableStream, checkTwoWayStream, MockClock, waitAllTasksBlocked } from "skein/testing";
 import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
-import { FakeSocket, netIt, unixIt } from "../helpers/net.ts";
+import { FakeSocket, netIt, unixIt, unixPair } from "../helpers/net.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
 const runtime = inject("runtime");
@@ -99,18 +99,6 @@ async function connectedTo(cx: Context, listener: SocketListener): Promise<[Sock
 async function tcpPair(cx: Context): Promise<[SocketStream, SocketStream]> {
   await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
   return await connectedTo(cx, listener);
-}
-
-async function unixPair(cx: Context, path: string): Promise<[SocketStream, SocketStream]> {
-  await using listener = await createUnixListener(cx, { path });
-  let server!: SocketStream;
-  const client = await cx.taskGroup(async (tg, cx) => {
-    tg.startSoon(async (cx) => {
-      server = await listener.accept(cx);
-    });
-    return connectUnix(cx, path);
-  });
-  return [client!, server];
 }
 
 /** Receives chunk by chunk until EndOfStream (anyio's `async for chunk in stream`). */

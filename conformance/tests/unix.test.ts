@@ -12,24 +12,8 @@ import {
   type SocketStream,
 } from "skein";
 import { clog, concat, receiveAll } from "../helpers/bytes.ts";
-import { removeQuietly, unixIt } from "../helpers/net.ts";
+import { removeQuietly, unixIt, unixPair } from "../helpers/net.ts";
 import { checkHalfCloseableStream } from "skein/testing";
-
-async function unixPair(cx: Context, path: string): Promise<[SocketStream, SocketStream]> {
-  const listener = await createUnixListener(cx, { path });
-  try {
-    let server!: SocketStream;
-    const client = await cx.taskGroup(async (tg, cx) => {
-      tg.startSoon(async (cx) => {
-        server = await listener.accept(cx);
-      });
-      return connectUnix(cx, path);
-    });
-    return [client!, server];
-  } finally {
-    await listener.close();
-  }
-}
 
 describe("Unix sockets", () => {
   unixIt("echo of 1 MB with half-close, through serve", async (cx, path) => {
