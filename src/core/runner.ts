@@ -14,6 +14,16 @@
  * macrotask passing) arms the tick before it waits (`armTick`, no promise)
  * and takes one after only if none passed meanwhile.
  *
+ * Steps: a task resumed by a wake (`Waiter.wake`) or a blocking call that
+ * completed at once (waiter-queue.ts) runs on in a microtask, without the
+ * event loop turning. `steps` counts them since the last macrotask the run
+ * saw (a tick, a timer firing); past {@link STEP_LIMIT}, the next one goes
+ * through the tick instead (`later`). So a chain of microtask steps (a
+ * producer and consumer on a memory stream, two tasks passing events back
+ * and forth, a loop on a set event) yields to the event loop at least every
+ * STEP_LIMIT steps, and deadlines, I/O and other runs get their turn: before,
+ * `moveOnAfter` around such a loop never fired and the run never ended.
+ *
  * Services: whatever lives as long as the run and must be shut down with it
  * (worker pools today; sockets, processes and signal handlers later)
  * registers here under a key of its own, made on first use. The runner knows
@@ -58,6 +68,15 @@ export interface RunService {
   close(): void | Promise<void>;
 }
 
+/**
+ * How many microtask steps (wakes and at-once completions) a run takes
+ * between two macrotasks; past it, steps wait for the tick. Large enough
+ * that the tick's cost (one native callback, shared by every task waiting
+ * for it) is spread thin over a busy channel's items; small enough that a
+ * timer is late by at most that many steps.
+ */
+export const STEP_LIMIT = 64;
+
 /** Largest chunk of the ready queue: 8 KiB of pointers, a small young array. */
 const READY_CHUNK = 1024;
 
@@ -82,6 +101,8 @@ export class Runner implements ClockRun {
   views: WeakMap<Task, TaskView> | null = null;
   /** Checkpoint ticks taken so far in this run. */
   ticks = 0;
+  /** Microtask steps since the run last saw a macrotask (see "Steps" in the module text). */
+  steps = 0;
   private tickPromise: Promise<void> | null = null;
   private tickResolve: (() => void) | null = null;
   /** The tick's native callback is scheduled. */
@@ -91,6 +112,7 @@ export class Runner implements ClockRun {
     this.tickPromise = null;
     this.tickResolve = null;
     this.tickArmed = false;
+    this.steps = 0;
     this.ticks++;
     this.activity++;
     if (resolve !== null) resolve();
@@ -138,7 +160,7 @@ export class Runner implements ClockRun {
     this.adapter = adapter;
     this._follow = adapter._follow ?? null;
     this.clock = clock;
-    this.timers = new TimerQueue(adapter, clock);
+    this.timers = new TimerQueue(adapter, clock, this);
   }
 
   /** True while a checkpoint tick or a task start is pending: some task is runnable. */
@@ -161,6 +183,17 @@ export class Runner implements ClockRun {
       this.armTick();
     }
     return promise;
+  }
+
+  /**
+   * `value` once the next tick has passed: how a step past {@link STEP_LIMIT}
+   * (and the fast path of a lock, semaphore, limiter or event, a schedule
+   * point in trio) waits for the event loop. The shared tick itself when
+   * `value` is undefined.
+   */
+  later<T>(value: T): Promise<T> {
+    const tick = this.tick();
+    return value === undefined ? (tick as Promise<T>) : tick.then(() => value);
   }
 
   /** Schedules the next tick (bumping `ticks`) unless it is scheduled already; allocates nothing. */

@@ -51,11 +51,16 @@
  *    `Cancelled` (a new error from its origin, `_raise()`), and does nothing
  *    else: nothing is taken, given or queued, even when the call could have
  *    completed at once. It never throws `Cancelled` synchronously.
- * 3. The fast path (`op.now`) completes the call at once when it can,
- *    without yielding. Its result comes back as an already-resolved promise
- *    (the shared `RESOLVED` when it is `undefined`, so `void` calls allocate
- *    nothing), and what it throws (`EndOfStream`, `BrokenResourceError`)
- *    as a rejected promise.
+ * 3. The fast path (`op.now`) completes the call at once when it can.
+ *    What it throws (`EndOfStream`, `BrokenResourceError`) comes back as a
+ *    rejected promise. Its result comes back after a schedule point when the
+ *    op says so (`schedulePoint`: a lock, semaphore, limiter or event, as in
+ *    trio and anyio: the call's work is done, and a cancellation during the
+ *    yield does not undo it), and otherwise (a channel's `send`/`receive`,
+ *    kept fast for producer/consumer pairs) as an already-resolved promise,
+ *    the shared `RESOLVED` when it is `undefined`, unless the run is past
+ *    its step limit, when it too waits for the tick ({@link completed}; see
+ *    "Steps" in runner.ts).
  * 4. Otherwise `op.enqueue` makes a waiter, queues it (and does whatever
  *    starting to wait means, such as releasing a condition's lock), and the
  *    waiter is parked in the caller's cancel scope.
@@ -68,6 +73,7 @@
  */
 
 import type { Context } from "./context.ts";
+import { STEP_LIMIT } from "./runner.ts";
 import { RESOLVED, Waiter } from "./waiter.ts";
 
 /** A waiter that can sit in a {@link WaiterQueue}. @internal */
@@ -173,10 +179,27 @@ export interface BlockingOp<S, A, T> {
   readonly name: string;
   /** A longer description for the task tree (`"Lock.acquire (held by worker)"`), made afresh each time the tree is read, only in a tracked run. */
   describe?(self: S): string;
+  /**
+   * Whether a call that completes at once still yields to the event loop
+   * (trio's `cancel_shielded_checkpoint` after `*_nowait`). Channels leave it
+   * out and yield only past the run's step limit.
+   */
+  readonly schedulePoint?: true;
   /** Completes the call now and returns its result, or returns MUST_WAIT. May throw an outcome error. */
   now(self: S, cx: Context, arg: A): T | typeof MUST_WAIT;
   /** Makes the waiter and queues it; it is parked right after. */
   enqueue(self: S, cx: Context, arg: A): Waiter<T>;
+}
+
+/**
+ * The result of a channel call that completed at once (rule 3): resolved
+ * now, or after the run's tick once the run is past its step limit.
+ * @internal
+ */
+export function completed<T>(cx: Context, value: T): Promise<T> {
+  const runner = cx._task.runner;
+  if (++runner.steps > STEP_LIMIT) return runner.later(value);
+  return value === undefined ? (RESOLVED as Promise<T>) : Promise.resolve(value);
 }
 
 /** Runs a blocking call by the rule in the module text: cancelled, fast path, or park. @internal */
@@ -190,7 +213,7 @@ export function block<S, A, T>(op: BlockingOp<S, A, T>, self: S, cx: Context, ar
   } catch (error) {
     return Promise.reject(error);
   }
-  if (result !== MUST_WAIT) return result === undefined ? (RESOLVED as Promise<T>) : Promise.resolve(result);
+  if (result !== MUST_WAIT) return op.schedulePoint === true ? cx._task.runner.later(result) : completed(cx, result);
   // Not cancelled (checked above, and nothing since ran user code), so the
   // waiter parks for real and will leave its queue through onCancel if need be.
   const parked = op.enqueue(self, cx, arg).park(scope);

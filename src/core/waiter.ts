@@ -30,6 +30,7 @@
  */
 
 import { CancelScope } from "./cancel-scope.ts";
+import { STEP_LIMIT } from "./runner.ts";
 import type { TimerEntry, TimerQueue } from "./timer-queue.ts";
 
 /** An already-resolved promise, returned by fast paths that did not need to wait. @internal */
@@ -109,12 +110,24 @@ export class Waiter<T = void> implements Parked {
     return promise;
   }
 
-  /** Resolves the waiter. Returns false if it had already settled. */
+  /**
+   * Resolves the waiter. Returns false if it had already settled. Its task
+   * resumes in a microtask, or after the run's tick when the run is past its
+   * step limit (see "Steps" in runner.ts): settled now either way.
+   */
   wake(value: T): boolean {
     const resolve = this.resolveFn;
     if (this.rejectFn === null) return false;
     this.resolveFn = this.rejectFn = null;
-    this.parkedIn?._removeParked(this);
+    const scope = this.parkedIn;
+    if (scope !== null) {
+      scope._removeParked(this);
+      const runner = scope._runner;
+      if (runner !== null && ++runner.steps > STEP_LIMIT) {
+        resolve!(runner.later(value) as unknown as T); // adopted: settles after the tick
+        return true;
+      }
+    }
     resolve!(value);
     return true;
   }

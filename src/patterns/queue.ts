@@ -38,8 +38,7 @@
 import type { Context } from "../core/context.ts";
 import { UsageError, WouldBlock } from "../core/errors.ts";
 import { checkContext, describeValue } from "../core/validate.ts";
-import { RESOLVED } from "../core/waiter.ts";
-import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
+import { block, type BlockingOp, completed, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 import { Channel, type ChannelBuffer } from "../streams/channel.ts";
 
 const PUT: BlockingOp<Channel<unknown>, unknown, void> = {
@@ -164,7 +163,7 @@ export class Queue<T> {
     const channel = this.channel;
     // The fast path of `block`, inlined (no op call, no try): not cancelled,
     // and the item accepted at once. Otherwise `block` does it all again.
-    if (cx.cancelScope._origin === null && channel.offer(item)) return RESOLVED;
+    if (cx.cancelScope._origin === null && channel.offer(item)) return completed(cx, undefined);
     return block(PUT as BlockingOp<Channel<T>, T, void>, channel, cx, item);
   }
 
@@ -194,7 +193,7 @@ export class Queue<T> {
     checkContext(cx, "Queue.get");
     const channel = this.channel;
     // The fast path of `block`, inlined: not cancelled, and an item ready.
-    if (cx.cancelScope._origin === null && channel.ready()) return Promise.resolve(channel.take());
+    if (cx.cancelScope._origin === null && channel.ready()) return completed(cx, channel.take());
     return block(GET as BlockingOp<Channel<T>, void, T>, channel, cx, undefined);
   }
 

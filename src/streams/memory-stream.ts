@@ -51,8 +51,8 @@ import type { CancelScope } from "../core/cancel-scope.ts";
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../core/errors.ts";
 import { CONTEXT, checkContext, describeValue, refuseAsyncIteration } from "../core/validate.ts";
-import { RESOLVED, type Waiter } from "../core/waiter.ts";
-import { block, type BlockingOp, MUST_WAIT } from "../core/waiter-queue.ts";
+import type { Waiter } from "../core/waiter.ts";
+import { block, type BlockingOp, completed, MUST_WAIT } from "../core/waiter-queue.ts";
 import { Channel, failOwnedBy, ReceiveWaiter } from "./channel.ts";
 import type { ObjectReceiveStream, ObjectSendStream } from "./object-stream.ts";
 
@@ -317,7 +317,7 @@ export class MemoryObjectSendStream<T> extends MemoryObjectStreamEnd<T> implemen
       const state = this._state;
       const scope = cx.cancelScope;
       if (scope._origin === null && state.openReceive !== 0) {
-        if (state.offer(item)) return RESOLVED;
+        if (state.offer(item)) return completed(cx, undefined);
         if (cx._task.runner.instruments === null) return state.waitToSend(item, this).park(scope);
       }
     }
@@ -416,7 +416,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
       const state = this._state;
       const scope = cx.cancelScope;
       if (scope._origin === null) {
-        if (state.ready()) return Promise.resolve(state.take());
+        if (state.ready()) return completed(cx, state.take());
         if (state.openSend !== 0 && cx._task.runner.instruments === null) return state.waitToReceive(this).park(scope);
       }
     }
@@ -477,7 +477,7 @@ export class MemoryObjectReceiveStream<T> extends MemoryObjectStreamEnd<T> imple
     const scope = cx.cancelScope;
     if (scope._origin !== null) iterator.finished = true;
     else {
-      if (state.ready()) return Promise.resolve({ done: false, value: state.take() });
+      if (state.ready()) return completed(cx, { done: false, value: state.take() } as IteratorResult<T, undefined>);
       if (state.openSend !== 0 && cx._task.runner.instruments === null) {
         return iterator.waitToReceive(state).park(scope) as Promise<unknown> as Promise<IteratorResult<T, undefined>>;
       }

@@ -48,6 +48,7 @@ class BorrowWaiter extends QueuedWaiter<void> {
 
 const BORROW: BlockingOp<CapacityLimiter, object, void> = {
   name: "CapacityLimiter.acquire",
+  schedulePoint: true,
   now: (limiter, _cx, borrower) => limiter._tryBorrow(borrower),
   enqueue(limiter, _cx, borrower) {
     const waiter = new BorrowWaiter(limiter, borrower);

@@ -19,6 +19,7 @@ import { checkContext } from "../core/validate.ts";
 
 const WAIT: BlockingOp<Event, void, void> = {
   name: "Event.wait",
+  schedulePoint: true,
   now: (event) => (event.isSet() ? undefined : MUST_WAIT),
   enqueue(event) {
     const waiter = new QueuedWaiter<void>();

@@ -51,6 +51,7 @@ class LockWaiter extends QueuedWaiter<void> {
 
 const ACQUIRE: BlockingOp<Lock, Task, void> = {
   name: "Lock.acquire",
+  schedulePoint: true,
   describe: (lock) => {
     const owner = lock.statistics().owner;
     return owner === null ? "Lock.acquire" : `Lock.acquire (held by ${owner})`;

@@ -26,6 +26,7 @@ import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "..
 
 const ACQUIRE: BlockingOp<Semaphore, void, void> = {
   name: "Semaphore.acquire",
+  schedulePoint: true,
   now: (semaphore) => semaphore._tryAcquire(),
   enqueue(semaphore) {
     const waiter = new QueuedWaiter<void>();
