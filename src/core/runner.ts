@@ -14,15 +14,18 @@
  * macrotask passing) arms the tick before it waits (`armTick`, no promise)
  * and takes one after only if none passed meanwhile.
  *
- * Steps: a task resumed by a wake (`Waiter.wake`) or a blocking call that
+ * Steps: a task resumed by a wake (`Waiter.wake`) or by a blocking call that
  * completed at once (waiter-queue.ts) runs on in a microtask, without the
- * event loop turning. `steps` counts them since the last macrotask the run
- * saw (a tick, a timer firing); past {@link STEP_LIMIT}, the next one goes
- * through the tick instead (`later`). So a chain of microtask steps (a
- * producer and consumer on a memory stream, two tasks passing events back
- * and forth, a loop on a set event) yields to the event loop at least every
- * STEP_LIMIT steps, and deadlines, I/O and other runs get their turn: before,
- * `moveOnAfter` around such a loop never fired and the run never ended.
+ * event loop turning. A chain of such steps (a producer and consumer on a
+ * memory stream, two tasks passing events back and forth, a loop on a
+ * buffered stream) could go on forever, and the run's timers, I/O and every
+ * other macrotask would wait: `moveOnAfter` around it never fired. So
+ * `step()` counts them, and every {@link STEP_CHECK} steps reads the
+ * adapter's clock: once the run has held the event loop for
+ * {@link HOLD_MS} since the last tick, every step waits for the next tick
+ * (`later`) until it has passed. A busy channel pays one clock read per
+ * STEP_CHECK items and one tick per HOLD_MS; a deadline is late by at most
+ * about HOLD_MS plus STEP_CHECK steps.
  *
  * Services: whatever lives as long as the run and must be shut down with it
  * (worker pools today; sockets, processes and signal handlers later)
@@ -68,14 +71,10 @@ export interface RunService {
   close(): void | Promise<void>;
 }
 
-/**
- * How many microtask steps (wakes and at-once completions) a run takes
- * between two macrotasks; past it, steps wait for the tick. Large enough
- * that the tick's cost (one native callback, shared by every task waiting
- * for it) is spread thin over a busy channel's items; small enough that a
- * timer is late by at most that many steps.
- */
-export const STEP_LIMIT = 64;
+/** Steps between two readings of the clock (see "Steps" in the module text). */
+const STEP_CHECK = 128;
+/** How long, in ms, a run's chain of steps may hold the event loop before steps wait for the tick. */
+const HOLD_MS = 1;
 
 /** Largest chunk of the ready queue: 8 KiB of pointers, a small young array. */
 const READY_CHUNK = 1024;
@@ -101,8 +100,10 @@ export class Runner implements ClockRun {
   views: WeakMap<Task, TaskView> | null = null;
   /** Checkpoint ticks taken so far in this run. */
   ticks = 0;
-  /** Microtask steps since the run last saw a macrotask (see "Steps" in the module text). */
-  steps = 0;
+  /** Steps since the clock was last read (see "Steps" in the module text). */
+  private steps = 0;
+  /** The adapter's time at the last tick. */
+  private tickedAt = 0;
   private tickPromise: Promise<void> | null = null;
   private tickResolve: (() => void) | null = null;
   /** The tick's native callback is scheduled. */
@@ -113,6 +114,7 @@ export class Runner implements ClockRun {
     this.tickResolve = null;
     this.tickArmed = false;
     this.steps = 0;
+    this.tickedAt = this.adapter.now();
     this.ticks++;
     this.activity++;
     if (resolve !== null) resolve();
@@ -160,7 +162,8 @@ export class Runner implements ClockRun {
     this.adapter = adapter;
     this._follow = adapter._follow ?? null;
     this.clock = clock;
-    this.timers = new TimerQueue(adapter, clock, this);
+    this.timers = new TimerQueue(adapter, clock);
+    this.tickedAt = adapter.now();
   }
 
   /** True while a checkpoint tick or a task start is pending: some task is runnable. */
@@ -186,7 +189,18 @@ export class Runner implements ClockRun {
   }
 
   /**
-   * `value` once the next tick has passed: how a step past {@link STEP_LIMIT}
+   * Counts a step (see "Steps" in the module text); true when the run has
+   * held the event loop too long and the step must wait for the tick.
+   */
+  step(): boolean {
+    if (++this.steps < STEP_CHECK) return false;
+    if (this.adapter.now() - this.tickedAt >= HOLD_MS) return true; // every step checks until the tick
+    this.steps = 0;
+    return false;
+  }
+
+  /**
+   * `value` once the next tick has passed: how a step of a run that held the event loop too long
    * (and the fast path of a lock, semaphore, limiter or event, a schedule
    * point in trio) waits for the event loop. The shared tick itself when
    * `value` is undefined.

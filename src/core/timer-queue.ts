@@ -67,7 +67,6 @@ export class TimerQueue {
   private readonly _fire = (): void => {
     this._native = undefined;
     this.armedAt = Infinity;
-    if (this._steps !== null) this._steps.steps = 0;
     const heap = this._heap;
     const now = this._clock.now();
     while (heap.length > 0 && heap[0]!.deadline <= now) {
@@ -85,13 +84,9 @@ export class TimerQueue {
   /** Told the deadline of each entry fired (a tracked run's instruments), or null. */
   onFired: ((deadline: number) => void) | null = null;
 
-  /** The run's step count, reset when the timer fires (a macrotask: see "Steps" in runner.ts), or null. */
-  private readonly _steps: { steps: number } | null;
-
-  constructor(adapter: Adapter, clock: Clock = adapter, steps: { steps: number } | null = null) {
+  constructor(adapter: Adapter, clock: Clock = adapter) {
     this._clock = clock;
     this._adapter = adapter;
-    this._steps = steps;
   }
 
   /** Number of queued entries. */

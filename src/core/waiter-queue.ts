@@ -58,8 +58,8 @@
  *    trio and anyio: the call's work is done, and a cancellation during the
  *    yield does not undo it), and otherwise (a channel's `send`/`receive`,
  *    kept fast for producer/consumer pairs) as an already-resolved promise,
- *    the shared `RESOLVED` when it is `undefined`, unless the run is past
- *    its step limit, when it too waits for the tick ({@link completed}; see
+ *    the shared `RESOLVED` when it is `undefined`, unless the run has held
+ *    the event loop too long, when it too waits for the tick ({@link completed}; see
  *    "Steps" in runner.ts).
  * 4. Otherwise `op.enqueue` makes a waiter, queues it (and does whatever
  *    starting to wait means, such as releasing a condition's lock), and the
@@ -73,7 +73,6 @@
  */
 
 import type { Context } from "./context.ts";
-import { STEP_LIMIT } from "./runner.ts";
 import { RESOLVED, Waiter } from "./waiter.ts";
 
 /** A waiter that can sit in a {@link WaiterQueue}. @internal */
@@ -182,7 +181,8 @@ export interface BlockingOp<S, A, T> {
   /**
    * Whether a call that completes at once still yields to the event loop
    * (trio's `cancel_shielded_checkpoint` after `*_nowait`). Channels leave it
-   * out and yield only past the run's step limit.
+   * out and yield only when the run has held the event loop too long
+   * (see "Steps" in runner.ts).
    */
   readonly schedulePoint?: true;
   /** Completes the call now and returns its result, or returns MUST_WAIT. May throw an outcome error. */
@@ -193,12 +193,12 @@ export interface BlockingOp<S, A, T> {
 
 /**
  * The result of a channel call that completed at once (rule 3): resolved
- * now, or after the run's tick once the run is past its step limit.
+ * now, or after the run's tick once the run has held the event loop too long.
  * @internal
  */
 export function completed<T>(cx: Context, value: T): Promise<T> {
   const runner = cx._task.runner;
-  if (++runner.steps > STEP_LIMIT) return runner.later(value);
+  if (runner.step()) return runner.later(value);
   return value === undefined ? (RESOLVED as Promise<T>) : Promise.resolve(value);
 }
 

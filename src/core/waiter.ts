@@ -30,7 +30,6 @@
  */
 
 import { CancelScope } from "./cancel-scope.ts";
-import { STEP_LIMIT } from "./runner.ts";
 import type { TimerEntry, TimerQueue } from "./timer-queue.ts";
 
 /** An already-resolved promise, returned by fast paths that did not need to wait. @internal */
@@ -112,8 +111,8 @@ export class Waiter<T = void> implements Parked {
 
   /**
    * Resolves the waiter. Returns false if it had already settled. Its task
-   * resumes in a microtask, or after the run's tick when the run is past its
-   * step limit (see "Steps" in runner.ts): settled now either way.
+   * resumes in a microtask, or after the run's tick when the run has held
+   * the event loop too long (see "Steps" in runner.ts): settled now either way.
    */
   wake(value: T): boolean {
     const resolve = this.resolveFn;
@@ -123,7 +122,7 @@ export class Waiter<T = void> implements Parked {
     if (scope !== null) {
       scope._removeParked(this);
       const runner = scope._runner;
-      if (runner !== null && ++runner.steps > STEP_LIMIT) {
+      if (runner !== null && runner.step()) {
         resolve!(runner.later(value) as unknown as T); // adopted: settles after the tick
         return true;
       }
