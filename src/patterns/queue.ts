@@ -23,7 +23,8 @@
  * - `unfinished` = items the channel accepted - `taskDone` calls; `join`
  *   waits for it to reach zero, and only `taskDone` brings it there, so it
  *   wakes the joiners.
- * - Fast paths (an item ready, room in the queue) do not yield. In a
+ * - Fast paths (an item ready, room in the queue) do not yield, unless the
+ *   run has held the event loop too long ("Steps" in runner.ts). In a
  *   cancelled scope every blocking call rejects with `Cancelled` and does
  *   nothing (the rule of waiter-queue.ts).
  *

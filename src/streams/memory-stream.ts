@@ -27,9 +27,10 @@
  *
  * `send` and `receive` are checkpoints. When they need not wait they do not
  * yield (they only reject with `Cancelled` in a cancelled scope), which
- * keeps a producer/consumer pair fast; a task that only ever sends into a
- * buffer with room should `await cx.checkpoint()` now and then to let
- * others run. With a buffer, a receiver woken by a `send` gets its item at
+ * keeps a producer/consumer pair fast, unlike trio's and anyio's, which
+ * always yield; only once the run has held the event loop for about a
+ * millisecond do they wait for the next macrotask ("Steps" in runner.ts),
+ * so timers, I/O and other tasks still get their turn. With a buffer, a receiver woken by a `send` gets its item at
  * once but resumes a few microtask turns later, after the sender's next
  * step (see channel.ts), so a fast producer and consumer settle into taking
  * turns through the buffer without waiting.

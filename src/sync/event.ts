@@ -3,7 +3,8 @@
  * wakes, and later waits return at once.
  *
  * `wait` is a checkpoint: when the event is already set it still rejects
- * with `Cancelled` in a cancelled scope (without yielding, to stay cheap).
+ * with `Cancelled` in a cancelled scope, and otherwise lets the other tasks
+ * run before it returns (a schedule point, as in trio).
  *
  * Invariants: waiters wait only while the flag is clear; `set` wakes them
  * all, in order. A wait cancelled while blocked leaves the queue at once

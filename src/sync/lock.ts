@@ -22,8 +22,10 @@
  * registered as an exit hook of the owner task (the lock is its own hook
  * object), which wakes them when the owner ends.
  *
- * `acquire` is a checkpoint; when the lock is free it takes it without
- * yielding (it still rejects with `Cancelled` in a cancelled scope).
+ * `acquire` is a checkpoint; when the lock is free it takes it, then
+ * yields to the other tasks (a schedule point, as in trio and anyio's
+ * default; a cancellation then does not undo the acquire). In a cancelled
+ * scope it rejects with `Cancelled` and takes nothing.
  *
  * Invariants:
  * - While the lock is free no task waits (`release` hands it over).

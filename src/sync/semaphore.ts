@@ -12,7 +12,9 @@
  * `maxValue`, releasing past it is a `UsageError` (a bug that would
  * otherwise grow the semaphore silently).
  *
- * `acquire` is a checkpoint; with a permit free it takes it without yielding.
+ * `acquire` is a checkpoint; with a permit free it takes it, then yields to
+ * the other tasks (a schedule point, as in trio: a cancellation then does
+ * not undo the acquire).
  * Costs: acquire and release are O(1); an uncontended pair allocates nothing.
  *
  * @module
