@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   asCompleted,
   BufferedByteReceiveStream,
+  Cancelled,
   CancelScope,
   CapacityLimiter,
   Condition,
@@ -96,6 +97,24 @@ describe("bad input", () => {
     const Group = TaskGroup as unknown as new () => unknown;
     expect(() => new Group()).toThrow(TypeError);
     expect(() => new Group()).toThrow(/cx\.taskGroup/);
+  });
+
+  it("Cancelled has no public constructor (as trio's): new Cancelled() is a TypeError saying how to cancel", async () => {
+    expect(() => new Cancelled()).toThrow(TypeError);
+    expect(() => new Cancelled("stop")).toThrow(/cancelScope\.cancel\(\)/);
+    // Skein's own still work, before and after a refused construction.
+    await run(async (cx) => {
+      const error = await cx.withCancelScope({}, async (cx) => {
+        cx.cancelScope.cancel("done");
+        try {
+          await cx.checkpoint();
+        } catch (caught) {
+          return caught;
+        }
+      });
+      expect(error).toBeInstanceOf(Cancelled);
+      expect((error as Cancelled).reason).toBe("done");
+    });
   });
 
   it("cancel scopes validate their options and settings", () => {

@@ -388,7 +388,7 @@ export class CancelScope {
    * the exit marker: the error for using a context whose scope has exited).
    */
   _raise(): Error {
-    const error = new Cancelled(this._reason, this);
+    const error = Cancelled._make(this._reason, this);
     if (this._byAbort) error.cause = this._signal!._signal.reason;
     return error;
   }

@@ -47,6 +47,10 @@ export class SkeinError extends Error {
  * The scope that was cancelled ({@link Cancelled.scope}) absorbs it when it
  * propagates out of that scope.
  *
+ * It has no public constructor (as trio's): only Skein raises it, for a
+ * scope it knows. `new Cancelled()` throws a `TypeError`; to cancel, call
+ * `cx.cancelScope.cancel()` (or run the code under `moveOnAfter`).
+ *
  * @example
  * ```ts
  * import { run, Cancelled } from "skein";
@@ -65,7 +69,18 @@ export class SkeinError extends Error {
 export class Cancelled extends SkeinError {
   /** @internal */ _reason: string | undefined;
   /** @internal */ _scope: CancelScope | undefined;
+  /**
+   * Not for user code: throws a `TypeError` (Skein makes every Cancelled).
+   * Public only so `Cancelled` fits where a class of errors is expected
+   * (`expect(...).rejects.toThrow(Cancelled)`).
+   *
+   * @throws {@link !TypeError} always, when called from outside Skein.
+   */
   constructor(reason?: string, scope?: CancelScope) {
+    if (!making) {
+      throw new TypeError("Cancelled has no public constructor: Skein raises it in a cancelled scope; to cancel, call cx.cancelScope.cancel()");
+    }
+    making = false;
     super(reason === undefined ? "cancelled" : `cancelled: ${reason}`);
     this.name = "Cancelled";
     this._reason = reason;
@@ -87,7 +102,16 @@ export class Cancelled extends SkeinError {
   get scope(): CancelScope | undefined {
     return this._scope;
   }
+
+  /** @internal The one way to make a Cancelled (the constructor refuses other callers). */
+  static _make(reason?: string, scope?: CancelScope): Cancelled {
+    making = true;
+    return new Cancelled(reason, scope);
+  }
 }
+
+/** Set by `Cancelled._make` for the one construction it does. */
+let making = false;
 
 /**
  * Thrown by `failAfter` / `failAt` (and `waitFor`) when the deadline passed

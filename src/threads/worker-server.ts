@@ -160,7 +160,7 @@ class WorkerServer {
         else if (message.cancelled === true) {
           // The callback was cancelled with the call (trio's from_thread.run raises Cancelled then):
           // the call's scope, cancelled by the caller's `cancel` sent before this reply, absorbs it.
-          waiter.fail(new Cancelled("the caller was cancelled during this fromThread call", this.calls.get(message.id)));
+          waiter.fail(Cancelled._make("the caller was cancelled during this fromThread call", this.calls.get(message.id)));
         } else waiter.fail(deserializeError(message.error!));
         break;
       }
@@ -209,7 +209,7 @@ class WorkerServer {
     if (failed) {
       this.sendResult({ t: "result", id, ok: false, error: serializeError(value), cancelled: value instanceof Cancelled }, undefined, name);
     } else if (scope._cancelledCaught) {
-      this.sendResult({ t: "result", id, ok: false, error: serializeError(new Cancelled("cancelled by the caller")), cancelled: true }, undefined, name);
+      this.sendResult({ t: "result", id, ok: false, error: serializeError(Cancelled._make("cancelled by the caller")), cancelled: true }, undefined, name);
     } else {
       let transfer: Transferable[] | undefined;
       if (value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[TRANSFER] === true) value = unwrapTransfer(value, (transfer = []));
