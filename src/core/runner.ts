@@ -20,8 +20,8 @@
  * memory stream, two tasks passing events back and forth, a loop on a
  * buffered stream) could go on forever, and the run's timers, I/O and every
  * other macrotask would wait: `moveOnAfter` around it never fired. So
- * `step()` counts them, and every {@link STEP_CHECK} steps reads the
- * adapter's clock: once the run has held the event loop for
+ * `countStep()` counts them, and every {@link STEP_CHECK} steps the
+ * runner reads the adapter's clock: once the event loop has been held for
  * {@link HOLD_MS} since the last tick, every step waits for the next tick
  * (`later`) until it has passed. A busy channel pays one clock read per
  * STEP_CHECK items and one tick per HOLD_MS; a deadline is late by at most
@@ -73,8 +73,21 @@ export interface RunService {
 
 /** Steps between two readings of the clock (see "Steps" in the module text). */
 const STEP_CHECK = 128;
-/** How long, in ms, a run's chain of steps may hold the event loop before steps wait for the tick. */
+/** How long, in ms, a chain of steps may hold the event loop before steps wait for a tick. */
 const HOLD_MS = 1;
+
+/**
+ * Steps since the clock was last read, and the time of the last tick, for
+ * the thread: every run in it shares one event loop, so any run's tick
+ * ends a chain (see "Steps" in the module text).
+ */
+let steps = 0;
+let tickedAt = 0;
+
+/** Counts a step; true every {@link STEP_CHECK} steps, when the caller must ask its runner's `held()`. @internal */
+export function countStep(): boolean {
+  return ++steps >= STEP_CHECK;
+}
 
 /** Largest chunk of the ready queue: 8 KiB of pointers, a small young array. */
 const READY_CHUNK = 1024;
@@ -100,10 +113,6 @@ export class Runner implements ClockRun {
   views: WeakMap<Task, TaskView> | null = null;
   /** Checkpoint ticks taken so far in this run. */
   ticks = 0;
-  /** Steps since the clock was last read (see "Steps" in the module text). */
-  private steps = 0;
-  /** The adapter's time at the last tick. */
-  private tickedAt = 0;
   private tickPromise: Promise<void> | null = null;
   private tickResolve: (() => void) | null = null;
   /** The tick's native callback is scheduled. */
@@ -113,8 +122,8 @@ export class Runner implements ClockRun {
     this.tickPromise = null;
     this.tickResolve = null;
     this.tickArmed = false;
-    this.steps = 0;
-    this.tickedAt = this.adapter.now();
+    steps = 0;
+    tickedAt = this.adapter.now();
     this.ticks++;
     this.activity++;
     if (resolve !== null) resolve();
@@ -163,7 +172,6 @@ export class Runner implements ClockRun {
     this._follow = adapter._follow ?? null;
     this.clock = clock;
     this.timers = new TimerQueue(adapter, clock);
-    this.tickedAt = adapter.now();
   }
 
   /** True while a checkpoint tick or a task start is pending: some task is runnable. */
@@ -189,13 +197,13 @@ export class Runner implements ClockRun {
   }
 
   /**
-   * Counts a step (see "Steps" in the module text); true when the run has
-   * held the event loop too long and the step must wait for the tick.
+   * Asked when {@link countStep} says so: true when the event loop has been
+   * held too long and the step must wait for this run's tick (see "Steps" in
+   * the module text).
    */
-  step(): boolean {
-    if (++this.steps < STEP_CHECK) return false;
-    if (this.adapter.now() - this.tickedAt >= HOLD_MS) return true; // every step checks until the tick
-    this.steps = 0;
+  held(): boolean {
+    if (this.adapter.now() - tickedAt >= HOLD_MS) return true; // every step asks until a tick
+    steps = 0;
     return false;
   }
 

@@ -73,6 +73,7 @@
  */
 
 import type { Context } from "./context.ts";
+import { countStep } from "./runner.ts";
 import { RESOLVED, Waiter } from "./waiter.ts";
 
 /** A waiter that can sit in a {@link WaiterQueue}. @internal */
@@ -197,8 +198,7 @@ export interface BlockingOp<S, A, T> {
  * @internal
  */
 export function completed<T>(cx: Context, value: T): Promise<T> {
-  const runner = cx._task.runner;
-  if (runner.step()) return runner.later(value);
+  if (countStep() && cx._task.runner.held()) return cx._task.runner.later(value);
   return value === undefined ? (RESOLVED as Promise<T>) : Promise.resolve(value);
 }
 

@@ -30,6 +30,7 @@
  */
 
 import { CancelScope } from "./cancel-scope.ts";
+import { countStep } from "./runner.ts";
 import type { TimerEntry, TimerQueue } from "./timer-queue.ts";
 
 /** An already-resolved promise, returned by fast paths that did not need to wait. @internal */
@@ -122,7 +123,7 @@ export class Waiter<T = void> implements Parked {
     if (scope !== null) {
       scope._removeParked(this);
       const runner = scope._runner;
-      if (runner !== null && runner.step()) {
+      if (countStep() && runner !== null && runner.held()) {
         resolve!(runner.later(value) as unknown as T); // adopted: settles after the tick
         return true;
       }
