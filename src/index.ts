@@ -87,7 +87,7 @@ export { transfer } from "./threads/worker-protocol.ts";
 export { fromThread } from "./threads/worker-server.ts";
 export { toProcess } from "./threads/to-process.ts";
 export { Event, type EventStatistics } from "./sync/event.ts";
-export { Lock, type LockStatistics } from "./sync/lock.ts";
+export { Lock, type LockOptions, type LockStatistics } from "./sync/lock.ts";
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./sync/semaphore.ts";
 export { CapacityLimiter, type CapacityLimiterStatistics } from "./sync/capacity-limiter.ts";
 export { Condition, type ConditionStatistics } from "./sync/condition.ts";

@@ -196,6 +196,58 @@ describe("schedule points: the fast path of a lock, semaphore, limiter or event 
     });
   }
 
+  it("fastAcquire (anyio's fast_acquire): a free Lock or Semaphore is taken without yielding, still a cancel point", async () => {
+    for (const make of [
+      () => {
+        const lock = new Lock({ fastAcquire: true });
+        return async (cx: Context) => (await lock.acquire(cx), lock.release(cx));
+      },
+      () => {
+        const semaphore = new Semaphore(1, { fastAcquire: true });
+        return async (cx: Context) => (await semaphore.acquire(cx), semaphore.release());
+      },
+    ]) {
+      const log: string[] = [];
+      await run((cx) =>
+        cx.taskGroup(async (tg) => {
+          const step = make();
+          tg.startSoon(async (cx) => {
+            for (let i = 0; i < 3; i++) {
+              await step(cx);
+              log.push(`a${i}`);
+            }
+          });
+          tg.startSoon(async (cx) => {
+            for (let i = 0; i < 3; i++) {
+              await cx.checkpoint();
+              log.push(`b${i}`);
+            }
+          });
+        }),
+      );
+      expect(log).toEqual(["a0", "a1", "a2", "b0", "b1", "b2"]);
+      // Still a cancel point, and a loop of them still lets a deadline fire.
+      await run(async (cx) => {
+        const step = make();
+        let passed = false;
+        await cx.withCancelScope({}, async (cx) => {
+          cx.cancelScope.cancel();
+          await step(cx);
+          passed = true;
+        });
+        expect(passed).toBe(false);
+        expect(
+          await cx.moveOnAfter(2, async (cx) => {
+            for (let i = 0; i < BOUND; i++) await step(cx);
+          }),
+        ).toMatchObject({ cancelled: true });
+      });
+    }
+    expect(() => new Lock({ fastAcquire: "yes" as never })).toThrow(/options.fastAcquire must be a boolean/);
+    expect(() => new Semaphore(1, { fastAcquire: 1 as never })).toThrow(TypeError);
+    expect(() => new Lock(null as never)).toThrow(TypeError);
+  });
+
   it("a lock taken at once is held when the call returns, even if the scope was cancelled during the yield", async () => {
     await run(async (cx) => {
       const lock = new Lock();
