@@ -1,5 +1,7 @@
 // Lock and Semaphore acquire/release, uncontended and with 100 contending
 // tasks, against async-mutex's Mutex and Semaphore in the same process.
+// Skein's uncontended acquire yields to the event loop (a schedule point, as
+// in trio and anyio); `skein-fast` is `new Lock({ fastAcquire: true })`.
 import { Mutex, Semaphore as AmSemaphore } from "async-mutex";
 import { Lock, run, Semaphore } from "skein";
 import { type Contender, measure, report } from "./harness.ts";
@@ -23,6 +25,19 @@ function uncontended(): Contender[] {
       async round(n) {
         await run(async (cx) => {
           const lock = new Lock();
+          for (let i = 0; i < n; i++) {
+            await lock.acquire(cx);
+            lock.release(cx);
+          }
+        });
+      },
+    },
+    {
+      // anyio's fast_acquire: no schedule point when the lock is free.
+      name: "skein-fast",
+      async round(n) {
+        await run(async (cx) => {
+          const lock = new Lock({ fastAcquire: true });
           for (let i = 0; i < n; i++) {
             await lock.acquire(cx);
             lock.release(cx);
