@@ -140,6 +140,31 @@ describe("schedule points: no loop starves the event loop", () => {
   });
 });
 
+/**
+ * Task a takes `step` three times, task b a checkpoint three times; the log
+ * shows whether `step` let b run before it returned (a0 b0 a1 b1 ...).
+ */
+async function interleave(step: (cx: Context) => Promise<void>): Promise<string[]> {
+  const log: string[] = [];
+  await run((cx) =>
+    cx.taskGroup(async (tg) => {
+      tg.startSoon(async (cx) => {
+        for (let i = 0; i < 3; i++) {
+          await step(cx);
+          log.push(`a${i}`);
+        }
+      });
+      tg.startSoon(async (cx) => {
+        for (let i = 0; i < 3; i++) {
+          await cx.checkpoint();
+          log.push(`b${i}`);
+        }
+      });
+    }),
+  );
+  return log;
+}
+
 describe("schedule points: the fast path of a lock, semaphore, limiter or event yields to other tasks (trio, anyio)", () => {
   const primitives: [string, () => (cx: Context) => Promise<void>][] = [
     [
@@ -174,25 +199,7 @@ describe("schedule points: the fast path of a lock, semaphore, limiter or event 
   ];
   for (const [name, make] of primitives) {
     it(`${name} lets a task waiting at a checkpoint run before it returns`, async () => {
-      const log: string[] = [];
-      await run((cx) =>
-        cx.taskGroup(async (tg) => {
-          const step = make();
-          tg.startSoon(async (cx) => {
-            for (let i = 0; i < 3; i++) {
-              await step(cx);
-              log.push(`a${i}`);
-            }
-          });
-          tg.startSoon(async (cx) => {
-            for (let i = 0; i < 3; i++) {
-              await cx.checkpoint();
-              log.push(`b${i}`);
-            }
-          });
-        }),
-      );
-      expect(log).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
+      expect(await interleave(make())).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
     });
   }
 
@@ -207,25 +214,7 @@ describe("schedule points: the fast path of a lock, semaphore, limiter or event 
         return async (cx: Context) => (await semaphore.acquire(cx), semaphore.release());
       },
     ]) {
-      const log: string[] = [];
-      await run((cx) =>
-        cx.taskGroup(async (tg) => {
-          const step = make();
-          tg.startSoon(async (cx) => {
-            for (let i = 0; i < 3; i++) {
-              await step(cx);
-              log.push(`a${i}`);
-            }
-          });
-          tg.startSoon(async (cx) => {
-            for (let i = 0; i < 3; i++) {
-              await cx.checkpoint();
-              log.push(`b${i}`);
-            }
-          });
-        }),
-      );
-      expect(log).toEqual(["a0", "a1", "a2", "b0", "b1", "b2"]);
+      expect(await interleave(make())).toEqual(["a0", "a1", "a2", "b0", "b1", "b2"]);
       // Still a cancel point, and a loop of them still lets a deadline fire.
       await run(async (cx) => {
         const step = make();
