@@ -1,0 +1,238 @@
+// Schedule points across the public API (see schedule-points.test.ts for the
+// primitives): every call below can complete at once, without parking, and a
+// loop of it must still let the event loop turn now and then, or a deadline
+// around it never fires. Bounded loops, as there: on code that starves the
+// event loop the loop runs to BOUND with the deadline never seen, and the
+// test fails instead of hanging. A loop that trio would not interrupt
+// either (no checkpoint in it, or only a cancel-shielded schedule point) is
+// stopped by the test itself once the deadline was seen.
+import { describe, expect, it } from "vitest";
+import {
+  asCompleted,
+  BufferedByteReceiveStream,
+  type ByteReceiveStream,
+  type Context,
+  fromReadableStream,
+  fromWritableStream,
+  gather,
+  run,
+  wait,
+} from "skein";
+
+const BOUND = 300_000;
+
+/**
+ * Runs `step` up to BOUND times under a 2 ms deadline, stopping once the
+ * deadline was seen (its scope cancelled, or `Cancelled` thrown); returns
+ * whether it was.
+ */
+async function deadlineSeen(setup: (cx: Context) => Promise<(cx: Context) => Promise<unknown>>): Promise<boolean> {
+  let seen = false;
+  await run(async (cx) => {
+    const result = await cx.moveOnAfter(2, async (cx) => {
+      const step = await setup(cx);
+      for (let i = 0; i < BOUND && !cx.cancelScope.cancelCalled; i++) await step(cx);
+      seen = cx.cancelScope.cancelCalled;
+    });
+    if (result.cancelled) seen = true;
+  });
+  return seen;
+}
+
+/** A byte stream whose first receive returns all of `bytes` in one chunk. */
+function oneChunk(bytes: Uint8Array): ByteReceiveStream {
+  let sent = false;
+  return {
+    async receive(cx: Context): Promise<Uint8Array> {
+      await cx.checkpoint();
+      if (sent) return new Uint8Array(0);
+      sent = true;
+      return bytes;
+    },
+    async close(): Promise<void> {},
+  } as ByteReceiveStream;
+}
+
+describe("schedule points: a loop of calls served at once lets a deadline fire", () => {
+  it("BufferedByteReceiveStream.receive with the bytes buffered", async () => {
+    expect(
+      await deadlineSeen(async (cx) => {
+        const buffered = new BufferedByteReceiveStream(oneChunk(new Uint8Array(2 * BOUND)));
+        await buffered.receiveExactly(cx, 1);
+        return (cx) => buffered.receive(cx, 1);
+      }),
+    ).toBe(true);
+  });
+
+  it("BufferedByteReceiveStream.receiveExactly with the bytes buffered", async () => {
+    expect(
+      await deadlineSeen(async (cx) => {
+        const buffered = new BufferedByteReceiveStream(oneChunk(new Uint8Array(2 * BOUND)));
+        await buffered.receiveExactly(cx, 1);
+        return (cx) => buffered.receiveExactly(cx, 1);
+      }),
+    ).toBe(true);
+  });
+
+  it("BufferedByteReceiveStream.receiveUntil with the lines buffered", async () => {
+    const newline = new Uint8Array([10]);
+    expect(
+      await deadlineSeen(async () => {
+        const buffered = new BufferedByteReceiveStream(oneChunk(new Uint8Array(2 * BOUND).fill(10)));
+        return (cx) => buffered.receiveUntil(cx, newline, 100);
+      }),
+    ).toBe(true);
+  });
+
+  it("fromReadableStream's receive served from a chunk already read", async () => {
+    expect(
+      await deadlineSeen(async () => {
+        const stream = fromReadableStream(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new Uint8Array(2 * BOUND));
+              controller.close();
+            },
+          }),
+        );
+        return (cx) => stream.receive(cx, 1);
+      }),
+    ).toBe(true);
+  });
+
+  for (const size of [1, 0]) {
+    it(`fromWritableStream's send of ${size} byte(s) to a sink with room`, async () => {
+      const bytes = new Uint8Array(size);
+      expect(
+        await deadlineSeen(async () => {
+          const stream = fromWritableStream(new WritableStream({ write() {} }, { highWaterMark: 1e9 }));
+          return (cx) => stream.send(cx, bytes);
+        }),
+      ).toBe(true);
+    });
+  }
+
+  it("an empty task group", async () => {
+    expect(await deadlineSeen(async () => (cx) => cx.taskGroup(() => {}))).toBe(true);
+  });
+
+  it("a task group whose task ends at once", async () => {
+    expect(await deadlineSeen(async () => (cx) => cx.taskGroup((tg) => tg.startSoon(() => {})))).toBe(true);
+  });
+
+  it("tg.start of a task that calls started at once", async () => {
+    let started = 0;
+    await run(async (cx) => {
+      await cx.moveOnAfter(2, (cx) =>
+        cx.taskGroup(async (tg) => {
+          for (let i = 0; i < BOUND && !cx.cancelScope.cancelCalled; i++) {
+            await tg.start(cx, (cx) => cx.started());
+            started++;
+          }
+        }),
+      );
+    });
+    expect(started).toBeLessThan(BOUND);
+  });
+
+  it("TaskHandle.result of a finished task", async () => {
+    expect(
+      await deadlineSeen(async (cx) => {
+        let handle = null as unknown as { result(cx: Context): Promise<number> };
+        await cx.taskGroup((tg) => {
+          handle = tg.createTask(() => 1);
+        });
+        return (cx) => handle.result(cx);
+      }),
+    ).toBe(true);
+  });
+
+  it("gather, wait and asCompleted of jobs that end at once", async () => {
+    const job = (): number => 1;
+    const fired: string[] = [];
+    if (await deadlineSeen(async () => (cx) => gather(cx, [job, job]))) fired.push("gather");
+    if (await deadlineSeen(async () => (cx) => gather(cx, []))) fired.push("gather of none");
+    if (await deadlineSeen(async () => (cx) => wait(cx, [job]))) fired.push("wait");
+    if (
+      await deadlineSeen(async () => (cx) =>
+        cx.taskGroup(async (tg) => {
+          for await (const _ of asCompleted(cx, tg, [job])) void _;
+        }),
+      )
+    ) {
+      fired.push("asCompleted");
+    }
+    expect(fired).toEqual(["gather", "gather of none", "wait", "asCompleted"]);
+  });
+});
+
+describe("schedule points: calls that are schedule points in trio yield to other tasks", () => {
+  const calls: [string, (cx: Context) => Promise<unknown>][] = [
+    ["an empty task group's end", (cx) => cx.taskGroup(() => {})],
+    ["a task group's end after its tasks ended", (cx) => cx.taskGroup(async (tg) => {
+      tg.startSoon(() => {});
+      await Promise.resolve();
+      await Promise.resolve();
+    })],
+  ];
+  for (const [name, call] of calls) {
+    it(`${name} lets a task waiting at a checkpoint run before it returns`, async () => {
+      const log: string[] = [];
+      await run((cx) =>
+        cx.taskGroup(async (tg) => {
+          tg.startSoon(async (cx) => {
+            for (let i = 0; i < 3; i++) {
+              await call(cx);
+              log.push(`a${i}`);
+            }
+          });
+          tg.startSoon(async (cx) => {
+            for (let i = 0; i < 3; i++) {
+              await cx.checkpoint();
+              log.push(`b${i}`);
+            }
+          });
+        }),
+      );
+      // Each call waits for the checkpoint tick b waits on (b, which got
+      // there first, may resume first): never two calls in a row without b.
+      expect(log.indexOf("b0")).toBeLessThan(log.indexOf("a1"));
+      expect(log.indexOf("b1")).toBeLessThan(log.indexOf("a2"));
+    });
+  }
+
+  it("TaskHandle.result of a finished task lets a task waiting at a checkpoint run before it returns", async () => {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg) => {
+        const done = tg.createTask(() => 1);
+        await done.result(cx);
+        tg.startSoon(async (cx) => {
+          for (let i = 0; i < 3; i++) {
+            await done.result(cx);
+            log.push(`a${i}`);
+          }
+        });
+        tg.startSoon(async (cx) => {
+          for (let i = 0; i < 3; i++) {
+            await cx.checkpoint();
+            log.push(`b${i}`);
+          }
+        });
+      }),
+    );
+    expect(log).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
+  });
+
+  it("a task group's end with nothing to wait for is not a cancel point (trio)", async () => {
+    await run(async (cx) => {
+      const result = await cx.withCancelScope({}, async (inner) => {
+        const ending = inner.taskGroup(() => {});
+        inner.cancelScope.cancel();
+        expect(await ending).toBeUndefined(); // returns normally: the yield is shielded
+        return "after";
+      });
+      expect(result).toBe("after");
+    });
+  });
+});
