@@ -7,6 +7,7 @@
 // either (no checkpoint in it, or only a cancel-shielded schedule point) is
 // stopped by the test itself once the deadline was seen.
 import { describe, expect, it } from "vitest";
+import { netIt } from "../helpers/net.ts";
 import {
   asCompleted,
   BufferedByteReceiveStream,
@@ -15,6 +16,7 @@ import {
   fromReadableStream,
   fromWritableStream,
   gather,
+  lookup,
   run,
   wait,
 } from "skein";
@@ -27,16 +29,44 @@ const BOUND = 300_000;
  * whether it was.
  */
 async function deadlineSeen(setup: (cx: Context) => Promise<(cx: Context) => Promise<unknown>>): Promise<boolean> {
+  return run((cx) => deadlineSeenIn(cx, setup));
+}
+
+/** {@link deadlineSeen} in the run of `cx`. */
+async function deadlineSeenIn(cx: Context, setup: (cx: Context) => Promise<(cx: Context) => Promise<unknown>>): Promise<boolean> {
   let seen = false;
-  await run(async (cx) => {
-    const result = await cx.moveOnAfter(2, async (cx) => {
-      const step = await setup(cx);
-      for (let i = 0; i < BOUND && !cx.cancelScope.cancelCalled; i++) await step(cx);
-      seen = cx.cancelScope.cancelCalled;
-    });
-    if (result.cancelled) seen = true;
+  const result = await cx.moveOnAfter(2, async (cx) => {
+    const step = await setup(cx);
+    for (let i = 0; i < BOUND && !cx.cancelScope.cancelCalled; i++) await step(cx);
+    seen = cx.cancelScope.cancelCalled;
   });
-  return seen;
+  return seen || result.cancelled;
+}
+
+/** Runs `call` three times in one task and `cx.checkpoint()` three times in another, in the run of `cx`; returns the order. */
+async function interleaving(cx: Context, call: (cx: Context) => Promise<unknown>): Promise<string[]> {
+  const log: string[] = [];
+  await cx.taskGroup(async (tg) => {
+    tg.startSoon(async (cx) => {
+      for (let i = 0; i < 3; i++) {
+        await call(cx);
+        log.push(`a${i}`);
+      }
+    });
+    tg.startSoon(async (cx) => {
+      for (let i = 0; i < 3; i++) {
+        await cx.checkpoint();
+        log.push(`b${i}`);
+      }
+    });
+  });
+  return log;
+}
+
+/** Each call waited for the checkpoint tick b waits on (b, there first, may resume first): never two calls in a row without b. */
+function expectInterleaved(log: string[]): void {
+  expect(log.indexOf("b0")).toBeLessThan(log.indexOf("a1"));
+  expect(log.indexOf("b1")).toBeLessThan(log.indexOf("a2"));
 }
 
 /** A byte stream whose first receive returns all of `bytes` in one chunk. */
@@ -147,6 +177,10 @@ describe("schedule points: a loop of calls served at once lets a deadline fire",
     ).toBe(true);
   });
 
+  netIt("lookup of an IP literal", async (cx) => {
+    expect(await deadlineSeenIn(cx, async () => (cx) => lookup(cx, "127.0.0.1"))).toBe(true);
+  });
+
   it("gather, wait and asCompleted of jobs that end at once", async () => {
     const job = (): number => 1;
     const fired: string[] = [];
@@ -177,29 +211,14 @@ describe("schedule points: calls that are schedule points in trio yield to other
   ];
   for (const [name, call] of calls) {
     it(`${name} lets a task waiting at a checkpoint run before it returns`, async () => {
-      const log: string[] = [];
-      await run((cx) =>
-        cx.taskGroup(async (tg) => {
-          tg.startSoon(async (cx) => {
-            for (let i = 0; i < 3; i++) {
-              await call(cx);
-              log.push(`a${i}`);
-            }
-          });
-          tg.startSoon(async (cx) => {
-            for (let i = 0; i < 3; i++) {
-              await cx.checkpoint();
-              log.push(`b${i}`);
-            }
-          });
-        }),
-      );
-      // Each call waits for the checkpoint tick b waits on (b, which got
-      // there first, may resume first): never two calls in a row without b.
-      expect(log.indexOf("b0")).toBeLessThan(log.indexOf("a1"));
-      expect(log.indexOf("b1")).toBeLessThan(log.indexOf("a2"));
+      expectInterleaved(await run((cx) => interleaving(cx, call)));
     });
   }
+
+  netIt("lookup of an IP literal lets a task waiting at a checkpoint run before it returns (trio's getaddrinfo of a numeric host)", async (cx) => {
+    expectInterleaved(await interleaving(cx, (cx) => lookup(cx, "127.0.0.1")));
+    await expect(lookup(cx, "::1", { family: 6 })).resolves.toEqual([{ address: "::1", family: 6 }]);
+  });
 
   it("TaskHandle.result of a finished task lets a task waiting at a checkpoint run before it returns", async () => {
     const log: string[] = [];
