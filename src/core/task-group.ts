@@ -24,7 +24,11 @@
  * ended the last of them, so no microtask can slip a `startSoon` in between
  * "the last task ended" and "the group is closed": from then on
  * `startSoon`/`start` throw {@link ClosedResourceError}, and no task code of
- * the group can run after it returned.
+ * the group can run after it returned. Its end is a schedule point, as a
+ * nursery's exit in trio and anyio: a group closed by its last task resumes
+ * its body's task as a wake does (one of the run's steps, runner.ts), and a
+ * group with nothing left to wait for takes the run's tick, shielded (not a
+ * cancel point, as trio's `cancel_shielded_checkpoint`).
  *
  * `start(cx, fn)`. As in trio, the new task first runs in the *caller's*
  * cancel scopes (the caller's cancellation and deadlines cancel it, the

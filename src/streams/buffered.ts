@@ -32,7 +32,8 @@
  * O(n) copying in all, never O(n²). A returned frame is a fresh copy; a
  * `receive` with an empty buffer returns the wrapped stream's chunk as is.
  * `receiveUntil` scans each byte about once (it remembers how far it
- * searched).
+ * searched). A call served from the buffer alone counts one of the run's
+ * steps (runner.ts), so a loop of them still lets the event loop turn.
  *
  * @module
  */
