@@ -8,7 +8,9 @@
 // stopped by the test itself once the deadline was seen.
 import { describe, expect, it } from "vitest";
 import { netIt } from "../helpers/net.ts";
+import * as skein from "skein";
 import {
+  type Adapter,
   asCompleted,
   BufferedByteReceiveStream,
   type ByteReceiveStream,
@@ -17,6 +19,7 @@ import {
   fromWritableStream,
   gather,
   lookup,
+  openSignalReceiver,
   run,
   wait,
 } from "skein";
@@ -241,6 +244,22 @@ describe("schedule points: calls that are schedule points in trio yield to other
       }),
     );
     expect(log).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
+  });
+
+  it("a signal receiver's receive of a pending signal lets a task waiting at a checkpoint run before it returns (trio)", async () => {
+    // This runtime's adapter with signals delivered by the test itself.
+    const base = Object.entries(skein).find(([k]) => k.endsWith("Adapter"))![1] as Adapter;
+    const handlers: (() => void)[] = [];
+    const adapter: Adapter = { ...base, signals: { listen: (_signal, handler) => (handlers.push(handler), () => {}) } };
+    const log = await run(
+      (cx) =>
+        openSignalReceiver(cx, ["SIGUSR1", "SIGUSR2", "SIGHUP"], (signals, cx) => {
+          for (const deliver of handlers) deliver();
+          return interleaving(cx, (cx) => signals.receive(cx));
+        }),
+      { adapter },
+    );
+    expectInterleaved(log);
   });
 
   it("a task group's end with nothing to wait for is not a cancel point (trio)", async () => {
