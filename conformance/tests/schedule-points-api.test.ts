@@ -15,6 +15,7 @@ import {
   BufferedByteReceiveStream,
   type ByteReceiveStream,
   type Context,
+  FileReadStream,
   fromReadableStream,
   fromWritableStream,
   gather,
@@ -22,6 +23,8 @@ import {
   openSignalReceiver,
   run,
   wait,
+  withTempDir,
+  writeFile,
 } from "skein";
 
 const BOUND = 300_000;
@@ -35,12 +38,16 @@ async function deadlineSeen(setup: (cx: Context) => Promise<(cx: Context) => Pro
   return run((cx) => deadlineSeenIn(cx, setup));
 }
 
-/** {@link deadlineSeen} in the run of `cx`. */
-async function deadlineSeenIn(cx: Context, setup: (cx: Context) => Promise<(cx: Context) => Promise<unknown>>): Promise<boolean> {
+/** {@link deadlineSeen} in the run of `cx` (`setup` runs before the deadline is set), at most `bound` steps. */
+async function deadlineSeenIn(
+  cx: Context,
+  setup: (cx: Context) => Promise<(cx: Context) => Promise<unknown>>,
+  bound = BOUND,
+): Promise<boolean> {
   let seen = false;
+  const step = await setup(cx);
   const result = await cx.moveOnAfter(2, async (cx) => {
-    const step = await setup(cx);
-    for (let i = 0; i < BOUND && !cx.cancelScope.cancelCalled; i++) await step(cx);
+    for (let i = 0; i < bound && !cx.cancelScope.cancelCalled; i++) await step(cx);
     seen = cx.cancelScope.cancelCalled;
   });
   return seen || result.cancelled;
@@ -144,6 +151,26 @@ describe("schedule points: a loop of calls served at once lets a deadline fire",
       ).toBe(true);
     });
   }
+
+  it("FileReadStream.receive served from its read-ahead", async () => {
+    // Every receive after the first is served from the one runtime read (256 KiB).
+    const seen = await run((cx) =>
+      withTempDir(cx, async (dir, cx) => {
+        const path = `${dir}/data`;
+        await writeFile(cx, path, new Uint8Array(1 << 19));
+        await using stream = await FileReadStream.from(cx, path);
+        return await deadlineSeenIn(
+          cx,
+          async (cx) => {
+            await stream.receive(cx, 1);
+            return (cx) => stream.receive(cx, 1);
+          },
+          200_000,
+        );
+      }),
+    );
+    expect(seen).toBe(true);
+  });
 
   it("an empty task group", async () => {
     expect(await deadlineSeen(async () => (cx) => cx.taskGroup(() => {}))).toBe(true);
