@@ -21,6 +21,7 @@ import {
   gather,
   lookup,
   openSignalReceiver,
+  readDir,
   run,
   wait,
   withTempDir,
@@ -287,6 +288,33 @@ describe("schedule points: calls that are schedule points in trio yield to other
       { adapter },
     );
     expectInterleaved(log);
+  });
+
+  it("readDir lets a task waiting at a checkpoint run now and then, also where the runtime lists the whole directory at once (Deno)", async () => {
+    await run((cx) =>
+      withTempDir(cx, async (dir, cx) => {
+        for (let i = 0; i < 200; i++) await writeFile(cx, `${dir}/f${i}`, new Uint8Array(0));
+        let ticks = 0;
+        let listing = true;
+        await cx.taskGroup(async (tg) => {
+          tg.startSoon(async (cx) => {
+            while (listing) {
+              await cx.checkpoint();
+              ticks++;
+            }
+          });
+          let atFirst = -1;
+          let entries = 0;
+          for await (const _ of readDir(cx, dir)) {
+            if (atFirst < 0) atFirst = ticks;
+            entries++;
+          }
+          listing = false;
+          expect(entries).toBe(200);
+          expect(ticks).toBeGreaterThan(atFirst);
+        });
+      }),
+    );
   });
 
   it("a task group's end with nothing to wait for is not a cancel point (trio)", async () => {
