@@ -24,7 +24,11 @@
  * ended the last of them, so no microtask can slip a `startSoon` in between
  * "the last task ended" and "the group is closed": from then on
  * `startSoon`/`start` throw {@link ClosedResourceError}, and no task code of
- * the group can run after it returned.
+ * the group can run after it returned. Its end is a schedule point, as a
+ * nursery's exit in trio and anyio: a group closed by its last task resumes
+ * its body's task as a wake does (one of the run's steps, runner.ts), and a
+ * group with nothing left to wait for takes the run's tick, shielded (not a
+ * cancel point, as trio's `cancel_shielded_checkpoint`).
  *
  * `start(cx, fn)`. As in trio, the new task first runs in the *caller's*
  * cancel scopes (the caller's cancellation and deadlines cancel it, the
@@ -54,6 +58,7 @@ import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./er
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
 import { TaskHandle } from "./task-handle.ts";
 import { checkContext, describeValue } from "./validate.ts";
+import { step } from "./waiter-queue.ts";
 
 /**
  * A task body: receives its context and the arguments given to
@@ -123,10 +128,26 @@ class Starter implements StartStatus, TaskOwner {
     this.scope._reparent(group.cancelScope);
     const handle = this.handle;
     if (handle === null) {
-      this.resolve(value);
+      this.settle(value);
     } else {
       this.task!.owner = handle; // its end now goes through the handle to the group
-      this.resolve({ value, handle });
+      this.settle({ value, handle });
+    }
+  }
+
+  /**
+   * Resolves `start` with `value` (or, `failed`, rejects it): its caller
+   * resumes as from a wake, one of the run's steps (see "Steps" in
+   * runner.ts), so a loop of starts that complete at once yields to the
+   * event loop now and then.
+   */
+  private settle(value: unknown, failed = false): void {
+    const wait = step(this.group._owner.runner);
+    if (wait === undefined) {
+      if (failed) this.reject(value);
+      else this.resolve(value);
+    } else {
+      this.resolve(wait.then(() => (failed ? Promise.reject(value) : value)));
     }
   }
 
@@ -153,12 +174,12 @@ class Starter implements StartStatus, TaskOwner {
       return;
     }
     group._pendingStarts--;
-    if (failed) this.reject(error);
+    if (failed) this.settle(error, true);
     else if (this.done && this.handle !== null) {
-      this.resolve({ value: this.value, handle: this.handle._ended(cancelled, outcome) });
+      this.settle({ value: this.value, handle: this.handle._ended(cancelled, outcome) });
     }
-    else if (this.done) this.resolve(this.value);
-    else this.reject(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`));
+    else if (this.done) this.settle(this.value);
+    else this.settle(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`), true);
     group._maybeClose();
   }
 }
@@ -445,12 +466,19 @@ export async function runTaskGroup<T>(
   }
   group._bodyDone = true;
   group._maybeClose();
+  const runner = cx._task.runner;
   if (group._open) {
+    // Woken by the last task's end: one of the run's steps (see "Steps" in runner.ts).
     const closed = new Promise<void>((resolve) => {
-      group._onClosed = resolve;
+      group._onClosed = () => resolve(step(runner));
     });
-    const instruments = cx._task.runner.instruments;
+    const instruments = runner.instruments;
     await (instruments === null ? closed : instruments.block(cx._task, "task group", closed));
+  } else {
+    // Nothing to wait for: a schedule point all the same, not a cancel
+    // point (trio's cancel_shielded_checkpoint in the nursery's exit), so a
+    // loop of groups whose tasks ended early does not starve the event loop.
+    await runner.tick();
   }
   const errors = group._errors;
   const cancelled = group._cancelled;

@@ -73,7 +73,7 @@
  */
 
 import type { Context } from "./context.ts";
-import { countStep } from "./runner.ts";
+import { countStep, type Runner } from "./runner.ts";
 import { RESOLVED, Waiter } from "./waiter.ts";
 
 /** A waiter that can sit in a {@link WaiterQueue}. @internal */
@@ -200,6 +200,18 @@ export interface BlockingOp<S, A, T> {
 export function completed<T>(cx: Context, value: T): Promise<T> {
   if (countStep() && cx._task.runner.held()) return cx._task.runner.later(value);
   return value === undefined ? (RESOLVED as Promise<T>) : Promise.resolve(value);
+}
+
+/**
+ * Counts one microtask step of the run, as {@link completed} does, for a
+ * call that completes at once outside {@link block} (an async function
+ * serving from its own buffer, a group's end): undefined, or the run's
+ * tick when the event loop has been held too long, to await before going on. So the call makes
+ * no promise on its fast path: `const wait = step(cx._task.runner); if (wait !== undefined) await wait;`.
+ * @internal
+ */
+export function step(runner: Runner): Promise<void> | undefined {
+  return countStep() && runner.held() ? runner.tick() : undefined;
 }
 
 /** Runs a blocking call by the rule in the module text: cancelled, fast path, or park. @internal */

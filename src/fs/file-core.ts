@@ -37,6 +37,7 @@ import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError, UsageError } from "../core/errors.ts";
 import { blockedOn } from "../core/instrument.ts";
 import type { Runner } from "../core/runner.ts";
+import { step } from "../core/waiter-queue.ts";
 import { fileError } from "./errors.ts";
 import type { FileInfo, FileSupport, RawFile, RawOpenFlags } from "./file-support.ts";
 import { settle } from "./operation.ts";
@@ -187,8 +188,19 @@ export class FileCore {
    */
   async readSome(cx: Context, max: number): Promise<Uint8Array> {
     this.begin(cx);
-    const ahead = this.ahead;
+    let ahead = this.ahead;
     if (ahead !== null) {
+      // Served from the read-ahead, without the runtime: one of the run's
+      // steps (runner.ts), so a loop of small receives yields now and then.
+      const wait = step(cx._task.runner);
+      if (wait !== undefined) {
+        await wait; // the file stays busy: nothing else moves the read-ahead
+        if (this.closed) {
+          this.busy = false;
+          throw this.closedWhileBlocked();
+        }
+        ahead = this.ahead!;
+      }
       this.busy = false;
       const n = Math.min(max, ahead.length);
       this.ahead = n === ahead.length ? null : ahead.subarray(n);

@@ -19,7 +19,9 @@
  * `FileSystemError` of `errors.ts`.
  *
  * Costs: one async frame per operation; the description string is built
- * only in a tracked run.
+ * only in a tracked run. Each operation counts one of the run's steps
+ * (runner.ts), so a loop of operations the runtime answers at once still
+ * lets the event loop turn.
  *
  * @internal
  * @module
@@ -29,6 +31,7 @@ import type { Context } from "../core/context.ts";
 import { UnsupportedError } from "../core/errors.ts";
 import { blockedOn } from "../core/instrument.ts";
 import { describeValue } from "../core/validate.ts";
+import { step } from "../core/waiter-queue.ts";
 import { fileError } from "./errors.ts";
 import type { FileSupport } from "./file-support.ts";
 
@@ -63,5 +66,11 @@ export async function settle<T>(cx: Context, support: FileSupport, syscall: stri
     return await (cx._task.runner.instruments === null ? promise : blockedOn(cx, `${syscall} ${path}`, promise));
   } catch (error) {
     throw fileError(support, error, syscall, path);
+  } finally {
+    // One of the run's steps (runner.ts): a runtime may answer without a
+    // macrotask passing (Deno and Bun list a directory at once, OPFS serves
+    // a cached snapshot), and a loop of such calls must still yield.
+    const wait = step(cx._task.runner);
+    if (wait !== undefined) await wait;
   }
 }

@@ -81,7 +81,9 @@ export function lookup(cx: Context, host: string, options: LookupOptions = {}): 
   if (literal !== 0) {
     const origin = cx.cancelScope._origin;
     if (origin !== null) return Promise.reject(origin._raise());
-    return Promise.resolve(family === 0 || family === literal ? [{ address: host, family: literal }] : []);
+    // No resolver needed: still a schedule point, as trio's getaddrinfo of a
+    // numeric host (cancel-shielded: the answer is not undone by a cancel).
+    return cx._task.runner.later(family === 0 || family === literal ? [{ address: host, family: literal }] : []);
   }
   const controller = new AbortController();
   return awaitOwned(cx, `lookup ${host}`, net.lookup(host, family, controller.signal)).finally(() => controller.abort());

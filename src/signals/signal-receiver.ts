@@ -75,6 +75,12 @@ export class SignalReceiver {
     cx.checkpointIfCancelled();
     this.receiving = true;
     try {
+      if (this.pending.length > 0) {
+        // A signal ready: a checkpoint all the same, as trio's (it stays
+        // pending if this one is cancelled).
+        await cx.checkpoint();
+        if (this.closed) throw new ClosedResourceError("the signal receiver's scope has ended");
+      }
       while (this.pending.length === 0) {
         const waiter = new Waiter<void>();
         this.waiter = waiter;

@@ -32,7 +32,8 @@
  * O(n) copying in all, never O(n²). A returned frame is a fresh copy; a
  * `receive` with an empty buffer returns the wrapped stream's chunk as is.
  * `receiveUntil` scans each byte about once (it remembers how far it
- * searched).
+ * searched). A call served from the buffer alone counts one of the run's
+ * steps (runner.ts), so a loop of them still lets the event loop turn.
  *
  * @module
  */
@@ -40,6 +41,7 @@
 import type { Context } from "../core/context.ts";
 import { BusyResourceError, ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../core/errors.ts";
 import { checkContext, checkCount, describeValue, refuseAsyncIteration } from "../core/validate.ts";
+import { step } from "../core/waiter-queue.ts";
 import type { ByteReceiveStream, HalfCloseableStream } from "./byte-stream.ts";
 
 const DEFAULT_MAX_BYTES = 65536;
@@ -136,6 +138,8 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
     try {
       if (this.end > this.start) {
         cx.checkpointIfCancelled();
+        const wait = step(cx._task.runner);
+        if (wait !== undefined) await this.afterTick(wait);
         return this.take(Math.min(maxBytes, this.end - this.start), 0);
       }
       return await this.receiveStream.receive(cx, maxBytes);
@@ -166,6 +170,10 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
     this.enter();
     try {
       cx.checkpointIfCancelled();
+      if (this.end - this.start >= n) {
+        const wait = step(cx._task.runner);
+        if (wait !== undefined) await this.afterTick(wait);
+      }
       while (this.end - this.start < n) {
         const chunk = await this.receiveMore(cx, n - (this.end - this.start));
         if (this.end === this.start && chunk.length === n) return chunk; // a whole frame in one chunk: no copy
@@ -204,6 +212,10 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
     this.enter();
     try {
       cx.checkpointIfCancelled();
+      if (this.end > this.start) {
+        const wait = step(cx._task.runner);
+        if (wait !== undefined) await this.afterTick(wait);
+      }
       const d = delimiter.length;
       let from = 0; // every start before this was searched
       for (;;) {
@@ -257,6 +269,18 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
     if (this.closed) throw new ClosedResourceError("the buffered stream is closed");
     if (this.receiving) throw new BusyResourceError("another task is already receiving from this stream");
     this.receiving = true;
+  }
+
+  /**
+   * Waits out `wait`, the run's tick: a call about to serve a frame from the
+   * buffer, without the wrapped stream, is one of the run's steps (see
+   * "Steps" in runner.ts), so a loop of them yields to the event loop now
+   * and then. A close meanwhile is an error, as for any receive; the buffer
+   * is otherwise as it was (this task holds the receiving flag).
+   */
+  private async afterTick(wait: Promise<void>): Promise<void> {
+    await wait;
+    if (this.closed) throw new ClosedResourceError("the buffered stream was closed while receiving");
   }
 
   /** Receives from the wrapped stream, turning its end into `IncompleteRead`. */

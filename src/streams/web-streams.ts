@@ -56,6 +56,7 @@
 import type { Context } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { checkContext, checkCount, describeValue } from "../core/validate.ts";
+import { step } from "../core/waiter-queue.ts";
 import type { ByteReceiveStream, ByteSendStream, HalfCloseableStream } from "./byte-stream.ts";
 
 const DEFAULT_MAX_BYTES = 65536;
@@ -133,6 +134,15 @@ class ReadableReceiveStream implements ByteReceiveStream {
     cx.checkpointIfCancelled();
     this.receiving = true;
     try {
+      if (this.leftover !== null) {
+        // Served from the leftover, without a read: one of the run's steps
+        // (see "Steps" in runner.ts), so a loop of them yields now and then.
+        const wait = step(cx._task.runner);
+        if (wait !== undefined) {
+          await wait;
+          if (this.closed) throw new ClosedResourceError("the stream was closed while receiving");
+        }
+      }
       for (;;) {
         const left = this.leftover;
         if (left !== null) {
@@ -279,6 +289,7 @@ class WritableSendStream implements WritableByteSendStream {
     if (this.sending) throw new BusyResourceError("another task is already sending on this stream");
     cx.checkpointIfCancelled();
     this.sending = true;
+    let waited = false;
     try {
       for (;;) {
         this.checkBroken();
@@ -286,6 +297,17 @@ class WritableSendStream implements WritableByteSendStream {
         if (room !== null && (room > 0 || this.inFlight === 0)) break;
         await cx.abandonOnCancel(this.roomOrClose(room === null));
         this.checkOpen();
+        waited = true;
+      }
+      if (!waited) {
+        // Room at once: one of the run's steps (see "Steps" in runner.ts),
+        // so a loop of sends to a fast sink yields now and then.
+        const wait = step(cx._task.runner);
+        if (wait !== undefined) {
+          await wait;
+          this.checkOpen();
+          this.checkBroken();
+        }
       }
       if (bytes.length === 0) return;
       this.inFlight++;
