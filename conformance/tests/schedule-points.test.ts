@@ -9,8 +9,8 @@
 // finishing its loop with the deadline never fired, instead of hanging.
 import { describe, expect, it } from "vitest";
 import { CapacityLimiter, type Context, createMemoryObjectStream, Event, Lock, Queue, run, Semaphore } from "skein";
+import { BOUND, interleaving } from "../helpers/schedule.ts";
 
-const BOUND = 300_000;
 
 /** Runs `loop` under a 2 ms deadline and returns whether the deadline cut it short. */
 async function deadlineFires(loop: (cx: Context) => Promise<void>): Promise<boolean> {
@@ -140,31 +140,6 @@ describe("schedule points: no loop starves the event loop", () => {
   });
 });
 
-/**
- * Task a takes `step` three times, task b a checkpoint three times; the log
- * shows whether `step` let b run before it returned (a0 b0 a1 b1 ...).
- */
-async function interleave(step: (cx: Context) => Promise<void>): Promise<string[]> {
-  const log: string[] = [];
-  await run((cx) =>
-    cx.taskGroup(async (tg) => {
-      tg.startSoon(async (cx) => {
-        for (let i = 0; i < 3; i++) {
-          await step(cx);
-          log.push(`a${i}`);
-        }
-      });
-      tg.startSoon(async (cx) => {
-        for (let i = 0; i < 3; i++) {
-          await cx.checkpoint();
-          log.push(`b${i}`);
-        }
-      });
-    }),
-  );
-  return log;
-}
-
 describe("schedule points: the fast path of a lock, semaphore, limiter or event yields to other tasks (trio, anyio)", () => {
   const primitives: [string, () => (cx: Context) => Promise<void>][] = [
     [
@@ -199,7 +174,7 @@ describe("schedule points: the fast path of a lock, semaphore, limiter or event 
   ];
   for (const [name, make] of primitives) {
     it(`${name} lets a task waiting at a checkpoint run before it returns`, async () => {
-      expect(await interleave(make())).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
+      expect(await run((cx) => interleaving(cx, make()))).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
     });
   }
 
@@ -214,7 +189,7 @@ describe("schedule points: the fast path of a lock, semaphore, limiter or event 
         return async (cx: Context) => (await semaphore.acquire(cx), semaphore.release());
       },
     ]) {
-      expect(await interleave(make())).toEqual(["a0", "a1", "a2", "b0", "b1", "b2"]);
+      expect(await run((cx) => interleaving(cx, make()))).toEqual(["a0", "a1", "a2", "b0", "b1", "b2"]);
       // Still a cancel point, and a loop of them still lets a deadline fire.
       await run(async (cx) => {
         const step = make();
