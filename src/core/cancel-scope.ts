@@ -589,18 +589,26 @@ function update(start: CancelScope, woken: CancelScope[]): void {
 }
 
 /**
- * Called as `error` leaves the active `scope` without being absorbed: a
- * `Cancelled` is re-pointed at the scope that will absorb it now (the
+ * The one rule for an error leaving the body of the active `scope`: true if
+ * the scope absorbs it (a `Cancelled` and the scope is its own origin:
+ * `cancelledCaught` is set), else false, the error to pass on. A `Cancelled`
+ * that passes is re-pointed at the scope that will absorb it now (the
  * outermost cancelled scope visible from here), so `error.scope` stays true
- * when an outer scope was cancelled after the error was raised. @internal
+ * when an outer scope was cancelled after the error was raised. Used by every
+ * scope body (`runInScope`), task group, `start` and task handle, and by the
+ * worker side of `toThread`. @internal
  */
-export function passCancelled(error: unknown, scope: CancelScope): void {
+export function scopeAbsorbs(scope: CancelScope, error: unknown): boolean {
   const origin = scope._origin;
-  if (error instanceof Cancelled && origin !== null && !(origin instanceof ExitedMarker)) {
-    error._scope = origin;
-    error._reason = origin._reason;
-    if (origin._byAbort) error.cause = origin._signal!._signal.reason;
+  if (!(error instanceof Cancelled) || origin === null || origin instanceof ExitedMarker) return false;
+  if (origin === scope) {
+    scope._cancelledCaught = true;
+    return true;
   }
+  error._scope = origin;
+  error._reason = origin._reason;
+  if (origin._byAbort) error.cause = origin._signal!._signal.reason;
+  return false;
 }
 
 /** The `_origin` of an exited scope: raising through it reports the misuse. */

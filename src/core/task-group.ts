@@ -48,7 +48,7 @@
  * @module
  */
 
-import { CancelScope, passCancelled } from "./cancel-scope.ts";
+import { CancelScope, scopeAbsorbs } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
@@ -138,14 +138,8 @@ class Starter implements StartStatus, TaskOwner {
     const scope = this.scope;
     const error = failed ? outcome : undefined;
     // The task's own scope absorbs a cancellation that is its own.
-    let cancelled = false;
-    if (failed && error instanceof Cancelled && scope._origin === scope) {
-      scope._cancelledCaught = true;
-      failed = false;
-      cancelled = true;
-    } else if (failed) {
-      passCancelled(error, scope);
-    }
+    const cancelled = failed && scopeAbsorbs(scope, error);
+    if (cancelled) failed = false;
     scope._exit();
     const group = this.group;
     if (this.moved) {
@@ -454,9 +448,7 @@ export async function runTaskGroup<T>(
   }
   const errors = group._errors;
   const cancelled = group._cancelled;
-  const absorbs = cancelled !== null && scope._origin === scope;
-  if (absorbs) scope._cancelledCaught = true;
-  else if (cancelled !== null) passCancelled(cancelled, scope);
+  const absorbs = cancelled !== null && scopeAbsorbs(scope, cancelled);
   scope._exit();
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new TaskGroupError(errors);

@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { CancelScope } from "./cancel-scope.ts";
+import { type CancelScope, scopeAbsorbs } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, TaskCancelledError, TaskFailedError } from "./errors.ts";
 import type { Task } from "./task.ts";
@@ -178,9 +178,8 @@ export class TaskHandle<T = unknown> {
   _taskDone(task: Task, failed: boolean, outcome: unknown): void {
     const scope = this._scope;
     const error = failed ? outcome : undefined;
-    if (failed && error instanceof Cancelled && scope._origin === scope) {
+    if (failed && scopeAbsorbs(scope, error)) {
       // Its own cancellation: absorbed here.
-      scope._cancelledCaught = true;
       this._state = CANCELLED;
       failed = false;
     } else if (failed) {
