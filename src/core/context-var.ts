@@ -19,7 +19,7 @@
  */
 
 import type { Context } from "./context.ts";
-import { checkContext, describeValue } from "./validate.ts";
+import { checkContext, mustBe } from "./validate.ts";
 
 /**
  * Returned by {@link ContextVar.set}; pass it to {@link ContextVar.reset} to
@@ -70,7 +70,7 @@ export class ContextVar<T> {
    * @throws {@link !TypeError} if `name` is not a string.
    */
   constructor(name: string, defaultValue: T) {
-    if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
+    if (typeof name !== "string") throw mustBe("name", "a string", name);
     this.name = name;
     this.defaultValue = defaultValue;
   }

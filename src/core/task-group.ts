@@ -51,9 +51,10 @@
 import { CancelScope, scopeAbsorbs } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
+import { blockedOn } from "./instrument.ts";
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
 import { TaskHandle } from "./task-handle.ts";
-import { checkContext, describeValue } from "./validate.ts";
+import { checkContext, checkOptional, describeValue } from "./validate.ts";
 
 /**
  * A task body: receives its context and the arguments given to
@@ -88,71 +89,77 @@ export interface TaskOptions {
  * the group (trio's "old nursery"), and its readiness handshake.
  */
 class Starter implements StartStatus, TaskOwner {
-  done = false;
-  private value: unknown = undefined;
-  private moved = false;
-  task: Task | null = null;
+  // `_x` fields, assigned here rather than parameter properties: mangled
+  // (see scripts/mangle.mjs), and each named once.
+  _done = false;
+  _value: unknown = undefined;
+  _moved = false;
+  readonly _group: TaskGroup;
+  /** The new task's own scope, entered under the caller's. */
+  readonly _scope: CancelScope;
+  readonly _task: Task;
   /** For `startTask`: the handle that owns the task once it is moved in. */
-  handle: TaskHandle<unknown> | null = null;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
-  readonly promise: Promise<unknown>;
+  readonly _handle: TaskHandle<unknown> | null;
+  _resolve!: (value: unknown) => void;
+  _reject!: (error: unknown) => void;
+  readonly _promise: Promise<unknown>;
 
-  constructor(
-    readonly group: TaskGroup,
-    readonly scope: CancelScope,
-  ) {
-    this.promise = new Promise<unknown>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+  constructor(group: TaskGroup, scope: CancelScope, task: Task, handle: TaskHandle<unknown> | null) {
+    this._group = group;
+    this._scope = scope;
+    this._task = task;
+    this._handle = handle;
+    this._promise = new Promise<unknown>((resolve, reject) => {
+      this._resolve = resolve;
+      this._reject = reject;
     });
   }
 
   /** `cx.started(value)` in the new task. */
   started(value: unknown): void {
-    if (this.done) throw new UsageError("cx.started() was called twice in the same task");
-    this.done = true;
-    this.value = value;
+    if (this._done) throw new UsageError("cx.started() was called twice in the same task");
+    this._done = true;
+    this._value = value;
     // The caller's side is cancelled: the task stays there (see the module text).
     // (Its own scope, which the task itself may have cancelled, does not count.)
-    if (this.scope._parent!._origin !== null) return;
-    const group = this.group;
-    this.moved = true;
+    if (this._scope._parent!._origin !== null) return;
+    const group = this._group;
+    this._moved = true;
     group._pending++;
     group._pendingStarts--;
-    this.scope._reparent(group.cancelScope);
-    const handle = this.handle;
+    this._scope._reparent(group.cancelScope);
+    const handle = this._handle;
     if (handle === null) {
-      this.resolve(value);
+      this._resolve(value);
     } else {
-      this.task!.owner = handle; // its end now goes through the handle to the group
-      this.resolve({ value, handle });
+      this._task.owner = handle; // its end now goes through the handle to the group
+      this._resolve({ value, handle });
     }
   }
 
   get _ownerGroup(): TaskGroup {
-    return this.group;
+    return this._group;
   }
 
   _taskDone(task: Task, failed: boolean, outcome: unknown): void {
-    const scope = this.scope;
+    const scope = this._scope;
     const error = failed ? outcome : undefined;
     // The task's own scope absorbs a cancellation that is its own.
     const cancelled = failed && scopeAbsorbs(scope, error);
     if (cancelled) failed = false;
     scope._exit();
-    const group = this.group;
-    if (this.moved) {
+    const group = this._group;
+    if (this._moved) {
       group._taskDone(task, failed, error);
       return;
     }
     group._pendingStarts--;
-    if (failed) this.reject(error);
-    else if (this.done && this.handle !== null) {
-      this.resolve({ value: this.value, handle: this.handle._ended(cancelled, outcome) });
+    if (failed) this._reject(error);
+    else if (this._done && this._handle !== null) {
+      this._resolve({ value: this._value, handle: this._handle._ended(cancelled, outcome) });
     }
-    else if (this.done) this.resolve(this.value);
-    else this.reject(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`));
+    else if (this._done) this._resolve(this._value);
+    else this._reject(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`));
     group._maybeClose();
   }
 }
@@ -333,14 +340,12 @@ export class TaskGroup {
     const scope = new CancelScope();
     const task = this.makeTask(withHandle ? "startTask" : "start", first, rest, scope);
     scope._enter(this._owner.runner, cx.cancelScope);
-    const starter = new Starter(this, scope);
-    starter.task = task;
-    if (withHandle) starter.handle = new TaskHandle<unknown>(task, scope, this);
+    const starter = new Starter(this, scope, task, withHandle ? new TaskHandle<unknown>(task, scope, this) : null);
     task.owner = starter;
     task.status = starter;
     this._pendingStarts++;
     task.runner.spawn(task);
-    return starter.promise;
+    return starter._promise;
   }
 
   private makeTask(call: string, first: unknown, rest: readonly unknown[], scope: CancelScope): Task {
@@ -349,10 +354,8 @@ export class TaskGroup {
     let args = rest;
     if (typeof first !== "function" && first !== null && typeof first === "object" && !isThenable(first)) {
       const options = first as TaskOptions;
-      if (options.name !== undefined && typeof options.name !== "string") {
-        throw new TypeError(`options.name must be a string, got ${describeValue(options.name)}`);
-      }
       name = options.name;
+      checkOptional("options.name", name, "string");
       fn = rest[0];
       args = rest.length < 2 ? NO_ARGS : rest.slice(1);
     }
@@ -443,8 +446,7 @@ export async function runTaskGroup<T>(
     const closed = new Promise<void>((resolve) => {
       group._onClosed = resolve;
     });
-    const instruments = cx._task.runner.instruments;
-    await (instruments === null ? closed : instruments.block(cx._task, "task group", closed));
+    await blockedOn(cx, "task group", closed);
   }
   const errors = group._errors;
   const cancelled = group._cancelled;
