@@ -110,8 +110,8 @@ export const SIGNAL_REASON = "aborted by signal";
 class SignalLink {
   // Fields, not parameter properties: esbuild emits a parameter property's
   // field declaration unmangled, so a `_x` one would cost its name twice.
-  _scope: CancelScope;
-  _signal: AbortSignal;
+  declare _scope: CancelScope;
+  declare _signal: AbortSignal;
   constructor(scope: CancelScope, signal: AbortSignal) {
     this._scope = scope;
     this._signal = signal;
@@ -143,7 +143,7 @@ class DeadlineTimer implements TimerEntry {
   deadline = Infinity;
   heapIndex = -1;
   timerSeq = 0;
-  _scope: CancelScope;
+  declare _scope: CancelScope;
   constructor(scope: CancelScope) {
     this._scope = scope;
   }
@@ -174,9 +174,9 @@ class DeadlineTimer implements TimerEntry {
  * ```
  */
 export class CancelScope {
-  /** @internal */ _deadline: number;
-  /** @internal Relative deadline of an unentered scope; Infinity when absolute. */ _relative: number;
-  /** @internal */ _shield: boolean;
+  /** @internal */ declare _deadline: number;
+  /** @internal Relative deadline of an unentered scope; Infinity when absolute. */ declare _relative: number;
+  /** @internal */ declare _shield: boolean;
   /** @internal */ _cancelCalled = false;
   /** @internal */ _cancelledCaught = false;
   /** @internal */ _byDeadline = false;
@@ -613,7 +613,7 @@ export function scopeAbsorbs(scope: CancelScope, error: unknown): boolean {
 
 /** The `_origin` of an exited scope: raising through it reports the misuse. */
 class ExitedMarker extends CancelScope {
-  private readonly _message: string;
+  private declare readonly _message: string;
   constructor(message: string) {
     super();
     this._message = message;

@@ -32,9 +32,9 @@ import { checkContext, mustBe } from "./validate.ts";
  * ```
  */
 export class ContextVarToken<T> {
-  /** @internal */ readonly _var: ContextVar<T>;
-  /** @internal */ readonly _had: boolean;
-  /** @internal */ readonly _old: T | undefined;
+  /** @internal */ declare readonly _var: ContextVar<T>;
+  /** @internal */ declare readonly _had: boolean;
+  /** @internal */ declare readonly _old: T | undefined;
   /** @internal */
   constructor(variable: ContextVar<T>, had: boolean, old: T | undefined) {
     this._var = variable;
@@ -60,9 +60,9 @@ export class ContextVarToken<T> {
  */
 export class ContextVar<T> {
   /** The variable's name, for debugging. */
-  readonly name: string;
+  declare readonly name: string;
   /** The value seen where the variable was never set. */
-  readonly defaultValue: T;
+  declare readonly defaultValue: T;
 
   /**
    * @param name a name for debugging.

@@ -82,10 +82,10 @@ const READY_CHUNK = 1024;
 
 /** One run's scheduler state. @internal */
 export class Runner implements ClockRun {
-  readonly adapter: Adapter;
+  declare readonly adapter: Adapter;
   /** Where the run reads time and arms its wake-up: the adapter unless `run` was given a clock. */
-  readonly clock: Clock;
-  readonly timers: TimerQueue;
+  declare readonly clock: Clock;
+  declare readonly timers: TimerQueue;
   /**
    * Changes whenever a task may have become runnable (a waiter woken or
    * cancelled, a tick taken, a batch of tasks begun): one increment, never
@@ -154,7 +154,7 @@ export class Runner implements ClockRun {
   };
 
   /** How tasks follow their bodies' results where the adapter says (`Adapter._follow`); null: two closures. */
-  readonly _follow: Follow | null;
+  declare readonly _follow: Follow | null;
 
   constructor(adapter: Adapter, clock: Clock = adapter) {
     this.adapter = adapter;

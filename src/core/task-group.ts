@@ -94,21 +94,21 @@ class Starter implements StartStatus, TaskOwner {
   _done = false;
   _value: unknown = undefined;
   _moved = false;
-  readonly _group: TaskGroup;
+  declare readonly _group: TaskGroup;
   /** The new task's own scope, entered under the caller's. */
-  readonly _scope: CancelScope;
-  readonly _task: Task;
+  declare readonly _scope: CancelScope;
+  declare readonly _task: Task;
   /** For `startTask`: the handle that owns the task once it is moved in. */
-  readonly _handle: TaskHandle<unknown> | null;
-  _resolve!: (value: unknown) => void;
-  _reject!: (error: unknown) => void;
-  readonly _promise: Promise<unknown>;
+  declare readonly _taskHandle: TaskHandle<unknown> | null;
+  declare _resolve: (value: unknown) => void;
+  declare _reject: (error: unknown) => void;
+  declare readonly _promise: Promise<unknown>;
 
   constructor(group: TaskGroup, scope: CancelScope, task: Task, handle: TaskHandle<unknown> | null) {
     this._group = group;
     this._scope = scope;
     this._task = task;
-    this._handle = handle;
+    this._taskHandle = handle;
     this._promise = new Promise<unknown>((resolve, reject) => {
       this._resolve = resolve;
       this._reject = reject;
@@ -128,7 +128,7 @@ class Starter implements StartStatus, TaskOwner {
     group._pending++;
     group._pendingStarts--;
     this._scope._reparent(group.cancelScope);
-    const handle = this._handle;
+    const handle = this._taskHandle;
     if (handle === null) {
       this._resolve(value);
     } else {
@@ -155,8 +155,8 @@ class Starter implements StartStatus, TaskOwner {
     }
     group._pendingStarts--;
     if (failed) this._reject(error);
-    else if (this._done && this._handle !== null) {
-      this._resolve({ value: this._value, handle: this._handle._ended(cancelled, outcome) });
+    else if (this._done && this._taskHandle !== null) {
+      this._resolve({ value: this._value, handle: this._taskHandle._ended(cancelled, outcome) });
     }
     else if (this._done) this._resolve(this._value);
     else this._reject(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`));
@@ -204,8 +204,8 @@ export class TaskGroup {
    * tg.startSoon(async (cx) => { await cx.sleep(100); tg.cancelScope.cancel(); });
    * ```
    */
-  readonly cancelScope: CancelScope;
-  /** @internal */ readonly _owner: Task;
+  declare readonly cancelScope: CancelScope;
+  /** @internal */ declare readonly _owner: Task;
   /** @internal */ _open = true;
   /** @internal */ _bodyDone = false;
   /** @internal */ _pending = 0;

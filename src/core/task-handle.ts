@@ -51,11 +51,14 @@ export type TaskStatus = "pending" | "cancelling" | "cancelled" | "finished" | "
 type Ending = Exclude<TaskStatus, "cancelling">;
 
 class ResultWaiter extends Waiter<void> {
-  constructor(readonly handle: TaskHandle<unknown>) {
+  // Assigned, not a parameter property: esbuild emits a parameter property's field unmangled.
+  declare readonly _taskHandle: TaskHandle<unknown>;
+  constructor(handle: TaskHandle<unknown>) {
     super();
+    this._taskHandle = handle;
   }
   protected override onCancel(): void {
-    this.handle._waiters?.delete(this);
+    this._taskHandle._waiters?.delete(this);
   }
 }
 
@@ -81,9 +84,9 @@ export class TaskHandle<T = unknown> {
   /** @internal */ _value: T | undefined = undefined;
   /** @internal */ _error: unknown = undefined;
   /** @internal */ _waiters: Set<ResultWaiter> | null = null;
-  /** @internal */ readonly _task: Task;
-  /** @internal */ readonly _scope: CancelScope;
-  /** @internal */ readonly _group: TaskGroup;
+  /** @internal */ declare readonly _task: Task;
+  /** @internal */ declare readonly _scope: CancelScope;
+  /** @internal */ declare readonly _group: TaskGroup;
 
   /** @internal Made by `tg.createTask`. */
   constructor(task: Task, scope: CancelScope, group: TaskGroup) {

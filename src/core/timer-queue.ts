@@ -58,8 +58,8 @@ function less(a: TimerEntry, b: TimerEntry): boolean {
 /** One run's timers. @internal */
 export class TimerQueue {
   private readonly _heap: TimerEntry[] = [];
-  private readonly _clock: Clock;
-  private readonly _adapter: Adapter;
+  private declare readonly _clock: Clock;
+  private declare readonly _adapter: Adapter;
   private _native: TimerHandle = undefined;
   private armedAt = Infinity;
   private _seq = 0;
@@ -86,7 +86,7 @@ export class TimerQueue {
   onFired: ((deadline: number) => void) | null = null;
 
   /** The run's step count, reset when the timer fires (a macrotask: see "Steps" in runner.ts), or null. */
-  private readonly _steps: { steps: number } | null;
+  private declare readonly _steps: { steps: number } | null;
 
   constructor(adapter: Adapter, clock: Clock = adapter, steps: { steps: number } | null = null) {
     this._clock = clock;
