@@ -239,8 +239,7 @@ export class CancelScope {
     if (this._cancelCalled) return;
     this._cancelCalled = true;
     this._reason = reason;
-    const runner = this._runner;
-    if (runner !== null && runner.instruments !== null && this._state === ACTIVE) runner.instruments.scopeCancelled(this, reason);
+    if (this._state === ACTIVE) this._runner?.instruments?.scopeCancelled(this, reason);
     if (this._timer !== null) this._runner?.timers.remove(this._timer);
     if (this._state === ACTIVE) refresh(this);
   }
@@ -444,7 +443,7 @@ export class CancelScope {
         link._signal.addEventListener("abort", link);
       }
     }
-    if (this._cancelCalled && runner.instruments !== null) runner.instruments.scopeCancelled(this, this._reason);
+    if (this._cancelCalled) runner.instruments?.scopeCancelled(this, this._reason);
     if (parent !== null) this._link(parent);
     if (this._deadline !== Infinity) this._syncTimer();
     refresh(this);

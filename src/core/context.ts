@@ -214,14 +214,14 @@ export class Context {
   _tickStart(): Promise<void> {
     this.checkpointIfCancelled();
     const runner = this._task.runner;
-    if (runner.instruments !== null) runner.instruments.checkpoint(this._task);
+    runner.instruments?.checkpoint(this._task);
     return runner.tick();
   }
 
   /** The second half of {@link Context.checkpoint}, after the tick: tells the instruments, throws if cancelled. @internal */
   _tickEnd(): void {
     const runner = this._task.runner;
-    if (runner.instruments !== null) runner.instruments.resumed(this._task);
+    runner.instruments?.resumed(this._task);
     this.checkpointIfCancelled();
   }
 

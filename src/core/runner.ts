@@ -142,7 +142,7 @@ export class Runner implements ClockRun {
       for (let i = 0; i < (ready === this.ready ? this.readyCount : ready.length); i++) {
         const task = ready[i]!;
         ready[i] = undefined;
-        if (instruments !== null) instruments.started(task);
+        instruments?.started(task);
         task.begin();
       }
       if (ready === this.ready) break;
@@ -150,7 +150,7 @@ export class Runner implements ClockRun {
     if (chunks.length !== 0) this.readyChunks = [];
     this.readyCount = 0;
     this.readyQueued = false;
-    if (instruments !== null) instruments.settled();
+    instruments?.settled();
   };
 
   /** How tasks follow their bodies' results where the adapter says (`Adapter._follow`); null: two closures. */
@@ -206,7 +206,7 @@ export class Runner implements ClockRun {
 
   /** Queues `task` to begin on the next microtask. */
   spawn(task: Task): void {
-    if (this.instruments !== null) this.instruments.spawned(task);
+    this.instruments?.spawned(task);
     let ready = this.ready;
     if (this.readyCount === ready.length) {
       if (ready.length !== 0) this.readyChunks.push(ready);

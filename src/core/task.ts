@@ -274,8 +274,8 @@ export class Task extends Context {
       for (const hook of hooks) hook.onTaskExit(this);
     }
     const instruments = this.runner.instruments;
-    if (instruments !== null) instruments.exited(this, failed, outcome);
+    instruments?.exited(this, failed, outcome);
     this.owner!._taskDone(this, failed, outcome);
-    if (instruments !== null) instruments.settled();
+    instruments?.settled();
   }
 }
