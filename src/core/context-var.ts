@@ -84,7 +84,8 @@ export class ContextVar<T> {
    * ```
    */
   get(cx: Context): T {
-    const vars = contextOf(cx, "ContextVar.get")._task.vars;
+    checkContext(cx, "ContextVar.get");
+    const vars = cx._task.vars;
     if (vars !== null && vars.has(this)) return vars.get(this) as T;
     return this.defaultValue;
   }
@@ -99,7 +100,8 @@ export class ContextVar<T> {
    * ```
    */
   set(cx: Context, value: T): ContextVarToken<T> {
-    const task = contextOf(cx, "ContextVar.set")._task;
+    checkContext(cx, "ContextVar.set");
+    const task = cx._task;
     const vars = task.vars;
     const had = vars !== null && vars.has(this);
     const token = new ContextVarToken(this, had, had ? (vars.get(this) as T) : undefined);
@@ -123,15 +125,11 @@ export class ContextVar<T> {
     if (!(token instanceof ContextVarToken) || token._var !== this) {
       throw new TypeError(`token must come from set() on the ContextVar ${JSON.stringify(this.name)}`);
     }
-    const task = contextOf(cx, "ContextVar.reset")._task;
+    checkContext(cx, "ContextVar.reset");
+    const task = cx._task;
     const next = new Map(task.vars ?? undefined);
     if (token._had) next.set(this, token._old);
     else next.delete(this);
     task.vars = next;
   }
-}
-
-function contextOf(cx: Context, call: string): Context {
-  checkContext(cx, call);
-  return cx;
 }
