@@ -38,7 +38,7 @@ const features = {
   "AbortSignal ({ signal } option, cx.signal, scope.signal)": ["SignalLink", "checkSignal", "CancelScope.signal(get)", "Context.signal(get)", "SIGNAL_REASON", "CancelScope._cancelBy"],
   "detectBlocking option check": ["blockingDetectorOptions"],
   "failAfter/failAt and TimeoutError": ["Context.failAfter", "Context.failAt", "failAt", "TimeoutError"],
-  "TaskGroupError": ["TaskGroupError"],
+  "TaskGroupError": ["TaskGroupError", "describeErrors"],
   "exit hooks (Task.addExitHook/removeExitHook)": ["Task.addExitHook", "Task.removeExitHook"],
   "exited-context markers (ClosedResourceError on misuse)": ["ExitedMarker", "SCOPE_EXITED", "RUN_ENDED"],
   "abandonOnCancel": ["Context.abandonOnCancel", "checkThenable"],
