@@ -19,9 +19,10 @@
 
 /**
  * Internal fields and methods of the hot core named without `_` (waiters, the timer heap, the
- * runner's ready queue, task exit hooks): the most repeated names of every bundle. None may
- * appear in a d.ts, not even as `private` (`npm run size` checks it on the built dist): a
- * public name must never be listed here.
+ * runner's ready queue and tick, task exit hooks, `cx._task.runner` and its timer queue): the
+ * most repeated names of every bundle. None may appear in a d.ts outside comments, but as the
+ * name of a `private` member (`npm run size` checks it on the built dist): a public name must
+ * never be listed here, nor one that a runtime's or a library's objects have.
  */
 export const internalNames = [
   "heapIndex", "timerSeq", "armedAt", "onFired", "sift",
@@ -29,6 +30,7 @@ export const internalNames = [
   "tickPromise", "tickResolve", "readyQueued", "readyChunks", "readyCount", "flushReady", "flushTick",
   "exitHooks", "addExitHook", "removeExitHook", "onTaskExit",
   "onTimer", "prevInQueue", "nextInQueue", "tickArmed", "checkIdle", "cancelWith", "rare", "rareFields", "vars", "services", "views", "begin",
+  "runner", "timers", "ticks", "held", "armTick", "later", "tick",
 ];
 
 /** Our internal properties: `_` then a letter (`_x`, not `__proto__` or a bare `_`), and `internalNames`. */

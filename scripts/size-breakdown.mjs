@@ -27,10 +27,10 @@ await run(async (cx) => {
 
 /** Features of the minimal program, as the declarations and members that make them. */
 const features = {
-  "start/startTask/createTask and TaskHandle, together": ["TaskHandle", "ResultWaiter", "PENDING", "FINISHED", "CANCELLED", "FAILED", "TaskGroup.createTask", "TaskGroup.startTask", "TaskFailedError", "TaskCancelledError", "Starter", "TaskGroup.start", "TaskGroup.startWith", "Context.started", "CancelScope._reparent"],
-  "TaskHandle (createTask, startTask's handle, result)": ["TaskHandle", "ResultWaiter", "PENDING", "FINISHED", "CANCELLED", "FAILED", "TaskGroup.createTask", "TaskGroup.startTask", "TaskFailedError", "TaskCancelledError"],
+  "start/startTask/createTask and TaskHandle, together": ["TaskHandle", "ResultWaiter", "TaskGroup.createTask", "TaskGroup.startTask", "TaskFailedError", "TaskCancelledError", "Starter", "TaskGroup.start", "TaskGroup.startWith", "Context.started", "CancelScope._reparent"],
+  "TaskHandle (createTask, startTask's handle, result)": ["TaskHandle", "ResultWaiter", "TaskGroup.createTask", "TaskGroup.startTask", "TaskFailedError", "TaskCancelledError"],
   "start's handshake (Starter, cx.started, _reparent)": ["Starter", "TaskGroup.start", "TaskGroup.startTask", "TaskGroup.startWith", "Context.started", "CancelScope._reparent"],
-  "argument checks (helpers and show; call sites stay)": ["show", "describeValue", "checkFunction", "checkContext", "notAContext", "checkTime", "checkDelay", "checkBoolean", "checkThenable", "mustBe", "checkOptional", "checkObject", "checkSignal", "checkTimeoutOptions", "notAFunction", "blockingDetectorOptions"],
+  "argument checks (helpers and describeValue; call sites stay)": ["describeValue", "checkFunction", "checkContext", "notAContext", "checkTime", "checkDelay", "checkBoolean", "checkThenable", "mustBe", "checkOptional", "checkObject", "checkSignal", "checkTimeoutOptions", "notAFunction", "blockingDetectorOptions"],
   "deadline/relativeDeadline accessors, cx.deadline": ["CancelScope.deadline(get)", "CancelScope.deadline(set)", "CancelScope.relativeDeadline(get)", "CancelScope.relativeDeadline(set)", "Context.deadline(get)", "CancelScope._effectiveDeadline"],
   "currentTask (TaskView, viewOf, groupOf)": ["TaskView", "viewOf", "groupOf", "Context.currentTask"],
   "browser: workers facade (lazy-workers.ts)": ["lazyWebWorkers", "loading"],
@@ -38,7 +38,7 @@ const features = {
   "AbortSignal ({ signal } option, cx.signal, scope.signal)": ["SignalLink", "checkSignal", "CancelScope.signal(get)", "Context.signal(get)", "SIGNAL_REASON", "CancelScope._cancelBy"],
   "detectBlocking option check": ["blockingDetectorOptions"],
   "failAfter/failAt and TimeoutError": ["Context.failAfter", "Context.failAt", "failAt", "TimeoutError"],
-  "TaskGroupError": ["TaskGroupError"],
+  "TaskGroupError": ["TaskGroupError", "describeErrors"],
   "exit hooks (Task.addExitHook/removeExitHook)": ["Task.addExitHook", "Task.removeExitHook"],
   "exited-context markers (ClosedResourceError on misuse)": ["ExitedMarker", "SCOPE_EXITED", "RUN_ENDED"],
   "abandonOnCancel": ["Context.abandonOnCancel", "checkThenable"],

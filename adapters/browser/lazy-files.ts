@@ -31,13 +31,7 @@ const methods = ["open", "readFile", "writeFile", "stat", "mkdir", "openDir", "r
 /** `files` for the browser adapter: OPFS, imported on first use. @internal */
 export const lazyOpfsFiles: FileSupport = {
   ...(Object.fromEntries(
-    methods.map((name) => [
-      name,
-      async (...args: unknown[]) => {
-        const files = await load();
-        return (files[name] as (...a: unknown[]) => unknown).apply(files, args);
-      },
-    ]),
+    methods.map((name) => [name, async (...args: unknown[]) => ((await load())[name] as (...a: unknown[]) => unknown)(...args)]),
   ) as Omit<FileSupport, "errorCode">),
   errorCode: (error) => loaded?.errorCode(error),
 };

@@ -110,8 +110,8 @@ export const SIGNAL_REASON = "aborted by signal";
 class SignalLink {
   // Fields, not parameter properties: esbuild emits a parameter property's
   // field declaration unmangled, so a `_x` one would cost its name twice.
-  _scope: CancelScope;
-  _signal: AbortSignal;
+  declare _scope: CancelScope;
+  declare _signal: AbortSignal;
   constructor(scope: CancelScope, signal: AbortSignal) {
     this._scope = scope;
     this._signal = signal;
@@ -143,7 +143,7 @@ class DeadlineTimer implements TimerEntry {
   deadline = Infinity;
   heapIndex = -1;
   timerSeq = 0;
-  _scope: CancelScope;
+  declare _scope: CancelScope;
   constructor(scope: CancelScope) {
     this._scope = scope;
   }
@@ -174,9 +174,9 @@ class DeadlineTimer implements TimerEntry {
  * ```
  */
 export class CancelScope {
-  /** @internal */ _deadline: number;
-  /** @internal Relative deadline of an unentered scope; Infinity when absolute. */ _relative: number;
-  /** @internal */ _shield: boolean;
+  /** @internal */ declare _deadline: number;
+  /** @internal Relative deadline of an unentered scope; Infinity when absolute. */ declare _relative: number;
+  /** @internal */ declare _shield: boolean;
   /** @internal */ _cancelCalled = false;
   /** @internal */ _cancelledCaught = false;
   /** @internal */ _byDeadline = false;
@@ -239,8 +239,7 @@ export class CancelScope {
     if (this._cancelCalled) return;
     this._cancelCalled = true;
     this._reason = reason;
-    const runner = this._runner;
-    if (runner !== null && runner.instruments !== null && this._state === ACTIVE) runner.instruments.scopeCancelled(this, reason);
+    if (this._state === ACTIVE) this._runner?.instruments?.scopeCancelled(this, reason);
     if (this._timer !== null) this._runner?.timers.remove(this._timer);
     if (this._state === ACTIVE) refresh(this);
   }
@@ -444,7 +443,7 @@ export class CancelScope {
         link._signal.addEventListener("abort", link);
       }
     }
-    if (this._cancelCalled && runner.instruments !== null) runner.instruments.scopeCancelled(this, this._reason);
+    if (this._cancelCalled) runner.instruments?.scopeCancelled(this, this._reason);
     if (parent !== null) this._link(parent);
     if (this._deadline !== Infinity) this._syncTimer();
     refresh(this);
@@ -589,23 +588,31 @@ function update(start: CancelScope, woken: CancelScope[]): void {
 }
 
 /**
- * Called as `error` leaves the active `scope` without being absorbed: a
- * `Cancelled` is re-pointed at the scope that will absorb it now (the
+ * The one rule for an error leaving the body of the active `scope`: true if
+ * the scope absorbs it (a `Cancelled` and the scope is its own origin:
+ * `cancelledCaught` is set), else false, the error to pass on. A `Cancelled`
+ * that passes is re-pointed at the scope that will absorb it now (the
  * outermost cancelled scope visible from here), so `error.scope` stays true
- * when an outer scope was cancelled after the error was raised. @internal
+ * when an outer scope was cancelled after the error was raised. Used by every
+ * scope body (`runInScope`), task group, `start` and task handle, and by the
+ * worker side of `toThread`. @internal
  */
-export function passCancelled(error: unknown, scope: CancelScope): void {
+export function scopeAbsorbs(scope: CancelScope, error: unknown): boolean {
   const origin = scope._origin;
-  if (error instanceof Cancelled && origin !== null && !(origin instanceof ExitedMarker)) {
-    error._scope = origin;
-    error._reason = origin._reason;
-    if (origin._byAbort) error.cause = origin._signal!._signal.reason;
+  if (!(error instanceof Cancelled) || origin === null || origin instanceof ExitedMarker) return false;
+  if (origin === scope) {
+    scope._cancelledCaught = true;
+    return true;
   }
+  error._scope = origin;
+  error._reason = origin._reason;
+  if (origin._byAbort) error.cause = origin._signal!._signal.reason;
+  return false;
 }
 
 /** The `_origin` of an exited scope: raising through it reports the misuse. */
 class ExitedMarker extends CancelScope {
-  private readonly _message: string;
+  private declare readonly _message: string;
   constructor(message: string) {
     super();
     this._message = message;

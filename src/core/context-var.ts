@@ -19,7 +19,7 @@
  */
 
 import type { Context } from "./context.ts";
-import { checkContext, describeValue } from "./validate.ts";
+import { checkContext, mustBe } from "./validate.ts";
 
 /**
  * Returned by {@link ContextVar.set}; pass it to {@link ContextVar.reset} to
@@ -32,9 +32,9 @@ import { checkContext, describeValue } from "./validate.ts";
  * ```
  */
 export class ContextVarToken<T> {
-  /** @internal */ readonly _var: ContextVar<T>;
-  /** @internal */ readonly _had: boolean;
-  /** @internal */ readonly _old: T | undefined;
+  /** @internal */ declare readonly _var: ContextVar<T>;
+  /** @internal */ declare readonly _had: boolean;
+  /** @internal */ declare readonly _old: T | undefined;
   /** @internal */
   constructor(variable: ContextVar<T>, had: boolean, old: T | undefined) {
     this._var = variable;
@@ -60,9 +60,9 @@ export class ContextVarToken<T> {
  */
 export class ContextVar<T> {
   /** The variable's name, for debugging. */
-  readonly name: string;
+  declare readonly name: string;
   /** The value seen where the variable was never set. */
-  readonly defaultValue: T;
+  declare readonly defaultValue: T;
 
   /**
    * @param name a name for debugging.
@@ -70,7 +70,7 @@ export class ContextVar<T> {
    * @throws {@link !TypeError} if `name` is not a string.
    */
   constructor(name: string, defaultValue: T) {
-    if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
+    if (typeof name !== "string") throw mustBe("name", "a string", name);
     this.name = name;
     this.defaultValue = defaultValue;
   }
@@ -84,7 +84,8 @@ export class ContextVar<T> {
    * ```
    */
   get(cx: Context): T {
-    const vars = contextOf(cx, "ContextVar.get")._task.vars;
+    checkContext(cx, "ContextVar.get");
+    const vars = cx._task.vars;
     if (vars !== null && vars.has(this)) return vars.get(this) as T;
     return this.defaultValue;
   }
@@ -99,7 +100,8 @@ export class ContextVar<T> {
    * ```
    */
   set(cx: Context, value: T): ContextVarToken<T> {
-    const task = contextOf(cx, "ContextVar.set")._task;
+    checkContext(cx, "ContextVar.set");
+    const task = cx._task;
     const vars = task.vars;
     const had = vars !== null && vars.has(this);
     const token = new ContextVarToken(this, had, had ? (vars.get(this) as T) : undefined);
@@ -123,15 +125,11 @@ export class ContextVar<T> {
     if (!(token instanceof ContextVarToken) || token._var !== this) {
       throw new TypeError(`token must come from set() on the ContextVar ${JSON.stringify(this.name)}`);
     }
-    const task = contextOf(cx, "ContextVar.reset")._task;
+    checkContext(cx, "ContextVar.reset");
+    const task = cx._task;
     const next = new Map(task.vars ?? undefined);
     if (token._had) next.set(this, token._old);
     else next.delete(this);
     task.vars = next;
   }
-}
-
-function contextOf(cx: Context, call: string): Context {
-  checkContext(cx, call);
-  return cx;
 }

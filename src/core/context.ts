@@ -24,7 +24,7 @@
  */
 
 import { CancelScope, type CancelScopeOptions } from "./cancel-scope.ts";
-import { type TaskInfo, viewOf } from "./instrument.ts";
+import { blockedOn, type TaskInfo, viewOf } from "./instrument.ts";
 import type { Task } from "./task.ts";
 import { runTaskGroup, type TaskGroup } from "./task-group.ts";
 import { checkTimeoutOptions, failAt, type FailOptions, moveOnAt, type MoveOnOptions, type MoveOnResult, runInScope } from "./timeouts.ts";
@@ -214,14 +214,14 @@ export class Context {
   _tickStart(): Promise<void> {
     this.checkpointIfCancelled();
     const runner = this._task.runner;
-    if (runner.instruments !== null) runner.instruments.checkpoint(this._task);
+    runner.instruments?.checkpoint(this._task);
     return runner.tick();
   }
 
   /** The second half of {@link Context.checkpoint}, after the tick: tells the instruments, throws if cancelled. @internal */
   _tickEnd(): void {
     const runner = this._task.runner;
-    if (runner.instruments !== null) runner.instruments.resumed(this._task);
+    runner.instruments?.resumed(this._task);
     this.checkpointIfCancelled();
   }
 
@@ -268,7 +268,7 @@ export class Context {
    * ```
    */
   sleepForever(): Promise<void> {
-    return this._block("sleepForever", parkWhereBlocked(new Waiter<void>(), this.cancelScope));
+    return blockedOn(this, "sleepForever", parkWhereBlocked(new Waiter<void>(), this.cancelScope));
   }
 
   /** @internal Sleeps until `deadline` (a time still to come). */
@@ -277,12 +277,6 @@ export class Context {
     const parked = parkWhereBlocked(new SleepWaiter(runner.timers, deadline), this.cancelScope);
     const instruments = runner.instruments;
     return instruments === null ? parked : instruments.block(this._task, `sleep until ${deadline}`, parked);
-  }
-
-  /** @internal Reports the task blocked on `what` until `parked` settles, in a tracked run. */
-  _block<T>(what: string, parked: Promise<T>): Promise<T> {
-    const instruments = this._task.runner.instruments;
-    return instruments === null ? parked : instruments.block(this._task, what, parked);
   }
 
   /**
@@ -301,7 +295,7 @@ export class Context {
   abandonOnCancel<T>(promise: PromiseLike<T>): Promise<T> {
     checkThenable("promise", promise);
     const waiter = new Waiter<T>();
-    const parked = this._block("abandonOnCancel", parkWhereBlocked(waiter, this.cancelScope));
+    const parked = blockedOn(this, "abandonOnCancel", parkWhereBlocked(waiter, this.cancelScope));
     promise.then(
       (value) => waiter.wake(value),
       (error: unknown) => waiter.fail(error),

@@ -67,8 +67,8 @@ export class SkeinError extends Error {
  * ```
  */
 export class Cancelled extends SkeinError {
-  /** @internal */ _reason: string | undefined;
-  /** @internal */ _scope: CancelScope | undefined;
+  /** @internal */ declare _reason: string | undefined;
+  /** @internal */ declare _scope: CancelScope | undefined;
   /**
    * Not for user code: throws a `TypeError` (Skein makes every Cancelled).
    * Public only so `Cancelled` fits where a class of errors is expected
@@ -160,14 +160,15 @@ export class TimeoutError extends SkeinError {
  */
 export class TaskGroupError extends AggregateError {
   constructor(errors: readonly unknown[], message?: string) {
-    super(errors, message ?? TaskGroupError.describe(errors));
+    super(errors, message ?? describeErrors(errors));
     this.name = "TaskGroupError";
   }
+}
 
-  private static describe(errors: readonly unknown[]): string {
-    const parts = errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)));
-    return `${errors.length} errors in task group: ${parts.join("; ")}`;
-  }
+/** The default message of a {@link TaskGroupError}: how many errors, and each one's name and message. */
+function describeErrors(errors: readonly unknown[]): string {
+  const parts = errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)));
+  return `${errors.length} errors in task group: ${parts.join("; ")}`;
 }
 
 /**

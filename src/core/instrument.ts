@@ -165,14 +165,13 @@ export class TaskView implements TaskInfo {
     this._describe = null;
   }
   blockedSince: number | null = null;
-  // A field, not a parameter property: esbuild emits a parameter property's
-  // field declaration unmangled (an own `_task` property, undefined, besides the mangled one).
-  /** @internal */ readonly _task: Task;
-  constructor(
-    task: Task,
-    readonly group: TaskGroup | null,
-  ) {
+  // Fields declared, assigned in the constructor (see Context); not a
+  // parameter property, whose field declaration esbuild emits unmangled.
+  /** @internal */ declare readonly _task: Task;
+  declare readonly group: TaskGroup | null;
+  constructor(task: Task, group: TaskGroup | null) {
     this._task = task;
+    this.group = group;
   }
   get name(): string {
     return this._task.name;

@@ -149,7 +149,7 @@ async function runMain<T>(
 async function runRoot<T>(runner: Runner, main: (cx: Context) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
   const scope = new CancelScope({ signal });
   scope._enter(runner, null);
-  const task = new Task(runner, "main", null, scope);
+  const task = new Task("main", null, scope);
   const instruments = runner.instruments;
   instruments?.started(task);
   let failed = false;

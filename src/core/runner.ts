@@ -94,10 +94,10 @@ const READY_CHUNK = 1024;
 
 /** One run's scheduler state. @internal */
 export class Runner implements ClockRun {
-  readonly adapter: Adapter;
+  declare readonly adapter: Adapter;
   /** Where the run reads time and arms its wake-up: the adapter unless `run` was given a clock. */
-  readonly clock: Clock;
-  readonly timers: TimerQueue;
+  declare readonly clock: Clock;
+  declare readonly timers: TimerQueue;
   /**
    * Changes whenever a task may have become runnable (a waiter woken or
    * cancelled, a tick taken, a batch of tasks begun): one increment, never
@@ -153,7 +153,7 @@ export class Runner implements ClockRun {
       for (let i = 0; i < (ready === this.ready ? this.readyCount : ready.length); i++) {
         const task = ready[i]!;
         ready[i] = undefined;
-        if (instruments !== null) instruments.started(task);
+        instruments?.started(task);
         task.begin();
       }
       if (ready === this.ready) break;
@@ -161,11 +161,11 @@ export class Runner implements ClockRun {
     if (chunks.length !== 0) this.readyChunks = [];
     this.readyCount = 0;
     this.readyQueued = false;
-    if (instruments !== null) instruments.settled();
+    instruments?.settled();
   };
 
   /** How tasks follow their bodies' results where the adapter says (`Adapter._follow`); null: two closures. */
-  readonly _follow: Follow | null;
+  declare readonly _follow: Follow | null;
 
   constructor(adapter: Adapter, clock: Clock = adapter) {
     this.adapter = adapter;
@@ -228,7 +228,7 @@ export class Runner implements ClockRun {
 
   /** Queues `task` to begin on the next microtask. */
   spawn(task: Task): void {
-    if (this.instruments !== null) this.instruments.spawned(task);
+    this.instruments?.spawned(task);
     let ready = this.ready;
     if (this.readyCount === ready.length) {
       if (ready.length !== 0) this.readyChunks.push(ready);

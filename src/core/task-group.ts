@@ -52,12 +52,13 @@
  * @module
  */
 
-import { CancelScope, passCancelled } from "./cancel-scope.ts";
+import { CancelScope, scopeAbsorbs } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
+import { blockedOn } from "./instrument.ts";
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
 import { TaskHandle } from "./task-handle.ts";
-import { checkContext, describeValue } from "./validate.ts";
+import { checkContext, checkOptional, describeValue } from "./validate.ts";
 import { step } from "./waiter-queue.ts";
 
 /**
@@ -93,45 +94,51 @@ export interface TaskOptions {
  * the group (trio's "old nursery"), and its readiness handshake.
  */
 class Starter implements StartStatus, TaskOwner {
-  done = false;
-  private value: unknown = undefined;
-  private moved = false;
-  task: Task | null = null;
+  // `_x` fields, assigned here rather than parameter properties: mangled
+  // (see scripts/mangle.mjs), and each named once.
+  _done = false;
+  _value: unknown = undefined;
+  _moved = false;
+  declare readonly _group: TaskGroup;
+  /** The new task's own scope, entered under the caller's. */
+  declare readonly _scope: CancelScope;
+  declare readonly _task: Task;
   /** For `startTask`: the handle that owns the task once it is moved in. */
-  handle: TaskHandle<unknown> | null = null;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
-  readonly promise: Promise<unknown>;
+  declare readonly _taskHandle: TaskHandle<unknown> | null;
+  declare _resolve: (value: unknown) => void;
+  declare _reject: (error: unknown) => void;
+  declare readonly _promise: Promise<unknown>;
 
-  constructor(
-    readonly group: TaskGroup,
-    readonly scope: CancelScope,
-  ) {
-    this.promise = new Promise<unknown>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+  constructor(group: TaskGroup, scope: CancelScope, task: Task, handle: TaskHandle<unknown> | null) {
+    this._group = group;
+    this._scope = scope;
+    this._task = task;
+    this._taskHandle = handle;
+    this._promise = new Promise<unknown>((resolve, reject) => {
+      this._resolve = resolve;
+      this._reject = reject;
     });
   }
 
   /** `cx.started(value)` in the new task. */
   started(value: unknown): void {
-    if (this.done) throw new UsageError("cx.started() was called twice in the same task");
-    this.done = true;
-    this.value = value;
+    if (this._done) throw new UsageError("cx.started() was called twice in the same task");
+    this._done = true;
+    this._value = value;
     // The caller's side is cancelled: the task stays there (see the module text).
     // (Its own scope, which the task itself may have cancelled, does not count.)
-    if (this.scope._parent!._origin !== null) return;
-    const group = this.group;
-    this.moved = true;
+    if (this._scope._parent!._origin !== null) return;
+    const group = this._group;
+    this._moved = true;
     group._pending++;
     group._pendingStarts--;
-    this.scope._reparent(group.cancelScope);
-    const handle = this.handle;
+    this._scope._reparent(group.cancelScope);
+    const handle = this._taskHandle;
     if (handle === null) {
-      this.settle(value);
+      this._settle(value);
     } else {
-      this.task!.owner = handle; // its end now goes through the handle to the group
-      this.settle({ value, handle });
+      this._task.owner = handle; // its end now goes through the handle to the group
+      this._settle({ value, handle });
     }
   }
 
@@ -141,45 +148,39 @@ class Starter implements StartStatus, TaskOwner {
    * runner.ts), so a loop of starts that complete at once yields to the
    * event loop now and then.
    */
-  private settle(value: unknown, failed = false): void {
-    const wait = step(this.group._owner.runner);
+  private _settle(value: unknown, failed = false): void {
+    const wait = step(this._group._owner.runner);
     if (wait === undefined) {
-      if (failed) this.reject(value);
-      else this.resolve(value);
+      if (failed) this._reject(value);
+      else this._resolve(value);
     } else {
-      this.resolve(wait.then(() => (failed ? Promise.reject(value) : value)));
+      this._resolve(wait.then(() => (failed ? Promise.reject(value) : value)));
     }
   }
 
   get _ownerGroup(): TaskGroup {
-    return this.group;
+    return this._group;
   }
 
   _taskDone(task: Task, failed: boolean, outcome: unknown): void {
-    const scope = this.scope;
+    const scope = this._scope;
     const error = failed ? outcome : undefined;
     // The task's own scope absorbs a cancellation that is its own.
-    let cancelled = false;
-    if (failed && error instanceof Cancelled && scope._origin === scope) {
-      scope._cancelledCaught = true;
-      failed = false;
-      cancelled = true;
-    } else if (failed) {
-      passCancelled(error, scope);
-    }
+    const cancelled = failed && scopeAbsorbs(scope, error);
+    if (cancelled) failed = false;
     scope._exit();
-    const group = this.group;
-    if (this.moved) {
+    const group = this._group;
+    if (this._moved) {
       group._taskDone(task, failed, error);
       return;
     }
     group._pendingStarts--;
-    if (failed) this.settle(error, true);
-    else if (this.done && this.handle !== null) {
-      this.settle({ value: this.value, handle: this.handle._ended(cancelled, outcome) });
+    if (failed) this._settle(error, true);
+    else if (this._done && this._taskHandle !== null) {
+      this._settle({ value: this._value, handle: this._taskHandle._ended(cancelled, outcome) });
     }
-    else if (this.done) this.settle(this.value);
-    else this.settle(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`), true);
+    else if (this._done) this._settle(this._value);
+    else this._settle(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`), true);
     group._maybeClose();
   }
 }
@@ -224,8 +225,8 @@ export class TaskGroup {
    * tg.startSoon(async (cx) => { await cx.sleep(100); tg.cancelScope.cancel(); });
    * ```
    */
-  readonly cancelScope: CancelScope;
-  /** @internal */ readonly _owner: Task;
+  declare readonly cancelScope: CancelScope;
+  /** @internal */ declare readonly _owner: Task;
   /** @internal */ _open = true;
   /** @internal */ _bodyDone = false;
   /** @internal */ _pending = 0;
@@ -360,14 +361,12 @@ export class TaskGroup {
     const scope = new CancelScope();
     const task = this.makeTask(withHandle ? "startTask" : "start", first, rest, scope);
     scope._enter(this._owner.runner, cx.cancelScope);
-    const starter = new Starter(this, scope);
-    starter.task = task;
-    if (withHandle) starter.handle = new TaskHandle<unknown>(task, scope, this);
+    const starter = new Starter(this, scope, task, withHandle ? new TaskHandle<unknown>(task, scope, this) : null);
     task.owner = starter;
     task.status = starter;
     this._pendingStarts++;
     task.runner.spawn(task);
-    return starter.promise;
+    return starter._promise;
   }
 
   private makeTask(call: string, first: unknown, rest: readonly unknown[], scope: CancelScope): Task {
@@ -376,10 +375,8 @@ export class TaskGroup {
     let args = rest;
     if (typeof first !== "function" && first !== null && typeof first === "object" && !isThenable(first)) {
       const options = first as TaskOptions;
-      if (options.name !== undefined && typeof options.name !== "string") {
-        throw new TypeError(`options.name must be a string, got ${describeValue(options.name)}`);
-      }
       name = options.name;
+      checkOptional("options.name", name, "string");
       fn = rest[0];
       args = rest.length < 2 ? NO_ARGS : rest.slice(1);
     }
@@ -472,8 +469,7 @@ export async function runTaskGroup<T>(
     const closed = new Promise<void>((resolve) => {
       group._onClosed = () => resolve(step(runner));
     });
-    const instruments = runner.instruments;
-    await (instruments === null ? closed : instruments.block(cx._task, "task group", closed));
+    await blockedOn(cx, "task group", closed);
   } else {
     // Nothing to wait for: a schedule point all the same, not a cancel
     // point (trio's cancel_shielded_checkpoint in the nursery's exit), so a
@@ -482,9 +478,7 @@ export async function runTaskGroup<T>(
   }
   const errors = group._errors;
   const cancelled = group._cancelled;
-  const absorbs = cancelled !== null && scope._origin === scope;
-  if (absorbs) scope._cancelledCaught = true;
-  else if (cancelled !== null) passCancelled(cancelled, scope);
+  const absorbs = cancelled !== null && scopeAbsorbs(scope, cancelled);
   scope._exit();
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new TaskGroupError(errors);

@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { CancelScope } from "./cancel-scope.ts";
+import { type CancelScope, scopeAbsorbs } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, TaskCancelledError, TaskFailedError } from "./errors.ts";
 import type { Task } from "./task.ts";
@@ -47,17 +47,18 @@ import { checkContext } from "./validate.ts";
  */
 export type TaskStatus = "pending" | "cancelling" | "cancelled" | "finished" | "failed";
 
-const PENDING = 0;
-const FINISHED = 1;
-const CANCELLED = 2;
-const FAILED = 3;
+/** Where the task is, as {@link TaskHandle.status} reports it once it has ended; "pending" until then. */
+type Ending = Exclude<TaskStatus, "cancelling">;
 
 class ResultWaiter extends Waiter<void> {
-  constructor(readonly handle: TaskHandle<unknown>) {
+  // Assigned, not a parameter property: esbuild emits a parameter property's field unmangled.
+  declare readonly _taskHandle: TaskHandle<unknown>;
+  constructor(handle: TaskHandle<unknown>) {
     super();
+    this._taskHandle = handle;
   }
   protected override onCancel(): void {
-    this.handle._waiters?.delete(this);
+    this._taskHandle._waiters?.delete(this);
   }
 }
 
@@ -79,13 +80,13 @@ class ResultWaiter extends Waiter<void> {
  * ```
  */
 export class TaskHandle<T = unknown> {
-  /** @internal */ _state = PENDING;
+  /** @internal */ _state: Ending = "pending";
   /** @internal */ _value: T | undefined = undefined;
   /** @internal */ _error: unknown = undefined;
   /** @internal */ _waiters: Set<ResultWaiter> | null = null;
-  /** @internal */ readonly _task: Task;
-  /** @internal */ readonly _scope: CancelScope;
-  /** @internal */ readonly _group: TaskGroup;
+  /** @internal */ declare readonly _task: Task;
+  /** @internal */ declare readonly _scope: CancelScope;
+  /** @internal */ declare readonly _group: TaskGroup;
 
   /** @internal Made by `tg.createTask`. */
   constructor(task: Task, scope: CancelScope, group: TaskGroup) {
@@ -101,16 +102,8 @@ export class TaskHandle<T = unknown> {
 
   /** See {@link TaskStatus}. */
   get status(): TaskStatus {
-    switch (this._state) {
-      case FINISHED:
-        return "finished";
-      case CANCELLED:
-        return "cancelled";
-      case FAILED:
-        return "failed";
-      default:
-        return this._scope._origin !== null ? "cancelling" : "pending";
-    }
+    const state = this._state;
+    return state === "pending" && this._scope._origin !== null ? "cancelling" : state;
   }
 
   /**
@@ -141,7 +134,7 @@ export class TaskHandle<T = unknown> {
    */
   async result(cx: Context): Promise<T> {
     checkContext(cx, "TaskHandle.result");
-    if (this._state === PENDING) {
+    if (this._state === "pending") {
       const waiter = new ResultWaiter(this as TaskHandle<unknown>);
       (this._waiters ??= new Set()).add(waiter);
       const parked = waiter.park(cx.cancelScope);
@@ -153,9 +146,9 @@ export class TaskHandle<T = unknown> {
       await cx._task.runner.tick();
     }
     switch (this._state) {
-      case FAILED:
+      case "failed":
         throw new TaskFailedError(`task ${JSON.stringify(this.name)} failed`, { cause: this._error });
-      case CANCELLED:
+      case "cancelled":
         throw new TaskCancelledError(`task ${JSON.stringify(this.name)} was cancelled`);
       default:
         return this._value as T;
@@ -167,7 +160,7 @@ export class TaskHandle<T = unknown> {
    * it returned `value`, or its own scope absorbed its cancellation.
    */
   _ended(cancelled: boolean, value: unknown): this {
-    this._state = cancelled ? CANCELLED : FINISHED;
+    this._state = cancelled ? "cancelled" : "finished";
     if (!cancelled) this._value = value as T;
     return this;
   }
@@ -181,16 +174,15 @@ export class TaskHandle<T = unknown> {
   _taskDone(task: Task, failed: boolean, outcome: unknown): void {
     const scope = this._scope;
     const error = failed ? outcome : undefined;
-    if (failed && error instanceof Cancelled && scope._origin === scope) {
+    if (failed && scopeAbsorbs(scope, error)) {
       // Its own cancellation: absorbed here.
-      scope._cancelledCaught = true;
-      this._state = CANCELLED;
+      this._state = "cancelled";
       failed = false;
     } else if (failed) {
-      this._state = error instanceof Cancelled ? CANCELLED : FAILED;
+      this._state = error instanceof Cancelled ? "cancelled" : "failed";
       this._error = error;
     } else {
-      this._state = FINISHED;
+      this._state = "finished";
       this._value = outcome as T;
     }
     scope._exit();

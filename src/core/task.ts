@@ -131,11 +131,11 @@ export class Task extends Context {
   private declare rare: TaskRare | null;
 
   /**
-   * `scope` is the task's first scope: entered in `runner` now, or (for
-   * `createTask` and `start`, which make it) right after, before anything
-   * reads `runner`.
+   * `scope` is the task's first scope, whose run is the task's (`runner`):
+   * entered now, or (for `createTask` and `start`, which make it) right
+   * after, before anything reads `runner`.
    */
-  constructor(_runner: Runner, name: string | { readonly name: unknown }, vars: VarMap | null, scope: CancelScope) {
+  constructor(name: string | { readonly name: unknown }, vars: VarMap | null, scope: CancelScope) {
     super(null, scope);
     // Assigned, not class fields (see Context).
     this.label = name;
@@ -201,7 +201,7 @@ export class Task extends Context {
    * `name` is its name, or its function (named after it).
    */
   child(name: string | { readonly name: unknown }, scope: CancelScope): Task {
-    return new Task(this.runner, name, this.vars, scope);
+    return new Task(name, this.vars, scope);
   }
 
   /** True once the body has ended. */
@@ -274,8 +274,8 @@ export class Task extends Context {
       for (const hook of hooks) hook.onTaskExit(this);
     }
     const instruments = this.runner.instruments;
-    if (instruments !== null) instruments.exited(this, failed, outcome);
+    instruments?.exited(this, failed, outcome);
     this.owner!._taskDone(this, failed, outcome);
-    if (instruments !== null) instruments.settled();
+    instruments?.settled();
   }
 }

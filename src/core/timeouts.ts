@@ -12,9 +12,9 @@
  * @module
  */
 
-import { CancelScope, checkSignal, passCancelled } from "./cancel-scope.ts";
+import { CancelScope, checkSignal, scopeAbsorbs } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
-import { Cancelled, TimeoutError } from "./errors.ts";
+import { type Cancelled, TimeoutError } from "./errors.ts";
 import { checkContext, checkObject, checkOptional } from "./validate.ts";
 
 /**
@@ -82,22 +82,8 @@ export async function runInScope<T>(
   }
 }
 
-/**
- * The one rule for an error leaving the body of `scope` (entered, not yet
- * exited): true if the scope absorbs it (a `Cancelled` whose origin is this
- * scope: `cancelledCaught` is set), else false, the error to rethrow (a
- * `Cancelled` from an outer scope passes on). Used by {@link runInScope}
- * and by the worker side of `toThread`, which runs a call's scope in its
- * own frame. @internal
- */
-export function scopeAbsorbs(scope: CancelScope, error: unknown): boolean {
-  if (error instanceof Cancelled && scope._origin === scope) {
-    scope._cancelledCaught = true;
-    return true;
-  }
-  passCancelled(error, scope);
-  return false;
-}
+/** The rule of absorption (cancel-scope.ts), for the worker side of `toThread`. @internal */
+export { scopeAbsorbs };
 
 /**
  * Options for `moveOnAfter`/`moveOnAt`.

@@ -58,8 +58,8 @@ function less(a: TimerEntry, b: TimerEntry): boolean {
 /** One run's timers. @internal */
 export class TimerQueue {
   private readonly _heap: TimerEntry[] = [];
-  private readonly _clock: Clock;
-  private readonly _adapter: Adapter;
+  private declare readonly _clock: Clock;
+  private declare readonly _adapter: Adapter;
   private _native: TimerHandle = undefined;
   private armedAt = Infinity;
   private _seq = 0;

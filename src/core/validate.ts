@@ -17,7 +17,8 @@
 /** The brand `Context.prototype` carries; see {@link checkContext}. @internal */
 export const CONTEXT: unique symbol = Symbol("skein.Context");
 
-function show(value: unknown): string {
+/** Describes a value for an error message. @internal */
+export function describeValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "bigint") return `${value}n`;
@@ -36,7 +37,7 @@ function show(value: unknown): string {
  * `value`: one body for every "must be ..., got ..." message. @internal
  */
 export function mustBe(name: string, what: string, value: unknown): TypeError {
-  return new TypeError(`${name} must be ${what}, got ${show(value)}`);
+  return new TypeError(`${name} must be ${what}, got ${describeValue(value)}`);
 }
 
 /** Throws unless `value` is a function. @internal */
@@ -83,7 +84,7 @@ export function checkContext(cx: unknown, call: string): void {
 }
 
 function notAContext(cx: unknown, call: string): TypeError {
-  return new TypeError(`${call}(cx): pass the context (cx) as the first argument, got ${show(cx)}`);
+  return new TypeError(`${call}(cx): pass the context (cx) as the first argument, got ${describeValue(cx)}`);
 }
 
 /** Throws unless `value` is a number that is not NaN (Infinity allowed). @internal */
@@ -113,9 +114,6 @@ export function checkThenable(name: string, value: unknown): asserts value is Pr
     throw mustBe(name, "a promise (a thenable)", value);
   }
 }
-
-/** Describes a value for an error message. @internal */
-export const describeValue = show;
 
 /** Throws unless `value` is a whole number >= `min` (or Infinity when allowed). @internal */
 export function checkCount(name: string, value: unknown, min: number, allowInfinity = false): asserts value is number {
