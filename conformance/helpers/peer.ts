@@ -26,10 +26,11 @@ export const fail = (what: string): never => {
 export const sleepForever = (cx: Context): Promise<void> => cx.sleepForever();
 
 /**
- * Whether `call` let another task run before it returned (a schedule point),
- * and what it returned. A watcher task waits at `cx.checkpoint()` (the run's
- * tick) before `call` starts: a call that yields to the tick lets the watcher
- * run first; a call that settles on microtasks alone returns before it. A
+ * Whether `call` let another task run (a schedule point), and what it
+ * returned. A watcher task waits at `cx.checkpoint()` (the run's tick) before
+ * `call` starts: a call that yields to the tick lets the watcher run (at the
+ * latest a few microtasks after the call returns); a call that settles on
+ * microtasks alone never does, since no tick can pass in between. A
  * checkpoint first gives the call a fresh tick, so the run's ~1 ms hold (see
  * "Steps" in runner.ts) cannot make a quick call yield. With `cancelled`,
  * `call` runs in a scope cancelled before it starts (the watcher outside it),
@@ -59,6 +60,9 @@ export async function yieldsIn<T>(
         result = await call(cx);
         completed = true;
       } finally {
+        // Both may resume on the same tick, the call first (fewer promise hops than
+        // checkpoint's): drain a few microtasks, which cannot let a tick (a macrotask) in.
+        for (let i = 0; i < 20 && !watcherRan; i++) await Promise.resolve();
         yielded = watcherRan;
       }
     });

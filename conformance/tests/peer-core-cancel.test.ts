@@ -431,18 +431,18 @@ describe("trio test_run.py: cancellation", () => {
       expect(out.yielded).toBe(true);
 
       // With a child that never checkpoints, trio's exit is a schedule point too. Skein's group,
-      // closed by its last task's end, resumes the body's task as a wake does (a step, see
-      // task-group.ts), so another task did run (the child), but one waiting at a checkpoint
-      // need not have: whether the group was still open when its body returned depends on the
-      // engine's microtask order, so only the child's run is asserted.
+      // closed by its last task's end, resumes the body's task as a wake does (one of the run's
+      // steps, see task-group.ts): the child ran, but a task waiting at a checkpoint did not.
       cs = new CancelScope();
       let childRan = false;
-      await cx.withCancelScope(cs, async (cx) => {
-        cs.cancel();
-        await cx.taskGroup((tg) => tg.startSoon(async () => void (childRan = true)));
-      });
+      const outWithChild = await yieldsIn(cx, (cx) =>
+        cx.withCancelScope(cs, async (cx) => {
+          cs.cancel();
+          await cx.taskGroup((tg) => tg.startSoon(async () => void (childRan = true)));
+        }));
       expect(cs.cancelledCaught).toBe(false);
       expect(childRan).toBe(true);
+      expect(outWithChild.yielded).toBe(false);
 
       const key = new KeyErr();
       const e = await errorOf(
