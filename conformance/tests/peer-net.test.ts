@@ -51,6 +51,7 @@ import {
 import { checkHalfCloseableStream, checkTwoWayStream, MockClock, waitAllTasksBlocked } from "skein/testing";
 import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
 import { FakeSocket, netIt, unixIt, unixPair } from "../helpers/net.ts";
+import { assertCheckpoints } from "../helpers/peer.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
 const runtime = inject("runtime");
@@ -1286,34 +1287,6 @@ function scriptedListener(events: unknown[]): SocketListener {
 }
 
 const osError = (code: string, message: string) => Object.assign(new Error(`${code}: ${message}`), { code });
-
-/**
- * trio's assert_checkpoints for a call that succeeds: in a cancelled scope it raises Cancelled
- * (checkpoint_if_cancelled), and run for real it lets another task run (a schedule point).
- */
-async function assertCheckpoints<T>(cx: Context, call: (cx: Context) => Promise<T>): Promise<T> {
-  const scope = new CancelScope();
-  scope.cancel();
-  let raised: unknown = null;
-  await cx.withCancelScope(scope, (cx) => call(cx).catch((e: unknown) => void (raised = e)));
-  expect(raised).toBeInstanceOf(Cancelled);
-  let ticks = 0;
-  let result!: T;
-  await cx.taskGroup(async (tg, cx) => {
-    tg.startSoon(async (cx) => {
-      for (;;) {
-        await cx.checkpoint();
-        ticks++;
-      }
-    });
-    await cx.checkpoint();
-    const before = ticks;
-    result = await call(cx);
-    expect(ticks).toBeGreaterThan(before);
-    tg.cancelScope.cancel();
-  });
-  return result;
-}
 
 describe("trio test_highlevel_socket.py", () => {
   // trio test_highlevel_socket.py::test_SocketStream_send_all
