@@ -173,12 +173,17 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
     const origin = cx.cancelScope._origin;
     if (origin !== null) throw origin._raise();
     this.accepting = true;
+    const runner = cx._task.runner;
+    const ticks = runner.ticks;
     try {
       for (;;) {
         if (this.closed) throw new ClosedResourceError(`the ${this.label} listener was closed`);
         const raw = this.ready;
         if (raw !== null) {
           this.ready = null;
+          // A connection that came without the run's tick passing (already queued, or brought by
+          // I/O before the tick) is still a schedule point, shielded: trio's cancel_shielded_checkpoint.
+          if (runner.ticks === ticks) await runner.tick();
           return (this.kind === "tls" ? new TlsStream(raw as RawTlsSocket) : new SocketStream(raw, this.kind)) as T;
         }
         if (this.ended) throw new ClosedResourceError(`the ${this.label} listener was closed by the runtime`);
@@ -191,7 +196,7 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
         const waiter = new Waiter<void>();
         this.waiter = waiter;
         const parked = parkWhereBlocked(waiter, cx.cancelScope);
-        const instruments = cx._task.runner.instruments;
+        const instruments = runner.instruments;
         await (instruments === null ? parked : instruments.block(cx._task, `accept on ${this.label}`, parked));
       }
     } finally {
