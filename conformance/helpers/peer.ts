@@ -1,5 +1,5 @@
 // Helpers shared by the translated trio/anyio tests (conformance/tests/peer-*.test.ts; not a test file itself).
-import { CancelScope, type Context, run } from "skein";
+import { Cancelled, CancelScope, type Context, run } from "skein";
 import { MockClock } from "skein/testing";
 
 /** Runs `main` on a mock clock that jumps ahead whenever every task is blocked (trio's autojump_clock). */
@@ -108,3 +108,19 @@ export async function assertCancelPointOnly<T>(cx: Context, call: (cx: Context) 
   if (yielded) throw new Error("assertCancelPointOnly: the call let another task run (a schedule point)");
   return result as T;
 }
+
+/**
+ * `call` with its error as its result (for {@link assertCheckpoints} around a
+ * call that must fail, trio's `with assert_checkpoints(): with
+ * pytest.raises(...)`); `Cancelled` still rejects, and success is an error.
+ */
+export const failing = (call: (cx: Context) => Promise<unknown>) => (cx: Context): Promise<unknown> =>
+  call(cx).then(
+    () => {
+      throw new Error("expected an error");
+    },
+    (e: unknown) => {
+      if (e instanceof Cancelled) throw e;
+      return e;
+    },
+  );
