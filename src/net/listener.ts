@@ -178,19 +178,21 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
     try {
       for (;;) {
         if (this.closed) throw new ClosedResourceError(`the ${this.label} listener was closed`);
+        // Whatever the accept ends with, if the run's tick did not pass meanwhile (a connection
+        // or error already queued, or brought by I/O before the tick), it is still a schedule
+        // point, shielded: trio's cancel_shielded_checkpoint.
         const raw = this.ready;
         if (raw !== null) {
           this.ready = null;
-          // A connection that came without the run's tick passing (already queued, or brought by
-          // I/O before the tick) is still a schedule point, shielded: trio's cancel_shielded_checkpoint.
           if (runner.ticks === ticks) await runner.tick();
           return (this.kind === "tls" ? new TlsStream(raw as RawTlsSocket) : new SocketStream(raw, this.kind)) as T;
         }
-        if (this.ended) throw new ClosedResourceError(`the ${this.label} listener was closed by the runtime`);
+        const ended = this.ended;
         const failure = this.failure;
-        if (failure !== null) {
-          this.failure = null;
-          throw failure.error;
+        if (ended || failure !== null) {
+          if (!ended) this.failure = null;
+          if (runner.ticks === ticks) await runner.tick();
+          throw ended ? new ClosedResourceError(`the ${this.label} listener was closed by the runtime`) : failure?.error;
         }
         if (!this.acceptInFlight) this.startAccept();
         const waiter = new Waiter<void>();
