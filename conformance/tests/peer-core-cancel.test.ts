@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { Cancelled, CancelScope, type Context, run, UsageError } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
-import { errorOf, sleepForever } from "../helpers/peer.ts";
+import { assertCheckpoints, assertNoCheckpoints, errorOf, sleepForever, yieldsIn } from "../helpers/peer.ts";
 
 class KeyErr extends Error {
   override name = "KeyError";
@@ -409,22 +409,40 @@ describe("trio test_run.py: cancellation", () => {
     }, { clock });
   });
 
-  // trio test_run.py::test_trivial_yields (adapted: schedule-point counts are internal; the cancellation outcomes are asserted)
-  it("test_trivial_yields: an empty group, or one whose child never checkpoints, raises nothing in a cancelled scope", async () => {
+  // trio test_run.py::test_trivial_yields (adapted: the schedule points trio counts on the task are observed
+  // as another task getting to run; the one KeyError comes out as itself)
+  it("test_trivial_yields: checkpoints are checkpoints; a group's end yields but checks no cancellation", async () => {
     await run(async (cx) => {
-      let cs = new CancelScope();
-      await cx.withCancelScope(cs, async (cx) => {
-        cs.cancel();
-        await cx.taskGroup(async () => {});
+      await assertCheckpoints(cx, (cx) => cx.checkpoint());
+      await assertCheckpoints(cx, async (cx) => {
+        cx.checkpointIfCancelled();
+        await shieldedCheckpoint(cx);
       });
-      expect(cs.cancelledCaught).toBe(false);
 
-      cs = new CancelScope();
-      await cx.withCancelScope(cs, async (cx) => {
-        cs.cancel();
-        await cx.taskGroup((tg) => tg.startSoon(async () => {}));
-      });
+      // Weird case: opening and closing a group schedules, but doesn't check
+      // for cancellation (unless something inside the group does)
+      let cs = new CancelScope();
+      const out = await yieldsIn(cx, (cx) =>
+        cx.withCancelScope(cs, async (cx) => {
+          cs.cancel();
+          await cx.taskGroup(async () => {});
+        }));
       expect(cs.cancelledCaught).toBe(false);
+      expect(out.yielded).toBe(true);
+
+      // With a child that never checkpoints, trio's exit is a schedule point too. Skein's group,
+      // closed by its last task's end, resumes the body's task as a wake does (one of the run's
+      // steps, see task-group.ts): the child ran, but a task waiting at a checkpoint did not.
+      cs = new CancelScope();
+      let childRan = false;
+      const outWithChild = await yieldsIn(cx, (cx) =>
+        cx.withCancelScope(cs, async (cx) => {
+          cs.cancel();
+          await cx.taskGroup((tg) => tg.startSoon(async () => void (childRan = true)));
+        }));
+      expect(cs.cancelledCaught).toBe(false);
+      expect(childRan).toBe(true);
+      expect(outWithChild.yielded).toBe(false);
 
       const key = new KeyErr();
       const e = await errorOf(
@@ -523,6 +541,45 @@ describe("trio test_run.py: cancellation", () => {
         expect((e as Error).name).toBe("Cancelled");
         expect(String(e)).toMatch(/^Cancelled/);
         throw e;
+      });
+    });
+  });
+});
+
+describe("trio test_testing.py (the checkpoint assertions, as the helpers the peer tests use)", () => {
+  /** Whether `check` rejected (the peers' `pytest.raises(AssertionError)`). */
+  const refuses = (check: Promise<unknown>) => check.then(() => false, () => true);
+
+  // trio test_testing.py::test_assert_checkpoints
+  it("test_assert_checkpoints: a checkpoint passes; nothing, a lone cancel point or a lone schedule point does not; both together do", async () => {
+    await run(async (cx) => {
+      await assertCheckpoints(cx, (cx) => cx.checkpoint());
+      expect(await refuses(assertCheckpoints(cx, async () => 1 + 1))).toBe(true);
+      // partial yield cases: a schedule point without a cancel point, or the reverse, is no checkpoint
+      expect(await refuses(assertCheckpoints(cx, async (cx) => cx.checkpointIfCancelled()))).toBe(true);
+      expect(await refuses(assertCheckpoints(cx, (cx) => shieldedCheckpoint(cx)))).toBe(true);
+      // but both together count as a checkpoint
+      await assertCheckpoints(cx, async (cx) => {
+        cx.checkpointIfCancelled();
+        await shieldedCheckpoint(cx);
+      });
+    });
+  });
+
+  // trio test_testing.py::test_assert_no_checkpoints
+  it("test_assert_no_checkpoints: nothing passes; a checkpoint, a lone cancel point or a lone schedule point does not", async () => {
+    await run(async (cx) => {
+      expect(await assertNoCheckpoints(cx, async () => 1 + 1)).toBe(2);
+      expect(await refuses(assertNoCheckpoints(cx, (cx) => cx.checkpoint()))).toBe(true);
+      expect(await refuses(assertNoCheckpoints(cx, async (cx) => cx.checkpointIfCancelled()))).toBe(true);
+      expect(await refuses(assertNoCheckpoints(cx, (cx) => shieldedCheckpoint(cx)))).toBe(true);
+      expect(await refuses(assertNoCheckpoints(cx, async (cx) => {
+        cx.checkpointIfCancelled();
+        await shieldedCheckpoint(cx);
+      }))).toBe(true);
+      // awaiting a promise that is already settled is no schedule point either
+      await assertNoCheckpoints(cx, async () => {
+        for (let i = 0; i < 10; i++) await Promise.resolve(i);
       });
     });
   });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { Cancelled, CancelScope, ClosedResourceError, type Context, ContextVar, run, type TaskGroup, TimeoutError, UsageError } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
-import { errorOf, vrun } from "../helpers/peer.ts";
+import { assertCheckpoints, errorOf, vrun } from "../helpers/peer.ts";
 
 class KeyErr extends Error {
   override name = "KeyError";
@@ -340,6 +340,9 @@ describe("trio test_timeouts.py", () => {
       t0 = cx.currentTime();
       await cx.sleep(1000);
       expect(cx.currentTime() - t0).toBe(1000);
+      expect(() => cx.sleep(-1)).toThrow(RangeError);
+      await assertCheckpoints(cx, (cx) => cx.sleep(0));
+      // This also serves as a test of the trivial moveOnAt
       const r = await cx.moveOnAt(cx.currentTime(), async (cx) => {
         await expect(cx.sleep(0)).rejects.toBeInstanceOf(Cancelled);
       });

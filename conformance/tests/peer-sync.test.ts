@@ -3,8 +3,9 @@
 // Semaphore, Lock, Condition, the generic lock tests) and anyio
 // tests/test_synchronization.py. Each test names its source. Where Skein
 // differs by design (explicit cx, statistics field names, UsageError for
-// trio's RuntimeError, borrowers are objects, fast paths are cancel points
-// without yielding) the test is adapted and says how.
+// trio's RuntimeError, borrowers are objects) the test is adapted and says how.
+// trio's `assert_checkpoints` is the shared helper of that name: a fast path
+// is a cancel point and lets another task run, as in trio.
 import { describe, expect, it } from "vitest";
 import {
   BrokenResourceError,
@@ -22,20 +23,7 @@ import {
   WouldBlock,
 } from "skein";
 import { waitAllTasksBlocked } from "skein/testing";
-
-/**
- * trio's `assert_checkpoints`, the half Skein keeps on a fast path: the call
- * is a cancel point (in a cancelled scope it rejects with `Cancelled` and
- * takes nothing). Skein's uncontended acquire/wait does not yield (see the
- * deliberate differences in the report and docs/guide.md).
- */
-async function expectCancelPoint(cx: Context, call: (cx: Context) => Promise<unknown>): Promise<void> {
-  const scope = new CancelScope();
-  await cx.withCancelScope(scope, async (cx) => {
-    scope.cancel();
-    await expect(call(cx)).rejects.toBeInstanceOf(Cancelled);
-  });
-}
+import { assertCheckpoints } from "../helpers/peer.ts";
 
 describe("trio test_sync.py", () => {
   // trio test_sync.py::test_Event
@@ -46,8 +34,7 @@ describe("trio test_sync.py", () => {
       expect(e.statistics().waiting).toBe(0);
       e.set();
       expect(e.isSet()).toBe(true);
-      await e.wait(cx);
-      await expectCancelPoint(cx, (cx) => e.wait(cx));
+      await assertCheckpoints(cx, (cx) => e.wait(cx));
 
       e = new Event();
       const record: string[] = [];
@@ -96,8 +83,7 @@ describe("trio test_sync.py", () => {
 
       // We can acquire on behalf of someone else though
       const someone = { name: "someone" };
-      await expectCancelPoint(cx, (cx) => c.acquireOnBehalfOf(cx, someone));
-      await c.acquireOnBehalfOf(cx, someone);
+      await assertCheckpoints(cx, (cx) => c.acquireOnBehalfOf(cx, someone));
 
       // But then we've run out of capacity
       expect(c.borrowedTokens).toBe(2);
@@ -108,8 +94,7 @@ describe("trio test_sync.py", () => {
       expect(c.borrowedTokens).toBe(1);
       c.releaseOnBehalfOf(someone);
       expect(c.borrowedTokens).toBe(0);
-      await c.withToken(cx, () => expect(c.borrowedTokens).toBe(1));
-      await expectCancelPoint(cx, (cx) => c.withToken(cx, () => {}));
+      await assertCheckpoints(cx, (cx) => c.withToken(cx, () => expect(c.borrowedTokens).toBe(1)));
       expect(c.borrowedTokens).toBe(0);
 
       const [v1, v2, v3] = [{ v: 1 }, { v: 2 }, { v: 3 }];
@@ -230,15 +215,13 @@ describe("trio test_sync.py", () => {
       expect(s.statistics().waiting).toBe(0);
       s.acquireNowait();
       expect(s.value).toBe(1);
-      await expectCancelPoint(cx, (cx) => s.acquire(cx));
-      expect(s.value).toBe(1);
-      await s.acquire(cx);
+      await assertCheckpoints(cx, (cx) => s.acquire(cx));
       expect(s.value).toBe(0);
       expect(() => s.acquireNowait()).toThrow(WouldBlock);
 
       s.release();
       expect(s.value).toBe(1);
-      await s.withSemaphore(cx, () => expect(s.value).toBe(0));
+      await assertCheckpoints(cx, (cx) => s.withSemaphore(cx, () => expect(s.value).toBe(0)));
       expect(s.value).toBe(1);
       s.acquireNowait();
 
@@ -281,16 +264,13 @@ describe("trio test_sync.py", () => {
     await run(async (cx) => {
       const l = new Lock();
       expect(l.locked()).toBe(false);
-      await l.withLock(cx, () => expect(l.locked()).toBe(true));
-      await expectCancelPoint(cx, (cx) => l.withLock(cx, () => {}));
+      await assertCheckpoints(cx, (cx) => l.withLock(cx, () => expect(l.locked()).toBe(true)));
       expect(l.locked()).toBe(false);
       l.acquireNowait(cx);
       expect(l.locked()).toBe(true);
       l.release(cx);
       expect(l.locked()).toBe(false);
-      await expectCancelPoint(cx, (cx) => l.acquire(cx));
-      expect(l.locked()).toBe(false);
-      await l.acquire(cx);
+      await assertCheckpoints(cx, (cx) => l.acquire(cx));
       expect(l.locked()).toBe(true);
       l.release(cx);
       expect(l.locked()).toBe(false);
@@ -333,8 +313,7 @@ describe("trio test_sync.py", () => {
       let c = new Condition(l);
       expect(l.locked()).toBe(false);
       expect(c.locked()).toBe(false);
-      await expectCancelPoint(cx, (cx) => c.acquire(cx));
-      await c.acquire(cx);
+      await assertCheckpoints(cx, (cx) => c.acquire(cx));
       expect(l.locked()).toBe(true);
       expect(c.locked()).toBe(true);
       c.release(cx);

@@ -173,25 +173,32 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
     const origin = cx.cancelScope._origin;
     if (origin !== null) throw origin._raise();
     this.accepting = true;
+    const runner = cx._task.runner;
+    const ticks = runner.ticks;
     try {
       for (;;) {
         if (this.closed) throw new ClosedResourceError(`the ${this.label} listener was closed`);
+        // Whatever the accept ends with, if the run's tick did not pass meanwhile (a connection
+        // or error already queued, or brought by I/O before the tick), it is still a schedule
+        // point, shielded: trio's cancel_shielded_checkpoint.
         const raw = this.ready;
         if (raw !== null) {
           this.ready = null;
+          if (runner.ticks === ticks) await runner.tick();
           return (this.kind === "tls" ? new TlsStream(raw as RawTlsSocket) : new SocketStream(raw, this.kind)) as T;
         }
-        if (this.ended) throw new ClosedResourceError(`the ${this.label} listener was closed by the runtime`);
+        const ended = this.ended;
         const failure = this.failure;
-        if (failure !== null) {
-          this.failure = null;
-          throw failure.error;
+        if (ended || failure !== null) {
+          if (!ended) this.failure = null;
+          if (runner.ticks === ticks) await runner.tick();
+          throw ended ? new ClosedResourceError(`the ${this.label} listener was closed by the runtime`) : failure?.error;
         }
         if (!this.acceptInFlight) this.startAccept();
         const waiter = new Waiter<void>();
         this.waiter = waiter;
         const parked = parkWhereBlocked(waiter, cx.cancelScope);
-        const instruments = cx._task.runner.instruments;
+        const instruments = runner.instruments;
         await (instruments === null ? parked : instruments.block(cx._task, `accept on ${this.label}`, parked));
       }
     } finally {
