@@ -188,12 +188,20 @@ describe("schedule points: calls that are schedule points in trio yield to other
       await Promise.resolve();
       await Promise.resolve();
     })],
+    ["a task group's end, woken by a task that ends without a checkpoint", (cx) => cx.taskGroup((tg) => tg.startSoon(() => {}))],
   ];
   for (const [name, call] of calls) {
     it(`${name} lets a task waiting at a checkpoint run before it returns`, async () => {
       expectInterleaved(await run((cx) => interleaving(cx, call)));
     });
   }
+
+  it("tg.start of a task that calls started at once lets a task waiting at a checkpoint run before it returns (trio)", async () => {
+    const log = await run((cx) =>
+      cx.taskGroup((tg, cx) => interleaving(cx, (cx) => tg.start(cx, (cx) => cx.started()))),
+    );
+    expectInterleaved(log);
+  });
 
   netIt("lookup of an IP literal lets a task waiting at a checkpoint run before it returns (trio's getaddrinfo of a numeric host)", async (cx) => {
     expectInterleaved(await interleaving(cx, (cx) => lookup(cx, "127.0.0.1")));

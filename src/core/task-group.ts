@@ -25,10 +25,9 @@
  * "the last task ended" and "the group is closed": from then on
  * `startSoon`/`start` throw {@link ClosedResourceError}, and no task code of
  * the group can run after it returned. Its end is a schedule point, as a
- * nursery's exit in trio and anyio: a group closed by its last task resumes
- * its body's task as a wake does (one of the run's steps, runner.ts), and a
- * group with nothing left to wait for takes the run's tick, shielded (not a
- * cancel point, as trio's `cancel_shielded_checkpoint`).
+ * nursery's exit in trio and anyio: unless a checkpoint tick passed while
+ * its tasks ran, it takes one, shielded (not a cancel point, as trio's
+ * `cancel_shielded_checkpoint`).
  *
  * `start(cx, fn)`. As in trio, the new task first runs in the *caller's*
  * cancel scopes (the caller's cancellation and deadlines cancel it, the
@@ -59,7 +58,6 @@ import { blockedOn } from "./instrument.ts";
 import type { StartStatus, Task, TaskOwner } from "./task.ts";
 import { TaskHandle } from "./task-handle.ts";
 import { checkContext, checkOptional, describeValue } from "./validate.ts";
-import { step } from "./waiter-queue.ts";
 
 /**
  * A task body: receives its context and the arguments given to
@@ -108,12 +106,15 @@ class Starter implements StartStatus, TaskOwner {
   declare _resolve: (value: unknown) => void;
   declare _reject: (error: unknown) => void;
   declare readonly _promise: Promise<unknown>;
+  /** The run's ticks when `start` began (see `_settle`). */
+  declare readonly _ticks: number;
 
   constructor(group: TaskGroup, scope: CancelScope, task: Task, handle: TaskHandle<unknown> | null) {
     this._group = group;
     this._scope = scope;
     this._task = task;
     this._taskHandle = handle;
+    this._ticks = group._owner.runner.ticks;
     this._promise = new Promise<unknown>((resolve, reject) => {
       this._resolve = resolve;
       this._reject = reject;
@@ -143,18 +144,17 @@ class Starter implements StartStatus, TaskOwner {
   }
 
   /**
-   * Resolves `start` with `value` (or, `failed`, rejects it): its caller
-   * resumes as from a wake, one of the run's steps (see "Steps" in
-   * runner.ts), so a loop of starts that complete at once yields to the
-   * event loop now and then.
+   * Resolves `start` with `value` (or, `failed`, rejects it). `start` is a
+   * schedule point, as trio's: unless a checkpoint tick passed since it
+   * began, its caller resumes after the next one.
    */
   private _settle(value: unknown, failed = false): void {
-    const wait = step(this._group._owner.runner);
-    if (wait === undefined) {
+    const runner = this._group._owner.runner;
+    if (runner.ticks !== this._ticks) {
       if (failed) this._reject(value);
       else this._resolve(value);
     } else {
-      this._resolve(wait.then(() => (failed ? Promise.reject(value) : value)));
+      this._resolve(runner.tick().then(() => (failed ? Promise.reject(value) : value)));
     }
   }
 
@@ -464,18 +464,20 @@ export async function runTaskGroup<T>(
   group._bodyDone = true;
   group._maybeClose();
   const runner = cx._task.runner;
+  const ticks = runner.ticks;
   if (group._open) {
-    // Woken by the last task's end: one of the run's steps (see "Steps" in runner.ts).
     const closed = new Promise<void>((resolve) => {
-      group._onClosed = () => resolve(step(runner));
+      group._onClosed = resolve;
     });
     await blockedOn(cx, "task group", closed);
-  } else {
-    // Nothing to wait for: a schedule point all the same, not a cancel
-    // point (trio's cancel_shielded_checkpoint in the nursery's exit), so a
-    // loop of groups whose tasks ended early does not starve the event loop.
-    await runner.tick();
   }
+  // The end is a schedule point, as a nursery's exit in trio, but not a
+  // cancel point: unless a tick passed while the tasks ran (they took
+  // checkpoints), take one now, shielded. So a group with nothing left to
+  // wait for, or whose tasks ended without a checkpoint, still lets the
+  // tasks waiting at a checkpoint run, and a loop of such groups does not
+  // starve the event loop.
+  if (runner.ticks === ticks) await runner.tick();
   const errors = group._errors;
   const cancelled = group._cancelled;
   const absorbs = cancelled !== null && scopeAbsorbs(scope, cancelled);
