@@ -126,6 +126,7 @@ describe("instruments", () => {
     );
     expect(log).toEqual([
       "started main",
+      "checkpoint main", // the free lock's acquire: a schedule point, as trio's
       "spawned waiter waiting",
       "spawned locker waiting",
       "checkpoint main",
@@ -140,6 +141,7 @@ describe("instruments", () => {
       "exited waiter returned undefined",
       "exited locker returned undefined",
       "unblock main",
+      "checkpoint main", // the group's end: no tick passed while it waited, so it takes one
       "exited main returned undefined",
     ]);
   });

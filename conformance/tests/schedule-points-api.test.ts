@@ -197,8 +197,11 @@ describe("schedule points: calls that are schedule points in trio yield to other
   }
 
   it("tg.start of a task that calls started at once lets a task waiting at a checkpoint run before it returns (trio)", async () => {
-    const log = await run((cx) =>
-      cx.taskGroup((tg, cx) => interleaving(cx, (cx) => tg.start(cx, (cx) => cx.started()))),
+    let log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        log = await interleaving(cx, (cx) => tg.start(cx, (cx) => cx.started()));
+      }),
     );
     expectInterleaved(log);
   });

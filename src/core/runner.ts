@@ -208,13 +208,22 @@ export class Runner implements ClockRun {
   }
 
   /**
-   * `value` once the next tick has passed: how a step of a run that held the event loop too long
-   * (and the fast path of a lock, semaphore, limiter or event, a schedule
-   * point in trio) waits for the event loop. The shared tick itself when
-   * `value` is undefined.
+   * `value` once the next tick has passed: a schedule point taken outside
+   * `cx.checkpoint()` (the fast path of a lock, semaphore, limiter or set
+   * event, as trio's; a group's end; a step of a run that held the event
+   * loop too long). The shared tick itself when `value` is undefined and the
+   * run untracked. In a tracked run it is reported to the instruments as
+   * `task`'s checkpoint and resumption, as `cx.checkpoint()` is (their idle
+   * check counts on every resumption being reported); with `task` null, the
+   * one who awaits it reports it (a woken waiter's `block`).
    */
-  later<T>(value: T): Promise<T> {
+  later<T>(value: T, task: Task | null = null): Promise<T> {
     const tick = this.tick();
+    const instruments = this.instruments;
+    if (instruments !== null && task !== null) {
+      instruments.checkpoint(task);
+      return tick.then(() => (instruments.resumed(task), value));
+    }
     return value === undefined ? (tick as Promise<T>) : tick.then(() => value);
   }
 

@@ -106,15 +106,17 @@ class Starter implements StartStatus, TaskOwner {
   declare _resolve: (value: unknown) => void;
   declare _reject: (error: unknown) => void;
   declare readonly _promise: Promise<unknown>;
-  /** The run's ticks when `start` began (see `_settle`). */
+  /** The run's ticks when `start` began, and the task that called it (see `_settle`). */
   declare readonly _ticks: number;
+  declare readonly _caller: Task;
 
-  constructor(group: TaskGroup, scope: CancelScope, task: Task, handle: TaskHandle<unknown> | null) {
+  constructor(group: TaskGroup, scope: CancelScope, task: Task, handle: TaskHandle<unknown> | null, caller: Task) {
     this._group = group;
     this._scope = scope;
     this._task = task;
     this._taskHandle = handle;
     this._ticks = group._owner.runner.ticks;
+    this._caller = caller;
     this._promise = new Promise<unknown>((resolve, reject) => {
       this._resolve = resolve;
       this._reject = reject;
@@ -154,7 +156,7 @@ class Starter implements StartStatus, TaskOwner {
       if (failed) this._reject(value);
       else this._resolve(value);
     } else {
-      this._resolve(runner.tick().then(() => (failed ? Promise.reject(value) : value)));
+      this._resolve(runner.later(undefined, this._caller).then(() => (failed ? Promise.reject(value) : value)));
     }
   }
 
@@ -361,7 +363,7 @@ export class TaskGroup {
     const scope = new CancelScope();
     const task = this.makeTask(withHandle ? "startTask" : "start", first, rest, scope);
     scope._enter(this._owner.runner, cx.cancelScope);
-    const starter = new Starter(this, scope, task, withHandle ? new TaskHandle<unknown>(task, scope, this) : null);
+    const starter = new Starter(this, scope, task, withHandle ? new TaskHandle<unknown>(task, scope, this) : null, cx._task);
     task.owner = starter;
     task.status = starter;
     this._pendingStarts++;
@@ -477,7 +479,7 @@ export async function runTaskGroup<T>(
   // wait for, or whose tasks ended without a checkpoint, still lets the
   // tasks waiting at a checkpoint run, and a loop of such groups does not
   // starve the event loop.
-  if (runner.ticks === ticks) await runner.tick();
+  if (runner.ticks === ticks) await runner.later(undefined, cx._task);
   const errors = group._errors;
   const cancelled = group._cancelled;
   const absorbs = cancelled !== null && scopeAbsorbs(scope, cancelled);

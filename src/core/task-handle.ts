@@ -143,7 +143,7 @@ export class TaskHandle<T = unknown> {
       // Ended already: still a schedule point, as a set Event's wait is (a
       // cancellation during it does not undo the result).
       cx.checkpointIfCancelled();
-      await cx._task.runner.tick();
+      await cx._task.runner.later(undefined, cx._task);
     }
     switch (this._state) {
       case "failed":

@@ -73,7 +73,7 @@
  */
 
 import type { Context } from "./context.ts";
-import { countStep, type Runner } from "./runner.ts";
+import { countStep } from "./runner.ts";
 import { RESOLVED, Waiter } from "./waiter.ts";
 
 /** A waiter that can sit in a {@link WaiterQueue}. @internal */
@@ -198,7 +198,7 @@ export interface BlockingOp<S, A, T> {
  * @internal
  */
 export function completed<T>(cx: Context, value: T): Promise<T> {
-  if (countStep() && cx._task.runner.held()) return cx._task.runner.later(value);
+  if (countStep() && cx._task.runner.held()) return cx._task.runner.later(value, cx._task);
   return value === undefined ? (RESOLVED as Promise<T>) : Promise.resolve(value);
 }
 
@@ -207,11 +207,11 @@ export function completed<T>(cx: Context, value: T): Promise<T> {
  * call that completes at once outside {@link block} (an async function
  * serving from its own buffer, a group's end): undefined, or the run's
  * tick when the event loop has been held too long, to await before going on. So the call makes
- * no promise on its fast path: `const wait = step(cx._task.runner); if (wait !== undefined) await wait;`.
+ * no promise on its fast path: `const wait = step(cx); if (wait !== undefined) await wait;`.
  * @internal
  */
-export function step(runner: Runner): Promise<void> | undefined {
-  return countStep() && runner.held() ? runner.tick() : undefined;
+export function step(cx: Context): Promise<void> | undefined {
+  return countStep() && cx._task.runner.held() ? cx._task.runner.later(undefined, cx._task) : undefined;
 }
 
 /** Runs a blocking call by the rule in the module text: cancelled, fast path, or park. @internal */
@@ -225,7 +225,7 @@ export function block<S, A, T>(op: BlockingOp<S, A, T>, self: S, cx: Context, ar
   } catch (error) {
     return Promise.reject(error);
   }
-  if (result !== MUST_WAIT) return op.schedulePoint === true ? cx._task.runner.later(result) : completed(cx, result);
+  if (result !== MUST_WAIT) return op.schedulePoint === true ? cx._task.runner.later(result, cx._task) : completed(cx, result);
   // Not cancelled (checked above, and nothing since ran user code), so the
   // waiter parks for real and will leave its queue through onCancel if need be.
   const parked = op.enqueue(self, cx, arg).park(scope);

@@ -192,7 +192,7 @@ export class FileCore {
     if (ahead !== null) {
       // Served from the read-ahead, without the runtime: one of the run's
       // steps (runner.ts), so a loop of small receives yields now and then.
-      const wait = step(cx._task.runner);
+      const wait = step(cx);
       if (wait !== undefined) {
         await wait; // the file stays busy: nothing else moves the read-ahead
         if (this.closed) {

@@ -70,7 +70,7 @@ export async function settle<T>(cx: Context, support: FileSupport, syscall: stri
     // One of the run's steps (runner.ts): a runtime may answer without a
     // macrotask passing (Deno and Bun list a directory at once, OPFS serves
     // a cached snapshot), and a loop of such calls must still yield.
-    const wait = step(cx._task.runner);
+    const wait = step(cx);
     if (wait !== undefined) await wait;
   }
 }

@@ -184,14 +184,14 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
         const raw = this.ready;
         if (raw !== null) {
           this.ready = null;
-          if (runner.ticks === ticks) await runner.tick();
+          if (runner.ticks === ticks) await runner.later(undefined, cx._task);
           return (this.kind === "tls" ? new TlsStream(raw as RawTlsSocket) : new SocketStream(raw, this.kind)) as T;
         }
         const ended = this.ended;
         const failure = this.failure;
         if (ended || failure !== null) {
           if (!ended) this.failure = null;
-          if (runner.ticks === ticks) await runner.tick();
+          if (runner.ticks === ticks) await runner.later(undefined, cx._task);
           throw ended ? new ClosedResourceError(`the ${this.label} listener was closed by the runtime`) : failure?.error;
         }
         if (!this.acceptInFlight) this.startAccept();

@@ -83,7 +83,7 @@ export function lookup(cx: Context, host: string, options: LookupOptions = {}): 
     if (origin !== null) return Promise.reject(origin._raise());
     // No resolver needed: still a schedule point, as trio's getaddrinfo of a
     // numeric host (cancel-shielded: the answer is not undone by a cancel).
-    return cx._task.runner.later(family === 0 || family === literal ? [{ address: host, family: literal }] : []);
+    return cx._task.runner.later(family === 0 || family === literal ? [{ address: host, family: literal }] : [], cx._task);
   }
   const controller = new AbortController();
   return awaitOwned(cx, `lookup ${host}`, net.lookup(host, family, controller.signal)).finally(() => controller.abort());

@@ -138,7 +138,7 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
     try {
       if (this.end > this.start) {
         cx.checkpointIfCancelled();
-        const wait = step(cx._task.runner);
+        const wait = step(cx);
         if (wait !== undefined) await this.afterTick(wait);
         return this.take(Math.min(maxBytes, this.end - this.start), 0);
       }
@@ -171,7 +171,7 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
     try {
       cx.checkpointIfCancelled();
       if (this.end - this.start >= n) {
-        const wait = step(cx._task.runner);
+        const wait = step(cx);
         if (wait !== undefined) await this.afterTick(wait);
       }
       while (this.end - this.start < n) {
@@ -213,7 +213,7 @@ export class BufferedByteReceiveStream implements ByteReceiveStream {
     try {
       cx.checkpointIfCancelled();
       if (this.end > this.start) {
-        const wait = step(cx._task.runner);
+        const wait = step(cx);
         if (wait !== undefined) await this.afterTick(wait);
       }
       const d = delimiter.length;

@@ -122,7 +122,7 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
     this.writing = true;
     if (sink.writeTo(bytes, this)) {
       this.writing = false;
-      return this.failure === null ? cx._task.runner.tick() : Promise.reject(this.broken());
+      return this.failure === null ? cx._task.runner.later(undefined, cx._task) : Promise.reject(this.broken());
     }
     if (sink.eager === true && this.writing) {
       // The schedule point first, without an async frame: a write the
@@ -130,7 +130,7 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
       // tick, and the send returns then; one still running waits in `sendRest`.
       this.sending = true;
       this.eagerCx = cx;
-      return cx._task.runner.tick().then((this.onEagerTick ??= () => this.eagerTicked()));
+      return cx._task.runner.later(undefined, cx._task).then((this.onEagerTick ??= () => this.eagerTicked()));
     }
     return this.sendSlow(cx, bytes, true);
   }
@@ -182,7 +182,7 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
         // when the kernel can) has ended by the tick, so the send returns
         // then, without parking (a write still running parks below, where
         // cancellation raises).
-        await runner.tick();
+        await runner.later(undefined, cx._task);
       }
       // `waitWritten` inlined: one async frame less per send that waits.
       for (;;) {
@@ -192,7 +192,7 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
       }
       if (this.failure !== null) throw this.broken();
       // The bytes are taken: a schedule point that does not raise (no tick passed while waiting).
-      if (runner.ticks === ticks) await runner.tick();
+      if (runner.ticks === ticks) await runner.later(undefined, cx._task);
     } finally {
       this.sending = false;
     }
@@ -219,7 +219,7 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
       this.track(this.sink.shutdown!());
       await this.waitWritten(cx);
       if (this.failure !== null) throw this.broken();
-      if (runner.ticks === ticks) await runner.tick();
+      if (runner.ticks === ticks) await runner.later(undefined, cx._task);
     } finally {
       this.sending = false;
     }

@@ -137,7 +137,7 @@ class ReadableReceiveStream implements ByteReceiveStream {
       if (this.leftover !== null) {
         // Served from the leftover, without a read: one of the run's steps
         // (see "Steps" in runner.ts), so a loop of them yields now and then.
-        const wait = step(cx._task.runner);
+        const wait = step(cx);
         if (wait !== undefined) {
           await wait;
           if (this.closed) throw new ClosedResourceError("the stream was closed while receiving");
@@ -302,7 +302,7 @@ class WritableSendStream implements WritableByteSendStream {
       if (!waited) {
         // Room at once: one of the run's steps (see "Steps" in runner.ts),
         // so a loop of sends to a fast sink yields now and then.
-        const wait = step(cx._task.runner);
+        const wait = step(cx);
         if (wait !== undefined) {
           await wait;
           this.checkOpen();
