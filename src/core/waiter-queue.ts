@@ -59,8 +59,8 @@
  *    yield does not undo it), and otherwise (a channel's `send`/`receive`,
  *    kept fast for producer/consumer pairs) as an already-resolved promise,
  *    the shared `RESOLVED` when it is `undefined`, unless the run has held
- *    the event loop too long, when it too waits for the tick ({@link completed}; see
- *    "Steps" in runner.ts).
+ *    the event loop too long, when it too waits for the tick
+ *    ({@link completed}; see "Steps" in runner.ts).
  * 4. Otherwise `op.enqueue` makes a waiter, queues it (and does whatever
  *    starting to wait means, such as releasing a condition's lock), and the
  *    waiter is parked in the caller's cancel scope.
@@ -204,10 +204,11 @@ export function completed<T>(cx: Context, value: T): Promise<T> {
 
 /**
  * Counts one microtask step of the run, as {@link completed} does, for a
- * call that completes at once outside {@link block} (an async function
- * serving from its own buffer, a group's end): undefined, or the run's
- * tick when the event loop has been held too long, to await before going on. So the call makes
- * no promise on its fast path: `const wait = step(cx); if (wait !== undefined) await wait;`.
+ * call that completes at once outside {@link block} (a stream wrapper
+ * serving from its own buffer, a file operation): undefined, or the run's
+ * tick when the event loop has been held too long, to await before going
+ * on. So the call makes no promise on its fast path:
+ * `const wait = step(cx); if (wait !== undefined) await wait;`.
  * @internal
  */
 export function step(cx: Context): Promise<void> | undefined {
