@@ -1,6 +1,17 @@
 // Socket helpers shared by the conformance tests (not a test file itself).
 import { expect, inject, it } from "vitest";
-import { type Context, connectUnix, createTcpListener, createUnixListener, type RawSocket, run, type SocketStream, UnsupportedError } from "skein";
+import {
+  type Context,
+  connectTcp,
+  connectUnix,
+  createTcpListener,
+  createUnixListener,
+  type RawSocket,
+  run,
+  type SocketListener,
+  type SocketStream,
+  UnsupportedError,
+} from "skein";
 
 /** A connected socket of a fake network: reads never end, writes are taken at once. */
 export class FakeSocket implements RawSocket {
@@ -79,4 +90,22 @@ export async function unixPair(cx: Context, path: string): Promise<[SocketStream
     return connectUnix(cx, path);
   });
   return [client!, server];
+}
+
+/** One connection to `listener`: [client, server]; the listener stays open. */
+export async function connectedTo(cx: Context, listener: SocketListener): Promise<[SocketStream, SocketStream]> {
+  let server!: SocketStream;
+  const client = await cx.taskGroup(async (tg, cx) => {
+    tg.startSoon(async (cx) => {
+      server = await listener.accept(cx);
+    });
+    return connectTcp(cx, "127.0.0.1", listener.port!);
+  });
+  return [client!, server];
+}
+
+/** A connected TCP pair on 127.0.0.1: [client, server]. */
+export async function tcpPair(cx: Context): Promise<[SocketStream, SocketStream]> {
+  await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
+  return await connectedTo(cx, listener);
 }

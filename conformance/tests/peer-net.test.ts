@@ -50,7 +50,7 @@ import {
 } from "skein";
 import { checkHalfCloseableStream, checkTwoWayStream, MockClock, waitAllTasksBlocked } from "skein/testing";
 import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
-import { FakeSocket, netIt, unixIt, unixPair } from "../helpers/net.ts";
+import { connectedTo, FakeSocket, netIt, tcpPair, unixIt, unixPair } from "../helpers/net.ts";
 import { assertCheckpoints, failing } from "../helpers/peer.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
@@ -83,23 +83,6 @@ function tlsIt(name: string, body: (cx: Context) => Promise<void>, timeout = 30_
     }
     await run(body);
   }, timeout);
-}
-
-/** A listener and one connection to it: [client, server, listener]; the listener stays open. */
-async function connectedTo(cx: Context, listener: SocketListener): Promise<[SocketStream, SocketStream]> {
-  let server!: SocketStream;
-  const client = await cx.taskGroup(async (tg, cx) => {
-    tg.startSoon(async (cx) => {
-      server = await listener.accept(cx);
-    });
-    return connectTcp(cx, "127.0.0.1", listener.port!);
-  });
-  return [client!, server];
-}
-
-async function tcpPair(cx: Context): Promise<[SocketStream, SocketStream]> {
-  await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
-  return await connectedTo(cx, listener);
 }
 
 /** Receives chunk by chunk until EndOfStream (anyio's `async for chunk in stream`). */

@@ -187,6 +187,28 @@ describe("trio test_subprocess.py", () => {
     expect([proc.returnCode, proc.signal]).toEqual([null, "SIGKILL"]);
   });
 
+  // trio test_subprocess.py::test_subprocess_pidfd_unnotified (trio forces the exit to be noticed by a synchronous
+  // poll, with no checkpoint; Skein has no poll: `returnCode` only reads what the run has noticed. What carries
+  // over: a task already waiting is woken once the child it waits for is stopped, whatever else looked at it)
+  processIt("a task waiting for a child is woken after terminate(), with returnCode read meanwhile", async (cx) => {
+    await using proc = await openProcess(cx, ["sleep", "9999"]);
+    let noticed = false;
+    await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon(async (cx) => {
+        await proc.wait(cx);
+        noticed = true;
+      });
+      await waitAllTasksBlocked(cx);
+      proc.terminate();
+      expect(proc.returnCode).toBe(null); // not noticed yet: no checkpoint since terminate()
+      const result = await cx.moveOnAfter(5000, async (cx) => {
+        while (!noticed) await cx.sleep(10);
+      });
+      expect(result.cancelled).toBe(false); // the waiter was woken: no deadlock
+    });
+    expect([proc.returnCode, proc.signal]).toEqual([null, "SIGTERM"]);
+  });
+
   // trio test_subprocess.py::test_multi_wait[open_process] (deliberate difference: a cancelled wait stops the child,
   // SIGTERM then SIGKILL after terminateGrace, where trio's only stops waiting; so the real waits use a second child)
   processIt("several tasks wait on one child: cancelled waits end cleanly (and stop the child), then all wake when it ends", async (cx) => {

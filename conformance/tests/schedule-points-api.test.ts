@@ -7,7 +7,8 @@
 // either (no checkpoint in it, or only a cancel-shielded schedule point) is
 // stopped by the test itself once the deadline was seen.
 import { describe, expect, it } from "vitest";
-import { netIt } from "../helpers/net.ts";
+import { netIt, tcpPair } from "../helpers/net.ts";
+import { memoryStreamOneWayPair, memoryStreamPair } from "skein/testing";
 import { BOUND, deadlineSeen, deadlineSeenIn, expectInterleaved, interleaving } from "../helpers/schedule.ts";
 import * as skein from "skein";
 import {
@@ -16,14 +17,18 @@ import {
   BufferedByteReceiveStream,
   type ByteReceiveStream,
   type Context,
+  createMemoryObjectStream,
   FileReadStream,
   fromReadableStream,
   fromWritableStream,
   gather,
   lookup,
+  openFile,
   openSignalReceiver,
   readDir,
   run,
+  StapledByteStream,
+  StapledObjectStream,
   wait,
   withTempDir,
   writeFile,
@@ -293,4 +298,70 @@ describe("schedule points: calls that are schedule points in trio yield to other
       expect(result).toBe("after");
     });
   });
+});
+
+// trio's SocketStream.send_eof takes a checkpoint before it looks whether the
+// end was already sent, so a second call is a cancel point and a schedule
+// point like the first (and a loop of it cannot starve the event loop).
+describe("schedule points: a second sendEof is a checkpoint, as the first (trio)", () => {
+  type Eof = { sendEof(cx: Context): Promise<void> };
+  const secondSendEof = async (cx: Context, stream: Eof): Promise<void> => {
+    await stream.sendEof(cx);
+    const cancelled = await cx.withCancelScope({}, async (cx) => {
+      cx.cancelScope.cancel();
+      await stream.sendEof(cx);
+      return "returned";
+    });
+    expect(cancelled).toBeUndefined(); // Cancelled was raised, and absorbed by its scope
+    expectInterleaved(await interleaving(cx, (cx) => stream.sendEof(cx)));
+    expect(await deadlineSeenIn(cx, async () => (cx) => stream.sendEof(cx))).toBe(true);
+  };
+
+  netIt("SocketStream", async (cx) => {
+    const [a, b] = await tcpPair(cx);
+    try {
+      await secondSendEof(cx, a);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("StapledByteStream and StapledObjectStream", async () => {
+    await run(async (cx) => {
+      const [send, receive] = memoryStreamOneWayPair();
+      await secondSendEof(cx, new StapledByteStream(send, receive));
+      const [objects, items] = createMemoryObjectStream<number>(1);
+      await secondSendEof(cx, new StapledObjectStream(objects, items));
+    });
+  });
+
+  it("MemoryByteStream (skein/testing)", async () => {
+    await run(async (cx) => {
+      const [a] = memoryStreamPair();
+      await secondSendEof(cx, a);
+    });
+  });
+
+  it("fromWritableStream's stream", async () => {
+    await run(async (cx) => {
+      await secondSendEof(cx, fromWritableStream(new WritableStream<Uint8Array<ArrayBuffer>>()));
+    });
+  });
+});
+
+describe("schedule points: AsyncFile.seek", () => {
+  for (const whence of ["start", "current"] as const) {
+    it(`a loop of seek from ${whence} (no runtime call) lets a deadline fire`, async () => {
+      const seen = await run((cx) =>
+        withTempDir(cx, async (dir, cx) => {
+          const path = `${dir}/data`;
+          await writeFile(cx, path, new Uint8Array(16));
+          await using file = await openFile(cx, path);
+          return await deadlineSeenIn(cx, async () => (cx) => file.seek(cx, 0, whence));
+        }),
+      );
+      expect(seen).toBe(true);
+    });
+  }
 });

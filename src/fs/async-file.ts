@@ -19,6 +19,7 @@
 import type { Context } from "../core/context.ts";
 import { ClosedResourceError } from "../core/errors.ts";
 import { checkContext, checkCount, describeValue } from "../core/validate.ts";
+import { step } from "../core/waiter-queue.ts";
 import { FileCore, type FileMode, flagsOf } from "./file-core.ts";
 import type { FileInfo } from "./file-support.ts";
 import { checkPath, filesOf } from "./operation.ts";
@@ -193,6 +194,13 @@ export class AsyncFile implements AsyncDisposable {
     else {
       core.begin(cx);
       core.end();
+      // No runtime call: one of the run's steps (runner.ts), as a read served
+      // from the read-ahead, so a loop of seeks lets the event loop turn.
+      const wait = step(cx);
+      if (wait !== undefined) {
+        await wait;
+        if (core.closed) throw core.closedWhileBlocked();
+      }
       base = whence === "start" ? 0 : core.position;
     }
     const position = base + offset;

@@ -166,7 +166,8 @@ export class FileCore {
     }
   }
 
-  private closedWhileBlocked(cause?: unknown): ClosedResourceError {
+  /** The error for a file closed while a task was using it (`cause`: the runtime's error, if any). */
+  closedWhileBlocked(cause?: unknown): ClosedResourceError {
     if (cause instanceof ClosedResourceError) return cause;
     return new ClosedResourceError(`the file ${JSON.stringify(this.path)} was closed while a task was using it`, { cause });
   }

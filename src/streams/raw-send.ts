@@ -200,25 +200,27 @@ export class RawSender extends RawHalf<RawSendWords> implements RawWriteTarget {
 
   /**
    * Sends end of stream through `sink.shutdown` after the write in flight,
-   * if any; a checkpoint. Idempotent.
+   * if any; a checkpoint. Idempotent: a later call sends nothing, but is a
+   * checkpoint all the same (trio's `send_eof`).
    */
   async sendEof(cx: Context): Promise<void> {
     if (this.closed) throw new ClosedResourceError(this.words.closedAtCall("sendEof", this.label));
     if (this.sending) throw new BusyResourceError(this.words.busy(this.label));
-    if (this.eofSent) return;
     const origin = cx.cancelScope._origin;
     if (origin !== null) throw origin._raise();
     this.sending = true;
     const runner = cx._task.runner;
     const ticks = runner.ticks;
     try {
-      await this.waitWritten(cx);
-      if (this.failure !== null) throw this.broken();
-      this.eofSent = true;
-      this.writing = true;
-      this.track(this.sink.shutdown!());
-      await this.waitWritten(cx);
-      if (this.failure !== null) throw this.broken();
+      if (!this.eofSent) {
+        await this.waitWritten(cx);
+        if (this.failure !== null) throw this.broken();
+        this.eofSent = true;
+        this.writing = true;
+        this.track(this.sink.shutdown!());
+        await this.waitWritten(cx);
+        if (this.failure !== null) throw this.broken();
+      }
       if (runner.ticks === ticks) await runner.later(undefined, cx._task);
     } finally {
       this.sending = false;

@@ -75,9 +75,20 @@ class SendHalf {
     if (this.closed) throw new ClosedResourceError("the stream is closed");
     if (this.sending) throw new BusyResourceError("sendEof during a send on this stream");
     cx.checkpointIfCancelled();
-    if (this.eofSent) return;
-    this.eofSent = true;
-    await this.stream.close();
+    // A schedule point every time, also once the end was sent (trio's
+    // `send_eof`, whose stapled form closes the send stream: a checkpoint).
+    this.sending = true;
+    const runner = cx._task.runner;
+    const ticks = runner.ticks;
+    try {
+      if (!this.eofSent) {
+        this.eofSent = true;
+        await this.stream.close();
+      }
+      if (runner.ticks === ticks) await runner.later(undefined, cx._task);
+    } finally {
+      this.sending = false;
+    }
   }
 
   close(other: { close(): void | Promise<void> }): Promise<void> {

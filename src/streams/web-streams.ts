@@ -322,11 +322,16 @@ class WritableSendStream implements WritableByteSendStream {
     if (this.closed) throw new ClosedResourceError("the stream is closed");
     if (this.sending) throw new BusyResourceError("sendEof during a send on this stream");
     cx.checkpointIfCancelled();
-    if (this.eofSent) return;
-    this.eofSent = true;
-    this.checkBroken();
-    await cx.abandonOnCancel(this.writer.close().then(noop, this.fail));
-    this.checkBroken();
+    const runner = cx._task.runner;
+    const ticks = runner.ticks;
+    if (!this.eofSent) {
+      this.eofSent = true;
+      this.checkBroken();
+      await cx.abandonOnCancel(this.writer.close().then(noop, this.fail));
+      this.checkBroken();
+    }
+    // A schedule point every time, also once the end was sent (trio's `send_eof`).
+    if (runner.ticks === ticks) await runner.later(undefined, cx._task);
   }
 
   close(): Promise<void> {

@@ -238,10 +238,10 @@ export class MemorySendStream implements ByteSendStream {
   /** @internal Closes the sending direction only (a two-way stream's `sendEof`). */
   async _sendEof(cx: Context): Promise<void> {
     if (this.closed) throw new ClosedResourceError("the stream is closed");
-    if (this.eofSent) return;
     const busy = this.sending.hold();
     try {
-      await cx.checkpoint();
+      await cx.checkpoint(); // a checkpoint every time, also once the end was sent (trio's send_eof)
+      if (this.eofSent) return;
       this.eofSent = true;
       this._pipe.eof = true;
       this._pipe.wakeReaders();
