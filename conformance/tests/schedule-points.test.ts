@@ -8,7 +8,7 @@
 // worth), so on code that starves the event loop the test fails by
 // finishing its loop with the deadline never fired, instead of hanging.
 import { describe, expect, it } from "vitest";
-import { CapacityLimiter, type Context, createMemoryObjectStream, Event, Lock, Queue, run, Semaphore } from "skein";
+import { Cancelled, CapacityLimiter, type Context, createMemoryObjectStream, Event, Lock, Queue, run, Semaphore } from "skein";
 import { BOUND, interleaving } from "../helpers/schedule.ts";
 
 
@@ -228,6 +228,26 @@ describe("schedule points: the fast path of a lock, semaphore, limiter or event 
           lock.release(cx);
         });
       });
+    });
+  });
+
+  it("a set Event's wait raises a cancellation that arrived during its yield, as trio's (a full checkpoint: the yield, then the cancel check)", async () => {
+    await run(async (cx) => {
+      const event = new Event();
+      event.set();
+      const log: string[] = [];
+      await cx.withCancelScope({}, async (inner) => {
+        const waiting = event.wait(inner);
+        inner.cancelScope.cancel(); // after the call's own cancel check, during its yield
+        try {
+          await waiting;
+          log.push("returned");
+        } catch (error) {
+          log.push(error instanceof Cancelled ? "Cancelled" : String(error));
+          throw error;
+        }
+      });
+      expect(log).toEqual(["Cancelled"]);
     });
   });
 });

@@ -140,7 +140,7 @@ export class TaskHandle<T = unknown> {
       const parked = waiter.park(cx.cancelScope);
       await (cx._task.runner.instruments === null ? parked : blockedOn(cx, `TaskHandle.result (${this.name})`, parked));
     } else {
-      // Ended already: still a schedule point, as a set Event's wait is (a
+      // Ended already: still a schedule point, as a free lock's acquire is (a
       // cancellation during it does not undo the result).
       cx.checkpointIfCancelled();
       await cx._task.runner.later(undefined, cx._task);

@@ -54,7 +54,7 @@
  * 3. The fast path (`op.now`) completes the call at once when it can.
  *    What it throws (`EndOfStream`, `BrokenResourceError`) comes back as a
  *    rejected promise. Its result comes back after a schedule point when the
- *    op says so (`schedulePoint`: a lock, semaphore, limiter or event, as in
+ *    op says so (`schedulePoint`: a lock, semaphore or limiter, as in
  *    trio and anyio: the call's work is done, and a cancellation during the
  *    yield does not undo it), and otherwise (a channel's `send`/`receive`,
  *    kept fast for producer/consumer pairs) as an already-resolved promise,

@@ -2,9 +2,9 @@
  * `Event`: a flag tasks can wait for. Once set it stays set; every waiter
  * wakes, and later waits return at once.
  *
- * `wait` is a checkpoint: when the event is already set it still rejects
- * with `Cancelled` in a cancelled scope, and otherwise lets the other tasks
- * run before it returns (a schedule point, as in trio).
+ * `wait` is a checkpoint: when the event is already set it is
+ * `cx.checkpoint()`, as in trio: it rejects with `Cancelled` in a cancelled
+ * scope, lets the other tasks run, then checks for cancellation again.
  *
  * Invariants: waiters wait only while the flag is clear; `set` wakes them
  * all, in order. A wait cancelled while blocked leaves the queue at once
@@ -20,8 +20,8 @@ import { checkContext } from "../core/validate.ts";
 
 const WAIT: BlockingOp<Event, void, void> = {
   name: "Event.wait",
-  schedulePoint: true,
-  now: (event) => (event.isSet() ? undefined : MUST_WAIT),
+  now: () => MUST_WAIT, // `wait` takes the set event's path itself
+
   enqueue(event) {
     const waiter = new QueuedWaiter<void>();
     event._waiters.push(waiter);
@@ -98,7 +98,9 @@ export class Event {
    */
   wait(cx: Context): Promise<void> {
     checkContext(cx, "Event.wait");
-    return block(WAIT, this, cx, undefined);
+    // Set: a full checkpoint, as trio's (the yield, then the cancel check
+    // again: unlike an acquire, there is nothing to undo).
+    return this.flag ? cx.checkpoint() : block(WAIT, this, cx, undefined);
   }
 
   /**
