@@ -94,8 +94,9 @@
  * that cannot be cloned is re-posted message by message, and only the calls
  * whose arguments cannot be sent fail (with a `TypeError`).
  *
- * Costs: a call allocates its waiter (which is also its limiter borrower)
- * and its message; its arguments array is the caller's own; no timer and no
+ * Costs: a call allocates its waiter (which is also its limiter borrower);
+ * its message is written straight into the outbox's wire array (no message
+ * object), its arguments array is the caller's own; no timer and no
  * task unless functions are exposed (then one task group); a call that has
  * to wait for a worker also a queue waiter (and the pool arms its one growth
  * timer). Up
@@ -296,21 +297,24 @@ class PooledWorker {
     this.outbox.push(message, transfer);
   }
 
+  /** Queues a call without callbacks (what `send` does with a `call` message, without the message object). */
+  sendCall(id: number, name: string, args: readonly unknown[], transfer: Transferable[] | undefined): void {
+    this.outbox.pushCall(id, name, args, transfer);
+  }
+
   /** Posts the outbox. If it cannot be cloned, posts each message alone and fails the calls whose arguments cannot be sent. */
   flush(): void {
     const box = this.outbox;
-    const outbox = box.take();
-    if (outbox === null) return;
-    const transfers = box.taken;
+    const wire = box.take();
+    if (wire === null) return;
     if (this.dead) return; // its calls have settled already
-    if (outbox.length === 1) {
-      this.postOne(outbox[0]!, transfers[0]);
-      return;
-    }
     try {
-      this.port.post(encode(outbox), box.takenTransfer());
+      this.port.post(wire, box.takenTransfer());
     } catch {
-      for (let i = 0; i < outbox.length; i++) this.postOne(outbox[i]!, transfers[i]);
+      // Something in it cannot be sent: each message alone, so only the calls whose arguments cannot be sent fail.
+      const transfers = box.taken;
+      let i = 0;
+      decode<ToWorker>(wire, (message) => this.postOne(message, transfers?.[i++]));
     }
   }
 
@@ -642,10 +646,9 @@ export class WorkerPool implements TimerEntry {
     }
     call.expose = expose;
     call.name = name;
-    const message: ToWorker =
-      expose === undefined ? { t: "call", id, name, args } : { t: "call", id, name, args, callbacks: Object.keys(expose) };
     worker.calls.set(id, call);
-    worker.send(message, transfer);
+    if (expose === undefined) worker.sendCall(id, name, args, transfer);
+    else worker.send({ t: "call", id, name, args, callbacks: Object.keys(expose) }, transfer);
   }
 
   /** Parks the caller on its call's result (reported as blocked in a tracked run). */
