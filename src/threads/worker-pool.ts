@@ -92,7 +92,10 @@
  * (an array when several), and the worker answers the same way, so calls
  * started together cost one post and one message event per side. An outbox
  * that cannot be cloned is re-posted message by message, and only the calls
- * whose arguments cannot be sent fail (with a `TypeError`).
+ * whose arguments cannot be sent fail (with a `TypeError`). An outbox that
+ * transfers anything is posted message by message from the start: a failed
+ * post may have detached the buffers it was to move (Deno), which belong to
+ * the other calls.
  *
  * Costs: a call allocates its waiter (which is also its limiter borrower);
  * its message is written straight into the outbox's wire array (no message
@@ -308,14 +311,21 @@ class PooledWorker {
     const wire = box.take();
     if (wire === null) return;
     if (this.dead) return; // its calls have settled already
-    try {
-      this.port.post(wire, box.takenTransfer());
-    } catch {
-      // Something in it cannot be sent: each message alone, so only the calls whose arguments cannot be sent fail.
-      const transfers = box.taken;
-      let i = 0;
-      decode<ToWorker>(wire, (message) => this.postOne(message, transfers?.[i++]));
+    const transfers = box.taken;
+    if (transfers === null) {
+      try {
+        this.port.post(wire);
+        return;
+      } catch {
+        // something in it cannot be sent: each message alone below
+      }
     }
+    // Each message alone, so only the calls whose arguments cannot be sent
+    // fail. A batch that transfers anything is always sent so: a post that
+    // fails may already have detached what it was to transfer (Deno), and
+    // the other calls' buffers must go with their own calls.
+    let i = 0;
+    decode<ToWorker>(wire, (message) => this.postOne(message, transfers?.[i++]));
   }
 
   private postOne(message: ToWorker, transfer: Transferable[] | undefined): void {

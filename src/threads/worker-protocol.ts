@@ -252,13 +252,4 @@ export class Outbox<M extends ToWorker | FromWorker> {
     this.count = 0;
     return wire;
   }
-
-  /** Every transfer list of the last batch taken, joined (`undefined` when nothing is transferred). */
-  takenTransfer(): Transferable[] | undefined {
-    const taken = this.taken;
-    if (taken === null) return undefined;
-    let transfer: Transferable[] | undefined;
-    for (const t of taken) if (t !== undefined && t.length > 0) (transfer ??= []).push(...t);
-    return transfer;
-  }
 }

@@ -108,11 +108,20 @@ class WorkerServer {
     const wire = box.take();
     if (wire === null) return;
     const names = this.outboxName;
-    try {
-      this.parent.post(wire, box.takenTransfer());
-    } catch {
-      // Something in it cannot be sent: each result alone.
-      const transfers = box.taken;
+    const transfers = box.taken;
+    let posted = false;
+    if (transfers === null) {
+      try {
+        this.parent.post(wire);
+        posted = true;
+      } catch {
+        // something in it cannot be sent: each result alone below
+      }
+    }
+    if (!posted) {
+      // Each result alone, replacing those that cannot be sent. A batch that
+      // transfers anything is always sent so: a post that fails may already
+      // have detached what it was to transfer (Deno).
       let i = 0;
       try {
         decode<FromWorker>(wire, (message) => this.postAlone(message, transfers?.[i], names[i++]!));
