@@ -83,9 +83,6 @@ class WorkerServer {
   /** Nothing in flight and the module loaded: what the endpoint's `idle` waits on. */
   private readonly stillIdle = (): boolean => this.inFlight === 0 && this.module !== null;
 
-  /** A call's task function. */
-  private readonly runCall = (cx: Context, message: Extract<ToWorker, { t: "call" }>): Promise<void> => this.call(cx, message);
-
   constructor(readonly parent: ParentEndpoint) {}
 
   /** Queues a result for the parent; every result queued before the next microtask checkpoint goes in one post. */
@@ -169,7 +166,7 @@ class WorkerServer {
         break;
       case "call":
         this.inFlight++;
-        this.group.startSoon(this.runCall, message);
+        this.group.startSoon({ name: `call ${message.name}` }, (cx) => this.call(cx, message));
         break;
       case "cancel":
         this.calls.get(message.id)?.cancel("cancelled by the caller");
