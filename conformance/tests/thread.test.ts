@@ -248,6 +248,36 @@ describe("toThread", () => {
     });
   });
 
+  it("calls started together keep their own transfers, in one post and when one of them cannot be sent, both ways", async () => {
+    const wide = math.with({ limiter: new CapacityLimiter(8) });
+    const wideUntyped = untyped.with({ limiter: new CapacityLimiter(8) });
+    await run(async (cx) => {
+      await toThread(cx, wide, "add", 0, 0); // the worker is loaded
+      for (const bad of ["none", "argument", "result"]) {
+        const inputs = [0, 1, 2, 3, 4].map((i) => new Uint8Array([i, 10 + i]));
+        const results: string[] = [];
+        await cx.taskGroup(async (tg) => {
+          for (let i = 0; i < 5; i++) {
+            tg.startSoon(async (cx) => {
+              const input = inputs[i]!;
+              // Calls 1 and 3 transfer their bytes (and every result of double is transferred back),
+              // 0 and 4 copy them; call 2 adds, sends a function, or returns one.
+              const call =
+                i !== 2
+                  ? toThread(cx, wide, "double", i % 2 === 1 ? skein.transfer(input, [input.buffer]) : input).then((out) => [...out].join(","))
+                  : bad === "result"
+                    ? toThread(cx, wideUntyped, "nonClonable").then(String)
+                    : toThread(cx, wide, "add", bad === "argument" ? ((() => 1) as never) : 2, 1).then(String);
+              results[i] = await call.catch((e: Error) => e.name);
+            });
+          }
+        });
+        expect(results).toEqual(["0,20", "2,22", bad === "none" ? "3" : "TypeError", "6,26", "8,28"]);
+        expect(inputs.map((b) => b.byteLength)).toEqual([2, 0, 2, 0, 2]); // moved exactly where asked
+      }
+    });
+  });
+
   it("a shared limiter bounds how many calls run at once", async () => {
     let active = 0;
     let peak = 0;

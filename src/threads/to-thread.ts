@@ -191,13 +191,12 @@ export function toThread<M, K extends keyof WorkerFunctions<M> & string>(
   name: K,
   ...args: ArgsOf<WorkerFunctions<M>[K]>
 ): Promise<ResultOf<WorkerFunctions<M>[K]>> {
-  return callInPool(cx, "toThread", "skein.threads", module, name, args, (adapter) => ({
-    call: "toThread",
-    what: "worker",
-    plural: "worker threads",
-    support: adapter.workers,
-    awaitTermination: false,
-  })) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
+  return callInPool(cx, "toThread", "skein.threads", module, name, args, threadKind) as Promise<ResultOf<WorkerFunctions<M>[K]>>;
+}
+
+/** The workers of `toThread`: the adapter's threads (one function, not a closure per call). */
+function threadKind(adapter: Adapter): WorkerKind {
+  return { call: "toThread", what: "worker", plural: "worker threads", support: adapter.workers, awaitTermination: false };
 }
 
 /**

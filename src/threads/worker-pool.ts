@@ -92,10 +92,14 @@
  * (an array when several), and the worker answers the same way, so calls
  * started together cost one post and one message event per side. An outbox
  * that cannot be cloned is re-posted message by message, and only the calls
- * whose arguments cannot be sent fail (with a `TypeError`).
+ * whose arguments cannot be sent fail (with a `TypeError`). An outbox that
+ * transfers anything is posted message by message from the start: a failed
+ * post may have detached the buffers it was to move (Deno), which belong to
+ * the other calls.
  *
- * Costs: a call allocates its waiter (which is also its limiter borrower)
- * and its message; its arguments array is the caller's own; no timer and no
+ * Costs: a call allocates its waiter (which is also its limiter borrower);
+ * its message is written straight into the outbox's wire array (no message
+ * object), its arguments array is the caller's own; no timer and no
  * task unless functions are exposed (then one task group); a call that has
  * to wait for a worker also a queue waiter (and the pool arms its one growth
  * timer). Up
@@ -296,22 +300,32 @@ class PooledWorker {
     this.outbox.push(message, transfer);
   }
 
+  /** Queues a call without callbacks (what `send` does with a `call` message, without the message object). */
+  sendCall(id: number, name: string, args: readonly unknown[], transfer: Transferable[] | undefined): void {
+    this.outbox.pushCall(id, name, args, transfer);
+  }
+
   /** Posts the outbox. If it cannot be cloned, posts each message alone and fails the calls whose arguments cannot be sent. */
   flush(): void {
     const box = this.outbox;
-    const outbox = box.take();
-    if (outbox === null) return;
-    const transfers = box.taken;
+    const wire = box.take();
+    if (wire === null) return;
     if (this.dead) return; // its calls have settled already
-    if (outbox.length === 1) {
-      this.postOne(outbox[0]!, transfers[0]);
-      return;
+    const transfers = box.taken;
+    if (transfers === null) {
+      try {
+        this.port.post(wire);
+        return;
+      } catch {
+        // something in it cannot be sent: each message alone below
+      }
     }
-    try {
-      this.port.post(encode(outbox), box.takenTransfer());
-    } catch {
-      for (let i = 0; i < outbox.length; i++) this.postOne(outbox[i]!, transfers[i]);
-    }
+    // Each message alone, so only the calls whose arguments cannot be sent
+    // fail. A batch that transfers anything is always sent so: a post that
+    // fails may already have detached what it was to transfer (Deno), and
+    // the other calls' buffers must go with their own calls.
+    let i = 0;
+    decode<ToWorker>(wire, (message) => this.postOne(message, transfers?.[i++]));
   }
 
   private postOne(message: ToWorker, transfer: Transferable[] | undefined): void {
@@ -642,10 +656,9 @@ export class WorkerPool implements TimerEntry {
     }
     call.expose = expose;
     call.name = name;
-    const message: ToWorker =
-      expose === undefined ? { t: "call", id, name, args } : { t: "call", id, name, args, callbacks: Object.keys(expose) };
     worker.calls.set(id, call);
-    worker.send(message, transfer);
+    if (expose === undefined) worker.sendCall(id, name, args, transfer);
+    else worker.send({ t: "call", id, name, args, callbacks: Object.keys(expose) }, transfer);
   }
 
   /** Parks the caller on its call's result (reported as blocked in a tracked run). */

@@ -125,8 +125,9 @@ export function unwrapTransfer(value: unknown, into: Transferable[]): unknown {
 // array of entries, each starting with a tag: a call without callbacks is
 // `CALL, id, name, argc, ...args`, a successful result `RESULT, id, value`,
 // anything else `OBJECT, message`. Several messages queued together are
-// simply several entries. A message posted alone that has no flat form is
-// posted as the object itself.
+// simply several entries. The outboxes (below) write entries as calls and
+// results are queued; `encode` makes the same format from message objects
+// (where a message posted alone has no flat form, it posts the object).
 const CALL = 0;
 const RESULT = 1;
 const OBJECT = 2;
@@ -180,46 +181,75 @@ export function decode<M>(data: unknown, each: (message: M) => void): void {
 }
 
 /**
- * The messages one end has queued but not posted yet, with each message's
- * transfer list (same index). The first message of a batch schedules
- * `flush` at the next microtask checkpoint, so everything queued before it
- * goes in one post; `take` hands the batch over and starts a new one. Both
- * ends use it: the pool for `call`/`cancel`, the worker for results. @internal
+ * The messages one end has queued but not posted yet, already in the wire
+ * format (see `encode`): one flat array, what is posted, so queueing a call
+ * or a result makes no message object and no array of its own. Each
+ * message's transfer list is kept by its index (no array at all while
+ * nothing is transferred). The first message of a batch schedules `flush`
+ * at the next microtask checkpoint, so everything queued before it goes in
+ * one post; `take` hands the batch over and starts a new one. Both ends
+ * use it: the pool for `call`/`cancel`, the worker for results. @internal
  */
-export class Outbox<M> {
-  messages: M[] | null = null;
-  transfers: (Transferable[] | undefined)[] = [];
-  /** The transfer lists of the last batch `take` returned (same index). */
-  taken: (Transferable[] | undefined)[] = [];
+export class Outbox<M extends ToWorker | FromWorker> {
+  /** The batch in wire format, `null` when nothing is queued. */
+  private wire: unknown[] | null = null;
+  /** Messages in the batch. */
+  private count = 0;
+  /** Transfer lists of the batch by message index, `null` while none was given. */
+  private transfers: (Transferable[] | undefined)[] | null = null;
+  /** The transfer lists of the last batch `take` returned (by message index), `null` when it had none. */
+  taken: (Transferable[] | undefined)[] | null = null;
 
   constructor(private readonly flush: () => void) {}
 
-  /** Queues `message` (and what it transfers) for the next post. */
-  push(message: M, transfer: Transferable[] | undefined): void {
-    let messages = this.messages;
-    if (messages === null) {
-      messages = this.messages = [];
+  /** The batch's wire array, starting a batch (and scheduling its flush) if none is queued. */
+  private batch(): unknown[] {
+    let wire = this.wire;
+    if (wire === null) {
+      wire = this.wire = [];
       queueMicrotask(this.flush);
     }
-    messages.push(message);
-    this.transfers.push(transfer);
+    return wire;
   }
 
-  /** The queued messages (`null` when none), their transfer lists left in `taken`; the outbox is empty after. */
-  take(): M[] | null {
-    const messages = this.messages;
-    if (messages === null) return null;
+  /** Keeps `transfer` for the message about to be counted. */
+  private keep(transfer: Transferable[] | undefined): void {
+    if (transfer === undefined) return;
+    const transfers = (this.transfers ??= []);
+    while (transfers.length < this.count) transfers.push(undefined);
+    transfers.push(transfer);
+  }
+
+  /** Queues `message` (and what it transfers) for the next post. */
+  push(message: M, transfer: Transferable[] | undefined): void {
+    encodeEntry(message, this.batch());
+    this.keep(transfer);
+    this.count++;
+  }
+
+  /** Queues a call without callbacks: `push({ t: "call", id, name, args })` without the object. */
+  pushCall(id: number, name: string, args: readonly unknown[], transfer: Transferable[] | undefined): void {
+    const wire = this.batch();
+    wire.push(CALL, id, name, args.length);
+    for (let i = 0; i < args.length; i++) wire.push(args[i]);
+    this.keep(transfer);
+    this.count++;
+  }
+
+  /** Queues a successful result: `push({ t: "result", id, ok: true, value })` without the object. */
+  pushResult(id: number, value: unknown, transfer: Transferable[] | undefined): void {
+    this.batch().push(RESULT, id, value);
+    this.keep(transfer);
+    this.count++;
+  }
+
+  /** The queued batch in wire format (`null` when none), its transfer lists left in `taken`; the outbox is empty after. */
+  take(): unknown[] | null {
+    const wire = this.wire;
+    if (wire === null) return null;
     this.taken = this.transfers;
-    this.messages = null;
-    this.transfers = [];
-    return messages;
-  }
-
-
-  /** Every transfer list of the last batch taken, joined (`undefined` when nothing is transferred). */
-  takenTransfer(): Transferable[] | undefined {
-    let transfer: Transferable[] | undefined;
-    for (const t of this.taken) if (t !== undefined && t.length > 0) (transfer ??= []).push(...t);
-    return transfer;
+    this.wire = this.transfers = null;
+    this.count = 0;
+    return wire;
   }
 }

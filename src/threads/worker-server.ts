@@ -77,7 +77,7 @@ class WorkerServer {
   /** Results not posted yet: flushed once per microtask checkpoint, several in one array (see worker-protocol). */
   private readonly outbox = new Outbox<FromWorker>(() => this.flush());
   /** Per outbox message (same index): the function whose result it is (for the message if it cannot be sent). */
-  private outboxName: string[] = [];
+  private readonly outboxName: string[] = [];
   /** Calls received whose result is not queued yet (started or about to start). */
   private inFlight = 0;
   /** Nothing in flight and the module loaded: what the endpoint's `idle` waits on. */
@@ -92,38 +92,57 @@ class WorkerServer {
     this.outboxName.push(name);
   }
 
+  /** `sendResult` of a value (without the message object). */
+  private sendValue(id: number, value: unknown, transfer: Transferable[] | undefined, name: string): void {
+    this.inFlight--;
+    this.outbox.pushResult(id, value, transfer);
+    this.outboxName.push(name);
+  }
+
   /** Posts the outbox; if it cannot be cloned, posts each result alone, replacing those that cannot be sent by an error. */
   flush(): void {
     const box = this.outbox;
-    const outbox = box.take();
-    if (outbox === null) return;
-    const transfers = box.taken;
+    const wire = box.take();
+    if (wire === null) return;
     const names = this.outboxName;
-    this.outboxName = [];
-    if (outbox.length > 1) {
+    const transfers = box.taken;
+    let posted = false;
+    if (transfers === null) {
       try {
-        this.parent.post(encode(outbox), box.takenTransfer());
-        this.posted();
-        return;
+        this.parent.post(wire);
+        posted = true;
       } catch {
-        // one of them cannot be cloned: post each alone below
+        // something in it cannot be sent: each result alone below
       }
     }
-    for (let i = 0; i < outbox.length; i++) {
-      const message = outbox[i]!;
+    if (!posted) {
+      // Each result alone, replacing those that cannot be sent. A batch that
+      // transfers anything is always sent so: a post that fails may already
+      // have detached what it was to transfer (Deno).
+      let i = 0;
       try {
-        this.parent.post(encode([message]), transfers[i]);
-      } catch (error) {
-        if (message.t !== "result") throw error;
-        const value = message.ok ? message.value : undefined;
-        const reason = new TypeError(
-          `the result of ${JSON.stringify(names[i])} cannot be sent back from the worker (${describeValue(value)}): ${(error as Error).message}`,
-          { cause: error },
-        );
-        this.parent.post({ t: "result", id: message.id, ok: false, error: serializeError(reason), cancelled: false });
+        decode<FromWorker>(wire, (message) => this.postAlone(message, transfers?.[i], names[i++]!));
+      } finally {
+        names.length = 0;
       }
     }
+    names.length = 0;
     this.posted();
+  }
+
+  /** Posts one message; a result that cannot be sent is replaced by the error saying so. */
+  private postAlone(message: FromWorker, transfer: Transferable[] | undefined, name: string): void {
+    try {
+      this.parent.post(encode([message]), transfer);
+    } catch (error) {
+      if (message.t !== "result") throw error;
+      const value = message.ok ? message.value : undefined;
+      const reason = new TypeError(
+        `the result of ${JSON.stringify(name)} cannot be sent back from the worker (${describeValue(value)}): ${(error as Error).message}`,
+        { cause: error },
+      );
+      this.parent.post({ t: "result", id: message.id, ok: false, error: serializeError(reason), cancelled: false });
+    }
   }
 
   /** After results went out: with nothing left in flight, the endpoint may wait for the next call (`ParentEndpoint.idle`). */
@@ -213,7 +232,7 @@ class WorkerServer {
     } else {
       let transfer: Transferable[] | undefined;
       if (value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[TRANSFER] === true) value = unwrapTransfer(value, (transfer = []));
-      this.sendResult({ t: "result", id, ok: true, value }, transfer, name);
+      this.sendValue(id, value, transfer, name);
     }
   }
 
