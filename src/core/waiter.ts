@@ -23,7 +23,14 @@
  * Subclasses (a sleeping waiter, a lock's queued acquirer) add fields rather
  * than closures, so the hot path allocates the waiter, its promise and the
  * promise's two resolving functions; `park` passes one shared executor, so
- * no closure (nor its context) is made per park.
+ * no closure (nor its context) is made per park. A blocked task keeps only
+ * the resolve function: a failure or cancellation resolves the promise with
+ * a value that rejects it at once ({@link Rejection}), or that
+ * {@link parkWhereBlocked} throws from ({@link Failure}). Per blocked task
+ * (an `Event.wait`, node 24) that is one closure, 56 bytes, and one field
+ * fewer than keeping the reject function too; the price is a throw (about
+ * 0.4 us on V8, 1 us on JavaScriptCore) when a waiter parked by `block`
+ * fails or is cancelled.
  *
  * @internal
  * @module
