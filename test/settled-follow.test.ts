@@ -38,6 +38,10 @@ async function scenario(adapter: Adapter, known: WeakSet<Promise<unknown>>, tag:
             return settled(p);
           });
           tg.startSoon({ name: "plain" }, () => "v");
+          tg.startSoon({ name: "pending failure" }, async () => {
+            await null;
+            throw new Error("pf");
+          });
           const handle = tg.createTask({ name: "handle" }, () => settled(Promise.resolve(3)));
           tg.startSoon({ name: "watcher" }, async () => {
             log.push(`${tag} handle ${handle.status}`);
@@ -77,5 +81,36 @@ describe("following a body whose promise has already settled", () => {
     expect(log).toEqual(reference);
     expect(log.filter((l) => l.startsWith("A"))).toContain("A rejected failed r");
     expect(log.filter((l) => l.startsWith("A"))).toContain("A handle returned 3");
+  });
+
+  it("a pending body followed by one closure for both outcomes ends as with two handlers", async () => {
+    const reference = await twoRuns(nodeAdapter, new WeakSet());
+    const known = new WeakSet<Promise<unknown>>();
+    // The state each promise settled with, recorded by a handler attached
+    // before the follow's (handlers run in the order they were attached).
+    const states = new WeakMap<Promise<unknown>, boolean>();
+    let asked = 0;
+    const shared: Adapter = {
+      ...nodeAdapter,
+      _follow: settledFollow(
+        (p) => {
+          p.then(
+            () => states.set(p, false),
+            () => states.set(p, true),
+          );
+          return known.has(p);
+        },
+        (p) => {
+          asked++;
+          return states.get(p)!;
+        },
+      ),
+    };
+    const log = await twoRuns(shared, known);
+    expect(asked).toBeGreaterThan(0);
+    expect(log).toEqual(reference);
+    expect(log.filter((l) => l.startsWith("A"))).toContain("A pending returned p");
+    expect(log.filter((l) => l.startsWith("A"))).toContain("A pending failure failed pf");
+    expect(log.filter((l) => l.startsWith("A"))).toContain("A rejected failed r");
   });
 });

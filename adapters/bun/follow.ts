@@ -15,6 +15,13 @@
  * this path (a subclass or a thenable might queue its handler later). Each
  * task ends at the same microtask as with handlers of its own.
  *
+ * A body still pending (a task that blocks) is followed by one closure,
+ * given as both handlers, which asks the promise's state
+ * (`Bun.peek.status`) to tell a failure from a return: one function fewer
+ * than the core's two closures, 32 bytes less per blocked task on
+ * JavaScriptCore. Again only for a native promise with the native `then`,
+ * which calls one of its handlers once, after it has settled.
+ *
  * Invariants: every task in `followed` from `head` on has its handler's
  * microtask queued; so the queue is empty again by the end of the
  * microtasks that follow (a plain array emptied then, not a ring).
@@ -30,11 +37,12 @@ const nativeThen = Promise.prototype.then;
 
 /**
  * A {@link Follow} that uses the shared handlers for a promise `isSettled`
- * says has settled (Bun: `Bun.peek.status`; a test can give its own), and
+ * says has settled (Bun: `Bun.peek.status`; a test can give its own), one
+ * closure asking `isRejected` for any other native promise when given, and
  * the core's closures otherwise. One queue per follow made here.
  * @internal
  */
-export function settledFollow(isSettled: (promise: Promise<unknown>) => boolean): Follow {
+export function settledFollow(isSettled: (promise: Promise<unknown>) => boolean, isRejected?: (promise: Promise<unknown>) => boolean): Follow {
   const followed: (Task | undefined)[] = [];
   let head = 0;
   const next = (): Task => {
@@ -45,12 +53,19 @@ export function settledFollow(isSettled: (promise: Promise<unknown>) => boolean)
   };
   const fulfilled = (value: unknown): void => next().end(false, value);
   const rejected = (error: unknown): void => next().end(true, error);
+  /** One closure for both outcomes; called once `promise` has settled. */
+  const followPending = (task: Task, promise: Promise<unknown>): void => {
+    const end = (outcome: unknown): void => task.end(isRejected!(promise), outcome);
+    void promise.then(end, end);
+  };
   return (task, result) => {
     const promise = resolvePromise(result);
-    if (promise.then === nativeThen && isSettled(promise)) {
+    if (promise.then !== nativeThen) followWithClosures(task, promise);
+    else if (isSettled(promise)) {
       followed.push(task);
       void promise.then(fulfilled, rejected);
-    } else followWithClosures(task, promise);
+    } else if (isRejected !== undefined) followPending(task, promise);
+    else followWithClosures(task, promise);
   };
 }
 
@@ -58,4 +73,10 @@ export function settledFollow(isSettled: (promise: Promise<unknown>) => boolean)
 const peekStatus = (globalThis as unknown as { Bun?: { peek?: { status?(promise: Promise<unknown>): string } } }).Bun?.peek?.status;
 
 /** Bun's follow, where `Bun.peek.status` exists (else the core's default). @internal */
-export const bunFollow: Follow | undefined = peekStatus === undefined ? undefined : settledFollow((promise) => peekStatus(promise) !== "pending");
+export const bunFollow: Follow | undefined =
+  peekStatus === undefined
+    ? undefined
+    : settledFollow(
+        (promise) => peekStatus(promise) !== "pending",
+        (promise) => peekStatus(promise) === "rejected",
+      );

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   Cancelled,
   CancelScope,
+  createMemoryObjectStream,
   ClosedResourceError,
   type Context,
   Event,
@@ -672,5 +673,97 @@ describe("found by the task-handle fuzzer", () => {
       }),
     );
     expect(got).toBe("S cancelled TaskCancelledError");
+  });
+});
+
+// A waiter keeps only its promise's resolve function (core/waiter.ts): a
+// failure or cancellation must still reach its task in the microtask a
+// reject function would have, so it is not overtaken by a wake that came
+// after it.
+describe("a cancellation or failure and a later wake in the same turn reach their tasks in that order", () => {
+  /** Task "a" blocks through `blockA`; task "b" on an event; `end(a's stuff)` then sets b's event at once. */
+  async function order(blockA: (cx: Context) => Promise<unknown>, endA: () => void): Promise<string[]> {
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const b = new Event();
+        tg.startSoon(async (cx) => {
+          try {
+            await blockA(cx);
+            log.push("a returned");
+          } catch (error) {
+            log.push(`a ${(error as Error).constructor.name}`);
+          }
+        });
+        tg.startSoon(async (cx) => {
+          await b.wait(cx);
+          log.push("b woken");
+        });
+        await cx.checkpoint();
+        endA();
+        b.set();
+      }),
+    );
+    return log;
+  }
+
+  it("an Event.wait cancelled, then another event set", async () => {
+    // "a" is the only task of an inner group whose scope is cancelled: its
+    // body awaits the wait itself, so Cancelled reaches it in one microtask.
+    const log: string[] = [];
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const a = new Event();
+        const b = new Event();
+        let inner: TaskGroup | undefined;
+        tg.startSoon((cx) =>
+          cx.taskGroup(async (g) => {
+            inner = g;
+            g.startSoon(async (cx) => {
+              try {
+                await a.wait(cx);
+              } catch (error) {
+                log.push(error instanceof Cancelled ? "a Cancelled" : "a other");
+                throw error;
+              }
+            });
+          }),
+        );
+        tg.startSoon(async (cx) => {
+          await b.wait(cx);
+          log.push("b woken");
+        });
+        await cx.checkpoint();
+        inner!.cancelScope.cancel();
+        b.set();
+      }),
+    );
+    expect(log).toEqual(["a Cancelled", "b woken"]);
+  });
+
+  it("a receive failed by its stream's close, then an event set", async () => {
+    const [send, receive] = createMemoryObjectStream<number>(0);
+    const log = await order(
+      (cx) => receive.receive(cx),
+      () => send.close(),
+    );
+    expect(log).toEqual(["a EndOfStream", "b woken"]);
+  });
+
+  it("a sleep cancelled (one async frame more: raised where it blocked), then an event set", async () => {
+    const scope = new CancelScope();
+    const log = await order(
+      (cx) =>
+        cx.withCancelScope(scope, async (cx) => {
+          try {
+            await cx.sleep(1e9);
+          } catch (error) {
+            if (error instanceof Cancelled) throw new TypeError("raised");
+            throw error;
+          }
+        }),
+      () => scope.cancel(),
+    );
+    expect(log).toEqual(["b woken", "a TypeError"]);
   });
 });

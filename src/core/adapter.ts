@@ -113,7 +113,8 @@ export interface Adapter {
    * functions on V8 (`followWithBound`: 56 bytes less per task, and fewer
    * bytes to collect after a burst of spawns; on JavaScriptCore they cost 80
    * bytes more and spawn 1.5x slower); on Bun, handlers shared by every task
-   * whose body did not block (adapters/bun/follow.ts). A tuning hint: every
+   * whose body did not block, and one closure for both outcomes for one
+   * that did (adapters/bun/follow.ts). A tuning hint: every
    * form ends the task at the same microtask. Lives in the adapter so a
    * bundle carries only its own runtime's form.
    * @internal
