@@ -49,9 +49,18 @@ function captureResolve(resolve: (value: never) => void): void {
   capturedResolve = resolve;
 }
 
-/** `resolveFn` of a waiter not parked yet (null once it has settled). */
-function notParked(): void {
-  throw new Error("internal: a waiter was settled before it parked");
+/**
+ * What a failed or cancelled waiter awaited by {@link parkWhereBlocked}
+ * (`raiseWhereBlocked`) resolves with: a plain value, which
+ * `parkWhereBlocked` throws from, in the same microtask and without the
+ * cost of a {@link Rejection}'s throw (a sleep's cancellation, the most
+ * common one).
+ */
+class Failure {
+  declare readonly _error: unknown;
+  constructor(error: unknown) {
+    this._error = error;
+  }
 }
 
 /**
@@ -65,29 +74,11 @@ function notParked(): void {
  * one or two microtasks later, and a cancellation would then reach its task
  * after a wake that came after it. (Throwing costs about 0.4 us on V8 and
  * more on JavaScriptCore, on this failure path only; a waiter awaited by
- * {@link parkWhereBlocked} resolves with a {@link Failure} instead.)
+ * {@link parkWhereBlocked} resolves with a plain {@link Failure} instead.)
  */
-class Rejection {
-  declare readonly error: unknown;
-  constructor(error: unknown) {
-    this.error = error;
-  }
+class Rejection extends Failure {
   get then(): never {
-    throw this.error;
-  }
-}
-
-/**
- * What a failed or cancelled waiter awaited by {@link parkWhereBlocked}
- * (`raiseWhereBlocked`) resolves with: a plain value, which
- * `parkWhereBlocked` throws from, in the same microtask and without the
- * cost of a {@link Rejection}'s throw (a sleep's cancellation, the most
- * common one).
- */
-class Failure {
-  declare readonly error: unknown;
-  constructor(error: unknown) {
-    this.error = error;
+    throw this._error;
   }
 }
 
@@ -114,19 +105,20 @@ export class Waiter<T = void> implements Parked {
    */
   declare raiseWhereBlocked: boolean;
   /**
-   * The promise's resolve function; `notParked` until it parks, null once it
+   * The promise's resolve function; undefined until it parks (settling a
+   * waiter that never parked is a bug: calling undefined throws), null once it
    * has settled: the settled flag, kept in this field rather than one of its
    * own (a field is 8 bytes on node, for every blocked task). No reject
    * function: failing resolves with a {@link Rejection}, so a blocked task
    * keeps one resolving function (a closure: 56 bytes on node) fewer.
    */
-  private declare resolveFn: ((value: T | Rejection | Failure) => void) | null;
+  private declare resolveFn: ((value: T | Rejection | Failure) => void) | null | undefined;
 
   constructor() {
     this.prevParked = null;
     this.nextParked = null;
     this.parkedIn = null;
-    this.resolveFn = notParked;
+    this.resolveFn = undefined;
   }
 
   /** True once the waiter has settled (woken, failed, cancelled, or parked in a cancelled scope). */
@@ -166,11 +158,11 @@ export class Waiter<T = void> implements Parked {
       scope._removeParked(this);
       const runner = scope._runner;
       if (countStep() && runner !== null && runner.held()) {
-        resolve(runner.later(value) as unknown as T); // adopted: settles after the tick
+        resolve!(runner.later(value) as unknown as T); // adopted: settles after the tick
         return true;
       }
     }
-    resolve(value);
+    resolve!(value);
     return true;
   }
 
@@ -180,7 +172,7 @@ export class Waiter<T = void> implements Parked {
     if (resolve === null) return false;
     this.resolveFn = null;
     this.parkedIn?._removeParked(this);
-    resolve(this.raiseWhereBlocked ? new Failure(error) : new Rejection(error));
+    resolve!(this.raiseWhereBlocked ? new Failure(error) : new Rejection(error));
     return true;
   }
 
@@ -190,7 +182,7 @@ export class Waiter<T = void> implements Parked {
     if (resolve === null) return;
     this.resolveFn = null;
     this.onCancel();
-    resolve(this.raiseWhereBlocked ? new Failure(origin) : new Rejection(origin._raise()));
+    resolve!(this.raiseWhereBlocked ? new Failure(origin) : new Rejection(origin._raise()));
   }
 
   /** Hook for subclasses: undo whatever waiting registered elsewhere. */
@@ -244,6 +236,6 @@ export async function parkWhereBlocked<T>(waiter: Waiter<T>, scope: CancelScope)
   // Rejects only when parked in a scope already cancelled (with its Cancelled).
   const value: T | Failure = await waiter.park(scope);
   if (!(value instanceof Failure)) return value;
-  const error = value.error;
+  const error = value._error;
   throw error instanceof CancelScope ? error._raise() : error;
 }
