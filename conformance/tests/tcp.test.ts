@@ -27,7 +27,7 @@ import {
   UnsupportedError,
 } from "skein";
 import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
-import { FakeSocket, netIt } from "../helpers/net.ts";
+import { FakeSocket, netIt, tcpPair } from "../helpers/net.ts";
 import { checkHalfCloseableStream, MockClock } from "skein/testing";
 
 const runtime = inject("runtime");
@@ -64,23 +64,6 @@ async function stallsBeside(
     tg.cancelScope.cancel();
   });
   return stalls;
-}
-
-/** A connected pair over loopback: [client, server]. */
-async function tcpPair(cx: Context): Promise<[SocketStream, SocketStream]> {
-  const listener = await createTcpListener(cx, { host: "127.0.0.1" });
-  try {
-    let server!: SocketStream;
-    const client = await cx.taskGroup(async (tg, cx) => {
-      tg.startSoon(async (cx) => {
-        server = await listener.accept(cx);
-      });
-      return connectTcp(cx, "127.0.0.1", listener.port!);
-    });
-    return [client!, server];
-  } finally {
-    await listener.close();
-  }
 }
 
 /**
