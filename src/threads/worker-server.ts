@@ -115,18 +115,17 @@ class WorkerServer {
         // something in it cannot be sent: each result alone below
       }
     }
-    if (!posted) {
-      // Each result alone, replacing those that cannot be sent. A batch that
-      // transfers anything is always sent so: a post that fails may already
-      // have detached what it was to transfer (Deno).
-      let i = 0;
-      try {
+    try {
+      if (!posted) {
+        // Each result alone, replacing those that cannot be sent. A batch that
+        // transfers anything is always sent so: a post that fails may already
+        // have detached what it was to transfer (Deno).
+        let i = 0;
         decode<FromWorker>(wire, (message) => this.postAlone(message, transfers?.[i], names[i++]!));
-      } finally {
-        names.length = 0;
       }
+    } finally {
+      names.length = 0;
     }
-    names.length = 0;
     this.posted();
   }
 
