@@ -441,10 +441,10 @@ export class MemoryReceiveStream implements ByteReceiveStream {
 
   /**
    * The test side: makes `bytes` (copied) available to `receive`. Never
-   * waits; ignored once the stream is closed.
+   * waits.
    *
    * @throws {@link !TypeError} if `bytes` is not a `Uint8Array`.
-   * @throws {@link skein!ClosedResourceError} after the end of stream was put.
+   * @throws {@link skein!ClosedResourceError} after the end of stream was put, or once this stream was closed.
    * @example
    * ```ts
    * stream.putData(new TextEncoder().encode("hello"));
@@ -452,6 +452,7 @@ export class MemoryReceiveStream implements ByteReceiveStream {
    */
   putData(bytes: Uint8Array): void {
     checkBytes(bytes);
+    if (this.closed) throw new ClosedResourceError("putData on a closed stream");
     if (this._pipe.eof) throw new ClosedResourceError("putData after the end of stream");
     this._pipe.push(bytes);
   }
