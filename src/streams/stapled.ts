@@ -7,12 +7,16 @@
  * Invariants:
  * - `send` and `receive` go to their half unchanged (errors included), so
  *   every rule of the halves holds for the whole.
- * - `sendEof` closes the send half (anyio): the peer of that half sees the
- *   end of the stream; receiving goes on. It is refused with
+ * - `sendEof` ends the send half: with the half's own `sendEof` when it
+ *   has one (trio's `StapledStream`: one end of a two-way stream stays
+ *   open), else by closing it (anyio). The peer of that half sees the end
+ *   of the stream; receiving goes on. It is refused with
  *   `BusyResourceError` while a `send` is in progress, like a transport's
  *   own `sendEof`, so a half-closed stream never has a send racing its end.
  * - `close` closes both halves, the send half first; both are attempted
- *   even if the first throws, and the first error is rethrown.
+ *   even if the first throws. One error is rethrown as itself; two leave
+ *   together in one `AggregateError` (trio chains the second to the
+ *   first), so neither is lost.
  *
  * Costs: one async frame per `send` (for the busy flag); `receive` is a
  * direct call.
@@ -32,25 +36,18 @@ function checkHalf(name: string, value: unknown, method: string): void {
   }
 }
 
-/** Closes `a` then `b`, both even if `a` throws; rethrows the first error. */
+/** Closes `a` then `b`, both even if `a` throws; one error as itself, two in one `AggregateError`. */
 async function closeBoth(a: { close(): void | Promise<void> }, b: { close(): void | Promise<void> }): Promise<void> {
-  let failed = false;
-  let first: unknown;
-  try {
-    await a.close();
-  } catch (error) {
-    failed = true;
-    first = error;
-  }
-  try {
-    await b.close();
-  } catch (error) {
-    if (!failed) {
-      failed = true;
-      first = error;
+  const errors: unknown[] = [];
+  for (const half of [a, b]) {
+    try {
+      await half.close();
+    } catch (error) {
+      errors.push(error);
     }
   }
-  if (failed) throw first;
+  if (errors.length === 1) throw errors[0];
+  if (errors.length === 2) throw new AggregateError(errors, "both halves of the stapled stream failed to close");
 }
 
 /** The state both stapled streams keep: the busy flag that makes `sendEof` refuse to race a `send`. */
@@ -59,7 +56,9 @@ class SendHalf {
   private eofSent = false;
   private closed = false;
 
-  constructor(readonly stream: { send(cx: Context, item: never): Promise<void>; close(): void | Promise<void> }) {}
+  constructor(
+    readonly stream: { send(cx: Context, item: never): Promise<void>; close(): void | Promise<void>; sendEof?: unknown },
+  ) {}
 
   async send(cx: Context, item: unknown): Promise<void> {
     if (this.sending) throw new BusyResourceError("another task is already sending on this stream");
@@ -81,9 +80,13 @@ class SendHalf {
     const runner = cx._task.runner;
     const ticks = runner.ticks;
     try {
-      if (!this.eofSent) {
+      const stream = this.stream;
+      if (typeof stream.sendEof === "function") {
+        // The half ends its own direction (a checkpoint of its own, idempotent).
+        await (stream.sendEof as (cx: Context) => Promise<void>).call(stream, cx);
+      } else if (!this.eofSent) {
         this.eofSent = true;
-        await this.stream.close();
+        await stream.close();
       }
       if (runner.ticks === ticks) await runner.later(undefined, cx._task);
     } finally {
@@ -99,8 +102,8 @@ class SendHalf {
 
 /**
  * One send stream and one receive stream as one half-closeable byte stream
- * (anyio's `StapledByteStream`). `sendEof` closes the send half; `close`
- * closes both.
+ * (anyio's `StapledByteStream`). `sendEof` ends the send half (its own
+ * `sendEof` if it has one, else `close`); `close` closes both.
  *
  * @example
  * ```ts
@@ -164,7 +167,8 @@ export class StapledByteStream implements HalfCloseableStream {
   }
 
   /**
-   * Closes the send half (the peer sees the end of the stream); idempotent.
+   * Ends the send half (the peer sees the end of the stream): calls the
+   * half's own `sendEof` if it has one, else closes it; idempotent.
    *
    * @throws {@link BusyResourceError} if a send is in progress.
    * @example
@@ -178,7 +182,7 @@ export class StapledByteStream implements HalfCloseableStream {
   }
 
   /**
-   * Closes both halves (both are attempted; the first error is rethrown).
+   * Closes both halves (both are attempted; two errors leave in one `AggregateError`).
    *
    * @example
    * ```ts
@@ -204,8 +208,8 @@ export class StapledByteStream implements HalfCloseableStream {
 
 /**
  * One object send stream and one object receive stream as one object
- * stream (anyio's `StapledObjectStream`). `sendEof` closes the send half;
- * `close` closes both.
+ * stream (anyio's `StapledObjectStream`). `sendEof` ends the send half (its
+ * own `sendEof` if it has one, else `close`); `close` closes both.
  *
  * @example
  * ```ts
@@ -267,7 +271,8 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
   }
 
   /**
-   * Closes the send half; idempotent.
+   * Ends the send half: calls its own `sendEof` if it has one, else closes
+   * it; idempotent.
    *
    * @throws {@link BusyResourceError} if a send is in progress.
    * @example
@@ -281,7 +286,7 @@ export class StapledObjectStream<T> implements ObjectStream<T> {
   }
 
   /**
-   * Closes both halves (both are attempted; the first error is rethrown).
+   * Closes both halves (both are attempted; two errors leave in one `AggregateError`).
    *
    * @example
    * ```ts
