@@ -27,7 +27,7 @@
 
 import type { Context } from "../core/context.ts";
 import { ClosedResourceError, EndOfStream } from "../core/errors.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream } from "../streams/byte-stream.ts";
 import type { AsyncFile } from "./async-file.ts";
 import { FileCore, flagsOf } from "./file-core.ts";
@@ -103,6 +103,7 @@ export class FileReadStream implements ByteReceiveStream {
    * ```
    */
   static async from(cx: Context, path: string, options?: FileReadStreamOptions): Promise<FileReadStream> {
+    checkContext(cx, "FileReadStream.from");
     checkPath("path", path);
     checkOptions("options", options);
     const start = options?.start ?? 0;
@@ -148,6 +149,7 @@ export class FileReadStream implements ByteReceiveStream {
    * ```
    */
   async receive(cx: Context, maxBytes = 65536): Promise<Uint8Array> {
+    checkContext(cx, "FileReadStream.receive");
     if (maxBytes !== 65536) checkCount("maxBytes", maxBytes, 1);
     const chunk = await this._core.readSome(cx, maxBytes);
     if (chunk.length === 0) throw new EndOfStream(`end of the file ${JSON.stringify(this._core.path)}`);
@@ -166,6 +168,7 @@ export class FileReadStream implements ByteReceiveStream {
    * ```
    */
   async seek(cx: Context, position: number): Promise<number> {
+    checkContext(cx, "FileReadStream.seek");
     checkCount("position", position, 0);
     this._core.begin(cx);
     this._core.end();
@@ -242,6 +245,7 @@ export class FileWriteStream implements ByteSendStream {
    * ```
    */
   static async from(cx: Context, path: string, options?: FileWriteStreamOptions): Promise<FileWriteStream> {
+    checkContext(cx, "FileWriteStream.from");
     checkPath("path", path);
     checkOptions("options", options);
     const append = options?.append ?? false;
@@ -284,6 +288,11 @@ export class FileWriteStream implements ByteSendStream {
    * ```
    */
   send(cx: Context, bytes: Uint8Array): Promise<void> {
+    try {
+      checkContext(cx, "FileWriteStream.send");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`));
     return this._core.write(cx, bytes, false);
   }
