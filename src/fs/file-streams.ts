@@ -27,7 +27,7 @@
 
 import type { Context } from "../core/context.ts";
 import { ClosedResourceError, EndOfStream } from "../core/errors.ts";
-import { checkContext, checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream } from "../streams/byte-stream.ts";
 import type { AsyncFile } from "./async-file.ts";
 import { FileCore, flagsOf } from "./file-core.ts";
@@ -207,6 +207,9 @@ export class FileReadStream implements ByteReceiveStream {
     return this.close();
   }
 }
+
+// `for await (chunk of stream)` (anyio's byte stream iteration) says what to write instead.
+refuseAsyncIteration(FileReadStream.prototype, "FileReadStream", "a loop over `await stream.receive(cx)` that ends at EndOfStream");
 
 /**
  * A file written as a byte stream. Make one with
