@@ -146,19 +146,39 @@ function errorCode(error: unknown): FileErrorCode | undefined {
   return undefined;
 }
 
+/** Deno's own error for a directory where a file was wanted, with `cause`. */
+function isADirectory(call: string, path: string, cause?: unknown): Error {
+  const IsADirectory = deno().errors.IsADirectory as unknown as new (message: string, options?: { cause?: unknown }) => Error;
+  return new IsADirectory(`Is a directory (os error 21): ${call} '${path}'`, { cause });
+}
+
 /** Files for Deno. */
 export const denoFiles: FileSupport = {
-  open: async (path, flags) =>
-    new DenoFile(
-      await deno().open(path, {
-        read: flags.read,
-        write: flags.write,
-        append: flags.append,
-        create: flags.create,
-        truncate: flags.truncate,
-        createNew: flags.createNew,
-      }),
-    ),
+  open: async (path, flags) => {
+    const file = await deno().open(path, {
+      read: flags.read,
+      write: flags.write,
+      append: flags.append,
+      create: flags.create,
+      truncate: flags.truncate,
+      createNew: flags.createNew,
+    });
+    // The OS opens a directory for reading; Python's open() refuses it at once (it fstats), and so does Skein.
+    if (!flags.write) {
+      let isDirectory: boolean;
+      try {
+        isDirectory = (await file.stat()).isDirectory;
+      } catch (error) {
+        file.close();
+        throw error;
+      }
+      if (isDirectory) {
+        file.close();
+        throw isADirectory("open", path);
+      }
+    }
+    return new DenoFile(file);
+  },
   readFile: (path) => deno().readFile(path),
   writeFile: (path, bytes, append) => deno().writeFile(path, bytes, { append }),
   stat: async (path, follow) => info(follow ? await deno().stat(path) : await deno().lstat(path)),
@@ -169,7 +189,17 @@ export const denoFiles: FileSupport = {
   },
   remove: (path, recursive) => deno().remove(path, { recursive }),
   rename: (from, to) => deno().rename(from, to),
-  copyFile: (from, to) => deno().copyFile(from, to),
+  copyFile: async (from, to) => {
+    try {
+      await deno().copyFile(from, to);
+    } catch (error) {
+      // Deno reports a directory source with no error class or code: name it as Python's copyfile does.
+      if (errorCode(error) === undefined && (await deno().stat(from).then((s) => s.isDirectory, () => false))) {
+        throw isADirectory("copy", from, error);
+      }
+      throw error;
+    }
+  },
   makeTempDir: (prefix) => deno().makeTempDir({ prefix }),
   errorCode,
 };

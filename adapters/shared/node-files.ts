@@ -40,6 +40,11 @@ function openFlags(f: RawOpenFlags): number {
   return flags;
 }
 
+/** Node's own error for a directory where a file was wanted (`code` "EISDIR"), with `cause`. */
+function isADirectory(syscall: string, path: string, cause?: unknown): Error {
+  return Object.assign(new Error(`EISDIR: illegal operation on a directory, ${syscall} '${path}'`, { cause }), { code: "EISDIR", syscall, path });
+}
+
 class NodeFile implements RawFile {
   constructor(private readonly fd: number) {}
 
@@ -94,7 +99,15 @@ class NodeDir implements RawDir {
 export const nodeFiles: FileSupport = {
   open: (path, flags) =>
     new Promise((resolve, reject) => {
-      open(path, openFlags(flags), 0o666, (error, fd) => (error ? reject(error) : resolve(new NodeFile(fd))));
+      open(path, openFlags(flags), 0o666, (error, fd) => {
+        if (error) return reject(error);
+        if (flags.write) return resolve(new NodeFile(fd)); // open(2) refuses to write a directory itself
+        // open(2) opens a directory for reading; Python's open() refuses it at once (it fstats), and so does Skein.
+        fstat(fd, (error, s) => {
+          if (error === null && !s.isDirectory()) return resolve(new NodeFile(fd));
+          close(fd, () => reject(error ?? isADirectory("open", path)));
+        });
+      });
     }),
   readFile: async (path) => {
     const b = await fs.readFile(path);
@@ -122,7 +135,17 @@ export const nodeFiles: FileSupport = {
     }
   },
   rename: (from, to) => fs.rename(from, to),
-  copyFile: (from, to) => fs.copyFile(from, to),
+  copyFile: async (from, to) => {
+    try {
+      await fs.copyFile(from, to);
+    } catch (error) {
+      // Bun reports a directory source as ENOTSUP: name it as Node (and Python's copyfile) do.
+      if (fileErrorCodeOf(error) === undefined && (await fs.stat(from).then((s) => s.isDirectory(), () => false))) {
+        throw isADirectory("copyfile", from, error);
+      }
+      throw error;
+    }
+  },
   makeTempDir: (prefix) => fs.mkdtemp(join(tmpdir(), prefix)),
   errorCode: fileErrorCodeOf,
 };
