@@ -9,8 +9,12 @@
  * Errors are Deno's own (`Deno.errors.NotFound`, ...), classified by their
  * `code` (`"ENOENT"`, ...), which Deno 2 sets on every I/O error.
  *
+ * A directory opened for reading is refused at the open (`IsADirectory`,
+ * a `stat` of the open file, as Python's `open()` does), and so is a
+ * directory given to `copyFile` (Deno's own error there has no class).
+ *
  * Costs: per sequential read or write, one Deno call; a seek when the
- * offset jumps.
+ * offset jumps. Per read-only open, one `stat` more.
  *
  * @module
  */

@@ -7,7 +7,12 @@
  * than `FileHandle`'s promise methods; everything else uses
  * `node:fs/promises`. Errors are Node's own, classified by their `code`.
  *
- * Costs: per read or write, one promise and one callback; no copies.
+ * A directory opened for reading is refused at the open (`EISDIR`, an
+ * `fstat` after `open(2)`, as Python's `open()` does); Bun's `ENOTSUP` for
+ * copying a directory is reported as `EISDIR`, as Node does.
+ *
+ * Costs: per read or write, one promise and one callback; no copies. Per
+ * read-only open, one `fstat` more.
  *
  * @module
  */

@@ -294,11 +294,7 @@ export class AsyncFile implements AsyncDisposable {
 }
 
 // `for await (line of file)` (trio's and anyio's line iteration) says what to write instead.
-refuseAsyncIteration(
-  AsyncFile.prototype,
-  "AsyncFile",
-  "a loop over `await file.read(cx, n)` that ends at an empty chunk; for lines, `receiveUntil` of a `BufferedByteReceiveStream` over `FileReadStream.fromFile(file)`",
-);
+refuseAsyncIteration(AsyncFile.prototype, "AsyncFile", "a loop over `await file.read(cx, n)` that ends at an empty chunk");
 
 /**
  * Opens the file at `path` (Python's `open()`, anyio's `open_file`); see

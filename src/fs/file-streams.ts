@@ -95,6 +95,7 @@ export class FileReadStream implements ByteReceiveStream {
    * @throws {@link !TypeError} if `path` is not a non-empty string or `options` is not an object.
    * @throws {@link !RangeError} if `options.start` is not a whole number >= 0.
    * @throws {@link FileNotFoundError} if there is no such file.
+   * @throws {@link IsADirectoryError} if `path` is a directory.
    * @throws {@link UnsupportedError} on an adapter without files.
    * @example
    * ```ts
