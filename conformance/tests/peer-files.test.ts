@@ -12,7 +12,7 @@
 // `rmdir` are rm, `rename`/`replace`/`move` are rename, `copy` is copyFile,
 // `stat`/`is_file`/`is_dir` are stat, `exists` is exists); `from_path` is
 // `from(cx, path)`; `ValueError` for a bad argument is `RangeError`.
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import {
   AsyncFile,
   BufferedByteReceiveStream,
@@ -43,6 +43,7 @@ import {
 } from "skein";
 import { errorOf } from "../helpers/peer.ts";
 
+const browser = inject("runtime") === "chromium";
 const bytes = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -61,6 +62,17 @@ async function names(cx: Context, dir: string): Promise<string[]> {
 /** Python's `Path.touch()`: creates the file if missing, leaves its content. */
 async function touch(cx: Context, path: string): Promise<void> {
   await (await openFile(cx, path, "a")).close();
+}
+
+/**
+ * Python's `Path(path).symlink_to(target)`, through node:fs (Node, Deno and
+ * Bun): Skein makes no symlinks, but follows or reports the ones it finds.
+ * The origin private file system (Chromium) has none.
+ */
+async function symlinkTo(target: string, path: string): Promise<void> {
+  const moduleName = "node:fs/promises";
+  const fs = (await import(/* @vite-ignore */ moduleName)) as { symlink(target: string, path: string): Promise<void> };
+  await fs.symlink(target, path);
 }
 
 /** anyio's `testdata` fixture: 1000 bytes of each of 0..9. */
@@ -172,6 +184,70 @@ describe("anyio test_fileio.py TestPath", () => {
   fileTest("test_exists", async (cx, dir) => {
     expect(await exists(cx, "~/btelkbee")).toBe(false);
     expect(await exists(cx, dir)).toBe(true);
+  });
+
+  // anyio test_fileio.py::TestPath::test_exists, with symlinks: Path.exists() follows them, so a
+  // dangling link or a loop does not exist (os.path.exists too, which from-asyncio.md maps to exists)
+  fileTest("test_exists follows symlinks", async (cx, dir) => {
+    await writeTextFile(cx, `${dir}/target`, "x");
+    if (browser) {
+      // OPFS has no symlinks: exists sees files and directories only
+      expect([await exists(cx, `${dir}/target`), await exists(cx, `${dir}/dangling`)]).toEqual([true, false]);
+      return;
+    }
+    await symlinkTo(`${dir}/target`, `${dir}/link`);
+    await symlinkTo(`${dir}/nowhere`, `${dir}/dangling`);
+    await symlinkTo(`${dir}/loop`, `${dir}/loop`);
+    const found: boolean[] = [];
+    for (const name of ["link", "dangling", "loop"]) found.push(await exists(cx, `${dir}/${name}`));
+    expect(found).toEqual([true, false, false]);
+    expect((await stat(cx, `${dir}/dangling`, { followSymlinks: false })).isSymlink).toBe(true); // lexists
+  });
+
+  // anyio test_fileio.py::TestPath::test_is_symlink (the link made through node:fs; not on OPFS)
+  fileTest("test_is_symlink", async (cx, dir) => {
+    const path = `${dir}/testfile`;
+    expect(await exists(cx, path)).toBe(false);
+    if (browser) {
+      await touch(cx, path);
+      expect((await stat(cx, path, { followSymlinks: false })).isSymlink).toBe(false);
+      return;
+    }
+    await symlinkTo("/foo", path);
+    expect((await stat(cx, path, { followSymlinks: false })).isSymlink).toBe(true);
+    const entries: [string, boolean, boolean, boolean][] = [];
+    for await (const e of readDir(cx, dir)) entries.push([e.name, e.isSymlink, e.isFile, e.isDirectory]);
+    expect(entries).toEqual([["testfile", true, false, false]]);
+  });
+
+  // anyio test_fileio.py::TestPath::test_lstat (lstat is stat with followSymlinks: false; not on OPFS)
+  fileTest("test_lstat", async (cx, dir) => {
+    const path = `${dir}/testfile`;
+    if (browser) {
+      await touch(cx, path);
+      expect((await stat(cx, path, { followSymlinks: false })).isFile).toBe(true);
+      return;
+    }
+    await symlinkTo("/foo/bar/baz", path);
+    const info = await stat(cx, path, { followSymlinks: false });
+    expect([info.isSymlink, info.isFile, info.isDirectory]).toEqual([true, false, false]);
+    expect(await errorOf(stat(cx, path))).toBeInstanceOf(FileNotFoundError); // followed: nothing there
+  });
+
+  // anyio test_fileio.py::TestPath::test_unlink, of a symlink (Path.unlink and shutil.rmtree remove
+  // the link, never what it points to)
+  fileTest("test_unlink of a symlink removes the link, not its target", async (cx, dir) => {
+    await mkdir(cx, `${dir}/keep/inner`, { recursive: true });
+    await writeTextFile(cx, `${dir}/keep/inner/f`, "kept");
+    await mkdir(cx, `${dir}/tree`);
+    if (!browser) {
+      await symlinkTo(`${dir}/keep/inner/f`, `${dir}/link`);
+      await symlinkTo(`${dir}/keep`, `${dir}/tree/dirlink`);
+      await rm(cx, `${dir}/link`);
+    }
+    await rm(cx, `${dir}/tree`, { recursive: true });
+    expect(await names(cx, dir)).toEqual(["keep"]);
+    expect(await readTextFile(cx, `${dir}/keep/inner/f`)).toBe("kept");
   });
 
   // anyio test_fileio.py::TestPath::test_is_dir (adapted: stat(...).isDirectory; a missing path
