@@ -430,6 +430,23 @@ describe("anyio streams/test_file.py", () => {
     await runFilestreamTest(cx, stream);
   });
 
+  // anyio streams/test_file.py::TestFileReadStream::test_read_file, and TestFileWriteStream, with
+  // the path given where the open file goes (anyio's FileReadStream(file) takes a file object)
+  fileTest("TestFileReadStream::test_read_file, fromFile given a path names its argument", async (cx, dir) => {
+    const path = await helloFile(cx, dir);
+    for (const [what, make] of [
+      ["FileReadStream.fromFile", () => FileReadStream.fromFile(path as unknown as AsyncFile)],
+      ["FileWriteStream.fromFile", () => FileWriteStream.fromFile(path as unknown as AsyncFile)],
+    ] as const) {
+      const error = await errorOf(make);
+      expect([what, error instanceof TypeError, (error as Error).message]).toEqual([
+        what,
+        true,
+        `file must be an AsyncFile (from openFile), got ${JSON.stringify(path)}`,
+      ]);
+    }
+  });
+
   // anyio streams/test_file.py::TestFileReadStream::test_receive_max_bytes_validation[0, -1]
   // (ValueError is RangeError)
   fileTest("TestFileReadStream::test_receive_max_bytes_validation", async (cx, dir) => {
