@@ -29,9 +29,13 @@ import type { Context } from "../core/context.ts";
 import { ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { checkContext, checkCount, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream } from "../streams/byte-stream.ts";
-import type { AsyncFile } from "./async-file.ts";
+import { AsyncFile } from "./async-file.ts";
 import { FileCore, flagsOf } from "./file-core.ts";
 import { checkOptions, checkPath, filesOf } from "./operation.ts";
+
+function checkFile(file: unknown): void {
+  if (!(file instanceof AsyncFile)) throw new TypeError(`file must be an AsyncFile (from openFile), got ${describeValue(file)}`);
+}
 
 /**
  * Options of {@link FileReadStream.from}.
@@ -120,6 +124,8 @@ export class FileReadStream implements ByteReceiveStream {
    * Reads `file` as a stream from its position. The stream shares the file:
    * closing either closes both.
    *
+   * @throws {@link !TypeError} if `file` is not an {@link AsyncFile}.
+   * @throws {@link UsageError} if the file was not opened for reading.
    * @example
    * ```ts
    * const file = await openFile(cx, "data.bin");
@@ -127,6 +133,7 @@ export class FileReadStream implements ByteReceiveStream {
    * ```
    */
   static fromFile(file: AsyncFile): FileReadStream {
+    checkFile(file);
     file._core.checkReadable();
     return new FileReadStream(file._core);
   }
@@ -263,6 +270,8 @@ export class FileWriteStream implements ByteSendStream {
    * Writes to `file` as a stream, from its position (or at its end in an
    * append mode). The stream shares the file: closing either closes both.
    *
+   * @throws {@link !TypeError} if `file` is not an {@link AsyncFile}.
+   * @throws {@link UsageError} if the file was not opened for writing.
    * @example
    * ```ts
    * const file = await openFile(cx, "data.bin", "r+");
@@ -270,6 +279,7 @@ export class FileWriteStream implements ByteSendStream {
    * ```
    */
   static fromFile(file: AsyncFile): FileWriteStream {
+    checkFile(file);
     file._core.checkWritable();
     return new FileWriteStream(file._core);
   }
