@@ -18,7 +18,7 @@
 
 import type { Context } from "../core/context.ts";
 import { ClosedResourceError } from "../core/errors.ts";
-import { checkContext, checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import { step } from "../core/waiter-queue.ts";
 import { FileCore, type FileMode, flagsOf } from "./file-core.ts";
 import type { FileInfo } from "./file-support.ts";
@@ -292,6 +292,9 @@ export class AsyncFile implements AsyncDisposable {
     return this.close();
   }
 }
+
+// `for await (line of file)` (trio's and anyio's line iteration) says what to write instead.
+refuseAsyncIteration(AsyncFile.prototype, "AsyncFile", "a loop over `await file.read(cx, n)` that ends at an empty chunk");
 
 /**
  * Opens the file at `path` (Python's `open()`, anyio's `open_file`); see

@@ -27,11 +27,15 @@
 
 import type { Context } from "../core/context.ts";
 import { ClosedResourceError, EndOfStream } from "../core/errors.ts";
-import { checkCount, describeValue } from "../core/validate.ts";
+import { checkContext, checkCount, describeValue, refuseAsyncIteration } from "../core/validate.ts";
 import type { ByteReceiveStream, ByteSendStream } from "../streams/byte-stream.ts";
-import type { AsyncFile } from "./async-file.ts";
+import { AsyncFile } from "./async-file.ts";
 import { FileCore, flagsOf } from "./file-core.ts";
 import { checkOptions, checkPath, filesOf } from "./operation.ts";
+
+function checkFile(file: unknown): void {
+  if (!(file instanceof AsyncFile)) throw new TypeError(`file must be an AsyncFile (from openFile), got ${describeValue(file)}`);
+}
 
 /**
  * Options of {@link FileReadStream.from}.
@@ -95,6 +99,7 @@ export class FileReadStream implements ByteReceiveStream {
    * @throws {@link !TypeError} if `path` is not a non-empty string or `options` is not an object.
    * @throws {@link !RangeError} if `options.start` is not a whole number >= 0.
    * @throws {@link FileNotFoundError} if there is no such file.
+   * @throws {@link IsADirectoryError} if `path` is a directory.
    * @throws {@link UnsupportedError} on an adapter without files.
    * @example
    * ```ts
@@ -103,6 +108,7 @@ export class FileReadStream implements ByteReceiveStream {
    * ```
    */
   static async from(cx: Context, path: string, options?: FileReadStreamOptions): Promise<FileReadStream> {
+    checkContext(cx, "FileReadStream.from");
     checkPath("path", path);
     checkOptions("options", options);
     const start = options?.start ?? 0;
@@ -118,6 +124,8 @@ export class FileReadStream implements ByteReceiveStream {
    * Reads `file` as a stream from its position. The stream shares the file:
    * closing either closes both.
    *
+   * @throws {@link !TypeError} if `file` is not an {@link AsyncFile}.
+   * @throws {@link UsageError} if the file was not opened for reading.
    * @example
    * ```ts
    * const file = await openFile(cx, "data.bin");
@@ -125,6 +133,7 @@ export class FileReadStream implements ByteReceiveStream {
    * ```
    */
   static fromFile(file: AsyncFile): FileReadStream {
+    checkFile(file);
     file._core.checkReadable();
     return new FileReadStream(file._core);
   }
@@ -148,6 +157,7 @@ export class FileReadStream implements ByteReceiveStream {
    * ```
    */
   async receive(cx: Context, maxBytes = 65536): Promise<Uint8Array> {
+    checkContext(cx, "FileReadStream.receive");
     if (maxBytes !== 65536) checkCount("maxBytes", maxBytes, 1);
     const chunk = await this._core.readSome(cx, maxBytes);
     if (chunk.length === 0) throw new EndOfStream(`end of the file ${JSON.stringify(this._core.path)}`);
@@ -166,6 +176,7 @@ export class FileReadStream implements ByteReceiveStream {
    * ```
    */
   async seek(cx: Context, position: number): Promise<number> {
+    checkContext(cx, "FileReadStream.seek");
     checkCount("position", position, 0);
     this._core.begin(cx);
     this._core.end();
@@ -205,6 +216,9 @@ export class FileReadStream implements ByteReceiveStream {
   }
 }
 
+// `for await (chunk of stream)` (anyio's byte stream iteration) says what to write instead.
+refuseAsyncIteration(FileReadStream.prototype, "FileReadStream", "a loop over `await stream.receive(cx)` that ends at EndOfStream");
+
 /**
  * A file written as a byte stream. Make one with
  * {@link FileWriteStream.from} (a path) or {@link FileWriteStream.fromFile}.
@@ -242,6 +256,7 @@ export class FileWriteStream implements ByteSendStream {
    * ```
    */
   static async from(cx: Context, path: string, options?: FileWriteStreamOptions): Promise<FileWriteStream> {
+    checkContext(cx, "FileWriteStream.from");
     checkPath("path", path);
     checkOptions("options", options);
     const append = options?.append ?? false;
@@ -255,6 +270,8 @@ export class FileWriteStream implements ByteSendStream {
    * Writes to `file` as a stream, from its position (or at its end in an
    * append mode). The stream shares the file: closing either closes both.
    *
+   * @throws {@link !TypeError} if `file` is not an {@link AsyncFile}.
+   * @throws {@link UsageError} if the file was not opened for writing.
    * @example
    * ```ts
    * const file = await openFile(cx, "data.bin", "r+");
@@ -262,6 +279,7 @@ export class FileWriteStream implements ByteSendStream {
    * ```
    */
   static fromFile(file: AsyncFile): FileWriteStream {
+    checkFile(file);
     file._core.checkWritable();
     return new FileWriteStream(file._core);
   }
@@ -284,6 +302,11 @@ export class FileWriteStream implements ByteSendStream {
    * ```
    */
   send(cx: Context, bytes: Uint8Array): Promise<void> {
+    try {
+      checkContext(cx, "FileWriteStream.send");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`bytes must be a Uint8Array, got ${describeValue(bytes)}`));
     return this._core.write(cx, bytes, false);
   }

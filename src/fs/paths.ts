@@ -30,7 +30,7 @@
 import type { Context } from "../core/context.ts";
 import { checkContext, checkFunction, describeValue } from "../core/validate.ts";
 import { toBytes } from "./async-file.ts";
-import { FileNotFoundError, NotADirectoryError } from "./errors.ts";
+import { FileNotFoundError, FileSystemError, NotADirectoryError } from "./errors.ts";
 import type { DirEntry, FileInfo, FileSupport } from "./file-support.ts";
 import { checkOptions, checkPath, filesOf, settle } from "./operation.ts";
 
@@ -168,9 +168,11 @@ export async function stat(cx: Context, path: string, options?: StatOptions): Pr
 }
 
 /**
- * Whether `path` exists (a file, a directory, anything). A path whose
- * directory part is a file does not exist; other failures (permissions)
- * are raised.
+ * Whether `path` exists (a file, a directory, anything), following
+ * symlinks as Python's `Path.exists()` and `os.path.exists` do: a dangling
+ * link or a loop of links does not exist (`stat(cx, path, { followSymlinks:
+ * false })` sees the link itself). A path whose directory part is a file
+ * does not exist; other failures (permissions) are raised.
  *
  * @example
  * ```ts
@@ -181,10 +183,11 @@ export async function exists(cx: Context, path: string): Promise<boolean> {
   checkContext(cx, "exists");
   checkPath("path", path);
   try {
-    await op(cx, "exists", path, (s) => s.stat(path, false));
+    await op(cx, "exists", path, (s) => s.stat(path, true));
     return true;
   } catch (error) {
     if (error instanceof FileNotFoundError || error instanceof NotADirectoryError) return false;
+    if (error instanceof FileSystemError && error.code === "ELOOP") return false;
     throw error;
   }
 }
