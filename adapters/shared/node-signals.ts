@@ -9,13 +9,15 @@
  * a signal keeps the process alive); it is cleared with the last handler.
  * Bun keeps its process alive by itself; the interval costs it nothing.
  * Installing a listener replaces the signal's default action; removing the
- * last one brings it back.
+ * last one brings it back. A name `os.constants.signals` does not list is
+ * refused (`process.on` would take it as a plain event name, never emitted).
  *
  * Costs: one listener per handler; one interval while any is installed.
  *
  * @module
  */
 
+import { constants } from "node:os";
 import process from "node:process";
 import type { SignalSupport } from "../../src/signals/signal-support.ts";
 
@@ -35,6 +37,9 @@ function noop(): void {}
  */
 export const nodeSignals: SignalSupport = {
   listen(signal, handler) {
+    // `process.on` takes any event name: an unknown signal would be a listener
+    // never called. Refuse it as Deno does (the contract).
+    if (!Object.hasOwn(constants.signals, signal)) throw new TypeError(`unknown signal: ${signal}`);
     const listener = (): void => handler();
     process.on(signal as NodeJS.Signals, listener);
     if (installed++ === 0) keepAlive = setInterval(noop, 0x7fffffff);
