@@ -82,6 +82,17 @@ describe("trio test_subprocess.py", () => {
     }
   });
 
+  // trio test_subprocess.py::test_run and test_run_check (`result.args == CAT`: the result names its command, as
+  // ProcessError does)
+  processIt("runProcess's result names the command it ran, argv or shell line", async (cx) => {
+    const argv = child("cat");
+    expect((await runProcess(cx, argv, { input: "x" })).command).toEqual(argv);
+    const failing = child("stderr-test-exit-1");
+    expect((await runProcess(cx, failing, { check: false })).command).toEqual(failing);
+    const line = `${shellLine(child("exit", "0"))}`;
+    expect((await runProcess(cx, line, { shell: true })).command).toBe(line);
+  });
+
   // trio test_subprocess.py::test_stderr_stdout (stderr=STDOUT is the shell's 2>&1 here)
   processIt("stderr into stdout: one stream with both, through the shell's 2>&1", async (cx) => {
     const line = `${shellLine(child("copy-both"))} 2>&1`;
