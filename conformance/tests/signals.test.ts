@@ -4,7 +4,7 @@
 // asserts the named UnsupportedError instead (same test names everywhere).
 import { describe, expect, it } from "vitest";
 import { type Context, openProcess, openSignalReceiver, run, UnsupportedError } from "skein";
-import { child, hasProcesses, readUntil, skeinUrl } from "./process-helpers.ts";
+import { child, hasProcesses, readUntil, runtime, skeinUrl } from "./process-helpers.ts";
 
 /** Asserts that opening a receiver is the named UnsupportedError (browsers). */
 async function assertUnsupported(): Promise<void> {
@@ -53,6 +53,15 @@ describe("OS signals", () => {
 
   it("a receiver keeps its value and closes with its scope", async () => {
     if (!hasProcesses) return assertUnsupported();
+    // In-process: on Bun the suite runs in a worker thread (--pool=threads), where Node and Bun deliver no signals.
+    const moduleName = "node:worker_threads";
+    const { isMainThread } = (await import(/* @vite-ignore */ moduleName)) as { isMainThread: boolean };
+    if (!isMainThread && runtime !== "deno") {
+      const error = await run((cx) => openSignalReceiver(cx, ["SIGUSR2"], () => 42)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedError);
+      expect((error as Error).message).toMatch(/^OS signals reach only the main thread/);
+      return;
+    }
     const result = await run(async (cx) => {
       let kept: { receive(cx: Context): Promise<string> } | null = null;
       const value = await openSignalReceiver(cx, ["SIGUSR2"], (signals) => {

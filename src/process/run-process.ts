@@ -58,6 +58,8 @@ export interface RunProcessOptions extends CommonProcessOptions {
  * ```
  */
 export interface ProcessResult {
+  /** The command as given (trio's and Python's `CompletedProcess.args`), as {@link ProcessError} has it. */
+  readonly command: string | readonly string[];
   /** The exit code, or null if a signal ended the process. */
   readonly returnCode: number | null;
   /** The signal that ended the process, or null. */
@@ -158,7 +160,7 @@ export async function runProcess(cx: Context, command: string | readonly string[
   } finally {
     await proc[Symbol.asyncDispose]();
   }
-  const result: ProcessResult = { returnCode: proc.returnCode, signal: proc.signal, stdout, stderr };
+  const result: ProcessResult = { command: proc.command, returnCode: proc.returnCode, signal: proc.signal, stdout, stderr };
   if (check && (result.returnCode !== 0 || result.signal !== null)) {
     throw new ProcessError(proc.command, result.returnCode, result.signal, stdout, stderr);
   }

@@ -143,7 +143,9 @@ export class SignalReceiver {
  * @param signals Names such as `"SIGINT"`, `"SIGTERM"`, `"SIGHUP"`, `"SIGUSR1"` (not SIGKILL or SIGSTOP).
  * @throws {@link UnsupportedError} on a runtime without OS signals (browsers).
  * @throws {@link !TypeError} if `signals` is not an array of signal names, or `body` not a function.
- * @throws {@link !RangeError} if `signals` is empty or names SIGKILL or SIGSTOP.
+ * @throws {@link !RangeError} if `signals` is empty, names SIGKILL or SIGSTOP, or
+ *   names a signal the runtime does not know or cannot listen to (the handlers
+ *   already installed are removed again; the runtime's error is the `cause`).
  * @example Graceful shutdown on the first Ctrl-C
  * ```ts
  * import { openSignalReceiver, run } from "skein";
@@ -180,8 +182,15 @@ export async function openSignalReceiver<T>(
   const receiver = new SignalReceiver();
   const removers: (() => void)[] = [];
   try {
-    for (const name of new Set(signals)) {
-      removers.push(support.listen(name, () => receiver._deliver(name)));
+    for (let i = 0; i < signals.length; i++) {
+      const name = signals[i]!;
+      if (signals.indexOf(name) < i) continue; // named twice: listened to once
+      try {
+        removers.push(support.listen(name, () => receiver._deliver(name)));
+      } catch (error) {
+        if (error instanceof UnsupportedError) throw error;
+        throw new RangeError(`signals[${i}] is ${name}, which the ${runner.adapter.name} adapter cannot listen to`, { cause: error });
+      }
     }
     return await body(receiver, cx);
   } finally {

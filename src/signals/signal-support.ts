@@ -16,7 +16,12 @@
  *   is not cut short by the event loop running dry; once the last is
  *   removed it holds nothing.
  * - Handlers run on a later macrotask, never inside the OS signal handler.
- * - An unknown or uncatchable signal throws the runtime's error from `listen`.
+ * - An unknown or uncatchable signal throws the runtime's error from `listen`
+ *   (the neutral layer makes it a `RangeError` naming the argument, with the
+ *   runtime's error as `cause`); never a handler that is silently never called.
+ * - Where the runtime never delivers signals to the calling thread (a worker
+ *   thread on Node and Bun), `listen` throws `UnsupportedError`, which the
+ *   neutral layer passes on unchanged.
  *
  * @module
  */
