@@ -250,5 +250,16 @@ describe("subprocesses", () => {
     await expect(runProcess(cx, ["ls"], { input: 5 as unknown as string })).rejects.toThrow(/options.input must be/);
     await using proc = await openProcess(cx, child("sleep"));
     expect(() => proc.sendSignal("TERM")).toThrow(/signal must be a signal name/);
+    // A well-formed name the runtime does not know: a RangeError naming it, with the runtime's error as cause.
+    const unknown = (() => {
+      try {
+        proc.sendSignal("SIGBOGUS");
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(unknown).toBeInstanceOf(RangeError);
+    expect((unknown as Error).message).toMatch(/^signal is SIGBOGUS, which /);
+    expect((unknown as Error).cause).toBeDefined();
   });
 });

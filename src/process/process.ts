@@ -294,6 +294,7 @@ export class Process implements AsyncDisposable {
    * process. Does nothing once it has exited.
    *
    * @throws {@link !TypeError} if `signal` is not a signal name (`"SIG"` and capitals or digits).
+   * @throws {@link !RangeError} if the runtime knows no signal of that name (its own error as `cause`).
    * @example
    * ```ts
    * proc.sendSignal("SIGINT");
@@ -302,7 +303,11 @@ export class Process implements AsyncDisposable {
   sendSignal(signal: string): void {
     checkSignalName("signal", signal);
     if (this.status !== null) return;
-    this.raw.kill(signal);
+    try {
+      this.raw.kill(signal);
+    } catch (cause) {
+      throw new RangeError(`signal is ${signal}, which this runtime does not know`, { cause });
+    }
   }
 
   /**
