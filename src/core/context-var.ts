@@ -19,6 +19,7 @@
  */
 
 import type { Context } from "./context.ts";
+import { UsageError } from "./errors.ts";
 import { checkContext, mustBe } from "./validate.ts";
 
 /**
@@ -35,6 +36,7 @@ export class ContextVarToken<T> {
   /** @internal */ declare readonly _var: ContextVar<T>;
   /** @internal */ declare readonly _had: boolean;
   /** @internal */ declare readonly _old: T | undefined;
+  /** @internal Set by the `reset` that used it: a token restores once. */ declare _used?: true;
   /** @internal */
   constructor(variable: ContextVar<T>, had: boolean, old: T | undefined) {
     this._var = variable;
@@ -115,6 +117,7 @@ export class ContextVar<T> {
    * Restores the value from before the `set` that returned `token`.
    *
    * @throws {@link !TypeError} if the token belongs to another variable.
+   * @throws {@link UsageError} if the token was used already (as Python's contextvars).
    * @example
    * ```ts
    * const token = requestId.set(cx, "temp");
@@ -126,6 +129,8 @@ export class ContextVar<T> {
       throw new TypeError(`token must come from set() on the ContextVar ${JSON.stringify(this.name)}`);
     }
     checkContext(cx, "ContextVar.reset");
+    if (token._used) throw new UsageError("token already used");
+    token._used = true;
     const task = cx._task;
     const next = new Map(task.vars ?? undefined);
     if (token._had) next.set(this, token._old);
