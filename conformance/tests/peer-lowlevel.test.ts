@@ -236,9 +236,21 @@ describe("trio test_instrumentation.py: instruments", () => {
   });
 
   // trio test_instrumentation.py::test_null_instrument
-  it("test_null_instrument: an instrument without hooks, or with unrelated methods, is fine", async () => {
-    const nullInstrument = { somethingUnrelated: () => expect.unreachable() } as Instrument;
-    await run((cx) => cx.checkpoint(), { instruments: [nullInstrument, {}] });
+  it("test_null_instrument: an instrument without hooks, or with unrelated methods, is fine; hooks may be methods", async () => {
+    class NullInstrument {
+      somethingUnrelated(): void {
+        expect.unreachable();
+      }
+    }
+    class Counter implements Instrument {
+      checkpoints = 0;
+      checkpoint(): void {
+        this.checkpoints++;
+      }
+    }
+    const counter = new Counter();
+    await run((cx) => cx.checkpoint(), { instruments: [new NullInstrument() as Instrument, {}, counter] });
+    expect(counter.checkpoints).toBe(1);
   });
 
   // trio test_instrumentation.py::test_instrument_before_after_run (adapted: no before_run/after_run hooks: the root
