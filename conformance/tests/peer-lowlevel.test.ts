@@ -558,6 +558,26 @@ describe("anyio test_lowlevel.py: RunVar (adapted to ContextVar)", () => {
     });
   });
 
+  // after anyio test_lowlevel.py::TestRunVar::test_reset_token_used_on_wrong_runvar (a RunVar is one per run, a
+  // ContextVar one per task, so its token belongs to the task whose set made it, as a Python contextvars Token
+  // belongs to its Context: reset in another task is refused and leaves the token usable by its own task)
+  it("test_reset_token_used_in_another_task: a token from another task is refused", async () => {
+    const variable = new ContextVar<string>("var", "default");
+    await run(async (cx) => {
+      variable.set(cx, "old");
+      const token = variable.set(cx, "new");
+      await cx.taskGroup(async (tg) => {
+        tg.startSoon((cx: Context) => {
+          variable.set(cx, "child");
+          expect(() => variable.reset(cx, token)).toThrow(UsageError);
+          expect(variable.get(cx)).toBe("child");
+        });
+      });
+      variable.reset(cx, token);
+      expect(variable.get(cx)).toBe("old");
+    });
+  });
+
   // anyio test_lowlevel.py::TestRunVar::test_runvar_does_not_share_storage_by_name (adapted: ContextVar)
   it("test_runvar_does_not_share_storage_by_name: two variables of the same name are two variables", async () => {
     const var1 = new ContextVar<number>("var", 1);
