@@ -19,6 +19,8 @@
  */
 
 import type { Context } from "./context.ts";
+import type { Task } from "./task.ts";
+import { UsageError } from "./errors.ts";
 import { checkContext, mustBe } from "./validate.ts";
 
 /**
@@ -33,13 +35,14 @@ import { checkContext, mustBe } from "./validate.ts";
  */
 export class ContextVarToken<T> {
   /** @internal */ declare readonly _var: ContextVar<T>;
-  /** @internal */ declare readonly _had: boolean;
-  /** @internal */ declare readonly _old: T | undefined;
+  /** @internal The value before the `set`; the token itself if the variable was not set in the task. */
+  declare _old: T | ContextVarToken<T>;
+  /** @internal The task whose `set` made it; null once a `reset` used it (a token restores once). */ declare _task: Task | null;
   /** @internal */
-  constructor(variable: ContextVar<T>, had: boolean, old: T | undefined) {
+  constructor(variable: ContextVar<T>, task: Task) {
     this._var = variable;
-    this._had = had;
-    this._old = old;
+    this._old = this;
+    this._task = task;
   }
 }
 
@@ -103,8 +106,8 @@ export class ContextVar<T> {
     checkContext(cx, "ContextVar.set");
     const task = cx._task;
     const vars = task.vars;
-    const had = vars !== null && vars.has(this);
-    const token = new ContextVarToken(this, had, had ? (vars.get(this) as T) : undefined);
+    const token = new ContextVarToken(this, task);
+    if (vars !== null && vars.has(this)) token._old = vars.get(this) as T;
     const next = new Map(vars ?? undefined);
     next.set(this, value);
     task.vars = next;
@@ -115,6 +118,7 @@ export class ContextVar<T> {
    * Restores the value from before the `set` that returned `token`.
    *
    * @throws {@link !TypeError} if the token belongs to another variable.
+   * @throws {@link UsageError} if the token was used already, or made by `set` in another task (as Python's contextvars).
    * @example
    * ```ts
    * const token = requestId.set(cx, "temp");
@@ -127,8 +131,10 @@ export class ContextVar<T> {
     }
     checkContext(cx, "ContextVar.reset");
     const task = cx._task;
+    if (token._task !== task) throw new UsageError("token used, or from another task");
+    token._task = null;
     const next = new Map(task.vars ?? undefined);
-    if (token._had) next.set(this, token._old);
+    if (token._old !== token) next.set(this, token._old);
     else next.delete(this);
     task.vars = next;
   }

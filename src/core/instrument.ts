@@ -33,8 +33,9 @@
  * - `runIdle` is reported when a task blocks and, with it, every live task
  *   is blocked and no start or checkpoint tick is pending; once per idle
  *   stretch (a task waking or being spawned ends the stretch).
- * - A hook that throws is reported through the adapter's `reportError` and
- *   its instrument removed (as in trio); the run goes on.
+ * - A hook that throws (its lookup included: a getter that throws) is
+ *   reported through the adapter's `reportError` and its instrument
+ *   removed (as in trio); the run goes on.
  *
  * @module
  */

@@ -104,10 +104,10 @@ export class Instrumentation {
 
   private emit(hook: Hook, a?: unknown, b?: unknown): void {
     for (const instrument of this.instruments) {
-      const fn = instrument[hook] as ((a: unknown, b: unknown) => void) | undefined;
-      if (fn === undefined) continue;
       try {
-        fn.call(instrument, a, b);
+        // The lookup too: a getter that throws is a hook that throws.
+        const fn = instrument[hook] as ((a: unknown, b: unknown) => void) | undefined;
+        if (fn !== undefined) fn.call(instrument, a, b);
       } catch (error) {
         this.instruments = this.instruments.filter((i) => i !== instrument);
         this.adapter.reportError(error);
