@@ -24,6 +24,7 @@ import * as skein from "skein";
 import {
   BrokenResourceError,
   BufferedByteStream,
+  CancelScope,
   ConnectError,
   type Context,
   connectTcp,
@@ -390,6 +391,20 @@ class FakeTlsSocket extends FakeSocket implements RawTlsSocket {
   }
 }
 
+/** Copies `from` to `to` until `from` ends, then ends `to`'s sending side (a TCP relay). */
+async function relay(cx: Context, from: SocketStream, to: SocketStream): Promise<void> {
+  for (;;) {
+    let chunk: Uint8Array;
+    try {
+      chunk = await from.receive(cx);
+    } catch (error) {
+      if (error instanceof EndOfStream) return to.sendEof(cx);
+      throw error;
+    }
+    await to.send(cx, chunk);
+  }
+}
+
 /** An adapter whose TCP connects make `socket()` and whose client handshake is `handshake(raw)`. */
 function fakeTlsAdapter(socket: () => RawSocket, handshake: (raw: RawSocket) => Promise<RawTlsSocket>): skein.Adapter {
   const net: NetSupport = { lookup: notHere, connectTcp: () => Promise.resolve(socket()), listenTcp: notHere, connectUnix: notHere, listenUnix: notHere };
@@ -457,6 +472,55 @@ describe("trio test_ssl.py", () => {
       );
     }
   });
+
+  // trio test_ssl.py::test_ssl_bad_shutdown and ::test_ssl_bad_shutdown_but_its_ok (aclose_forcefully: the transport
+  // ends without close_notify; a relay between the two ends makes that happen here, which a Skein TLS stream's own
+  // close never does). The receive side only: whether a send right after breaks depends on TCP timing. A standard end
+  // is BrokenResourceError where the runtime reports the truncation (Deno's native TLS); node:tls does not (Node,
+  // Bun): EndOfStream there, as documented. standardCompatible false (https_compatible) is EndOfStream everywhere.
+  for (const [side, standardCompatible] of [
+    ["client", true],
+    ["client", false],
+    ["server", true],
+  ] as const) {
+    const lenient = side === "client" && !standardCompatible;
+    tlsIt(`TLS: the transport ends without close_notify: the ${side}${side === "client" ? ` (standardCompatible ${standardCompatible})` : ""} sees ${lenient ? "EndOfStream" : "BrokenResourceError (node:tls: EndOfStream)"}`, async (cx) => {
+      await using listener = await tlsListener(cx);
+      await using relayListener = await createTcpListener(cx, { host: "127.0.0.1" });
+      await cx.taskGroup(async (tg, cx) => {
+        let toClient!: SocketStream;
+        let toServer!: SocketStream;
+        const relaying = new CancelScope();
+        tg.startSoon((cx) =>
+          cx.withCancelScope(relaying, async (cx) => {
+            toClient = await relayListener.accept(cx);
+            toServer = await connectTcp(cx, "127.0.0.1", listener.port!);
+            await cx.taskGroup(async (tg) => {
+              tg.startSoon((cx) => relay(cx, toClient, toServer));
+              tg.startSoon((cx) => relay(cx, toServer, toClient));
+            });
+          }),
+        );
+        await using client = await connectTcp(cx, "127.0.0.1", relayListener.port!, { tls: { ca, serverName: "localhost", standardCompatible } });
+        await using server = await listener.accept(cx);
+        try {
+          await server.send(cx, text("x"));
+          expect(str(await client.receive(cx))).toBe("x");
+          await client.send(cx, text("y"));
+          expect(str(await server.receive(cx))).toBe("y");
+          relaying.cancel();
+          // The relay ends one TCP connection (a FIN, no close_notify before it).
+          await (side === "client" ? toClient : toServer).sendEof(cx);
+          const end = await rejection((side === "client" ? client : server).receive(cx));
+          if (lenient || runtime !== "deno") expect(end).toBeInstanceOf(EndOfStream);
+          else expect(end).toBeInstanceOf(BrokenResourceError);
+        } finally {
+          await toClient.close();
+          await toServer.close();
+        }
+      });
+    });
+  }
 
   // trio test_ssl.py::test_SSLListener (SSLListener.aclose closes the listening socket: connecting afterwards is refused)
   tlsIt("a closed TLS listener no longer listens: connecting to its port is refused", async (cx) => {
