@@ -218,18 +218,15 @@ describe("trio test_highlevel_open_tcp_listeners.py", () => {
     await run(
       async (cx) => {
         expect(await rejection(createTcpListener(cx, { host: "1.1.1.1", port: 80 }))).toBe(whoops);
-        const result = await cx.moveOnAfter(10_000, async (cx) => {
-          await cx.taskGroup(async (tg, cx) => {
-            tg.startSoon(async () => {
-              await waitAllTasksBlocked(cx);
-              tg.cancelScope.cancel();
-              arrive({ address: { family: 4, host: "2.2.2.2", port: 80 }, accept: () => new Promise(() => {}), close: () => void closed++ });
-            });
-            await createTcpListener(cx, { host: "2.2.2.2", port: 80 });
-            expect.unreachable("the listen was cancelled");
+        await cx.taskGroup(async (tg, cx) => {
+          tg.startSoon(async (cx) => {
+            await waitAllTasksBlocked(cx);
+            tg.cancelScope.cancel();
+            arrive({ address: { family: 4, host: "2.2.2.2", port: 80 }, accept: () => new Promise(() => {}), close: () => void closed++ });
           });
+          await createTcpListener(cx, { host: "2.2.2.2", port: 80 });
+          expect.unreachable("the listen was cancelled");
         });
-        expect(result.cancelled).toBe(false);
         await cx.checkpoint();
       },
       { adapter: adapterWith({ net }) },
