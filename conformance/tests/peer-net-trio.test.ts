@@ -250,6 +250,54 @@ describe("trio test_highlevel_open_tcp_listeners.py: rebinding", () => {
     });
   });
 
+  // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_rebind (what makes it hold where the runtime
+  // frees the address late: a raw listener whose close returns a promise; close, and a second close, wait for it)
+  it("a listener's close resolves only once the runtime has released the address (the raw close's promise), also when called again", async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const net: NetSupport = {
+      lookup: notHere,
+      connectTcp: notHere,
+      listenTcp: () =>
+        Promise.resolve({
+          address: { family: 4, host: "10.0.0.1", port: 80 },
+          accept: () => new Promise(() => {}),
+          close: () => {
+            events.push("raw close");
+            return new Promise<void>((resolve) => {
+              release = () => {
+                events.push("released");
+                resolve();
+              };
+            });
+          },
+        }),
+      connectUnix: notHere,
+      listenUnix: notHere,
+    };
+    await run(
+      async (cx) => {
+        const listener = await createTcpListener(cx, { host: "10.0.0.1", port: 80 });
+        await cx.taskGroup(async (tg, cx) => {
+          tg.startSoon(async () => {
+            await listener.close();
+            events.push("first close returned");
+          });
+          tg.startSoon(async (cx) => {
+            await waitAllTasksBlocked(cx);
+            await listener[Symbol.asyncDispose]();
+            events.push("second close returned");
+          });
+          await waitAllTasksBlocked(cx);
+          events.push("releasing");
+          release();
+        });
+      },
+      { adapter: adapterWith({ net }) },
+    );
+    expect(events).toEqual(["raw close", "releasing", "released", "first close returned", "second close returned"]);
+  });
+
   // trio test_highlevel_open_tcp_listeners.py::test_open_tcp_listeners_rebind (the same on a Unix path)
   unixIt("listening on a Unix path again right after closing a listener whose serve was blocked in accept", async (cx, path) => {
     const l1 = await createUnixListener(cx, { path });
