@@ -334,6 +334,8 @@ export class DenoRawSocket implements RawSocket {
 class DenoRawListener implements RawListener {
   readonly address: SocketAddress;
   private closed = false;
+  /** The native accept in flight: Deno frees the address only once it settled after a close. */
+  private accepting: Promise<DenoConn> | null = null;
 
   constructor(
     private readonly listener: DenoListener,
@@ -345,11 +347,15 @@ class DenoRawListener implements RawListener {
   async accept(): Promise<RawSocket | null> {
     if (this.closed) return null;
     let conn: DenoConn;
+    const accepting = this.listener.accept();
+    this.accepting = accepting;
     try {
-      conn = await this.listener.accept();
+      conn = await accepting;
     } catch (error) {
       if (this.closed) return null;
       throw error;
+    } finally {
+      this.accepting = null;
     }
     if (this.closed) {
       conn.close();
@@ -360,14 +366,24 @@ class DenoRawListener implements RawListener {
     return new DenoRawSocket(conn);
   }
 
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Closes the listener. With a native accept in flight, Deno keeps the
+   * socket (and so the port or path) until that accept settles, a turn of
+   * the event loop later (checked on Deno 2.9.6: binding again at once is
+   * EADDRINUSE, connecting is ECONNRESET): the promise returned resolves then.
+   */
+  close(): Promise<void> | undefined {
+    if (this.closed) return undefined;
     this.closed = true;
     try {
       this.listener.close();
     } catch {
       // already closed
     }
+    return this.accepting?.then(
+      () => {},
+      () => {},
+    );
   }
 }
 

@@ -275,7 +275,8 @@ class DenoTlsRawListener implements RawListener {
   readonly address: SocketAddress;
   private readonly ready: RawTlsSocket[] = [];
   private readonly handshaking = new Set<DenoTlsConn>();
-  private accepting = false;
+  /** The native accept in flight: Deno frees the address only once it settled after a close. */
+  private accepting: Promise<DenoTlsConn> | null = null;
   private closed = false;
   private failure: { error: unknown } | null = null;
   private waiting: { resolve: (socket: RawSocket | null) => void; reject: (error: unknown) => void } | null = null;
@@ -300,8 +301,9 @@ class DenoTlsRawListener implements RawListener {
     });
   }
 
-  close(): void {
-    if (this.closed) return;
+  /** Closes the listener; resolves once Deno freed the address (see `DenoRawListener.close` in net.ts). */
+  close(): Promise<void> | undefined {
+    if (this.closed) return undefined;
     this.closed = true;
     closeQuietly(this.listener);
     for (const conn of this.handshaking) closeQuietly(conn);
@@ -310,15 +312,20 @@ class DenoTlsRawListener implements RawListener {
     const waiting = this.waiting;
     this.waiting = null;
     waiting?.resolve(null);
+    return this.accepting?.then(
+      () => {},
+      () => {},
+    );
   }
 
   /** Keeps one native accept in flight until the listener is closed. */
   private pump(): void {
-    if (this.accepting || this.closed) return;
-    this.accepting = true;
-    this.listener.accept().then(
+    if (this.accepting !== null || this.closed) return;
+    const accepting = this.listener.accept();
+    this.accepting = accepting;
+    accepting.then(
       (conn) => {
-        this.accepting = false;
+        this.accepting = null;
         if (this.closed) {
           closeQuietly(conn);
           return;
@@ -327,7 +334,7 @@ class DenoTlsRawListener implements RawListener {
         this.pump();
       },
       (error: unknown) => {
-        this.accepting = false;
+        this.accepting = null;
         if (this.closed) return;
         const waiting = this.waiting;
         if (waiting !== null) {

@@ -18,7 +18,8 @@
  *
  * Server: `tls.createServer`, sockets handed out on `secureConnection`, so
  * `accept` only ever sees finished handshakes; a failed handshake
- * (`tlsClientError`) just destroys that socket. Server-side STARTTLS
+ * (`tlsClientError`) just destroys that socket, and closing the listener
+ * destroys the ones still in their handshake (`server.close()` does not). Server-side STARTTLS
  * (`startNodeTlsServer`): `new TLSSocket(socket, { isServer: true })` over
  * the detached socket, done on `secure`; an `error`, or an `end` or `close`
  * before `secure` (a peer that hung up), fails it. The socket may also be
@@ -98,9 +99,39 @@ export class NodeRawTlsSocket extends NodeRawSocket implements RawTlsSocket {
 }
 
 class NodeTlsListener extends NodeRawListener {
+  /** The connections still in their handshake, by peer address: `server.close()` leaves them open. */
+  private readonly handshaking = new Map<string, Socket>();
+
+  constructor(server: Server) {
+    super(server, undefined, "secureConnection");
+    const handshaking = this.handshaking;
+    // tls.Server emits the plain socket on "connection" (its own listener wraps it first) and the TLS socket on
+    // "secureConnection"; the peer's address and port tie the two together (`_parent` does on Node, not on Bun).
+    server.on("connection", (socket: Socket) => {
+      const key = peerOf(socket);
+      handshaking.set(key, socket);
+      socket.once("close", () => {
+        if (handshaking.get(key) === socket) handshaking.delete(key);
+      });
+    });
+    server.on("secureConnection", (socket: TLSSocket) => handshaking.delete(peerOf(socket)));
+  }
+
+  /** Also drops the connections still in their handshake (a client that never sends its hello would keep its socket, and the process, alive until `node:tls`'s 120 s handshake timeout). */
+  override close(): void {
+    super.close();
+    for (const socket of this.handshaking.values()) socket.destroy();
+    this.handshaking.clear();
+  }
+
   protected override wrap(socket: Socket): RawSocket {
     return new NodeRawTlsSocket(socket as TLSSocket);
   }
+}
+
+/** "address|port" of a socket's peer. */
+function peerOf(socket: Socket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
 /**
@@ -279,7 +310,7 @@ export function listenNodeTls(tcp: RawTcpListenOptions, options: RawTlsServerOpt
   });
   // A client whose handshake fails never reaches accept: its socket is dropped.
   server.on("tlsClientError", (_error: Error, socket: TLSSocket) => socket.destroy());
-  return listenTcpWith(server as unknown as Server, tcp, (server) => new NodeTlsListener(server, undefined, "secureConnection"));
+  return listenTcpWith(server as unknown as Server, tcp, (server) => new NodeTlsListener(server));
 }
 
 /** `node:tls` for {@link TlsSupport} (Node and Bun). @internal */

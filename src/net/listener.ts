@@ -18,6 +18,9 @@
  * Invariants: one raw `accept` in flight at most, never abandoned: if the
  * `accept` that started it is cancelled, the connection it brings is kept
  * for the next `accept` (or closed if the listener was closed meanwhile).
+ * `close` resolves once the runtime freed the address (the raw listener's
+ * `close` may return a promise for that), so the port or path can be bound
+ * again right after it.
  *
  * Costs: one waiter per `accept` that waits; one task per connection.
  *
@@ -119,6 +122,8 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
   /** A failed raw accept (out of file descriptors, say): the next accept throws it, once. */
   private failure: { error: unknown } | null = null;
   private closed = false;
+  /** What `close` returns: settled once the runtime released the address. */
+  private released: Promise<void> | null = null;
   private waiter: Waiter<void> | null = null;
 
   /** @internal Made by `createTcpListener` and `createUnixListener`; "tls": the raw sockets are `RawTlsSocket`s. */
@@ -257,7 +262,9 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
 
   /**
    * Stops listening and releases the handle; idempotent. A blocked `accept`
-   * wakes with `ClosedResourceError`, and `serve` ends.
+   * wakes with `ClosedResourceError`, and `serve` ends. Once the promise
+   * resolves the address is free: a new listener can bind it (on Deno,
+   * with an accept in flight, that takes one turn of the event loop).
    *
    * @example
    * ```ts
@@ -267,12 +274,13 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      this.raw.close();
+      const released = this.raw.close() as Promise<void> | undefined;
       this.ready?.close();
       this.ready = null;
       this.wake();
+      this.released = released === undefined ? null : released.then(noop, noop);
     }
-    return Promise.resolve();
+    return this.released ?? Promise.resolve();
   }
 
   /**
@@ -316,6 +324,8 @@ export class SocketListener<T extends SocketStream = SocketStream> implements Li
     }
   }
 }
+
+function noop(): void {}
 
 async function runHandler<T extends SocketStream>(cx: Context, handler: (stream: T, cx: Context) => unknown, stream: T): Promise<void> {
   try {

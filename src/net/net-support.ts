@@ -181,8 +181,13 @@ export interface RawListener {
   readonly address: SocketAddress;
   /** Waits for the next connection; `null` once closed. */
   accept(): Promise<RawSocket | null>;
-  /** Stops listening at once and releases the handle. Idempotent. */
-  close(): void;
+  /**
+   * Stops listening at once and releases the handle. Idempotent. Where the
+   * runtime frees the address only later (Deno, while a native accept is in
+   * flight: until that accept settles), it returns a promise that resolves
+   * once the address can be bound again; it never rejects.
+   */
+  close(): void | Promise<void>;
 }
 
 /**
