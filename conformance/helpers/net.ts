@@ -3,6 +3,7 @@ import { expect, inject, it } from "vitest";
 import {
   type Context,
   connectTcp,
+  EndOfStream,
   connectUnix,
   createTcpListener,
   createUnixListener,
@@ -12,6 +13,7 @@ import {
   type SocketStream,
   UnsupportedError,
 } from "skein";
+import { waitAllTasksBlocked } from "skein/testing";
 
 /** A connected socket of a fake network: reads never end, writes are taken at once. */
 export class FakeSocket implements RawSocket {
@@ -108,4 +110,51 @@ export async function connectedTo(cx: Context, listener: SocketListener): Promis
 export async function tcpPair(cx: Context): Promise<[SocketStream, SocketStream]> {
   await using listener = await createTcpListener(cx, { host: "127.0.0.1" });
   return await connectedTo(cx, listener);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * trio test_highlevel_socket.py::test_SocketStream_send_all, on a connected pair
+ * (TCP in peer-net, Unix in peer-net-trio): a 10 MB send that must be split, read
+ * by a receiver that starts once the sender blocked; then one byte, then the end.
+ * Closes both.
+ */
+export async function checkSendAllSplit(cx: Context, [a, b]: [SocketStream, SocketStream]): Promise<void> {
+  try {
+    const BIG = 10_000_000;
+    await cx.taskGroup(async (tg) => {
+      tg.startSoon((cx) => a.send(cx, new Uint8Array(BIG)));
+      tg.startSoon(async (cx) => {
+        await waitAllTasksBlocked(cx);
+        let n = 0;
+        while (n < BIG) n += (await b.receive(cx, BIG)).length;
+        expect(n).toBe(BIG);
+      });
+    });
+    await a.send(cx, encoder.encode("e"));
+    expect(decoder.decode(await b.receive(cx, 10))).toBe("e");
+    await a.sendEof(cx);
+    await expect(b.receive(cx, 10)).rejects.toBeInstanceOf(EndOfStream);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
+/**
+ * trio test_highlevel_socket.py::test_socket_stream_works_when_peer_has_already_closed,
+ * on a connected pair: the peer sent a byte and closed before the first receive;
+ * the byte, then EndOfStream. Closes both.
+ */
+export async function checkPeerClosedFirst(cx: Context, [a, b]: [SocketStream, SocketStream]): Promise<void> {
+  try {
+    await b.send(cx, encoder.encode("x"));
+    await b.close();
+    expect(decoder.decode(await a.receive(cx, 1))).toBe("x");
+    await expect(a.receive(cx, 1)).rejects.toBeInstanceOf(EndOfStream);
+  } finally {
+    await a.close();
+  }
 }

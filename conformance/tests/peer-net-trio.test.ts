@@ -50,7 +50,7 @@ import {
 } from "skein";
 import { checkHalfCloseableStream, waitAllTasksBlocked } from "skein/testing";
 import { concat, echo, receiveAll } from "../helpers/bytes.ts";
-import { FakeSocket, netIt, unixIt, unixPair } from "../helpers/net.ts";
+import { checkPeerClosedFirst, checkSendAllSplit, FakeSocket, netIt, unixIt, unixPair } from "../helpers/net.ts";
 import { ca, server as serverCert, serverKey } from "../fixtures/tls/certs.js";
 
 const runtime = inject("runtime");
@@ -149,26 +149,7 @@ describe("trio test_highlevel_socket.py", () => {
 
   // trio test_highlevel_socket.py::test_SocketStream_send_all (on a Unix socket pair, as trio's socketpair)
   unixIt("Unix pair: a 10 MB send that must be split, read once the sender blocked; then one byte, then the end", async (cx, path) => {
-    const [a, b] = await unixPair(cx, path);
-    try {
-      const BIG = 10_000_000;
-      await cx.taskGroup(async (tg) => {
-        tg.startSoon((cx) => a.send(cx, new Uint8Array(BIG)));
-        tg.startSoon(async (cx) => {
-          await waitAllTasksBlocked(cx);
-          let n = 0;
-          while (n < BIG) n += (await b.receive(cx, BIG)).length;
-          expect(n).toBe(BIG);
-        });
-      });
-      await a.send(cx, text("e"));
-      expect(str(await b.receive(cx, 10))).toBe("e");
-      await a.sendEof(cx);
-      await expect(b.receive(cx, 10)).rejects.toBeInstanceOf(EndOfStream);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    await checkSendAllSplit(cx, await unixPair(cx, path));
   });
 
   // trio test_highlevel_socket.py::test_SocketStream_generic (on Unix socket pairs; unclogged, as peer-net's TCP one)
@@ -179,15 +160,7 @@ describe("trio test_highlevel_socket.py", () => {
 
   // trio test_highlevel_socket.py::test_socket_stream_works_when_peer_has_already_closed (on a Unix pair)
   unixIt("Unix pair: the peer sent a byte and closed before the first receive: the byte, then EndOfStream", async (cx, path) => {
-    const [a, b] = await unixPair(cx, path);
-    try {
-      await b.send(cx, text("x"));
-      await b.close();
-      expect(str(await a.receive(cx, 1))).toBe("x");
-      await expect(a.receive(cx, 1)).rejects.toBeInstanceOf(EndOfStream);
-    } finally {
-      await a.close();
-    }
+    await checkPeerClosedFirst(cx, await unixPair(cx, path));
   });
 });
 

@@ -50,7 +50,7 @@ import {
 } from "skein";
 import { checkHalfCloseableStream, checkTwoWayStream, MockClock, waitAllTasksBlocked } from "skein/testing";
 import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
-import { connectedTo, FakeSocket, netIt, tcpPair, unixIt, unixPair } from "../helpers/net.ts";
+import { checkPeerClosedFirst, checkSendAllSplit, connectedTo, FakeSocket, netIt, tcpPair, unixIt, unixPair } from "../helpers/net.ts";
 import { assertCheckpoints, failing } from "../helpers/peer.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
@@ -1274,26 +1274,7 @@ const osError = (code: string, message: string) => Object.assign(new Error(`${co
 describe("trio test_highlevel_socket.py", () => {
   // trio test_highlevel_socket.py::test_SocketStream_send_all
   netIt("a 10 MB send that must be split, read by a receiver that starts once the sender blocked; then one byte, then the end", async (cx) => {
-    const [a, b] = await tcpPair(cx);
-    try {
-      const BIG = 10_000_000;
-      await cx.taskGroup(async (tg, cx) => {
-        tg.startSoon((cx) => a.send(cx, new Uint8Array(BIG)));
-        tg.startSoon(async (cx) => {
-          await waitAllTasksBlocked(cx);
-          let n = 0;
-          while (n < BIG) n += (await b.receive(cx, BIG)).length;
-          expect(n).toBe(BIG);
-        });
-      });
-      await a.send(cx, text("e"));
-      expect(str(await b.receive(cx, 10))).toBe("e");
-      await a.sendEof(cx);
-      await expect(b.receive(cx, 10)).rejects.toBeInstanceOf(EndOfStream);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    await checkSendAllSplit(cx, await tcpPair(cx));
   });
 
   // trio test_highlevel_socket.py::test_SocketStream_generic (the clogged pairs are tcp.test.ts's: filling the kernel
@@ -1356,15 +1337,7 @@ describe("trio test_highlevel_socket.py", () => {
 
   // trio test_highlevel_socket.py::test_socket_stream_works_when_peer_has_already_closed
   netIt("a stream whose peer sent a byte and closed: the byte, then EndOfStream", async (cx) => {
-    const [a, b] = await tcpPair(cx);
-    try {
-      await b.send(cx, text("x"));
-      await b.close();
-      expect(str(await a.receive(cx, 1))).toBe("x");
-      await expect(a.receive(cx, 1)).rejects.toBeInstanceOf(EndOfStream);
-    } finally {
-      await a.close();
-    }
+    await checkPeerClosedFirst(cx, await tcpPair(cx));
   });
 });
 
