@@ -78,6 +78,20 @@ function withLookup(lookup: NetSupport["lookup"]): skein.Adapter {
 
 const notHere = () => Promise.reject(new Error("not in this test"));
 
+/** A resolver that gives 127.0.0.1, then ::1, for any name. */
+const ipv4ThenIpv6: NetSupport["lookup"] = () =>
+  Promise.resolve([
+    { address: "127.0.0.1", family: 4 },
+    { address: "::1", family: 6 },
+  ]);
+
+/** Where there are no sockets (chromium) a listener is an UnsupportedError: that is the test there. */
+async function assertNoSockets(): Promise<void> {
+  await run(async (cx) => {
+    await expect(createTcpListener(cx, { host: "127.0.0.1" })).rejects.toBeInstanceOf(UnsupportedError);
+  });
+}
+
 /** A UDP test: on chromium it asserts the UnsupportedError instead. */
 function udpIt(name: string, body: (cx: Context) => Promise<void>): void {
   it(name, async () => {
@@ -783,17 +797,7 @@ describe("anyio test_networking.py (1.x)", () => {
     ["::1", "::1"],
   ] as const) {
     it(`happy eyeballs on a resolver giving 127.0.0.1 then ::1: a listener on ${listenOn ?? "every interface"} is reached from ${expected}`, async () => {
-      if (noSockets) {
-        await run(async (cx) => {
-          await expect(createTcpListener(cx, { host: "127.0.0.1" })).rejects.toBeInstanceOf(UnsupportedError);
-        });
-        return;
-      }
-      const lookup: NetSupport["lookup"] = () =>
-        Promise.resolve([
-          { address: "127.0.0.1", family: 4 },
-          { address: "::1", family: 6 },
-        ]);
+      if (noSockets) return assertNoSockets();
       await run(
         async (cx) => {
           await using listener = await createTcpListener(cx, listenOn === undefined ? {} : { host: listenOn });
@@ -807,24 +811,14 @@ describe("anyio test_networking.py (1.x)", () => {
             expect(str(await new BufferedByteStream(client).receiveUntil(cx, text("\n"), 100))).toBe(expected);
           });
         },
-        { adapter: withLookup(lookup) },
+        { adapter: withLookup(ipv4ThenIpv6) },
       );
     });
   }
 
   // anyio test_networking.py::TestTCPStream::test_connrefused[multi] (with the fake resolver: both attempts are there, both refused)
   it("connection refused on both addresses of a name: a ConnectError with both attempts, each ECONNREFUSED", async () => {
-    if (noSockets) {
-      await run(async (cx) => {
-        await expect(createTcpListener(cx, { host: "127.0.0.1" })).rejects.toBeInstanceOf(UnsupportedError);
-      });
-      return;
-    }
-    const lookup: NetSupport["lookup"] = () =>
-      Promise.resolve([
-        { address: "127.0.0.1", family: 4 },
-        { address: "::1", family: 6 },
-      ]);
+    if (noSockets) return assertNoSockets();
     await run(
       async (cx) => {
         const probe = await createTcpListener(cx);
@@ -836,7 +830,7 @@ describe("anyio test_networking.py (1.x)", () => {
         expect(attempts.map((a) => a.address).sort()).toEqual(["127.0.0.1", "::1"]);
         for (const attempt of attempts) expect((attempt.error as { code?: string }).code).toBe("ECONNREFUSED");
       },
-      { adapter: withLookup(lookup) },
+      { adapter: withLookup(ipv4ThenIpv6) },
     );
   });
 
