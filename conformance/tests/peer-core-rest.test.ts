@@ -283,6 +283,55 @@ describe("trio test_timeouts.py: the rest", () => {
     });
   }
 
+  // trio test_timeouts.py (trio's sleep_until is `with move_on_at(deadline): await sleep_forever()`, so a sleep ending
+  // when an enclosing deadline passes too is a cancellation like that deadline's, and the outermost scope absorbs it;
+  // trio expires every due deadline in one batch before any task runs)
+  it("sleep_until is move_on_at: a sleep that ends at an enclosing scope's deadline is that scope's cancellation", async () => {
+    const clock = new MockClock();
+    const log: string[] = [];
+    await run(async (cx) => {
+      // The sleep queued before the scope's deadline was set to the same time...
+      const s = new CancelScope();
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          await cx.withCancelScope(s, async (cx) => {
+            await cx.sleep(10);
+            log.push("after sleep");
+          });
+          log.push(`exited, caught ${s.cancelledCaught}`);
+        });
+        await waitAllTasksBlocked(cx);
+        s.deadline = cx.currentTime() + 10;
+        clock.jump(10);
+      });
+      // ...and a group's deadline set to when its child's sleep ends.
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          await cx.sleep(10);
+          log.push("child woke");
+        });
+        await waitAllTasksBlocked(cx);
+        tg.cancelScope.deadline = cx.currentTime() + 10;
+        clock.jump(10);
+      });
+      // ...and a scope deadline later than the sleep's, both passed when the clock gets there (one timer batch).
+      const s3 = new CancelScope();
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon(async (cx) => {
+          await cx.withCancelScope(s3, async (cx) => {
+            s3.deadline = cx.currentTime() + 15;
+            await cx.sleep(10);
+            log.push("after sleep 3");
+          });
+          log.push(`exited 3, caught ${s3.cancelledCaught}`);
+        });
+        await waitAllTasksBlocked(cx);
+        clock.jump(20);
+      });
+    }, { clock });
+    expect(log).toEqual(["exited, caught true", "exited 3, caught true"]);
+  });
+
   // trio test_timeouts.py::test_move_on_after_moves_on_even_if_shielded (adapted: virtual time instead of measured real time)
   it("test_move_on_after_moves_on_even_if_shielded: a shielded moveOnAfter still ends at its own deadline", async () => {
     await vrun(async (cx) => {
