@@ -239,9 +239,11 @@ export class CancelScope {
     if (this._cancelCalled) return;
     this._cancelCalled = true;
     this._reason = reason;
-    if (this._state === ACTIVE) this._runner?.instruments?.scopeCancelled(this, reason);
-    if (this._timer !== null) this._runner?.timers.remove(this._timer);
-    if (this._state === ACTIVE) refresh(this);
+    if (this._timer !== null) this._runner!.timers.remove(this._timer);
+    if (this._state === ACTIVE) {
+      this._runner!.instruments?.scopeCancelled(this, reason);
+      refresh(this);
+    }
   }
 
   /**
@@ -426,6 +428,12 @@ export class CancelScope {
     this._checkUnentered();
     // An exited parent's `_origin` is its exit marker: the ClosedResourceError of its kind.
     if (parent !== null && parent._state !== ACTIVE) throw parent._origin!._raise();
+    const link = this._signal;
+    if (link !== null) {
+      // Still unentered: an aborted signal cancels now, before linking; it takes effect on entry.
+      if (link._signal.aborted) this._cancelBy(true);
+      else link._signal.addEventListener("abort", link);
+    }
     this._state = ACTIVE;
     if (this._relative !== Infinity) {
       this._deadline = runner.clock.now() + this._relative;
@@ -433,16 +441,6 @@ export class CancelScope {
     }
     this._runner = runner;
     this._parent = parent;
-    const link = this._signal;
-    if (link !== null) {
-      if (link._signal.aborted) {
-        this._state = UNENTERED; // cancel now, before linking: it takes effect on entry
-        this._cancelBy(true);
-        this._state = ACTIVE;
-      } else {
-        link._signal.addEventListener("abort", link);
-      }
-    }
     if (this._cancelCalled) runner.instruments?.scopeCancelled(this, this._reason);
     if (parent !== null) this._link(parent);
     if (this._deadline !== Infinity) this._syncTimer();

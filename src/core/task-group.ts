@@ -182,7 +182,7 @@ class Starter implements StartStatus, TaskOwner {
       this._settle({ value: this._value, handle: this._taskHandle._ended(cancelled, outcome) });
     }
     else if (this._done) this._settle(this._value);
-    else this._settle(new UsageError(`task ${JSON.stringify(task.name)} ended without calling cx.started()`), true);
+    else this._settle(new UsageError(`task ${describeValue(task.name)} ended without calling cx.started()`), true);
     group._maybeClose();
   }
 }

@@ -35,7 +35,7 @@ import type { Task } from "./task.ts";
 import type { TaskGroup } from "./task-group.ts";
 import { blockedOn } from "./instrument.ts";
 import { Waiter } from "./waiter.ts";
-import { checkContext } from "./validate.ts";
+import { checkContext, describeValue } from "./validate.ts";
 
 /**
  * Where a task is in its life: see {@link TaskHandle.status}.
@@ -147,9 +147,9 @@ export class TaskHandle<T = unknown> {
     }
     switch (this._state) {
       case "failed":
-        throw new TaskFailedError(`task ${JSON.stringify(this.name)} failed`, { cause: this._error });
+        throw new TaskFailedError(`task ${describeValue(this.name)} failed`, { cause: this._error });
       case "cancelled":
-        throw new TaskCancelledError(`task ${JSON.stringify(this.name)} was cancelled`);
+        throw new TaskCancelledError(`task ${describeValue(this.name)} was cancelled`);
       default:
         return this._value as T;
     }

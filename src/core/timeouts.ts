@@ -132,11 +132,10 @@ export async function moveOnAt<T>(
   body: (cx: Context) => T | PromiseLike<T>,
   options: MoveOnOptions = {},
 ): Promise<MoveOnResult<T>> {
-  const scope = new CancelScope({ deadline, shield: options.shield ?? false, signal: options.signal });
+  const scope = new CancelScope({ deadline, shield: options.shield, signal: options.signal });
+  // Absorbed means runInScope returned undefined: one object for both outcomes.
   const value = await runInScope(cx, scope, body);
-  return scope._cancelledCaught
-    ? { cancelled: true, value: undefined, scope }
-    : { cancelled: false, value: value as T, scope };
+  return { cancelled: scope._cancelledCaught, value, scope } as MoveOnResult<T>;
 }
 
 /** @internal */
@@ -146,7 +145,7 @@ export async function failAt<T>(
   body: (cx: Context) => T | PromiseLike<T>,
   options: FailOptions = {},
 ): Promise<T> {
-  const scope = new CancelScope({ deadline, shield: options.shield ?? false, signal: options.signal });
+  const scope = new CancelScope({ deadline, shield: options.shield, signal: options.signal });
   const value = await runInScope(cx, scope, body);
   if (scope._cancelledCaught && scope._byDeadline) {
     throw new TimeoutError(options.message ?? `deadline exceeded (at ${deadline.toFixed(1)} ms on the run's clock)`);

@@ -235,7 +235,15 @@ export async function parkWhereBlocked<T>(waiter: Waiter<T>, scope: CancelScope)
   waiter.raiseWhereBlocked = true;
   // Rejects only when parked in a scope already cancelled (with its Cancelled).
   const value: T | Failure = await waiter.park(scope);
-  if (!(value instanceof Failure)) return value;
+  if (!(value instanceof Failure)) {
+    // A sleep is trio's `with move_on_at(deadline): sleep_forever()`: when it
+    // ends, its own scope's Cancelled goes on to any enclosing scope that is
+    // cancelled by the time this frame resumes (a deadline due in the same
+    // timer batch, even one queued after the sleep), so the task does not go on.
+    const origin = scope._origin;
+    if (origin !== null && waiter instanceof SleepWaiter) throw origin._raise();
+    return value;
+  }
   const error = value._error;
   throw error instanceof CancelScope ? error._raise() : error;
 }
