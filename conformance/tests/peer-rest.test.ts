@@ -36,12 +36,14 @@ import {
   openProcess,
   run,
   runProcess,
+  type SocketListener,
   type SocketStream,
   UnsupportedError,
   wrapTls,
 } from "skein";
 import { waitAllTasksBlocked } from "skein/testing";
 import { ca, server as serverCert, serverKey } from "../fixtures/tls/certs.js";
+import { netIt } from "../helpers/net.ts";
 
 const runtime = inject("runtime");
 const noSockets = runtime === "chromium";
@@ -88,6 +90,70 @@ describe("anyio tests/streams/test_memory.py", () => {
       wideReceive.close();
     });
   });
+});
+
+/** A connected [client, server] pair through `listener`, the client connecting to `host`. */
+async function pairOn(cx: Context, listener: SocketListener, host: string): Promise<[SocketStream, SocketStream]> {
+  let server!: SocketStream;
+  const client = await cx.taskGroup(async (tg, cx) => {
+    tg.startSoon(async (cx: Context) => {
+      server = await listener.accept(cx);
+    });
+    return connectTcp(cx, host, listener.port!);
+  });
+  return [client!, server];
+}
+
+describe("anyio test_sockets.py (anyio 4.x additions)", () => {
+  // anyio test_sockets.py::TestTCPStream::test_receive_after_peer_closed[ipv4] and [ipv6]
+  for (const host of ["127.0.0.1", "::1"]) {
+    netIt(`test_receive_after_peer_closed[${host}]`, async (cx) => {
+      await using listener = await createTcpListener(cx, { host });
+      const [stream, server] = await pairOn(cx, listener, host);
+      {
+        await using _ = stream;
+        await server.close();
+        await expect(stream.receive(cx, 1)).rejects.toBeInstanceOf(EndOfStream);
+      }
+      await expect(stream.receive(cx, 1)).rejects.toBeInstanceOf(ClosedResourceError);
+    });
+  }
+
+  // anyio test_sockets.py::TestTCPStream::test_send_after_peer_closed[ipv4] and [ipv6] (anyio 4.x: after the
+  // BrokenResourceError, a send on the stream one closed is ClosedResourceError)
+  for (const host of ["127.0.0.1", "::1"]) {
+    netIt(`test_send_after_peer_closed[${host}]`, async (cx) => {
+      await using listener = await createTcpListener(cx, { host });
+      const [stream, server] = await pairOn(cx, listener, host);
+      {
+        await using _ = stream;
+        await server.close();
+        const broke = await (async () => {
+          for (let i = 0; i < 1000; i++) {
+            await stream.send(cx, text("foo"));
+            await cx.sleep(1);
+          }
+        })().catch((e: unknown) => e);
+        expect(broke).toBeInstanceOf(BrokenResourceError);
+      }
+      await expect(stream.send(cx, text("foo"))).rejects.toBeInstanceOf(ClosedResourceError);
+    });
+  }
+
+  // anyio test_sockets.py::TestTCPListener::test_tcp_listener_same_port (Skein makes one socket per listener, so
+  // anyio's listener counts do not apply: each listener has one port, the one asked for when one was)
+  for (const host of [undefined, "localhost", "::", "127.0.0.1", "::1"]) {
+    netIt(`test_tcp_listener_same_port[${host ?? "any"}]`, async (cx) => {
+      let free: number;
+      {
+        await using probe = await createTcpListener(cx, host === undefined ? {} : { host });
+        free = probe.port!;
+        expect(free).toBeGreaterThan(0);
+      }
+      await using listener = await createTcpListener(cx, host === undefined ? { port: free } : { host, port: free });
+      expect(listener.port).toBe(free);
+    });
+  }
 });
 
 /**
