@@ -22,6 +22,10 @@
 import { describe, expect, inject, it } from "vitest";
 import {
   BrokenResourceError,
+  BufferedByteReceiveStream,
+  BufferedByteStream,
+  type ByteReceiveStream,
+  type ByteSendStream,
   ClosedResourceError,
   type Context,
   connectTcp,
@@ -38,6 +42,11 @@ import {
   runProcess,
   type SocketListener,
   type SocketStream,
+  StapledByteStream,
+  StapledObjectStream,
+  TextReceiveStream,
+  TextSendStream,
+  TextStream,
   UnsupportedError,
   wrapTls,
 } from "skein";
@@ -88,6 +97,205 @@ describe("anyio tests/streams/test_memory.py", () => {
       receive.close();
       wideSend.close();
       wideReceive.close();
+    });
+  });
+});
+
+/** A memory object stream of bytes, typed as the byte stream it acts as. */
+function bytePair(size: number) {
+  const [send, receive] = createMemoryObjectStream<Uint8Array>(size);
+  return [send, receive as MemoryObjectReceiveStream<Uint8Array> & ByteReceiveStream] as const;
+}
+
+describe("anyio tests/streams/test_buffered.py (anyio 4.x additions)", () => {
+  // anyio test_buffered.py::test_buffered_stream (sendEof closes only the sending end; close closes both)
+  it("test_buffered_stream", async () => {
+    await run(async (cx) => {
+      const [sendStream, receiveStream] = bytePair(1);
+      const stapled = new StapledObjectStream(sendStream, receiveStream);
+      const buffered = new BufferedByteStream(stapled as StapledObjectStream<Uint8Array> & StapledByteStream);
+      await sendStream.send(cx, text("abcd"));
+      expect(str(await buffered.receiveExactly(cx, 2))).toBe("ab");
+      expect(str(await buffered.receiveExactly(cx, 2))).toBe("cd");
+      // sendEof closes only the sending end
+      await buffered.sendEof(cx);
+      expect(() => sendStream.sendNowait(text("abc"))).toThrow(ClosedResourceError);
+      expect(() => receiveStream.receiveNowait()).toThrow(EndOfStream);
+      // close closes the receive stream too
+      await buffered.close();
+      expect(() => receiveStream.receiveNowait()).toThrow(ClosedResourceError);
+    });
+  });
+
+  // anyio test_buffered.py::TestMaxBytesValidation::test_receive_max_bytes_validation[0], [-1], [-5] and
+  // ::test_receive_max_bytes_validation_with_buffer (RangeError naming maxBytes: anyio's ValueError)
+  for (const withBuffer of [false, true]) {
+    it(`TestMaxBytesValidation::test_receive_max_bytes_validation${withBuffer ? "_with_buffer" : ""}`, async () => {
+      await run(async (cx) => {
+        const [sendStream, receiveStream] = bytePair(2);
+        await using buffered = new BufferedByteReceiveStream(receiveStream);
+        await sendStream.send(cx, text(withBuffer ? "ablah" : "blah"));
+        if (withBuffer) {
+          await buffered.receiveExactly(cx, 1);
+          expect(buffered.buffer.length).toBeGreaterThan(0);
+        }
+        for (const maxBytes of [0, -1, -5]) {
+          await expect(buffered.receive(cx, maxBytes)).rejects.toThrow(RangeError);
+          await expect(buffered.receive(cx, maxBytes)).rejects.toThrow(/maxBytes/);
+        }
+        sendStream.close();
+      });
+    });
+  }
+
+  // anyio test_buffered.py::TestMaxBytesValidation::test_receive_exactly_nbytes_validation[-1], [-5] (RangeError
+  // naming n). [0] differs by design: receiveExactly(cx, 0) returns no bytes (a length-prefixed frame may be empty)
+  it("TestMaxBytesValidation::test_receive_exactly_nbytes_validation", async () => {
+    await run(async (cx) => {
+      const [sendStream, receiveStream] = bytePair(2);
+      await using buffered = new BufferedByteReceiveStream(receiveStream);
+      await sendStream.send(cx, text("blah"));
+      for (const n of [-1, -5]) {
+        await expect(buffered.receiveExactly(cx, n)).rejects.toThrow(RangeError);
+        await expect(buffered.receiveExactly(cx, n)).rejects.toThrow(/\bn\b/);
+      }
+      expect((await buffered.receiveExactly(cx, 0)).length).toBe(0);
+      sendStream.close();
+    });
+  });
+
+  // anyio test_buffered.py::TestMaxBytesValidation::test_receive_until_max_bytes_validation[0], [-1], [-5]
+  it("TestMaxBytesValidation::test_receive_until_max_bytes_validation", async () => {
+    await run(async (cx) => {
+      const [sendStream, receiveStream] = bytePair(2);
+      await using buffered = new BufferedByteReceiveStream(receiveStream);
+      await sendStream.send(cx, text("blah\n"));
+      for (const maxBytes of [0, -1, -5]) {
+        await expect(buffered.receiveUntil(cx, text("\n"), maxBytes)).rejects.toThrow(RangeError);
+        await expect(buffered.receiveUntil(cx, text("\n"), maxBytes)).rejects.toThrow(/maxBytes/);
+      }
+      sendStream.close();
+    });
+  });
+
+  // anyio test_buffered.py::test_feed_data (fed bytes come out first, before what the wrapped stream holds)
+  it("test_feed_data", async () => {
+    await run(async (cx) => {
+      const [sendStream, receiveStream] = bytePair(1);
+      const stapled = new StapledObjectStream(sendStream, receiveStream);
+      const buffered = new BufferedByteStream(stapled as StapledObjectStream<Uint8Array> & StapledByteStream);
+      sendStream.sendNowait(text("abcd"));
+      buffered.feedData(text("xxx"));
+      buffered.feedData(text("foo"));
+      expect(str(await buffered.receiveExactly(cx, 10))).toBe("xxxfooabcd");
+      await buffered.close();
+    });
+  });
+});
+
+/** Everything a receive stream gives until EndOfStream, joined. */
+async function receiveAllBytes(cx: Context, stream: ByteReceiveStream): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    try {
+      chunks.push(await stream.receive(cx));
+    } catch (error) {
+      if (!(error instanceof EndOfStream)) throw error;
+      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of chunks) {
+        all.set(c, at);
+        at += c.length;
+      }
+      return all;
+    }
+  }
+}
+
+describe("anyio tests/streams/test_text.py (anyio 4.x additions)", () => {
+  // anyio test_text.py::test_send_finalizes_encoding_on_close (iso2022_jp there; Skein sends UTF-8 only, whose
+  // encoder holds no state: the bytes of each send go out whole, close ends the stream, and closing is idempotent)
+  it("test_send_finalizes_encoding_on_close", async () => {
+    await run(async (cx) => {
+      const [send, receive] = createMemoryObjectStream<Uint8Array>(3);
+      const stream = new TextSendStream(send as typeof send & ByteSendStream);
+      await stream.send(cx, "日本");
+      await stream.send(cx, "語");
+      await stream.close();
+      expect(str(await receiveAllBytes(cx, receive as typeof receive & ByteReceiveStream))).toBe("日本語");
+      await stream.close();
+      // Awaited: a memory stream's send on a closed end throws synchronously, by its documented design.
+      const error = await (async () => {
+        await stream.send(cx, "closed");
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClosedResourceError);
+      receive.close();
+    });
+  });
+
+  // anyio test_text.py::test_close_unused_send_stream[utf-8-sig], [utf-16], [utf-32] (UTF-8 here: no BOM to flush)
+  it("test_close_unused_send_stream", async () => {
+    await run(async (cx) => {
+      const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+      const stream = new TextSendStream(send as typeof send & ByteSendStream);
+      await stream.close();
+      await expect(receive.receive(cx)).rejects.toBeInstanceOf(EndOfStream);
+      await stream.close();
+      receive.close();
+    });
+  });
+
+  // anyio test_text.py::test_send_eof_finalizes_encoding (iso2022_jp there, UTF-8 here): sendEof reaches the
+  // transport without closing it, receiving goes on, and a send after it is ClosedResourceError
+  it("test_send_eof_finalizes_encoding", async () => {
+    await run(async (cx) => {
+      const transport = {
+        chunks: [] as Uint8Array[],
+        eofSent: false,
+        closed: false,
+        async send(_cx: Context, item: Uint8Array): Promise<void> {
+          if (this.eofSent) throw new ClosedResourceError("send after sendEof");
+          this.chunks.push(item);
+        },
+        async sendEof(_cx: Context): Promise<void> {
+          this.eofSent = true;
+        },
+        async receive(_cx: Context): Promise<Uint8Array> {
+          return text("response");
+        },
+        async close(): Promise<void> {
+          this.closed = true;
+        },
+      };
+      const stream = new TextStream(transport);
+      await stream.send(cx, "日本");
+      await stream.send(cx, "語");
+      await stream.sendEof(cx);
+      expect(str(Uint8Array.from(transport.chunks.flatMap((c) => [...c])))).toBe("日本語");
+      expect(transport.eofSent).toBe(true);
+      expect(transport.closed).toBe(false);
+      expect(await stream.receive(cx)).toBe("response");
+      await expect(stream.send(cx, "closed")).rejects.toBeInstanceOf(ClosedResourceError);
+      await stream.close();
+      expect(transport.closed).toBe(true);
+    });
+  });
+
+  // anyio test_text.py::test_send_keeps_encoding_state[utf-8-sig], [utf-16], [utf-32] (UTF-8 here: no other
+  // encoding to send): through TextSendStream and TextStream, each sent text comes out whole
+  it("test_send_keeps_encoding_state[utf-8]", async () => {
+    await run(async (cx) => {
+      for (const kind of ["TextSendStream", "TextStream"] as const) {
+        const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+        const transport = new StapledObjectStream(send, receive) as StapledObjectStream<Uint8Array> & StapledByteStream;
+        const stream = kind === "TextSendStream" ? new TextSendStream(transport) : new TextStream(transport);
+        const reader = new TextReceiveStream(receive as typeof receive & ByteReceiveStream);
+        for (const item of ["first", "second", "日本語"]) {
+          await stream.send(cx, item);
+          expect(await reader.receive(cx)).toBe(item);
+        }
+        await stream.close();
+      }
     });
   });
 });
