@@ -27,10 +27,13 @@ import {
   type ByteReceiveStream,
   type ByteSendStream,
   ClosedResourceError,
+  ConnectError,
   type Context,
   connectTcp,
+  connectUnix,
   createMemoryObjectStream,
   createTcpListener,
+  createUnixListener,
   EndOfStream,
   Event,
   type MemoryObjectReceiveStream,
@@ -98,6 +101,50 @@ describe("anyio tests/streams/test_memory.py", () => {
       wideSend.close();
       wideReceive.close();
     });
+  });
+});
+
+/** A test on a fresh name in Linux's abstract Unix namespace; on chromium it asserts the UnsupportedError instead. */
+function abstractIt(name: string, body: (cx: Context, path: string) => Promise<void>): void {
+  it(name, async () => {
+    if (noSockets) {
+      await run(async (cx) => {
+        await expect(createUnixListener(cx, { path: "\0x" })).rejects.toThrow(new UnsupportedError("unix sockets is not supported on the browser adapter"));
+      });
+      return;
+    }
+    await run((cx) => body(cx, `\0skein-test-${Math.random().toString(36).slice(2)}`));
+  }, 30_000);
+}
+
+describe("anyio test_sockets.py: Unix sockets in the abstract namespace (the [abstract] parameters)", () => {
+  // anyio test_sockets.py::TestUNIXStream::test_send_receive[abstract] and TestUNIXListener::test_accept[abstract]
+  abstractIt("TestUNIXStream::test_send_receive[abstract]", async (cx, path) => {
+    await using listener = await createUnixListener(cx, { path });
+    await cx.taskGroup(async (tg, cx) => {
+      tg.startSoon(async (cx: Context) => {
+        await using stream = await listener.accept(cx);
+        await stream.send(cx, Uint8Array.from(await stream.receive(cx)).reverse());
+      });
+      await using client = await connectUnix(cx, path);
+      await client.send(cx, text("blah"));
+      expect(str(await client.receive(cx))).toBe("halb");
+    });
+  });
+
+  // anyio test_sockets.py::TestUNIXStream::test_cannot_connect[abstract] (ConnectionRefusedError there: nothing to
+  // find on the disk; a ConnectError carrying the runtime's ECONNREFUSED here)
+  abstractIt("TestUNIXStream::test_cannot_connect[abstract]", async (cx, path) => {
+    const error = await connectUnix(cx, path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect(((error as ConnectError).attempts[0]!.error as { code?: string }).code).toBe("ECONNREFUSED");
+  });
+
+  // anyio test_sockets.py::TestUNIXListener::test_bind_twice[abstract] (the name is free again once closed)
+  abstractIt("TestUNIXListener::test_bind_twice[abstract]", async (cx, path) => {
+    for (let i = 0; i < 2; i++) {
+      await using _ = await createUnixListener(cx, { path });
+    }
   });
 });
 
