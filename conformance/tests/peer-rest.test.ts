@@ -3,17 +3,21 @@
 // peer-subprocess) left out of trio's test_sync.py and test_channel.py, and
 // anyio's test_synchronization.py, streams/test_memory.py, test_buffered.py,
 // test_text.py, test_stapled.py, test_sockets.py, streams/test_tls.py and
-// test_subprocesses.py, translated where Skein has the API. Each test names
-// its source.
+// test_subprocesses.py (their newest stored versions: anyio 4.x added tests
+// the earlier translations, made from older versions, did not have),
+// translated where Skein has the API. Each test names its source.
 //
 // Everything else those files test is translated in the files above, or is a
-// deliberate difference (no as_safe_channel: no async generators; no
-// TextSendStream encoding; no raw sockets or socket options; no fd passing;
-// string Unix paths only; no Unix datagram sockets; no getnameinfo; no TLS
-// unwrap; no client certificates; no default thread limiter object), or is
-// not applicable (asyncio-only regressions, CPython's gc and ResourceWarning,
-// keyword arguments, deprecation warnings, a real DNS lookup of an
-// internationalised name, a link-local IPv6 interface).
+// deliberate difference (no as_safe_channel: no async generators; the text
+// wrappers send UTF-8 only; no raw sockets or socket options; no from_socket;
+// no wait_readable/wait_writable/notify_closing; no connectables; no fd
+// passing; string Unix paths only; no Unix datagram sockets; no getnameinfo;
+// no TLS unwrap; no client certificates; no default thread limiter object; no
+// file objects as stdio, no start_new_session/user/group/umask; a one-string
+// command needs shell: true), or is not applicable (asyncio-only regressions,
+// CPython's gc and ResourceWarning, mocks of the backend, keyword arguments,
+// deprecation warnings, a real DNS lookup of an internationalised name, a
+// link-local IPv6 interface, CPython's process-reaping fallbacks).
 //
 // Memory streams: a send or receive that need not wait is a cancel point but
 // not a schedule point in Skein, by documented design (docs/guide.md,
