@@ -317,6 +317,9 @@ describe("anyio tests/streams/test_text.py (anyio 4.x additions)", () => {
         async close(): Promise<void> {
           this.closed = true;
         },
+        [Symbol.asyncDispose](): Promise<void> {
+          return this.close();
+        },
       };
       const stream = new TextStream(transport);
       await stream.send(cx, "日本");
