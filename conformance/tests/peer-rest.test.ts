@@ -40,6 +40,7 @@ import {
   createUnixListener,
   EndOfStream,
   Event,
+  ExecutableNotFoundError,
   type MemoryObjectReceiveStream,
   type MemoryObjectSendStream,
   type ObjectReceiveStream,
@@ -604,6 +605,15 @@ describe("anyio test_subprocesses.py", () => {
     proc.kill();
     proc.sendSignal("SIGTERM");
     expect(proc.returnCode).toBe(0);
+  });
+
+  // anyio test_subprocesses.py::test_open_process_nonexistent_executable (ExecutableNotFoundError naming it: anyio's
+  // FileNotFoundError); the run then ends cleanly, nothing left open
+  processIt("test_open_process_nonexistent_executable", async (cx) => {
+    const missing = `${runtimePrefix()[0]!.replace(/[^/]*$/, "")}nonexistent-skein-test-executable`;
+    const error = await openProcess(cx, [missing]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExecutableNotFoundError);
+    expect((error as ExecutableNotFoundError).executable).toBe(missing);
   });
 
   // anyio test_subprocesses.py::test_receive_smaller_than_chunk
