@@ -208,6 +208,23 @@ describe("trio test_threads.py", () => {
     });
   }
 
+  // trio test_threads.py::test_from_thread_host_cancelled (the first step of sync_check, abandon_on_cancel=False:
+  // a function called back from the worker cancels the caller's scope and returns; it ran to its end, so the
+  // worker's fromThread returns normally (trio: "sync functions don't raise Cancelled"), the worker function
+  // returns with no checkpoint after, the call returns its value and the scope catches nothing)
+  it("test_from_thread_host_cancelled", async () => {
+    const outcome = await run(async (cx) => {
+      const scope = new CancelScope();
+      const cancelling = worker.with({ expose: { cancel: () => scope.cancel() } });
+      let value: unknown = "none";
+      await cx.withCancelScope(scope, async (cx) => {
+        value = await toThread(cx, cancelling, "callBackThenReturn", "cancel");
+      });
+      return [value, scope.cancelCalled, scope.cancelledCaught];
+    });
+    expect(outcome).toEqual(["returned", true, false]);
+  });
+
   // trio test_threads.py::test_from_thread_check_cancelled (the base case and the abandon_on_cancel=False case;
   // the abandon_on_cancel=True case is a deliberate difference)
   for (const cancel of [false, true]) {
