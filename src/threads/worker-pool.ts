@@ -416,6 +416,9 @@ export interface WorkerKind {
   readonly awaitTermination: boolean;
 }
 
+/** What `call` keeps as its failure while it has none (a thrown value may be anything, undefined included). */
+const NO_FAILURE: unique symbol = Symbol("no failure");
+
 /** One module's workers within one run. @internal */
 export class WorkerPool implements TimerEntry {
   readonly module: string;
@@ -471,6 +474,7 @@ export class WorkerPool implements TimerEntry {
     ) {
       await limiter.acquireOnBehalfOf(cx, call);
     }
+    let failure: unknown = NO_FAILURE;
     try {
       const worker = this.pick() ?? (await this.wait(cx, options.limiter !== undefined));
       if (!worker.loaded) await this.whenLoaded(cx, worker, options);
@@ -494,8 +498,28 @@ export class WorkerPool implements TimerEntry {
       } finally {
         this.checkin(worker, call.overdue, options.idleTimeout ?? 10_000);
       }
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
+      if (failure === NO_FAILURE) limiter.releaseOnBehalfOf(call);
+      else this.releaseAfterFailure(limiter, call, failure);
+    }
+  }
+
+  /**
+   * Gives the call's token back after the call failed. If that throws too,
+   * neither error is lost: both leave in one `AggregateError`, the call's
+   * first (trio raises the release error with the call's as its context);
+   * after a `Cancelled`, the release error alone, as any error raised while
+   * cancelled.
+   */
+  private releaseAfterFailure(limiter: Limiter, call: CallWaiter, failure: unknown): void {
+    try {
       limiter.releaseOnBehalfOf(call);
+    } catch (error) {
+      if (failure instanceof Cancelled) throw error;
+      throw new AggregateError([failure, error], `${this.kind.call}: the call failed, and then its limiter's releaseOnBehalfOf threw`);
     }
   }
 
