@@ -101,7 +101,7 @@ describe("anyio test_concurrency_utilities.py", () => {
       }),
     );
     expect(names).toEqual(["checkpointJob", "getAnswer"]);
-    expect(names[0]).not.toBe(names[1]);
+    expect(names![0]).not.toBe(names![1]);
   });
 
   // gather's and wait's jobs are named the same way (the same question, asked of them)

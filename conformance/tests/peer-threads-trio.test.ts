@@ -181,7 +181,7 @@ describe("trio test_threads.py", () => {
   // trio test_threads.py::test_trio_to_thread_run_sync_expected_error (adapted: the wrong kind of callable is a
   // name that is not a function of the module)
   it("test_trio_to_thread_run_sync_expected_error", async () => {
-    const error = await errorOf(run((cx) => toThread(cx, worker, "notAFunction" as never)));
+    const error = await errorOf(run((cx) => toThread(cx, workerModule(worker.url), "notAFunction")));
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toMatch(/notAFunction/);
   });

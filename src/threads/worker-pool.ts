@@ -147,7 +147,11 @@ import {
 export interface Limiter {
   /** Takes a token for `borrower`, waiting while none is free; a checkpoint. */
   acquireOnBehalfOf(cx: Context, borrower: object): Promise<void>;
-  /** Gives back the token `borrower` holds. */
+  /**
+   * Gives back the token `borrower` holds. If it throws, the call throws
+   * that error; if the call had failed already, both errors in one
+   * `AggregateError`, the call's first.
+   */
   releaseOnBehalfOf(borrower: object): void;
 }
 
