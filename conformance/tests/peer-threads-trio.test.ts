@@ -225,6 +225,27 @@ describe("trio test_threads.py", () => {
     expect(outcome).toEqual(["returned", true, false]);
   });
 
+  // trio test_threads.py::test_from_thread_host_cancelled (sync_check and async_check, abandon_on_cancel=False;
+  // adapted: the second call back is shielded in the worker, where fromThread is itself a checkpoint): after the
+  // caller's scope was cancelled, a function called back runs on the caller's side all the same; a sync one, or an
+  // async one with no checkpoint, returns its value; one that reaches a checkpoint raises Cancelled
+  for (const kind of ["sync", "async without checkpoint", "async with a checkpoint"] as const) {
+    it(`test_from_thread_host_cancelled[${kind}]`, async () => {
+      const outcome = await run(async (cx) => {
+        const scope = new CancelScope();
+        const check =
+          kind === "sync" ? () => true : kind === "async without checkpoint" ? async () => true : async (cx: Context) => (await cx.checkpoint(), true);
+        const checking = worker.with({ expose: { cancel: () => scope.cancel(), check } });
+        let value: unknown = "none";
+        await cx.withCancelScope(scope, async (cx) => {
+          value = await toThread(cx, checking, "cancelThenCall", "cancel", "check");
+        });
+        return [value, scope.cancelledCaught];
+      });
+      expect(outcome).toEqual(kind === "async with a checkpoint" ? ["Cancelled", false] : [true, false]);
+    });
+  }
+
   // trio test_threads.py::test_from_thread_check_cancelled (the base case and the abandon_on_cancel=False case;
   // the abandon_on_cancel=True case is a deliberate difference)
   for (const cancel of [false, true]) {
