@@ -353,7 +353,6 @@ class PooledWorker {
     if (call === undefined || call.group === null || fn === undefined) return;
     call.group.startSoon(async (cx) => {
       let reply: ToWorker;
-      let cancelled: Cancelled | null = null;
       const transfer: Transferable[] = [];
       try {
         const value = await (fn as (cx: Context, ...a: unknown[]) => unknown)(cx, ...message.args);
@@ -361,8 +360,10 @@ class PooledWorker {
       } catch (error) {
         if (error instanceof Cancelled) {
           // Cancelled with its call: answered all the same, so a worker waiting for it in a shield
-          // is not left waiting until the grace period ends (there, fromThread raises Cancelled).
-          cancelled = error;
+          // is not left waiting until the grace period ends. There fromThread raises the Cancelled,
+          // as trio's from_thread.run does in the thread: it belongs to the worker function, which
+          // may catch it and still return a value the call then returns; so it is not raised here
+          // too (the call's scope is cancelled all the same: the caller's next checkpoint raises).
           reply = { t: "reply", id: message.id, cb: message.cb, ok: false, cancelled: true };
         } else reply = { t: "reply", id: message.id, cb: message.cb, ok: false, error: serializeError(error) };
       }
@@ -370,7 +371,6 @@ class PooledWorker {
         this.flush();
         this.port.post(encode([reply]), transfer);
       }
-      if (cancelled !== null) throw cancelled;
     });
   }
 
