@@ -246,6 +246,26 @@ describe("trio test_threads.py", () => {
     });
   }
 
+  // (the other side of test_from_thread_host_cancelled: a fromThread cancelled by the worker's own scope, not by
+  // the caller, raises Cancelled at once; it does not wait for the function called back, which goes on)
+  it("test_from_thread_host_cancelled[cancelled in the worker]", async () => {
+    const record: string[] = [];
+    const value = await run(async (cx) => {
+      const slow = worker.with({
+        expose: {
+          slow: async (cx: Context) => {
+            record.push("slow started");
+            await cx.sleep(20);
+            record.push("slow finished");
+          },
+        },
+      });
+      return toThread(cx, slow, "callBackCancelledLocally", "slow");
+    });
+    expect(value).toBe("cancelled");
+    expect(record).toEqual(["slow started", "slow finished"]);
+  });
+
   // trio test_threads.py::test_from_thread_check_cancelled (the base case and the abandon_on_cancel=False case;
   // the abandon_on_cancel=True case is a deliberate difference)
   for (const cancel of [false, true]) {
