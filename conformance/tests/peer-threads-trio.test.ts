@@ -266,6 +266,31 @@ describe("trio test_threads.py", () => {
     expect(record).toEqual(["slow started", "slow finished"]);
   });
 
+  // (and a function called back that the worker gave up on is cancelled once the worker function has returned:
+  // a trio thread cannot walk away from from_thread_run, so nothing waits on such a callback; the call must not
+  // wait for it either. The deadline only detects the hang)
+  it("test_from_thread_host_cancelled[cancelled in the worker, the callback never ends by itself]", async () => {
+    const record: string[] = [];
+    const value = await run(async (cx) => {
+      const forever = worker.with({
+        expose: {
+          slow: async (cx: Context) => {
+            record.push("slow started");
+            try {
+              await cx.sleepForever();
+            } finally {
+              record.push(`slow ended, cancelled=${cx.isCancelled}`);
+            }
+          },
+        },
+      });
+      const r = await cx.moveOnAfter(10_000, (cx) => toThread(cx, forever, "callBackCancelledLocally", "slow"));
+      return [r.value, r.scope.cancelCalled];
+    });
+    expect(value).toEqual(["cancelled", false]);
+    expect(record).toEqual(["slow started", "slow ended, cancelled=true"]);
+  });
+
   // trio test_threads.py::test_from_thread_check_cancelled (the base case and the abandon_on_cancel=False case;
   // the abandon_on_cancel=True case is a deliberate difference)
   for (const cancel of [false, true]) {
