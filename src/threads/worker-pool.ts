@@ -489,7 +489,13 @@ export class WorkerPool implements TimerEntry {
         if (options.expose !== undefined) {
           return await cx.taskGroup(async (tg, cx) => {
             call.group = tg; // fromThread callbacks run as tasks of this group
-            return this.await(cx, worker, id, call, options);
+            try {
+              return await this.await(cx, worker, id, call, options);
+            } finally {
+              // The function has ended: a callback still running is one it gave up on (its fromThread
+              // was cancelled in the worker); nothing waits for it, so it must not keep the call open.
+              tg.cancelScope.cancel(`${this.kind.call}: the worker function has returned`);
+            }
           });
         }
         // What `this.await` does, inlined: one async frame per call instead of two.
