@@ -54,7 +54,7 @@ import { checkContext, describeValue } from "../core/validate.ts";
 import { blockedOn } from "../core/instrument.ts";
 import { Waiter } from "../core/waiter.ts";
 import { QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
-import { checkJobs, type Job } from "./gather.ts";
+import { checkJobs, type Job, jobTask } from "./gather.ts";
 
 /**
  * One result of {@link asCompleted}: which job (`index` in the input) and its value.
@@ -196,7 +196,11 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
   /** @internal The inner group's body: starts one task per job. */
   _startJobs(inner: TaskGroup): void {
     this.inner = inner;
-    for (let i = 0; i < this.jobs.length; i++) inner.startSoon(asCompletedJob, this as AsCompleted<unknown>, i);
+    for (let i = 0; i < this.jobs.length; i++) {
+      const options = jobTask(this.jobs[i]!);
+      if (options === undefined) inner.startSoon(asCompletedJob, this as AsCompleted<unknown>, i);
+      else inner.startSoon(options, asCompletedJob, this as AsCompleted<unknown>, i);
+    }
   }
 
   /** @internal A job returned `value`. */

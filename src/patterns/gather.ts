@@ -63,6 +63,16 @@ export interface GatherOptions {
   returnErrors?: boolean;
 }
 
+/**
+ * The task options naming a job's task after the job function (as a task
+ * started with the job itself would be), or undefined for an unnamed job:
+ * the task that runs it is a wrapper, whose own name would say nothing. @internal
+ */
+export function jobTask(job: Job): { name: string } | undefined {
+  const name = job.name;
+  return typeof name === "string" && name !== "" ? { name } : undefined;
+}
+
 /** @internal */
 export function checkJobs(name: string, jobs: unknown): asserts jobs is readonly Job[] {
   if (!Array.isArray(jobs)) throw new TypeError(`${name} must be an array of functions, got ${describeValue(jobs)}`);
@@ -105,14 +115,18 @@ async function gatherInGroup(cx: Context, jobs: readonly Job[], returnErrors: bo
   const results: unknown[] = new Array(jobs.length);
   await cx.taskGroup(async (tg) => {
     for (let i = 0; i < jobs.length; i++) {
-      tg.startSoon(async (cx) => {
+      const job = jobs[i]!;
+      const body = async (cx: Context) => {
         try {
-          results[i] = await jobs[i]!(cx);
+          results[i] = await job(cx);
         } catch (error) {
           if (!returnErrors || error instanceof Cancelled) throw error;
           results[i] = error instanceof Error ? error : new Error(`non-Error thrown: ${String(error)}`, { cause: error });
         }
-      });
+      };
+      const options = jobTask(job);
+      if (options === undefined) tg.startSoon(body);
+      else tg.startSoon(options, body);
     }
   });
   return results;

@@ -12,7 +12,7 @@
 
 import type { Context } from "../core/context.ts";
 import { Cancelled } from "../core/errors.ts";
-import { checkJobs, type Job } from "./gather.ts";
+import { checkJobs, type Job, jobTask } from "./gather.ts";
 import { checkContext, describeValue } from "../core/validate.ts";
 
 /**
@@ -144,10 +144,11 @@ async function waitInGroup<T>(
   await cx.moveOnAfter(timeout, (cx) =>
     cx.taskGroup(async (tg) => {
       for (let i = 0; i < jobs.length; i++) {
-        tg.startSoon(async (cx) => {
+        const job = jobs[i]!;
+        const body = async (cx: Context) => {
           let outcome: Outcome<T>;
           try {
-            outcome = { index: i, status: "fulfilled", value: await jobs[i]!(cx) };
+            outcome = { index: i, status: "fulfilled", value: await job(cx) };
           } catch (error) {
             if (error instanceof Cancelled) throw error;
             outcome = { index: i, status: "rejected", reason: error };
@@ -160,7 +161,10 @@ async function waitInGroup<T>(
           ) {
             tg.cancelScope.cancel(`wait: ${returnWhen}`);
           }
-        });
+        };
+        const options = jobTask(job);
+        if (options === undefined) tg.startSoon(body);
+        else tg.startSoon(options, body);
       }
     }),
   );

@@ -147,7 +147,11 @@ import {
 export interface Limiter {
   /** Takes a token for `borrower`, waiting while none is free; a checkpoint. */
   acquireOnBehalfOf(cx: Context, borrower: object): Promise<void>;
-  /** Gives back the token `borrower` holds. */
+  /**
+   * Gives back the token `borrower` holds. If it throws, the call throws
+   * that error; if the call had failed already, both errors in one
+   * `AggregateError`, the call's first.
+   */
   releaseOnBehalfOf(borrower: object): void;
 }
 
@@ -349,7 +353,6 @@ class PooledWorker {
     if (call === undefined || call.group === null || fn === undefined) return;
     call.group.startSoon(async (cx) => {
       let reply: ToWorker;
-      let cancelled: Cancelled | null = null;
       const transfer: Transferable[] = [];
       try {
         const value = await (fn as (cx: Context, ...a: unknown[]) => unknown)(cx, ...message.args);
@@ -357,8 +360,10 @@ class PooledWorker {
       } catch (error) {
         if (error instanceof Cancelled) {
           // Cancelled with its call: answered all the same, so a worker waiting for it in a shield
-          // is not left waiting until the grace period ends (there, fromThread raises Cancelled).
-          cancelled = error;
+          // is not left waiting until the grace period ends. There fromThread raises the Cancelled,
+          // as trio's from_thread.run does in the thread: it belongs to the worker function, which
+          // may catch it and still return a value the call then returns; so it is not raised here
+          // too (the call's scope is cancelled all the same: the caller's next checkpoint raises).
           reply = { t: "reply", id: message.id, cb: message.cb, ok: false, cancelled: true };
         } else reply = { t: "reply", id: message.id, cb: message.cb, ok: false, error: serializeError(error) };
       }
@@ -366,7 +371,6 @@ class PooledWorker {
         this.flush();
         this.port.post(encode([reply]), transfer);
       }
-      if (cancelled !== null) throw cancelled;
     });
   }
 
@@ -415,6 +419,9 @@ export interface WorkerKind {
    */
   readonly awaitTermination: boolean;
 }
+
+/** What `call` keeps as its failure while it has none (a thrown value may be anything, undefined included). */
+const NO_FAILURE: unique symbol = Symbol("no failure");
 
 /** One module's workers within one run. @internal */
 export class WorkerPool implements TimerEntry {
@@ -471,6 +478,7 @@ export class WorkerPool implements TimerEntry {
     ) {
       await limiter.acquireOnBehalfOf(cx, call);
     }
+    let failure: unknown = NO_FAILURE;
     try {
       const worker = this.pick() ?? (await this.wait(cx, options.limiter !== undefined));
       if (!worker.loaded) await this.whenLoaded(cx, worker, options);
@@ -481,7 +489,13 @@ export class WorkerPool implements TimerEntry {
         if (options.expose !== undefined) {
           return await cx.taskGroup(async (tg, cx) => {
             call.group = tg; // fromThread callbacks run as tasks of this group
-            return this.await(cx, worker, id, call, options);
+            try {
+              return await this.await(cx, worker, id, call, options);
+            } finally {
+              // The function has ended: a callback still running is one it gave up on (its fromThread
+              // was cancelled in the worker); nothing waits for it, so it must not keep the call open.
+              tg.cancelScope.cancel(`${this.kind.call}: the worker function has returned`);
+            }
           });
         }
         // What `this.await` does, inlined: one async frame per call instead of two.
@@ -494,8 +508,28 @@ export class WorkerPool implements TimerEntry {
       } finally {
         this.checkin(worker, call.overdue, options.idleTimeout ?? 10_000);
       }
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
+      if (failure === NO_FAILURE) limiter.releaseOnBehalfOf(call);
+      else this.releaseAfterFailure(limiter, call, failure);
+    }
+  }
+
+  /**
+   * Gives the call's token back after the call failed. If that throws too,
+   * neither error is lost: both leave in one `AggregateError`, the call's
+   * first (trio raises the release error with the call's as its context);
+   * after a `Cancelled`, the release error alone, as any error raised while
+   * cancelled.
+   */
+  private releaseAfterFailure(limiter: Limiter, call: CallWaiter, failure: unknown): void {
+    try {
       limiter.releaseOnBehalfOf(call);
+    } catch (error) {
+      if (failure instanceof Cancelled) throw error;
+      throw new AggregateError([failure, error], `${this.kind.call}: the call failed, and then its limiter's releaseOnBehalfOf threw`);
     }
   }
 

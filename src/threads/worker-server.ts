@@ -72,7 +72,7 @@ class WorkerServer {
   private group: TaskGroup | null = null;
   private readonly early: ToWorker[] = [];
   private readonly calls = new Map<number, CancelScope>();
-  private readonly callbacks = new Map<number, Waiter<unknown>>();
+  private readonly callbacks = new Map<number, CallbackWaiter>();
   private nextCallback = 0;
   /** Results not posted yet: flushed once per microtask checkpoint, several in one array (see worker-protocol). */
   private readonly outbox = new Outbox<FromWorker>(() => this.flush());
@@ -174,12 +174,11 @@ class WorkerServer {
         const waiter = this.callbacks.get(message.cb);
         this.callbacks.delete(message.cb);
         if (waiter === undefined) break;
-        if (message.ok) waiter.wake(message.value);
-        else if (message.cancelled === true) {
-          // The callback was cancelled with the call (trio's from_thread.run raises Cancelled then):
-          // the call's scope, cancelled by the caller's `cancel` sent before this reply, absorbs it.
-          waiter.fail(Cancelled._make("the caller was cancelled during this fromThread call", this.calls.get(message.id)));
-        } else waiter.fail(deserializeError(message.error!));
+        if (waiter.settled) {
+          // Cancelled by the caller's `cancel`, which came first: the answer is for `awaitAnswer`.
+          if (waiter.follow === null) waiter.late = message;
+          else this.answer(waiter.follow, message);
+        } else this.answer(waiter, message);
         break;
       }
     }
@@ -237,7 +236,7 @@ class WorkerServer {
 
   callBack(cx: Context, call: CallInfo, name: string, args: unknown[]): Promise<unknown> {
     const cb = this.nextCallback++;
-    const waiter = new CallbackWaiter(this.callbacks, cb);
+    const waiter = new CallbackWaiter(this.callbacks, cb, this.calls.get(call.id));
     const parked = waiter.park(cx.cancelScope);
     if (waiter.settled) return parked;
     this.callbacks.set(cb, waiter);
@@ -249,19 +248,61 @@ class WorkerServer {
     } catch (error) {
       waiter.fail(new TypeError(`an argument of fromThread ${JSON.stringify(name)} cannot be sent: ${(error as Error).message}`, { cause: error }));
     }
-    return parked;
+    return this.awaitAnswer(cx, waiter, parked);
+  }
+
+  /**
+   * The callback's outcome. If the caller cancelled the call while the
+   * callback ran, the caller's side answers it all the same (its value if it
+   * finished, "cancelled" if it was cancelled with the call): that answer is
+   * awaited, shielded, so a callback that ran to its end is not reported
+   * cancelled (trio: the host task runs it; `from_thread.run_sync` does not
+   * raise `Cancelled`) and a fromThread never has an effect it reports as not
+   * having happened.
+   */
+  private async awaitAnswer(cx: Context, waiter: CallbackWaiter, parked: Promise<unknown>): Promise<unknown> {
+    try {
+      return await parked;
+    } catch (error) {
+      if (!(error instanceof Cancelled) || !waiter.answered) throw error;
+      const follow = (waiter.follow = new Waiter<unknown>());
+      if (waiter.late !== null) this.answer(follow, waiter.late);
+      return await cx.withCancelScope({ shield: true }, (cx) => follow.park(cx.cancelScope));
+    }
+  }
+
+  /** Settles `waiter` with a callback's reply. */
+  private answer(waiter: Waiter<unknown>, message: Extract<ToWorker, { t: "reply" }>): void {
+    if (message.ok) waiter.wake(message.value);
+    else if (message.cancelled === true) {
+      // The callback was cancelled with the call (trio's from_thread.run raises Cancelled then):
+      // the call's scope, cancelled by the caller's `cancel` sent before this reply, absorbs it.
+      waiter.fail(Cancelled._make("the caller was cancelled during this fromThread call", this.calls.get(message.id)));
+    } else waiter.fail(deserializeError(message.error!));
   }
 }
 
 class CallbackWaiter extends Waiter<unknown> {
+  /** Cancelled by the caller's cancel of the call: the caller's side still answers (see `awaitAnswer`). */
+  answered = false;
+  /** That answer, if it came before `awaitAnswer` waited for it. */
+  late: Extract<ToWorker, { t: "reply" }> | null = null;
+  /** What `awaitAnswer` waits on for that answer. */
+  follow: Waiter<unknown> | null = null;
+
   constructor(
-    private readonly table: Map<number, Waiter<unknown>>,
+    private readonly table: Map<number, CallbackWaiter>,
     private readonly cb: number,
+    /** The call's own scope, which only the caller's `cancel` cancels. */
+    private readonly callScope: CancelScope | undefined,
   ) {
     super();
   }
   protected override onCancel(): void {
-    this.table.delete(this.cb);
+    // The caller's cancel reaches the callback on the caller's side too, which answers it;
+    // a cancellation of the worker's own (an inner scope) leaves the answer unwanted.
+    if (this.callScope?.cancelCalled === true) this.answered = true;
+    else this.table.delete(this.cb);
   }
 }
 
