@@ -447,6 +447,22 @@ describe("anyio streams/test_file.py", () => {
     }
   });
 
+  // anyio streams/test_file.py::TestFileReadStream::test_read_file, written word for word
+  // (`FileReadStream(file)`): the constructor is internal, and says what to call instead
+  fileTest("TestFileReadStream::test_read_file, new FileReadStream(file) says to call fromFile", async (cx, dir) => {
+    await using file = await openFile(cx, await helloFile(cx, dir));
+    for (const [what, make] of [
+      ["FileReadStream", () => new FileReadStream(file as never)],
+      ["FileWriteStream", () => new FileWriteStream(file as never)],
+    ] as const) {
+      const error = await errorOf(make);
+      expect([what, error instanceof TypeError]).toEqual([what, true]);
+      expect((error as Error).message).toMatch(
+        new RegExp(`^new ${what}\\(\\) is internal: use ${what}\\.fromFile\\(file\\) or ${what}\\.from\\(cx, path\\), got an? AsyncFile object$`),
+      );
+    }
+  });
+
   // anyio streams/test_file.py::TestFileReadStream::test_receive_max_bytes_validation[0, -1]
   // (ValueError is RangeError)
   fileTest("TestFileReadStream::test_receive_max_bytes_validation", async (cx, dir) => {

@@ -63,6 +63,11 @@ export interface FileWriteStreamOptions {
   readonly append?: boolean;
 }
 
+/** The TypeError for `new FileReadStream(x)` / `new FileWriteStream(x)` from user code. */
+function internalConstructor(what: string, got: unknown): never {
+  throw new TypeError(`new ${what}() is internal: use ${what}.fromFile(file) or ${what}.from(cx, path), got ${describeValue(got)}`);
+}
+
 /**
  * A file read as a byte stream. Make one with {@link FileReadStream.from}
  * (a path) or {@link FileReadStream.fromFile} (an open {@link AsyncFile}).
@@ -87,8 +92,9 @@ export class FileReadStream implements ByteReceiveStream {
   /** @internal */
   readonly _core: FileCore;
 
-  /** @internal */
+  /** @internal Made by `from` and `fromFile`; anything else (anyio's `FileReadStream(file)`, say) is a TypeError saying so. */
   constructor(core: FileCore) {
+    if (!(core instanceof FileCore)) internalConstructor("FileReadStream", core);
     this._core = core;
   }
 
@@ -236,8 +242,9 @@ export class FileWriteStream implements ByteSendStream {
   /** @internal */
   readonly _core: FileCore;
 
-  /** @internal */
+  /** @internal Made by `from` and `fromFile`; anything else (anyio's `FileWriteStream(file)`, say) is a TypeError saying so. */
   constructor(core: FileCore) {
+    if (!(core instanceof FileCore)) internalConstructor("FileWriteStream", core);
     this._core = core;
   }
 
