@@ -452,8 +452,8 @@ describe("anyio streams/test_file.py", () => {
   fileTest("TestFileReadStream::test_read_file, new FileReadStream(file) says to call fromFile", async (cx, dir) => {
     await using file = await openFile(cx, await helloFile(cx, dir));
     for (const [what, make] of [
-      ["FileReadStream", () => new FileReadStream(file as never)],
-      ["FileWriteStream", () => new FileWriteStream(file as never)],
+      ["FileReadStream", () => new (FileReadStream as unknown as new (file: unknown) => unknown)(file)],
+      ["FileWriteStream", () => new (FileWriteStream as unknown as new (file: unknown) => unknown)(file)],
     ] as const) {
       const error = await errorOf(make);
       expect([what, error instanceof TypeError]).toEqual([what, true]);
