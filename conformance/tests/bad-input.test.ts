@@ -252,7 +252,7 @@ describe("calls without cx", () => {
               error = e;
             }
             const message = error instanceof Error ? error.message : String(error);
-            const shown = bad === undefined ? "undefined" : bad === 42 ? "42" : bad === tg ? "a TaskGroup" : "an Object|an object";
+            const shown = bad === undefined ? "undefined" : bad === 42 ? "42" : bad === tg ? "an instance of TaskGroup" : "an Object|an object";
             if (!(error instanceof TypeError) || !/pass the context \(cx\) as the first argument, got /.test(message) ||
               !new RegExp(`got (${shown})`).test(message) || !message.includes("(cx")) {
               failures.push(`${name}(${String(bad)}): ${error === undefined ? "no error" : `${(error as Error).name}: ${message}`}`);

@@ -27,7 +27,7 @@ export function describeValue(value: unknown): string {
     if ((value as { [CONTEXT]?: true })[CONTEXT] === true) return "a Context";
     if (typeof (value as { then?: unknown }).then === "function") return "a Promise";
     const name = (value as object).constructor?.name;
-    return name && name !== "Object" ? `a ${name} object` : "an object";
+    return name && name !== "Object" ? `an instance of ${name}` : "an object";
   }
   return String(value);
 }
