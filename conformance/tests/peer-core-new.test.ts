@@ -15,9 +15,9 @@
 // applicable (asyncio-only regressions, CPython's gc, exc_info and
 // coroutine objects, sniffio, pytest plumbing).
 import { describe, expect, it } from "vitest";
-import { Cancelled, ContextVar, run, TaskGroupError, TimeoutError } from "skein";
-import { MockClock } from "skein/testing";
-import { errorOf } from "../helpers/peer.ts";
+import { Cancelled, CancelScope, ClosedResourceError, type Context, ContextVar, Event, run, TaskCancelledError, TaskFailedError, TaskGroupError, type TaskHandle, TimeoutError, UsageError } from "skein";
+import { MockClock, waitAllTasksBlocked } from "skein/testing";
+import { errorOf, fail, vrun } from "../helpers/peer.ts";
 
 class StopIteration extends Error {
   override name = "StopIteration";
@@ -113,5 +113,409 @@ describe("anyio test_lowlevel.py: the newest version's untranslated tests", () =
     }
     const once = [undefined, 0, 1, 0, 1, 2, 1];
     expect(seen).toEqual([...once, ...once]);
+  });
+});
+
+// Tests only the newest anyio test_taskgroups.py has (the 75k-character version with TaskHandle, create_task,
+// cancel reasons and tg.cancel(); stored as py38deps/anyio tests/test_taskgroups.py).
+describe("anyio test_taskgroups.py (newest): task groups", () => {
+  // anyio test_taskgroups.py::test_start_already_closed (adapted: ClosedResourceError, as startSoon's)
+  it("test_start_already_closed: start on an exited group throws ClosedResourceError", async () => {
+    await run(async (cx) => {
+      let saved: import("skein").TaskGroup | undefined;
+      await cx.taskGroup(async (tg) => void (saved = tg));
+      let ran = false;
+      const e = await errorOf(() => saved!.start(cx, async (cx) => ((ran = true), cx.started())));
+      expect(e).toBeInstanceOf(ClosedResourceError);
+      expect(ran).toBe(false);
+    });
+  });
+
+  // anyio test_taskgroups.py::test_start_sync_wrapper (adapted: startTask; a plain function that calls started() and
+  // returns a promise is a task function like any other)
+  it("test_start_sync_wrapper: a non-async function that calls started() then returns a promise", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const taskfunc = async (): Promise<number> => 8;
+        const wrapper = (cx: Context): Promise<number> => {
+          cx.started(5);
+          return taskfunc();
+        };
+        const { value, handle } = await tg.startTask<number, number>(cx, wrapper);
+        expect(value).toBe(5);
+        expect(await handle.result(cx)).toBe(8);
+      })
+    );
+  });
+
+  // anyio test_taskgroups.py::test_start_sync_wrapper_called_twice (adapted: the second started() throws UsageError in
+  // the wrapper, which fails the task; it had already started, so the error leaves through the group)
+  it("test_start_sync_wrapper_called_twice: a second started() in a plain wrapper is a UsageError", async () => {
+    const e = await errorOf(
+      run((cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          await tg.start(cx, (cx: Context) => {
+            cx.started();
+            cx.started();
+            return Promise.resolve();
+          });
+        })
+      ),
+    );
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as Error).message).toMatch(/twice/);
+  });
+
+  // anyio test_taskgroups.py::test_cancel (adapted: anyio's tg.cancel() is tg.cancelScope.cancel())
+  it("test_cancel: cancelling the group lets a task begin and stops it at its first checkpoint", async () => {
+    let started = false;
+    await run((cx) =>
+      cx.taskGroup((tg) => {
+        tg.startSoon(async (cx) => {
+          started = true;
+          await cx.checkpoint();
+          fail("after the checkpoint");
+        });
+        expect(started).toBe(false);
+        tg.cancelScope.cancel();
+      })
+    );
+    expect(started).toBe(true);
+  });
+
+  // anyio test_taskgroups.py::test_cancel_with_reason (adapted: tg.cancelScope.cancel(reason))
+  it("test_cancel_with_reason: the reason given to the group's cancel is the Cancelled's", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        tg.cancelScope.cancel("test reason");
+        const e = await errorOf(cx.checkpoint());
+        expect(e).toBeInstanceOf(Cancelled);
+        expect((e as Cancelled).reason).toBe("test reason");
+        expect((e as Error).message).toMatch(/test reason/);
+        throw e;
+      })
+    );
+  });
+
+  // anyio test_taskgroups.py::test_empty_taskgroup_contains_yield_point
+  it("test_empty_taskgroup_contains_yield_point: leaving an empty group lets another task run", async () => {
+    let outerTaskRan = false;
+    await run((cx) =>
+      cx.taskGroup(async (tgOuter, cx) => {
+        for (let i = 0; i < 2; i++) {
+          await cx.taskGroup(async () => {
+            tgOuter.startSoon(async () => void (outerTaskRan = true));
+          });
+        }
+        expect(outerTaskRan).toBe(true);
+      })
+    );
+  });
+
+  // anyio test_taskgroups.py::test_start_return_handle_success (adapted: startTask gives { value, handle })
+  it("test_start_return_handle_success: startTask gives the started value and a handle on the result", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const taskfunc = async (cx: Context, x: number, y: number): Promise<number> => {
+          cx.started(3);
+          await cx.checkpoint();
+          return x + y;
+        };
+        const { value, handle } = await tg.startTask<number, number, [number, number]>(cx, taskfunc, 4, 5);
+        expect(value).toBe(3);
+        expect(await handle.result(cx)).toBe(9);
+      })
+    );
+  });
+
+  // anyio test_taskgroups.py::test_start_return_handle_cancel (adapted: no handle.wait(); result() throws
+  // TaskCancelledError)
+  it("test_start_return_handle_cancel: a started task cancelled through its handle", async () => {
+    await vrun((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const { value, handle } = await tg.startTask<number>(cx, async (cx) => {
+          cx.started(3);
+          await cx.sleep(5000);
+          fail("the sleep");
+        });
+        handle.cancel();
+        expect(await errorOf(handle.result(cx))).toBeInstanceOf(TaskCancelledError);
+        expect(value).toBe(3);
+        expect(handle.status).toBe("cancelled");
+      })
+    );
+  });
+
+  // anyio test_taskgroups.py::test_cancel_shielding_start (regression test for anyio #837)
+  it("test_cancel_shielding_start: a task being started is shielded by its own shield from the host's cancellation", async () => {
+    const order: string[] = [];
+    const resume = new Event();
+    await run(async (cx) => {
+      const outer = new CancelScope();
+      await cx.withCancelScope(outer, (cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          tg.startSoon((cx) =>
+            tg.start(cx, async (cx) => {
+              await cx.withCancelScope({ shield: true }, async (cx) => {
+                try {
+                  await resume.wait(cx);
+                  order.push("resumed in the shield");
+                } catch (e) {
+                  if (e instanceof Cancelled) fail("cancelled in a shielded scope");
+                  throw e;
+                }
+              });
+              try {
+                await cx.checkpoint();
+                order.push("past the checkpoint");
+              } catch (e) {
+                order.push(e instanceof Cancelled ? "cancelled at the checkpoint" : String(e));
+                throw e;
+              }
+            })
+          );
+          await waitAllTasksBlocked(cx);
+          outer.cancel();
+          resume.set();
+        })
+      );
+      expect(outer.cancelledCaught).toBe(true);
+    });
+    expect(order).toEqual(["resumed in the shield", "cancelled at the checkpoint"]);
+  });
+});
+
+describe("anyio test_taskgroups.py (newest): cancel scopes", () => {
+  // anyio test_taskgroups.py::test_shielded_cleanup_after_cancel (regression test for anyio #832; has_pending_cancellation
+  // is cx.isCancelled, current_effective_deadline is cx.deadline)
+  it("test_shielded_cleanup_after_cancel: in a finally after a cancellation, a shield hides it and it is back after", async () => {
+    await run(async (cx) => {
+      const outer = new CancelScope();
+      await cx.withCancelScope(outer, async (cx) => {
+        outer.cancel();
+        try {
+          await cx.checkpoint();
+        } finally {
+          expect(cx.deadline).toBe(-Infinity);
+          expect(cx.isCancelled).toBe(true);
+          await cx.withCancelScope({ shield: true }, async (cx) => {
+            expect(cx.deadline).toBe(Infinity);
+            expect(cx.isCancelled).toBe(false);
+          });
+          expect(cx.deadline).toBe(-Infinity);
+          expect(cx.isCancelled).toBe(true);
+        }
+      });
+      expect(outer.cancelledCaught).toBe(true);
+    });
+  });
+
+  // anyio test_taskgroups.py::test_cancelled_scope_based_checkpoint (related to anyio #698; trio issue 860)
+  it("test_cancelled_scope_based_checkpoint: a cancelled scope around sleepForever is a checkpoint; the outer scope catches", async () => {
+    await run(async (cx) => {
+      const outer = new CancelScope();
+      const inner = new CancelScope();
+      await cx.withCancelScope(outer, async (cx) => {
+        outer.cancel();
+        await cx.withCancelScope(inner, async (cx) => {
+          inner.cancel();
+          await cx.sleepForever();
+        });
+        fail("the checkpoint should have raised");
+      });
+      expect(inner.cancelledCaught).toBe(false);
+      expect(outer.cancelledCaught).toBe(true);
+    });
+  });
+
+  // anyio test_taskgroups.py::test_cancelled_raises_beyond_origin_unshielded
+  it("test_cancelled_raises_beyond_origin_unshielded: an outer scope cancelled while the inner's Cancelled propagates catches it", async () => {
+    await run(async (cx) => {
+      const outer = new CancelScope();
+      const inner = new CancelScope();
+      await cx.withCancelScope(outer, async (cx) => {
+        await cx.withCancelScope(inner, async (cx) => {
+          inner.cancel();
+          try {
+            await cx.checkpoint();
+          } finally {
+            outer.cancel();
+          }
+          fail("the checkpoint should have raised");
+        });
+        fail("leaving the inner scope should have raised");
+      });
+      expect(inner.cancelledCaught).toBe(false);
+      expect(outer.cancelledCaught).toBe(true);
+    });
+  });
+
+  // anyio test_taskgroups.py::test_cancelled_raises_beyond_origin_shielded
+  it("test_cancelled_raises_beyond_origin_shielded: a shielded inner scope catches its own Cancelled though the outer was cancelled", async () => {
+    let between = false;
+    await run(async (cx) => {
+      const outer = new CancelScope();
+      const inner = new CancelScope({ shield: true });
+      await cx.withCancelScope(outer, async (cx) => {
+        await cx.withCancelScope(inner, async (cx) => {
+          inner.cancel();
+          try {
+            await cx.checkpoint();
+          } finally {
+            outer.cancel();
+          }
+          fail("the checkpoint should have raised");
+        });
+        between = true;
+      });
+      expect(between).toBe(true);
+      expect(inner.cancelledCaught).toBe(true);
+      expect(outer.cancelledCaught).toBe(false);
+    });
+  });
+
+  // anyio test_taskgroups.py::test_cancel_reason (adapted: the Cancelled names the reason, not the task)
+  it("test_cancel_reason: the reason given to cancel() is the Cancelled's reason and in its message", async () => {
+    await run(async (cx) => {
+      const scope = new CancelScope();
+      let e: unknown;
+      await cx.withCancelScope(scope, async (cx) => {
+        scope.cancel("test reason");
+        e = await errorOf(cx.checkpoint());
+        throw e;
+      });
+      expect(e).toBeInstanceOf(Cancelled);
+      expect((e as Cancelled).reason).toBe("test reason");
+      expect((e as Error).message).toMatch(/test reason/);
+      expect(scope.cancelledCaught).toBe(true);
+    });
+  });
+});
+
+describe("anyio test_taskgroups.py (newest): TestCreateTask", () => {
+  // anyio test_taskgroups.py::TestCreateTask::test_non_coro (adapted: createTask takes a function, not a coroutine; a
+  // promise is refused)
+  it("TestCreateTask::test_non_coro: createTask given a promise instead of a function throws TypeError", async () => {
+    await run((cx) =>
+      cx.taskGroup((tg) => {
+        const notAFunction = Promise.resolve() as unknown as (cx: Context) => Promise<void>;
+        expect(() => tg.createTask(notAFunction)).toThrow(TypeError);
+      })
+    );
+  });
+
+  // anyio test_taskgroups.py::TestCreateTask::test_return_value (adapted: no return_value property that raises
+  // TaskNotFinished; result(cx) waits; status and name instead of repr)
+  it("TestCreateTask::test_return_value: pending, then finished with its value", async () => {
+    let handle: TaskHandle<number> | undefined;
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const taskfunc = async (_cx: Context, x: number, y: number): Promise<number> => x + y;
+        handle = tg.createTask(taskfunc, 2, 4);
+        expect(handle.status).toBe("pending");
+        expect(handle.name).toBe("taskfunc");
+        expect(await handle.result(cx)).toBe(6);
+        expect(handle.status).toBe("finished");
+      })
+    );
+    expect(handle!.status).toBe("finished");
+  });
+
+  // anyio test_taskgroups.py::TestCreateTask::test_exception (adapted: TaskFailedError whose cause is the error, which
+  // the group throws as itself)
+  it("TestCreateTask::test_exception: the handle says failed; the group throws the error", async () => {
+    const dummy = new RangeError("dummy error");
+    let handle: TaskHandle<never> | undefined;
+    let viaHandle: unknown;
+    const e = await errorOf(
+      run((cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          handle = tg.createTask(async (): Promise<never> => {
+            throw dummy;
+          });
+          viaHandle = await errorOf(handle.result(cx));
+          expect(handle.status).toBe("failed");
+        })
+      ),
+    );
+    expect(e).toBe(dummy);
+    expect(viaHandle).toBeInstanceOf(TaskFailedError);
+    expect((viaHandle as Error).cause).toBe(dummy);
+    expect(handle!.status).toBe("failed");
+  });
+
+  for (const waitUntilRunning of [true, false]) {
+    // anyio test_taskgroups.py::TestCreateTask::test_cancel (adapted: no return_value / exception properties; result(cx)
+    // throws TaskCancelledError, during the group and after it)
+    it(`TestCreateTask::test_cancel[${waitUntilRunning}]: a task cancelled right after creation runs to its first checkpoint`, async () => {
+      let taskStarted = false;
+      let handle: TaskHandle<void> | undefined;
+      await run(async (cx) => {
+        const event = new Event();
+        await cx.taskGroup(async (tg, cx) => {
+          handle = tg.createTask(async (cx) => {
+            taskStarted = true;
+            await event.wait(cx);
+          });
+          if (waitUntilRunning) await waitAllTasksBlocked(cx);
+          handle.cancel();
+          expect(handle.status).toBe("cancelling");
+          expect(await errorOf(handle.result(cx))).toBeInstanceOf(TaskCancelledError);
+        });
+        expect(await errorOf(handle!.result(cx))).toBeInstanceOf(TaskCancelledError);
+      });
+      expect(handle!.status).toBe("cancelled");
+      expect(taskStarted).toBe(true);
+    });
+  }
+
+  // anyio test_taskgroups.py::TestCreateTask::test_task_name_default
+  it("TestCreateTask::test_task_name_default: the task is named after its function", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const handle = tg.createTask(async function taskfunc(cx: Context): Promise<string> {
+          return cx.taskName;
+        });
+        expect(await handle.result(cx)).toBe(handle.name);
+        expect(handle.name).toBe("taskfunc");
+      })
+    );
+  });
+
+  // anyio test_taskgroups.py::TestCreateTask::test_task_name_custom_name
+  it("TestCreateTask::test_task_name_custom_name: a name given in the options", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const handle = tg.createTask({ name: "custom name" }, async (cx: Context) => {
+          expect(cx.taskName).toBe("custom name");
+        });
+        expect(handle.name).toBe("custom name");
+        await handle.result(cx);
+      })
+    );
+  });
+
+  // anyio test_taskgroups.py::TestCreateTask::test_wait (adapted: no wait() apart from result(); result() after the end
+  // returns at once, again)
+  it("TestCreateTask::test_wait: pending until it fails, then failed, and asking again answers the same", async () => {
+    let handle: TaskHandle<never> | undefined;
+    const e = await errorOf(
+      run((cx) =>
+        cx.taskGroup(async (tg, cx) => {
+          handle = tg.createTask(async (): Promise<never> => {
+            throw new RangeError("dummy error");
+          });
+          expect(handle.status).toBe("pending");
+          await errorOf(handle.result(cx));
+        })
+      ),
+    );
+    expect((e as Error).message).toBe("dummy error");
+    expect(handle!.status).toBe("failed");
+    await run(async (cx) => {
+      const again = await errorOf(handle!.result(cx));
+      expect(again).toBeInstanceOf(TaskFailedError);
+      expect(((again as Error).cause as Error).message).toBe("dummy error");
+    });
   });
 });
