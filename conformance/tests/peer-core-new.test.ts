@@ -15,9 +15,9 @@
 // applicable (asyncio-only regressions, CPython's gc, exc_info and
 // coroutine objects, sniffio, pytest plumbing).
 import { describe, expect, it } from "vitest";
-import { Cancelled, CancelScope, ClosedResourceError, type Context, ContextVar, Event, run, TaskCancelledError, TaskFailedError, TaskGroupError, type TaskHandle, TimeoutError, UsageError } from "skein";
+import { Cancelled, CancelScope, CapacityLimiter, ClosedResourceError, Condition, type Context, ContextVar, Event, Lock, run, Semaphore, TaskCancelledError, TaskFailedError, TaskGroupError, type TaskHandle, TimeoutError, UsageError, WouldBlock } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
-import { errorOf, fail, vrun } from "../helpers/peer.ts";
+import { errorOf, fail, vrun, yieldsIn } from "../helpers/peer.ts";
 
 class StopIteration extends Error {
   override name = "StopIteration";
@@ -517,5 +517,334 @@ describe("anyio test_taskgroups.py (newest): TestCreateTask", () => {
       expect(again).toBeInstanceOf(TaskFailedError);
       expect(((again as Error).cause as Error).message).toBe("dummy error");
     });
+  });
+});
+
+// Tests only the newest anyio test_synchronization.py has (36k characters: fast_acquire, owner handover, Condition
+// without the lock, wait_for, zero tokens, on-behalf-of nowait; stored as feiiiiii5/anyio tests/test_synchronization.py).
+describe("anyio test_synchronization.py (newest)", () => {
+  for (const kind of ["Lock", "Semaphore"] as const) {
+    // anyio test_synchronization.py::TestLock::test_fast_acquire and TestSemaphore::test_fast_acquire (adapted: "the
+    // other task did not run" is checked with yieldsIn, since a task started with startSoon begins on a microtask)
+    it(`Test${kind}::test_fast_acquire: a free ${kind} made with fastAcquire is taken without letting another task run`, async () => {
+      await run(async (cx) => {
+        const lock = new Lock({ fastAcquire: true });
+        const semaphore = new Semaphore(1, { fastAcquire: true });
+        const take = kind === "Lock"
+          ? async (cx: Context) => (await lock.acquire(cx), lock.release(cx))
+          : async (cx: Context) => (await semaphore.acquire(cx), semaphore.release());
+        expect((await yieldsIn(cx, take)).yielded).toBe(false);
+        const slow = new Lock();
+        expect((await yieldsIn(cx, async (cx) => (await slow.acquire(cx), slow.release(cx)))).yielded).toBe(true);
+      });
+    });
+  }
+
+  for (const fastAcquire of [true, false]) {
+    // anyio test_synchronization.py::TestLock::test_acquire_twice_async (adapted: UsageError, anyio's RuntimeError)
+    it(`TestLock::test_acquire_twice_async[${fastAcquire}]: acquiring a lock this task holds is a UsageError`, async () => {
+      await run(async (cx) => {
+        const lock = new Lock({ fastAcquire });
+        await lock.acquire(cx);
+        const e = await errorOf(() => lock.acquire(cx));
+        expect(e).toBeInstanceOf(UsageError);
+        expect((e as Error).message).toMatch(/already holds/);
+        lock.release(cx);
+      });
+    });
+  }
+
+  // anyio test_synchronization.py::TestLock::test_acquire_twice_sync
+  it("TestLock::test_acquire_twice_sync: acquireNowait of a lock this task holds is a UsageError", async () => {
+    await run(async (cx) => {
+      const lock = new Lock();
+      lock.acquireNowait(cx);
+      expect(() => lock.acquireNowait(cx)).toThrow(UsageError);
+      lock.release(cx);
+    });
+  });
+
+  for (const kind of ["Lock", "Semaphore"] as const) {
+    // anyio test_synchronization.py::TestLock::test_cancelled_after_acquire and TestSemaphore::test_cancelled_after_acquire
+    it(`Test${kind}::test_cancelled_after_acquire: a waiter cancelled before the release leaves the ${kind} to the next`, async () => {
+      await vrun(async (cx) => {
+        const lock = new Lock();
+        const semaphore = new Semaphore(1, { maxValue: 1 });
+        const acquire = (cx: Context): Promise<void> => (kind === "Lock" ? lock.acquire(cx) : semaphore.acquire(cx));
+        if (kind === "Lock") lock.acquireNowait(cx);
+        else semaphore.acquireNowait();
+        await cx.taskGroup(async (tg, cx) => {
+          const task1 = tg.createTask(acquire);
+          await waitAllTasksBlocked(cx);
+          task1.cancel();
+          if (kind === "Lock") lock.release(cx);
+          else semaphore.release();
+          expect((kind === "Lock" ? lock : semaphore).statistics().waiting).toBe(0);
+          await cx.failAfter(3000, acquire);
+          expect(task1.status).toBe("cancelled");
+        });
+      });
+    });
+  }
+
+  // anyio test_synchronization.py::TestLock::test_locked_outside_event_loop and TestCondition's
+  it("TestLock/TestCondition::test_locked_outside_event_loop: a new lock or condition is not locked, before and after a run", async () => {
+    const lock = new Lock();
+    const condition = new Condition();
+    expect(lock.locked()).toBe(false);
+    expect(condition.locked()).toBe(false);
+    expect(condition.statistics().lock.locked).toBe(false);
+    await run(async (cx) => {
+      await lock.withLock(cx, () => expect(lock.locked()).toBe(true));
+    });
+    expect(lock.locked()).toBe(false);
+  });
+
+  // anyio test_synchronization.py::TestLock::test_owner_after_release (the lock passes straight to the waiter)
+  it("TestLock::test_owner_after_release: release hands the lock to the waiting task at once", async () => {
+    const owners: (string | null)[] = [];
+    await run(async (cx) => {
+      const event = new Event();
+      const lock = new Lock();
+      await cx.taskGroup(async (tg, cx) => {
+        tg.startSoon({ name: "task1" }, async (cx) => {
+          await lock.acquire(cx);
+          owners.push(lock.statistics().owner);
+          await event.wait(cx);
+          lock.release(cx);
+          owners.push(lock.statistics().owner);
+        });
+        await waitAllTasksBlocked(cx);
+        tg.startSoon({ name: "task2" }, async (cx) => {
+          await lock.acquire(cx);
+          lock.release(cx);
+        });
+        await waitAllTasksBlocked(cx);
+        event.set();
+      });
+    });
+    expect(owners).toEqual(["task1", "task2"]);
+  });
+
+  // anyio test_synchronization.py::TestCondition::test_notification_handover_on_cancel
+  it("TestCondition::test_notification_handover_on_cancel: a notify meant for a waiter cancelled meanwhile goes to the next", async () => {
+    await vrun(async (cx) => {
+      const condition = new Condition();
+      const woke: string[] = [];
+      await cx.taskGroup(async (tg, cx) => {
+        const scope1 = new CancelScope();
+        tg.startSoon(async (cx) => {
+          await cx.withCancelScope(scope1, (cx) => condition.withLock(cx, (cx) => condition.wait(cx)));
+          woke.push(scope1.cancelledCaught ? "first cancelled" : "first notified");
+        });
+        tg.startSoon(async (cx) => {
+          await cx.failAfter(3000, (cx) => condition.withLock(cx, (cx) => condition.wait(cx)));
+          woke.push("second notified");
+        });
+        await waitAllTasksBlocked(cx);
+        await condition.withLock(cx, (cx) => {
+          scope1.cancel();
+          condition.notify(cx, 1);
+        });
+      });
+      expect(woke.sort()).toEqual(["first cancelled", "second notified"]);
+    });
+  });
+
+  // anyio test_synchronization.py::TestCondition::test_wait_no_lock, test_notify_no_lock, test_notify_after_release
+  // (adapted: UsageError, anyio's RuntimeError)
+  it("TestCondition::test_wait_no_lock/test_notify_no_lock/test_notify_after_release: without the lock, a UsageError", async () => {
+    await run(async (cx) => {
+      const condition = new Condition();
+      expect(await errorOf(() => condition.wait(cx))).toBeInstanceOf(UsageError);
+      expect(() => condition.notify(cx)).toThrow(UsageError);
+      expect(() => condition.notifyAll(cx)).toThrow(UsageError);
+      await condition.acquire(cx);
+      condition.release(cx);
+      expect(() => condition.notify(cx)).toThrow(UsageError);
+      expect(condition.locked()).toBe(false);
+    });
+  });
+
+  // anyio test_synchronization.py::TestCondition::test_notify_with_shared_lock
+  it("TestCondition::test_notify_with_shared_lock: holding the lock the condition was made with is holding the condition", async () => {
+    await run(async (cx) => {
+      const lock = new Lock();
+      const condition = new Condition(lock);
+      await lock.withLock(cx, (cx) => {
+        condition.notify(cx);
+        condition.notifyAll(cx);
+        expect(condition.locked()).toBe(true);
+      });
+    });
+  });
+
+  // anyio test_synchronization.py::TestCondition::test_wait_for
+  it("TestCondition::test_wait_for: waitFor returns the predicate's value once it is truthy after a notify", async () => {
+    let result: string | null | undefined;
+    let value: string | null = null;
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const condition = new Condition();
+        tg.startSoon(async (cx) => {
+          result = await condition.withLock(cx, (cx) => condition.waitFor(cx, () => value));
+        });
+        await waitAllTasksBlocked(cx);
+        await condition.withLock(cx, (cx) => condition.notifyAll(cx));
+        await waitAllTasksBlocked(cx);
+        expect(result).toBeUndefined();
+        value = "foo";
+        await condition.withLock(cx, (cx) => condition.notifyAll(cx));
+      })
+    );
+    expect(result).toBe("foo");
+  });
+
+  // anyio test_synchronization.py::TestCapacityLimiter::test_zero_tokens, test_zero_tokens_outside_event_loop and
+  // test_float_infinity_outside_event_loop
+  it("TestCapacityLimiter::test_zero_tokens/test_float_infinity_outside_event_loop: 0 and Infinity tokens are allowed", () => {
+    expect(new CapacityLimiter(0).totalTokens).toBe(0);
+    const limiter = new CapacityLimiter(1);
+    limiter.totalTokens = 0;
+    expect(limiter.totalTokens).toBe(0);
+    expect(new CapacityLimiter(Infinity).totalTokens).toBe(Infinity);
+    limiter.totalTokens = Number.POSITIVE_INFINITY;
+    expect(limiter.totalTokens).toBe(Infinity);
+  });
+
+  // anyio test_synchronization.py::TestCapacityLimiter::test_increase_tokens_does_not_oversubscribe
+  it("TestCapacityLimiter::test_increase_tokens_does_not_oversubscribe: lowering then raising the tokens admits no one", async () => {
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const limiter = new CapacityLimiter(2);
+        limiter.acquireOnBehalfOfNowait({ name: "A" });
+        limiter.acquireOnBehalfOfNowait({ name: "B" });
+        tg.startSoon((cx) => limiter.acquire(cx));
+        tg.startSoon((cx) => limiter.acquire(cx));
+        await waitAllTasksBlocked(cx);
+        expect(limiter.statistics()).toMatchObject({ borrowed: 2, waiting: 2 });
+        limiter.totalTokens = 1;
+        limiter.totalTokens = 2;
+        await waitAllTasksBlocked(cx);
+        expect(limiter.statistics()).toMatchObject({ borrowed: 2, waiting: 2 });
+        tg.cancelScope.cancel();
+      })
+    );
+  });
+
+  // anyio test_synchronization.py::TestCapacityLimiter::test_acquire_cancelled (regression test for anyio #947)
+  it("TestCapacityLimiter::test_acquire_cancelled: a borrower cancelled while waiting does not keep the next one out", async () => {
+    let secondAcquired = false;
+    await vrun(async (cx) => {
+      const limiter = new CapacityLimiter(1);
+      const borrower = async (cx: Context, event: Event): Promise<void> => {
+        const scope = new CancelScope();
+        await cx.withCancelScope(scope, async (cx) => {
+          cx.started(scope);
+          await limiter.withToken(cx, async (cx) => {
+            event.set();
+            await cx.checkpoint();
+          });
+        });
+      };
+      await cx.taskGroup(async (tg, cx) => {
+        const event2 = new Event();
+        await limiter.withToken(cx, async (cx) => {
+          const scope1 = await tg.start<CancelScope, [Event]>(cx, borrower, new Event());
+          await tg.start(cx, borrower, event2);
+          scope1.cancel();
+        });
+        await cx.moveOnAfter(100, async (cx) => {
+          await event2.wait(cx);
+          secondAcquired = true;
+        });
+        tg.cancelScope.cancel();
+      });
+    });
+    expect(secondAcquired).toBe(true);
+  });
+
+  // anyio test_synchronization.py::TestCapacityLimiter::test_acquire_nowait (the group throws WouldBlock as itself)
+  it("TestCapacityLimiter::test_acquire_nowait: a borrower's acquireNowait with no token left throws WouldBlock", async () => {
+    const e = await errorOf(
+      run(async (cx) => {
+        const limiter = new CapacityLimiter(1);
+        limiter.acquireNowait(cx);
+        await cx.taskGroup((tg) => tg.startSoon(async (cx) => limiter.acquireNowait(cx)));
+      }),
+    );
+    expect(e).toBeInstanceOf(WouldBlock);
+  });
+
+  // anyio test_synchronization.py::TestCapacityLimiter::test_acquire_on_behalf_of_nowait
+  it("TestCapacityLimiter::test_acquire_on_behalf_of_nowait: a second borrower finds no token", () => {
+    const limiter = new CapacityLimiter(1);
+    limiter.acquireOnBehalfOfNowait({});
+    expect(() => limiter.acquireOnBehalfOfNowait({})).toThrow(WouldBlock);
+  });
+
+  // anyio test_synchronization.py::TestCapacityLimiter::test_nowait_acquire_after_release_does_not_oversubscribe
+  // (regression test for anyio #1170; Skein's statistics have no borrowers list: the released token went to B)
+  it("TestCapacityLimiter::test_nowait_acquire_after_release_does_not_oversubscribe: a freed token is the woken waiter's", async () => {
+    const a = { name: "A" };
+    const b = { name: "B" };
+    const limiter = new CapacityLimiter(1);
+    limiter.acquireOnBehalfOfNowait(a);
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        tg.startSoon((cx) => limiter.acquireOnBehalfOf(cx, b));
+        await waitAllTasksBlocked(cx);
+        expect(limiter.statistics().waiting).toBe(1);
+        limiter.releaseOnBehalfOf(a);
+        expect(() => limiter.acquireOnBehalfOfNowait({ name: "X" })).toThrow(WouldBlock);
+      })
+    );
+    expect(limiter.borrowedTokens).toBeLessThanOrEqual(limiter.totalTokens);
+    expect(limiter.availableTokens).toBeGreaterThanOrEqual(0);
+    expect(limiter.borrowedTokens).toBe(1);
+    limiter.releaseOnBehalfOf(b);
+    expect(limiter.borrowedTokens).toBe(0);
+  });
+});
+
+describe("trio test_run.py (newest) and anyio test_eventloop.py (newest)", () => {
+  // trio test_run.py::test_start_exception_preserves_cause_and_context (regression test for trio #3261; adapted: JS
+  // errors have a `cause` and no `__context__`; the error of a task failing before started() leaves start() as itself)
+  it("test_start_exception_preserves_cause_and_context: an error thrown before started() keeps its cause", async () => {
+    const cause = new SyntaxError("bar");
+    const error = new RangeError("foo", { cause });
+    let fromStart: unknown;
+    await run((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        fromStart = await errorOf(tg.start(cx, async () => {
+          throw error;
+        }));
+      })
+    );
+    expect(fromStart).toBe(error);
+    expect((fromStart as Error).cause).toBe(cause);
+  });
+
+  // anyio test_eventloop.py::test_run_non_corofunc (adapted: run's function may return any thenable, not only a
+  // promise from an async function)
+  it("test_run_non_corofunc: run takes a plain function returning a thenable", async () => {
+    const asyncAdd = (_cx: Context, x: number, y: number): PromiseLike<number> => ({
+      then: (resolve, reject) => Promise.resolve(x + y).then(resolve, reject),
+    });
+    expect(await run((cx) => asyncAdd(cx, 1, 2))).toBe(3);
+  });
+
+  // anyio test_eventloop.py::TestTrioOptions::test_clock (adapted: the clock is run's own option; an autojumping
+  // MockClock makes a 10 s sleep take no real time)
+  it("TestTrioOptions::test_clock: run's clock option; a MockClock that autojumps", async () => {
+    const elapsed = await run(
+      async (cx) => {
+        const t1 = cx.currentTime();
+        await cx.sleep(10_000);
+        return cx.currentTime() - t1;
+      },
+      { clock: new MockClock({ autojumpThreshold: 0 }) },
+    );
+    expect(elapsed).toBe(10_000);
   });
 });
