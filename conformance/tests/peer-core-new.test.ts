@@ -1,19 +1,21 @@
 // An audit of the core peers' tests against the newest stored versions of
-// their files: trio src/trio/_core/_tests/test_run.py (99k characters,
-// trio 0.2x with RaisesGroup and test_trio_context_detection), anyio
-// tests/test_taskgroups.py (the 4.x version with TestUncancel and
-// test_start_cancels_parent_scope), test_to_thread.py, test_from_thread.py,
-// test_synchronization.py, test_eventloop.py, test_lowlevel.py,
-// test_debugging.py (its 4.x version: task names, wait_all_tasks_blocked on a
-// cancelled task) and trio src/trio/_tests/test_timeouts.py. Every test
-// function of those files was looked up in conformance/tests/; the ones
-// concerning an API Skein has, and not yet translated, are here. Each test
-// names its source. The rest is a deliberate difference (no TrioToken /
-// run_sync_soon, no system tasks, no low-level reschedule / abort callbacks,
-// no manual __enter__/__exit__ of scopes, so no misnesting, no RunVar, no
-// BlockingPortal, no abandon_on_cancel, an untyped started()) or not
-// applicable (asyncio-only regressions, CPython's gc, exc_info and
-// coroutine objects, sniffio, pytest plumbing).
+// their files. The python-trio/trio and agronholm/anyio copies the tools hold
+// are old; newer ones are in forks: trio src/trio/_core/_tests/test_run.py
+// (arthur-tacca/trio, 105k characters: TestingClock, the misnesting tests),
+// anyio tests/test_taskgroups.py (py38deps/anyio, 75k: TaskHandle,
+// create_task, cancel reasons), test_to_thread.py, test_eventloop.py and
+// test_debugging.py (py38deps/anyio), test_synchronization.py
+// (feiiiiii5/anyio, 36k: fast_acquire, Condition without its lock, zero
+// tokens), test_from_thread.py (lindane/anyio), test_lowlevel.py and trio
+// src/trio/_tests/test_timeouts.py (no newer copy stored). Every test function
+// of those files was looked up in conformance/tests/; the ones concerning an
+// API Skein has, and not yet translated, are here. Each test names its
+// source. The rest is a deliberate difference (no TrioToken / run_sync_soon,
+// no system tasks, no low-level reschedule / abort callbacks, scopes and
+// groups are callbacks so nothing can be misnested or re-entered, no RunVar,
+// no BlockingPortal, no abandon_on_cancel, no contextvar copy into workers,
+// an untyped started()) or not applicable (asyncio-only regressions,
+// CPython's gc, exc_info and coroutine objects, sniffio, pytest plumbing).
 import { describe, expect, it } from "vitest";
 import { Cancelled, CancelScope, CapacityLimiter, ClosedResourceError, Condition, type Context, ContextVar, Event, Lock, run, Semaphore, TaskCancelledError, TaskFailedError, TaskGroupError, type TaskHandle, TimeoutError, UsageError, WouldBlock } from "skein";
 import { MockClock, waitAllTasksBlocked } from "skein/testing";
