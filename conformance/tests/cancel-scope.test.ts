@@ -324,3 +324,63 @@ describe("cancel scopes", () => {
     expect(e).toBeInstanceOf(Cancelled);
   });
 });
+
+// trio's CancelScope takes its Cancelled out of an exception group (`split(Cancelled)`): a
+// cancellation is no less one for arriving in a group. JavaScript's group is an AggregateError, and
+// the everyday way to make one of cancellations is Promise.any over waits of a cancelled scope.
+describe("an AggregateError of nothing but Cancelled (Promise.any's) is a cancellation", () => {
+  it("the cancelled scope absorbs it", async () => {
+    const scope = new CancelScope();
+    const log: string[] = [];
+    await run(async (cx) => {
+      await cx.withCancelScope(scope, async (cx) => {
+        scope.cancel();
+        await Promise.any([cx.sleep(10), cx.sleep(20)]);
+        log.push("not reached");
+      });
+      log.push("after the scope");
+    });
+    expect([log, scope.cancelledCaught]).toEqual([["after the scope"], true]);
+  });
+
+  it("a task of a cancelled group: the group ends as cancelled, with no error", async () => {
+    const log: string[] = [];
+    await run(async (cx) => {
+      await cx.taskGroup(async (tg) => {
+        tg.startSoon(async (cx) => {
+          await Promise.any([cx.sleep(1e6), cx.sleep(2e6)]);
+          log.push("not reached");
+        });
+        tg.startSoon(async () => tg.cancelScope.cancel());
+      });
+      log.push("after the group");
+    });
+    expect(log).toEqual(["after the group"]);
+  });
+
+  it("it goes on through a scope that was not cancelled to the one that was", async () => {
+    const outer = new CancelScope();
+    const inner = new CancelScope();
+    await run(async (cx) => {
+      await cx.withCancelScope(outer, (cx) =>
+        cx.withCancelScope(inner, async (cx) => {
+          outer.cancel();
+          await Promise.any([cx.sleep(10), cx.sleep(20)]);
+        }),
+      );
+    });
+    expect([outer.cancelledCaught, inner.cancelledCaught]).toEqual([true, false]);
+  });
+
+  it("an AggregateError holding another error as well stays an error", async () => {
+    const scope = new CancelScope();
+    const e = await run(async (cx) => {
+      await cx.withCancelScope(scope, async (cx) => {
+        scope.cancel();
+        await Promise.any([cx.sleep(10), Promise.reject(new RangeError("boom"))]);
+      });
+    }).catch((e: unknown) => e);
+    expect(e).toBeInstanceOf(AggregateError);
+    expect((e as AggregateError).errors.map((x: unknown) => (x as Error).name)).toEqual(["Cancelled", "RangeError"]);
+  });
+});

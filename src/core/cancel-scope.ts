@@ -333,7 +333,7 @@ export class CancelScope {
       this._deadline = this._runner!.clock.now() + value;
       if (this._state === ACTIVE) this._syncTimer();
     } else if (this._deadline !== Infinity) {
-      throw new UsageError("an unentered scope with an absolute deadline has no relative deadline; set deadline instead");
+      throw new UsageError("an unentered scope with an absolute deadline has no relative deadline");
     } else {
       this._relative = value;
     }
@@ -586,6 +586,17 @@ function update(start: CancelScope, woken: CancelScope[]): void {
 }
 
 /**
+ * `error` if it is a `Cancelled`; the first of an `AggregateError` of
+ * nothing but cancellations (`Promise.any` over waits of a cancelled scope:
+ * trio's scopes split their `Cancelled` out of exception groups); else
+ * undefined. @internal
+ */
+export function asCancelled(error: unknown): Cancelled | undefined {
+  if (error instanceof AggregateError && error.errors.every(asCancelled)) error = error.errors[0];
+  return error instanceof Cancelled ? error : undefined;
+}
+
+/**
  * The one rule for an error leaving the body of the active `scope`: true if
  * the scope absorbs it (a `Cancelled` and the scope is its own origin:
  * `cancelledCaught` is set), else false, the error to pass on. A `Cancelled`
@@ -597,14 +608,15 @@ function update(start: CancelScope, woken: CancelScope[]): void {
  */
 export function scopeAbsorbs(scope: CancelScope, error: unknown): boolean {
   const origin = scope._origin;
-  if (!(error instanceof Cancelled) || origin === null || origin instanceof ExitedMarker) return false;
+  const cancelled = asCancelled(error);
+  if (!cancelled || origin === null || origin instanceof ExitedMarker) return false;
   if (origin === scope) {
     scope._cancelledCaught = true;
     return true;
   }
-  error._scope = origin;
-  error._reason = origin._reason;
-  if (origin._byAbort) error.cause = origin._signal!._signal.reason;
+  cancelled._scope = origin;
+  cancelled._reason = origin._reason;
+  if (origin._byAbort) cancelled.cause = origin._signal!._signal.reason;
   return false;
 }
 
@@ -621,6 +633,6 @@ class ExitedMarker extends CancelScope {
 }
 
 const SCOPE_EXITED = new ExitedMarker(
-  "this context's cancel scope has exited (its body or task group has ended); a context is usable only inside the body it was given to",
+  "this context's scope has exited: a context is usable only inside the body it was given to",
 );
-const RUN_ENDED = new ExitedMarker("this context belongs to a run that has ended; a context is usable only during its run");
+const RUN_ENDED = new ExitedMarker("this context belongs to a run that has ended");

@@ -78,7 +78,7 @@ export class Cancelled extends SkeinError {
    */
   constructor(reason?: string, scope?: CancelScope) {
     if (!making) {
-      throw new TypeError("Cancelled has no public constructor: Skein raises it in a cancelled scope; to cancel, call cx.cancelScope.cancel()");
+      throw new TypeError("Cancelled has no public constructor; to cancel, call cx.cancelScope.cancel()");
     }
     making = false;
     super(reason === undefined ? "cancelled" : `cancelled: ${reason}`);

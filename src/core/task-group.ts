@@ -51,7 +51,7 @@
  * @module
  */
 
-import { CancelScope, scopeAbsorbs } from "./cancel-scope.ts";
+import { asCancelled, CancelScope, scopeAbsorbs } from "./cancel-scope.ts";
 import type { Context } from "./context.ts";
 import { Cancelled, ClosedResourceError, TaskGroupError, UsageError } from "./errors.ts";
 import { blockedOn } from "./instrument.ts";
@@ -239,7 +239,7 @@ export class TaskGroup {
 
   /** @internal Groups are made by `cx.taskGroup`. */
   constructor(owner: Task, scope: CancelScope) {
-    if (!(scope instanceof CancelScope)) throw new TypeError("TaskGroup cannot be constructed directly: open a group with cx.taskGroup(async (tg, cx) => ...)");
+    if (!(scope instanceof CancelScope)) throw new TypeError("TaskGroup cannot be constructed directly: use cx.taskGroup");
     this._owner = owner;
     this.cancelScope = scope;
   }
@@ -407,8 +407,9 @@ export class TaskGroup {
 
   /** @internal */
   _addError(error: unknown): void {
-    if (error instanceof Cancelled) {
-      this._cancelled ??= error;
+    const cancelled = asCancelled(error);
+    if (cancelled) {
+      this._cancelled ??= cancelled;
       return;
     }
     this._errors.push(error);
