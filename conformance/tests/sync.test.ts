@@ -16,15 +16,9 @@ import {
   UsageError,
   WouldBlock,
 } from "skein";
-
-/**
- * `run` on a MockClock that jumps when every task is blocked: the sleeps and
- * deadlines of these tests order their events in virtual time, whatever the
- * machine's load (real 5 ms and 20 ms sleeps raced on a busy machine).
- */
-function vrun<T>(main: (cx: Context) => T | Promise<T>): Promise<T> {
-  return run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-}
+// vrun: run on a MockClock that jumps when every task is blocked, so the sleeps and deadlines below
+// order events in virtual time, whatever the machine's load.
+import { vrun } from "../helpers/peer.ts";
 
 describe("Event", () => {
   it("wakes every waiter when set; later waits return at once", async () => {
