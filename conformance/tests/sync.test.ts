@@ -1,6 +1,5 @@
 // Synchronization primitives: FIFO fairness, statistics, cancel-safety, misuse, bad input.
 import { describe, expect, it } from "vitest";
-import { MockClock } from "skein/testing";
 import {
   BrokenResourceError,
   BusyResourceError,
