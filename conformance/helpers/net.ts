@@ -12,8 +12,10 @@ import {
   type SocketListener,
   type SocketStream,
   UnsupportedError,
+  wrapTls,
 } from "skein";
 import { waitAllTasksBlocked } from "skein/testing";
+import { server as serverCert, serverKey } from "../fixtures/tls/certs.js";
 
 /** A connected socket of a fake network: reads never end, writes are taken at once. */
 export class FakeSocket implements RawSocket {
@@ -67,6 +69,23 @@ export function unixIt(name: string, body: (cx: Context, path: string) => Promis
 }
 
 /** A network test: on chromium it asserts instead that TCP is unsupported there. */
+/**
+ * A TLS test. On chromium (no sockets) it asserts instead that TLS, both ways in (`wrapTls`, a TLS
+ * listener), is the named UnsupportedError.
+ */
+export function tlsIt(name: string, body: (cx: Context) => Promise<void>, timeout = 60_000): void {
+  it(name, async () => {
+    if (inject("runtime") === "chromium") {
+      await run(async (cx) => {
+        await expect(wrapTls(cx, null as unknown as SocketStream)).rejects.toThrow(new UnsupportedError("tls is not supported on the browser adapter"));
+        await expect(createTcpListener(cx, { host: "127.0.0.1", tls: { cert: serverCert, key: serverKey } })).rejects.toThrow(UnsupportedError);
+      });
+      return;
+    }
+    await run(body);
+  }, timeout);
+}
+
 export function netIt(name: string, body: (cx: Context) => Promise<void>, timeout = 60_000): void {
   it(name, async () => {
     if (inject("runtime") === "chromium") {

@@ -50,14 +50,13 @@ import {
 } from "skein";
 import { checkHalfCloseableStream, waitAllTasksBlocked } from "skein/testing";
 import { concat, echo, receiveAll } from "../helpers/bytes.ts";
-import { checkPeerClosedFirst, checkSendAllSplit, FakeSocket, netIt, unixIt, unixPair } from "../helpers/net.ts";
+import { checkPeerClosedFirst, checkSendAllSplit, FakeSocket, netIt, tlsIt, unixIt, unixPair } from "../helpers/net.ts";
 import { ca, server as serverCert, serverKey } from "../fixtures/tls/certs.js";
 
 const runtime = inject("runtime");
 const noSockets = runtime === "chromium";
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
-const reversed = (b: Uint8Array) => Uint8Array.from(b).reverse();
 
 /** The run's own adapter (the one "skein" exports for this runtime). */
 function realAdapter(): skein.Adapter {
@@ -101,20 +100,6 @@ function udpIt(name: string, body: (cx: Context) => Promise<void>): void {
   });
 }
 
-/** A TLS test: on chromium it asserts the UnsupportedError instead. */
-function tlsIt(name: string, body: (cx: Context) => Promise<void>, timeout = 30_000): void {
-  it(name, async () => {
-    if (noSockets) {
-      await run(async (cx) => {
-        await expect(createTcpListener(cx, { host: "127.0.0.1", tls: { cert: serverCert, key: serverKey } })).rejects.toThrow(
-          new UnsupportedError("tcp is not supported on the browser adapter"),
-        );
-      });
-      return;
-    }
-    await run(body);
-  }, timeout);
-}
 
 /** A TLS listener on 127.0.0.1 with the CA-signed certificate (for localhost). */
 function tlsListener(cx: Context): Promise<SocketListener<TlsStream>> {

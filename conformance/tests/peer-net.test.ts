@@ -37,7 +37,6 @@ import {
   interleaveFamilies,
   type NetSupport,
   type RawListener,
-  type RawSocket,
   type ResolvedAddress,
   run,
   SocketListener,
@@ -50,7 +49,7 @@ import {
 } from "skein";
 import { checkHalfCloseableStream, checkTwoWayStream, MockClock, waitAllTasksBlocked } from "skein/testing";
 import { clog, concat, echo, pattern, receiveAll, sameBytes } from "../helpers/bytes.ts";
-import { checkPeerClosedFirst, checkSendAllSplit, connectedTo, FakeSocket, netIt, tcpPair, unixIt, unixPair } from "../helpers/net.ts";
+import { checkPeerClosedFirst, checkSendAllSplit, connectedTo, FakeSocket, netIt, tcpPair, tlsIt, unixIt, unixPair } from "../helpers/net.ts";
 import { assertCheckpoints, failing } from "../helpers/peer.ts";
 import { ca, server as serverCert, serverKey, untrusted, untrustedKey } from "../fixtures/tls/certs.js";
 
@@ -72,18 +71,6 @@ function udpIt(name: string, body: (cx: Context) => Promise<void>): void {
   });
 }
 
-/** A TLS test: on chromium it asserts the UnsupportedError instead. */
-function tlsIt(name: string, body: (cx: Context) => Promise<void>, timeout = 30_000): void {
-  it(name, async () => {
-    if (noSockets) {
-      await run(async (cx) => {
-        await expect(wrapTls(cx, null as unknown as SocketStream)).rejects.toThrow(new UnsupportedError("tls is not supported on the browser adapter"));
-      });
-      return;
-    }
-    await run(body);
-  }, timeout);
-}
 
 /** Receives chunk by chunk until EndOfStream (anyio's `async for chunk in stream`). */
 async function chunksToEnd(cx: Context, stream: SocketStream, onChunk: (chunk: Uint8Array) => Promise<void> | void = () => {}): Promise<string[]> {

@@ -56,11 +56,10 @@ import {
   TextSendStream,
   TextStream,
   UnsupportedError,
-  wrapTls,
 } from "skein";
 import { waitAllTasksBlocked } from "skein/testing";
 import { ca, server as serverCert, serverKey } from "../fixtures/tls/certs.js";
-import { netIt } from "../helpers/net.ts";
+import { netIt, tlsIt } from "../helpers/net.ts";
 
 const runtime = inject("runtime");
 const noSockets = runtime === "chromium";
@@ -69,18 +68,6 @@ const execPath = (globalThis as { process?: { execPath?: string } }).process?.ex
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** A TLS test: on chromium it asserts the UnsupportedError instead. */
-function tlsIt(name: string, body: (cx: Context) => Promise<void>, timeout = 30_000): void {
-  it(name, async () => {
-    if (noSockets) {
-      await run(async (cx) => {
-        await expect(wrapTls(cx, null as unknown as SocketStream)).rejects.toThrow(new UnsupportedError("tls is not supported on the browser adapter"));
-      });
-      return;
-    }
-    await run(body);
-  }, timeout);
-}
 
 describe("anyio tests/streams/test_memory.py", () => {
   // anyio test_memory.py::test_type_variance (a compile-time check: the suite is typechecked, so an

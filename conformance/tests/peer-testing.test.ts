@@ -49,8 +49,6 @@ const text = (b: Uint8Array) => new TextDecoder().decode(b);
 /** trio's `cancel_shielded_checkpoint`: a schedule point that is no cancel point. */
 const shieldedCheckpoint = (cx: Context): Promise<void> => cx.withCancelScope({ shield: true }, (cx) => cx.checkpoint());
 
-/** The rejection of `p` as "ok" or its error's name, for assertions on which error. */
-const nameOf = (e: unknown) => (e instanceof Error ? e.constructor.name : String(e));
 
 describe("trio test_mock_clock.py", () => {
   // trio test_mock_clock.py::test_mock_clock (adapted: trio fakes the clock's

@@ -10,7 +10,6 @@ import {
   Event,
   Lock,
   ResourceGuard,
-  run,
   Semaphore,
   UsageError,
   WouldBlock,
