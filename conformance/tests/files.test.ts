@@ -8,7 +8,6 @@ import {
   BusyResourceError,
   Cancelled,
   ClosedResourceError,
-  type Context,
   copyFile,
   type Instrument,
   DirectoryNotEmptyError,
@@ -39,21 +38,12 @@ import {
   writeFile,
   writeTextFile,
 } from "skein";
+import { fileTest, names } from "../helpers/files.ts";
 
 const browser = inject("runtime") === "chromium";
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** Runs `body` in a fresh temporary directory, removed afterwards. */
-function fileTest(name: string, body: (cx: Context, dir: string) => Promise<void>, timeout?: number): void {
-  it(name, () => run((cx) => withTempDir(cx, (dir, cx) => body(cx, dir))), timeout);
-}
-
-async function names(cx: Context, dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of readDir(cx, dir)) found.push(entry.name);
-  return found.sort();
-}
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

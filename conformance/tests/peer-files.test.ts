@@ -12,7 +12,7 @@
 // `rmdir` are rm, `rename`/`replace`/`move` are rename, `copy` is copyFile,
 // `stat`/`is_file`/`is_dir` are stat, `exists` is exists); `from_path` is
 // `from(cx, path)`; `ValueError` for a bad argument is `RangeError`.
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject } from "vitest";
 import {
   AsyncFile,
   BufferedByteReceiveStream,
@@ -35,29 +35,17 @@ import {
   readTextFile,
   rename,
   rm,
-  run,
   stat,
-  withTempDir,
   writeFile,
   writeTextFile,
 } from "skein";
 import { errorOf } from "../helpers/peer.ts";
+import { fileTest, names } from "../helpers/files.ts";
 
 const browser = inject("runtime") === "chromium";
 const bytes = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** Runs `body` in a fresh temporary directory (pytest's tmp_path), removed afterwards. */
-function fileTest(name: string, body: (cx: Context, dir: string) => Promise<void>): void {
-  it(name, () => run((cx) => withTempDir(cx, (dir, cx) => body(cx, dir))));
-}
-
-/** The names in `dir`, sorted. */
-async function names(cx: Context, dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of readDir(cx, dir)) found.push(entry.name);
-  return found.sort();
-}
 
 /** Python's `Path.touch()`: creates the file if missing, leaves its content. */
 async function touch(cx: Context, path: string): Promise<void> {
