@@ -6,7 +6,7 @@
 // N is 1M where the runtime can force a GC (see runtime.ts for how each one
 // measures); where it cannot (node without --expose-gc) the bench is skipped
 // rather than reporting a figure polluted by garbage.
-import { type Context, Event, run } from "skein";
+import { type Context, Event, Lock, run } from "skein";
 import { target } from "./harness.ts";
 import { canForceGc, fullGc, heapUsed, runtime } from "./runtime.ts";
 
@@ -29,26 +29,41 @@ async function rawBytes(n: number): Promise<number> {
   return bytes / n;
 }
 
-async function skeinBytes(n: number): Promise<number> {
+/**
+ * `wait` blocks the task; the event's waits in one scope share one waiter
+ * (src/sync/event.ts, "Batches"), so the information row below measures a
+ * wait that cannot share (each task queued on its own for one `Lock`).
+ */
+async function skeinBytes(n: number, on: "event" | "lock" = "event"): Promise<number> {
   fullGc();
   const before = heapUsed();
   let bytes = 0;
   await run((cx) =>
     cx.taskGroup(async (tg, cx) => {
       const ev = new Event();
+      const lock = new Lock();
+      if (on === "lock") await lock.acquire(cx);
       let started = 0;
       // One body shared by every task, as the raw side shares `blocked`
       // (a closure made per task would add its bytes, 56 on node, to Skein's side).
-      const blocked = async (cx: Context): Promise<void> => {
-        started++;
-        await ev.wait(cx);
-      };
+      const blocked =
+        on === "event"
+          ? async (cx: Context): Promise<void> => {
+              started++;
+              await ev.wait(cx);
+            }
+          : async (cx: Context): Promise<void> => {
+              started++;
+              await lock.acquire(cx);
+              lock.release(cx);
+            };
       for (let i = 0; i < n; i++) tg.startSoon(blocked);
       while (started < n) await cx.checkpoint();
       await cx.checkpoint(); // the last starters are now parked on the event
       fullGc();
       bytes = heapUsed() - before;
-      ev.set();
+      if (on === "event") ev.set();
+      else tg.cancelScope.cancel();
     }),
   );
   return bytes / n;
@@ -74,4 +89,9 @@ export async function benchMemory(): Promise<void> {
   console.log(`  raw      ${rb.toFixed(0).padStart(6)} B/task`);
   console.log(`  skein    ${sb.toFixed(0).padStart(6)} B/task  (${(sb / rb).toFixed(2)}x raw)`);
   target("memory per blocked task, 1M", "<= 1.5x raw bytes", sb / rb, "lower", 1.5);
+  // Information, no target: a wait that cannot share its waiter (three rounds).
+  const lockBytes: number[] = [];
+  for (let r = 0; r < 3; r++) lockBytes.push(await skeinBytes(n, "lock"));
+  const lb = median(lockBytes);
+  console.log(`  (info) skein, ${n} tasks queued on one Lock, each with its own waiter: ${lb.toFixed(0)} B/task (${(lb / rb).toFixed(2)}x raw)`);
 }

@@ -47,6 +47,111 @@ describe("Event", () => {
       expect(ev.statistics().waiting).toBe(0);
     });
   });
+
+  // Waits of one scope on one event share one waiter (src/sync/event.ts, "Batches"): these pin
+  // down that nothing observable changes: orders, counts, and which waits a cancellation reaches.
+  it("waits from several scopes: set wakes them in the order they waited; statistics count tasks", async () => {
+    const log: string[] = [];
+    await vrun((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const ev = new Event();
+        const waitIn = (name: string, nested: boolean) =>
+          tg.startSoon(async (cx) => {
+            if (nested) await cx.withCancelScope({}, async (cx) => (await ev.wait(cx), log.push(name)));
+            else await ev.wait(cx), log.push(name);
+          });
+        waitIn("a1", false);
+        waitIn("a2", false);
+        waitIn("b1", true);
+        waitIn("a3", false);
+        waitIn("a4", false);
+        await cx.sleep(1);
+        expect(ev.statistics()).toEqual({ waiting: 5 });
+        ev.set();
+        await cx.sleep(1);
+        expect(ev.statistics()).toEqual({ waiting: 0 });
+      }),
+    );
+    expect(log).toEqual(["a1", "a2", "b1", "a3", "a4"]);
+  });
+
+  it("cancelling one scope cancels only the waits made in it; the others still wake on set", async () => {
+    const log: string[] = [];
+    await vrun((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const ev = new Event();
+        const inner = new CancelScope();
+        for (const n of ["x1", "x2"]) tg.startSoon(async (cx) => (await ev.wait(cx), log.push(n)));
+        tg.startSoon((cx) =>
+          cx.withCancelScope(inner, (cx) =>
+            cx.taskGroup((tg) => {
+              for (const n of ["in1", "in2", "in3"]) {
+                tg.startSoon(async (cx) => {
+                  try {
+                    await ev.wait(cx);
+                    log.push(`${n} woken`);
+                  } catch (e) {
+                    log.push(`${n} cancelled`);
+                    throw e;
+                  }
+                });
+              }
+            }),
+          ),
+        );
+        for (const n of ["x3"]) tg.startSoon(async (cx) => (await ev.wait(cx), log.push(n)));
+        await cx.sleep(1);
+        expect(ev.statistics().waiting).toBe(6);
+        inner.cancel();
+        await cx.sleep(1);
+        expect(ev.statistics().waiting).toBe(3);
+        ev.set();
+      }),
+    );
+    expect(log).toEqual(["in1 cancelled", "in2 cancelled", "in3 cancelled", "x1", "x2", "x3"]);
+  });
+
+  it("cancelling the group cancels every waiting task, and each wait raises Cancelled", async () => {
+    let cancelled = 0;
+    let ran = 0;
+    const ev = new Event();
+    await vrun((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        for (let i = 0; i < 50; i++) {
+          tg.startSoon(async (cx) => {
+            try {
+              await ev.wait(cx);
+              ran++;
+            } catch (e) {
+              if (cx.isCancelled) cancelled++;
+              throw e;
+            }
+          });
+        }
+        await cx.sleep(1);
+        expect(ev.statistics().waiting).toBe(50);
+        tg.cancelScope.cancel();
+      }),
+    );
+    expect([cancelled, ran, ev.statistics().waiting]).toEqual([50, 0, 0]);
+  });
+
+  it("a task that waits after another wait of its scope parked elsewhere waits on its own, in order", async () => {
+    const log: string[] = [];
+    await vrun((cx) =>
+      cx.taskGroup(async (tg, cx) => {
+        const ev = new Event();
+        tg.startSoon(async (cx) => (await ev.wait(cx), log.push("w1")));
+        tg.startSoon(async (cx) => (await cx.sleep(3), log.push("slept")));
+        tg.startSoon(async (cx) => (await ev.wait(cx), log.push("w2")));
+        await cx.sleep(1);
+        expect(ev.statistics().waiting).toBe(2);
+        ev.set();
+        await cx.sleep(5);
+      }),
+    );
+    expect(log).toEqual(["w1", "w2", "slept"]);
+  });
 });
 
 describe("Lock", () => {
