@@ -1,11 +1,14 @@
 // Cancel scopes: level-triggered cancellation, absorption, shields, deadlines.
 import { describe, expect, it } from "vitest";
-import { CancelScope, Cancelled, run, TimeoutError, UsageError } from "skein";
+import { CancelScope, Cancelled, TimeoutError, UsageError } from "skein";
+// vrun: a MockClock that jumps when every task is blocked, so the sleeps and deadlines below order
+// events in virtual time, whatever the machine's load.
+import { vrun } from "../helpers/peer.ts";
 
 describe("cancel scopes", () => {
   it("cancel() makes every checkpoint inside throw Cancelled, and the scope absorbs it", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const scope = new CancelScope();
       const result = await cx.withCancelScope(scope, async (cx) => {
         scope.cancel("stop");
@@ -28,7 +31,7 @@ describe("cancel scopes", () => {
 
   it("is level-triggered: a task that swallows Cancelled is cancelled again at its next checkpoint", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.moveOnAfter(5, async (cx) => {
         for (let i = 0; i < 3; i++) {
           try {
@@ -54,7 +57,7 @@ describe("cancel scopes", () => {
 
   it("nested scopes: the Cancelled passes the inner scope and is absorbed by the outer one that caused it", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const outer = new CancelScope();
       const inner = new CancelScope();
       await cx.withCancelScope(outer, async (cx) => {
@@ -72,7 +75,7 @@ describe("cancel scopes", () => {
 
   it("nested scopes: when both are cancelled the outer absorbs (trio), and no code between the two exits runs", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const outer = new CancelScope();
       const inner = new CancelScope();
       await cx.withCancelScope(outer, async (cx) => {
@@ -92,7 +95,7 @@ describe("cancel scopes", () => {
 
   it("a shielded scope blocks an outer cancel, but not its own", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const outer = new CancelScope();
       await cx.withCancelScope(outer, async (cx) => {
         await cx.withCancelScope({ shield: true }, async (cx) => {
@@ -115,7 +118,7 @@ describe("cancel scopes", () => {
 
   it("a shielded scope blocks an outer deadline", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r = await cx.moveOnAfter(5, async (cx) => {
         await cx.withCancelScope({ shield: true }, async (cx) => {
           expect(cx.deadline).toBe(Infinity);
@@ -132,7 +135,7 @@ describe("cancel scopes", () => {
 
   it("un-shielding inside a cancelled parent cancels at once", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const outer = new CancelScope();
       await cx.withCancelScope(outer, async (cx) => {
         const shield = new CancelScope({ shield: true });
@@ -151,7 +154,7 @@ describe("cancel scopes", () => {
   });
 
   it("a deadline moved earlier after the scope started fires earlier", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const start = cx.currentTime();
       const r = await cx.moveOnAfter(60_000, async (cx) => {
         cx.cancelScope.deadline = cx.currentTime() + 10;
@@ -164,7 +167,7 @@ describe("cancel scopes", () => {
 
   it("a deadline moved later after the scope started lets the body finish", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r = await cx.moveOnAfter(10, async (cx) => {
         cx.cancelScope.deadline = cx.currentTime() + 60_000;
         await cx.sleep(30);
@@ -177,7 +180,7 @@ describe("cancel scopes", () => {
   });
 
   it("a deadline set in the past cancels at once; removing it (Infinity) disarms it", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r1 = await cx.withCancelScope({}, async (cx) => {
         cx.cancelScope.deadline = cx.currentTime() - 1;
         expect(cx.cancelScope.cancelCalled).toBe(true);
@@ -194,7 +197,7 @@ describe("cancel scopes", () => {
   });
 
   it("cx.deadline is the earliest deadline of the enclosing scopes", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       expect(cx.deadline).toBe(Infinity);
       await cx.moveOnAt(cx.currentTime() + 1000, async (outer) => {
         const d = outer.deadline;
@@ -211,7 +214,7 @@ describe("cancel scopes", () => {
   });
 
   it("moveOnAfter reports cancellation; failAfter throws TimeoutError", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const quick = await cx.moveOnAfter(1000, async () => "v");
       expect(quick).toMatchObject({ cancelled: false, value: "v" });
       const slow = await cx.moveOnAfter(5, (cx) => cx.sleep(60_000));
@@ -238,7 +241,7 @@ describe("cancel scopes", () => {
   });
 
   it("failAfter whose own scope is cancelled explicitly throws TimeoutError, as trio's fail_after does (never a missing value)", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const e = await cx
         .failAfter(60_000, async (cx): Promise<number> => {
           cx.cancelScope.cancel();
@@ -254,7 +257,7 @@ describe("cancel scopes", () => {
   });
 
   it("a body that finishes without a checkpoint after the deadline is not reported cancelled", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r = await cx.moveOnAfter(0, async () => "sync result");
       expect(r).toMatchObject({ cancelled: false, value: "sync result" });
     });
@@ -262,7 +265,7 @@ describe("cancel scopes", () => {
 
   it("cx.signal aborts when the scope is cancelled, with the Cancelled error as reason", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.withCancelScope({}, async (cx) => {
         const signal = cx.signal;
         expect(signal).toBeInstanceOf(AbortSignal);
@@ -292,7 +295,7 @@ describe("cancel scopes", () => {
   });
 
   it("a Web API rejecting with the signal's reason is absorbed by the scope", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r = await cx.moveOnAfter(5, async (cx) => {
         await new Promise((_, reject) => {
           cx.signal.addEventListener("abort", () => reject(cx.signal.reason));
@@ -303,7 +306,7 @@ describe("cancel scopes", () => {
   });
 
   it("a scope cancelled before entry is cancelled on entry; a scope cannot be entered twice", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const scope = new CancelScope();
       scope.cancel();
       const r = await cx.withCancelScope(scope, async (cx) => {
@@ -317,7 +320,7 @@ describe("cancel scopes", () => {
   });
 
   it("cancelling the root scope makes run reject with Cancelled", async () => {
-    const e = await run(async (cx) => {
+    const e = await vrun(async (cx) => {
       cx.cancelScope.cancel("root");
       await cx.checkpoint();
     }).catch((e: unknown) => e);
@@ -332,7 +335,7 @@ describe("an AggregateError of nothing but Cancelled (Promise.any's) is a cancel
   it("the cancelled scope absorbs it", async () => {
     const scope = new CancelScope();
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.withCancelScope(scope, async (cx) => {
         scope.cancel();
         await Promise.any([cx.sleep(10), cx.sleep(20)]);
@@ -345,7 +348,7 @@ describe("an AggregateError of nothing but Cancelled (Promise.any's) is a cancel
 
   it("a task of a cancelled group: the group ends as cancelled, with no error", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.taskGroup(async (tg) => {
         tg.startSoon(async (cx) => {
           await Promise.any([cx.sleep(1e6), cx.sleep(2e6)]);
@@ -361,7 +364,7 @@ describe("an AggregateError of nothing but Cancelled (Promise.any's) is a cancel
   it("it goes on through a scope that was not cancelled to the one that was", async () => {
     const outer = new CancelScope();
     const inner = new CancelScope();
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.withCancelScope(outer, (cx) =>
         cx.withCancelScope(inner, async (cx) => {
           outer.cancel();
@@ -374,7 +377,7 @@ describe("an AggregateError of nothing but Cancelled (Promise.any's) is a cancel
 
   it("an AggregateError holding another error as well stays an error", async () => {
     const scope = new CancelScope();
-    const e = await run(async (cx) => {
+    const e = await vrun(async (cx) => {
       await cx.withCancelScope(scope, async (cx) => {
         scope.cancel();
         await Promise.any([cx.sleep(10), Promise.reject(new RangeError("boom"))]);

@@ -9,7 +9,6 @@ import {
   type Context,
   Event,
   gather,
-  run,
   TaskGroupError,
   TimeoutError,
   wait,
@@ -26,17 +25,20 @@ const after =
       if (cx.isCancelled) log?.push(`cancelled ${String(value)}`);
     }
   };
+// vrun: a MockClock that jumps when every task is blocked, so the sleeps and deadlines below order
+// events in virtual time, whatever the machine's load.
+import { vrun } from "../helpers/peer.ts";
 
 describe("gather", () => {
   it("returns results in input order whatever the durations", async () => {
-    const r = await run((cx) => gather(cx, [after(30, "a"), after(5, "b"), after(15, 3), async () => "sync"] as const));
+    const r = await vrun((cx) => gather(cx, [after(30, "a"), after(5, "b"), after(15, 3), async () => "sync"] as const));
     expect(r).toEqual(["a", "b", 3, "sync"]);
   });
 
   it("the first failure cancels the rest and is thrown, unwrapped", async () => {
     const log: string[] = [];
     const boom = new Error("boom");
-    const e = await run((cx) =>
+    const e = await vrun((cx) =>
       gather(cx, [
         after(1000, "slow", log),
         async (cx) => {
@@ -50,7 +52,7 @@ describe("gather", () => {
   });
 
   it("several simultaneous failures surface as a TaskGroupError", async () => {
-    const e = await run((cx) =>
+    const e = await vrun((cx) =>
       gather(cx, [
         async () => {
           throw new Error("x");
@@ -65,7 +67,7 @@ describe("gather", () => {
 
   it("returnErrors stores failures in place and lets the others finish", async () => {
     const boom = new Error("boom");
-    const r = await run((cx) =>
+    const r = await vrun((cx) =>
       gather(
         cx,
         [
@@ -87,14 +89,14 @@ describe("gather", () => {
   });
 
   it("returnErrors never stores Cancelled: the caller's cancellation propagates", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r = await cx.moveOnAfter(5, (cx) => gather(cx, [after(1000, 1)], { returnErrors: true }));
       expect(r.cancelled).toBe(true);
     });
   });
 
   it("rejects bad input", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       expect(() => gather(cx, "x" as never)).toThrow(/jobs must be an array of functions/);
       expect(() => gather(cx, [async () => 1, 5 as never])).toThrow(/jobs\[1\] must be a function/);
       expect(() => gather(cx, [], { returnErrors: "yes" as never })).toThrow(TypeError);
@@ -105,7 +107,7 @@ describe("gather", () => {
 describe("wait", () => {
   it("firstCompleted returns the first job and cancels (and awaits) the pending ones", async () => {
     const log: string[] = [];
-    const r = await run((cx) =>
+    const r = await vrun((cx) =>
       wait(cx, [after(1000, "slow", log), after(5, "fast", log), after(2000, "slower", log)], {
         returnWhen: "firstCompleted",
       }),
@@ -117,7 +119,7 @@ describe("wait", () => {
 
   it("firstException returns at the first failure; done keeps completion order", async () => {
     const boom = new Error("boom");
-    const r = await run((cx) =>
+    const r = await vrun((cx) =>
       wait(
         cx,
         [
@@ -139,7 +141,7 @@ describe("wait", () => {
   });
 
   it("firstException with no failure waits for all; allCompleted waits for all in completion order", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r1 = await wait(cx, [after(15, 1), after(5, 2)], { returnWhen: "firstException" });
       expect(r1.done.map((o) => o.index)).toEqual([1, 0]);
       const r2 = await wait(cx, [after(20, "x"), after(1, "y"), after(10, "z")]);
@@ -149,13 +151,13 @@ describe("wait", () => {
   });
 
   it("a timeout cancels what is pending", async () => {
-    const r = await run((cx) => wait(cx, [after(5, "a"), after(5000, "b")], { timeout: 30 }));
+    const r = await vrun((cx) => wait(cx, [after(5, "a"), after(5000, "b")], { timeout: 30 }));
     expect(r.done.map((o) => o.index)).toEqual([0]);
     expect(r.pending).toEqual([1]);
   });
 
   it("rejects bad input", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       expect(() => wait(cx, [], { returnWhen: "FIRST_COMPLETED" as never })).toThrow(/returnWhen must be one of/);
       expect(() => wait(cx, [], { timeout: -1 })).toThrow(RangeError);
       expect(() => wait(cx, [1 as never])).toThrow(TypeError);
@@ -166,7 +168,7 @@ describe("wait", () => {
 describe("asCompleted", () => {
   it("yields results in completion order", async () => {
     const seen: unknown[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         for await (const { index, value } of asCompleted(cx, tg, [after(30, "c"), after(5, "a"), after(15, "b")])) {
           seen.push(`${index}:${value}`);
@@ -178,7 +180,7 @@ describe("asCompleted", () => {
 
   it("breaking out of the loop cancels and awaits the remaining jobs", async () => {
     const log: string[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         for await (const { value } of asCompleted(cx, tg, [after(5, "first", log), after(1000, "x", log), after(2000, "y", log)])) {
           log.push(`got ${value}`);
@@ -195,7 +197,7 @@ describe("asCompleted", () => {
   it("a failing job cancels the others; the loop sees Cancelled and the group throws the error, once", async () => {
     const log: string[] = [];
     const boom = new Error("boom");
-    const e = await run((cx) =>
+    const e = await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         try {
           for await (const { value } of asCompleted(cx, tg, [
@@ -220,7 +222,7 @@ describe("asCompleted", () => {
   it("a consumer outside the group's scope gets BrokenResourceError; the job's error still goes to the group only", async () => {
     const boom = new Error("boom");
     const seen: unknown[] = [];
-    const e = await run(async (cx) => {
+    const e = await vrun(async (cx) => {
       let results: AsCompletedIterator<string> | undefined;
       await cx.taskGroup(async (tg) => {
         results = asCompleted(cx, tg, [
@@ -243,7 +245,7 @@ describe("asCompleted", () => {
 
   it("the caller's cancellation ends the loop with Cancelled; the group has waited for the jobs", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r = await cx.moveOnAfter(10, (cx) =>
         cx.taskGroup(async (tg, cx) => {
           try {
@@ -263,7 +265,7 @@ describe("asCompleted", () => {
 
   it("an abandoned iterator's jobs are owned by the group: the slow job's finally runs before the group and run return", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.taskGroup(async (tg, cx) => {
         const release = new Event();
         const results = asCompleted(cx, tg, [
@@ -293,7 +295,7 @@ describe("asCompleted", () => {
 
   it("concurrent next() calls each get a result, none is lost", async () => {
     const got: unknown[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       // A safety net so that a lost wake-up fails the test instead of hanging it.
       const r = await cx.moveOnAfter(5000, (cx) =>
         cx.taskGroup(async (tg, cx) => {
@@ -309,7 +311,7 @@ describe("asCompleted", () => {
 
   it("consumers in several tasks share one iterator through next(cx)", async () => {
     const got: string[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         const results = asCompleted(cx, tg, [after(5, 1), after(10, 2), after(15, 3), after(20, 4)]);
         for (const name of ["w1", "w2"]) {
@@ -326,7 +328,7 @@ describe("asCompleted", () => {
 
   it("a next() cancelled while waiting takes nothing: the result goes to the next next()", async () => {
     const log: string[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         const waiting = new CancelScope();
         const results = asCompleted(cx, tg, [
@@ -355,7 +357,7 @@ describe("asCompleted", () => {
 
   it("of two waiting next() calls, one cancelled, the result goes to the other", async () => {
     const log: string[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         const first = new CancelScope();
         const results = asCompleted(cx, tg, [
@@ -375,7 +377,7 @@ describe("asCompleted", () => {
   });
 
   it("rejects bad input; the old two-argument form names the argument", async () => {
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         expect(() => asCompleted(cx, [async () => 1] as never, [])).toThrow(/tg must be a TaskGroup/);
         expect(() => asCompleted({} as never, tg, [])).toThrow(/asCompleted\(cx\): pass the context \(cx\) as the first argument/);
@@ -388,7 +390,7 @@ describe("asCompleted", () => {
 
 describe("waitFor", () => {
   it("is failAfter under asyncio's name", async () => {
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       expect(await waitFor(cx, 1000, async () => 5)).toBe(5);
       await expect(waitFor(cx, 5, (cx) => cx.sleep(1000))).rejects.toBeInstanceOf(TimeoutError);
       expect(() => waitFor(cx, -1, async () => {})).toThrow(RangeError);

@@ -1,11 +1,14 @@
 // Task groups: concurrency, waiting, errors, start/started.
 import { describe, expect, it } from "vitest";
-import { Cancelled, ClosedResourceError, run, TaskGroupError, UsageError, type Context, type TaskGroup, type TaskHandle } from "skein";
+import { Cancelled, ClosedResourceError, TaskGroupError, UsageError, type Context, type TaskGroup, type TaskHandle } from "skein";
+// vrun: a MockClock that jumps when every task is blocked, so the sleeps and deadlines below order
+// events in virtual time, whatever the machine's load.
+import { vrun } from "../helpers/peer.ts";
 
 describe("task groups", () => {
   it("runs children concurrently and waits for all of them", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.taskGroup(async (tg) => {
         tg.startSoon(async (cx) => {
           log.push("a start");
@@ -30,7 +33,7 @@ describe("task groups", () => {
     const begun: number[] = [];
     const n = 5000;
     let next = n;
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg) => {
         const body = (_cx: Context, id: number): void => {
           begun.push(id);
@@ -44,13 +47,13 @@ describe("task groups", () => {
   });
 
   it("returns the body's value", async () => {
-    const value = await run((cx) => cx.taskGroup(async () => 42));
+    const value = await vrun((cx) => cx.taskGroup(async () => 42));
     expect(value).toBe(42);
   });
 
   it("passes arguments and a name to tasks", async () => {
     const seen: unknown[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg) => {
         tg.startSoon(async (cx, a: number, b: string) => void seen.push(cx.taskName, a, b), 1, "x");
         tg.startSoon({ name: "named" }, async (cx) => void seen.push(cx.taskName));
@@ -66,7 +69,7 @@ describe("task groups", () => {
       seen.push(cx.taskName);
     }
     const worker = async (cx: Context): Promise<void> => void seen.push(cx.taskName);
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg) => {
         tg.startSoon(fetchPage);
         tg.startSoon(worker);
@@ -85,7 +88,7 @@ describe("task groups", () => {
     const boom = new Error("boom", { cause: "root cause" });
     let caught: unknown;
     try {
-      await run((cx) =>
+      await vrun((cx) =>
         cx.taskGroup(async (tg, cx) => {
           tg.startSoon(async (cx) => {
             try {
@@ -121,7 +124,7 @@ describe("task groups", () => {
     const b = new TypeError("b");
     let caught: unknown;
     try {
-      await run((cx) =>
+      await vrun((cx) =>
         cx.taskGroup(async (tg) => {
           tg.startSoon(async () => {
             throw a;
@@ -143,7 +146,7 @@ describe("task groups", () => {
   it("a body error and a child error both surface", async () => {
     const a = new Error("body");
     const b = new Error("child");
-    const caught = await run((cx) =>
+    const caught = await vrun((cx) =>
       cx.taskGroup(async (tg) => {
         tg.startSoon(async () => {
           throw b;
@@ -157,7 +160,7 @@ describe("task groups", () => {
 
   it("does not return while a child runs, even one that ignores cancellation for a while", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.taskGroup(async (tg) => {
         tg.startSoon(async (cx) => {
           try {
@@ -176,7 +179,7 @@ describe("task groups", () => {
   });
 
   it("cancelling the group's own scope ends it normally with undefined", async () => {
-    const result = await run((cx) =>
+    const result = await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         tg.startSoon(async (cx) => cx.sleepForever());
         tg.cancelScope.cancel();
@@ -189,7 +192,7 @@ describe("task groups", () => {
 
   it("start returns the value passed to started, and the task keeps running in the group", async () => {
     const log: string[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg) => {
         const value = await tg.start<string>(cx, async (cx) => {
           await cx.sleep(5);
@@ -207,7 +210,7 @@ describe("task groups", () => {
   it("start fails with the child's error when the child fails before started, and the group is unaffected", async () => {
     const bad = new Error("could not bind");
     const log: string[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         tg.startSoon(async (cx) => {
           await cx.sleep(10);
@@ -225,14 +228,14 @@ describe("task groups", () => {
   });
 
   it("start fails with UsageError when the child ends without calling started", async () => {
-    const e = await run((cx) => cx.taskGroup((tg, cx) => tg.start(cx, async () => {}))).catch((e: unknown) => e);
+    const e = await vrun((cx) => cx.taskGroup((tg, cx) => tg.start(cx, async () => {}))).catch((e: unknown) => e);
     expect(e).toBeInstanceOf(UsageError);
     expect((e as Error).message).toMatch(/started/);
   });
 
   it("errors after started go to the group", async () => {
     const late = new Error("late");
-    const e = await run((cx) =>
+    const e = await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         await tg.start(cx, async (cx) => {
           cx.started();
@@ -246,7 +249,7 @@ describe("task groups", () => {
 
   it("started twice is a UsageError; started in a startSoon task is a no-op", async () => {
     const errors: unknown[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg, cx) => {
         await tg.start(cx, async (cx) => {
           cx.started(1);
@@ -265,7 +268,7 @@ describe("task groups", () => {
 
   it("startSoon and start on an exited group throw ClosedResourceError", async () => {
     let saved: TaskGroup | undefined;
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       await cx.taskGroup(async (tg) => {
         saved = tg;
       });
@@ -276,7 +279,7 @@ describe("task groups", () => {
 
   it("children may start more children while the group waits", async () => {
     const log: number[] = [];
-    await run((cx) =>
+    await vrun((cx) =>
       cx.taskGroup(async (tg) => {
         tg.startSoon(async (cx) => {
           await cx.sleep(2);
@@ -293,7 +296,7 @@ describe("task groups", () => {
 
   it("an outer cancellation propagates through a group to the scope that caused it", async () => {
     const log: string[] = [];
-    await run(async (cx) => {
+    await vrun(async (cx) => {
       const r = await cx.moveOnAfter(10, (cx) =>
         cx.taskGroup(async (tg) => {
           tg.startSoon(async (cx) => {
@@ -312,7 +315,7 @@ describe("task groups", () => {
 
   it("nested groups: an inner failure propagates out through the outer group", async () => {
     const inner = new Error("inner");
-    const e = await run((cx) =>
+    const e = await vrun((cx) =>
       cx.taskGroup(async (outer) => {
         outer.startSoon(async (cx) => cx.sleepForever());
         outer.startSoon((cx) =>
