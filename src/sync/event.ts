@@ -36,7 +36,7 @@ import type { Context } from "../core/context.ts";
 import { block, type BlockingOp, MUST_WAIT, QueuedWaiter, WaiterQueue } from "../core/waiter-queue.ts";
 import { checkContext } from "../core/validate.ts";
 
-/** One or more waits of one task scope on one event, sharing one promise (see "Batches" in the module text). */
+/** One or more waits made in one cancel scope on one event, sharing one promise (see "Batches" in the module text). */
 class EventWaiter extends QueuedWaiter<void> {
   /** The tasks waiting through this waiter. */
   declare count: number;
@@ -144,7 +144,7 @@ export class Event {
     const newest = this._newest;
     const scope = cx.cancelScope;
     if (newest !== null && newest.queue !== null && scope._firstParked === newest && scope._origin === null && cx._task.runner.instruments === null) {
-      // Still queued and still the newest in this scope, which is therefore not cancelled.
+      // Still queued (so unsettled) and still the newest waiter parked in this (uncancelled) scope.
       newest.count++;
       return newest.promise!;
     }
